@@ -1,0 +1,17 @@
+//! OnePortal's domain: the product's words as types.
+//!
+//! Everything here is pure (no I/O, no async): values are parsed once at the
+//! edge and trusted afterwards ("parse, don't validate").
+
+pub mod api_client;
+pub mod error;
+pub mod ids;
+pub mod permission;
+pub mod scope;
+pub mod user;
+
+pub use api_client::{ApiClientName, ApiClientStatus, SuspensionReason};
+pub use error::ValidationError;
+pub use permission::{Permission, PermissionSet};
+pub use scope::{ApiScope, ScopeSet};
+pub use user::{Email, UserKind, UserStatus, UserType};

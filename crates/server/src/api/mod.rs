@@ -1,0 +1,110 @@
+//! API V2: handlers and the OpenAPI document, from one source (utoipa-axum).
+
+pub mod api_clients;
+pub mod me;
+pub mod pagination;
+pub mod users;
+
+use axum::Json;
+use axum::Router;
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "OnePortal API V2",
+        description = "Your organization's accounts, sites, services, support cases and invoices, and the API clients that reach them.\n\nAuthenticate with an access token from `POST /oauth2/token` (OAuth 2.0 Client Credentials) in `Authorization: Bearer <token>`. API clients themselves are managed with a short-lived user token.",
+        version = "2.0.0"
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "Me", description = "Who is calling"),
+        (name = "APIClients", description = "Machine credentials with fixed scopes, managed by people"),
+        (name = "Users", description = "User Management"),
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scopes = Scopes::from_iter(
+            oneportal_domain::ApiScope::ALL
+                .iter()
+                .map(|s| (s.oauth_name(), s.description())),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    "/oauth2/token",
+                    scopes,
+                ))],
+                "Client Credentials grant with an API client's id and secret",
+            )),
+        );
+        components.add_security_scheme(
+            "userToken",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "A short-lived user token from the portal or `oneportal users token`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The `/v2` routes and their OpenAPI document.
+pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(me::me))
+        .routes(routes!(api_clients::create, api_clients::list))
+        .routes(routes!(
+            api_clients::get,
+            api_clients::revoke,
+            api_clients::refuse_change
+        ))
+        .routes(routes!(api_clients::rotate_secret))
+        .routes(routes!(api_clients::transfer))
+        .routes(routes!(users::update, users::remove))
+        .split_for_parts()
+}
+
+pub fn router() -> Router<AppState> {
+    let (router, openapi) = routes();
+    let document = serde_json::to_value(&openapi).expect("OpenAPI serializes");
+    router.route(
+        "/v2/openapi.json",
+        axum::routing::get(move || async move { Json(document.clone()) }),
+    )
+}
+
+/// Unix milliseconds as RFC 3339 (`2026-11-26T14:27:07Z`).
+pub fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .map(|t| t.replace_nanosecond(0).unwrap_or(t))
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The caller's address, for the audit log.
+pub fn client_ip(connect: &axum::extract::ConnectInfo<std::net::SocketAddr>) -> Option<String> {
+    Some(connect.0.ip().to_string())
+}

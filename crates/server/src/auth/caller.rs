@@ -1,0 +1,183 @@
+//! The guard every API V2 request passes: who is calling, for which
+//! organization, with which scopes. Handlers take a [`Caller`] and ask it.
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use oneportal_domain::ids::IdKind;
+use oneportal_domain::{ApiClientStatus, ApiScope, Permission, ScopeSet, UserStatus};
+
+use super::tokens::{AccessClaims, TokenError, TokenUse, time_now};
+use crate::directory::{ClientEntry, UserEntry};
+use crate::http::ApiError;
+use crate::state::AppState;
+
+/// An authenticated caller: an API client (client credentials) or a person (user token).
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Client {
+        client: Arc<ClientEntry>,
+        claims: Arc<AccessClaims>,
+    },
+    User {
+        user: Arc<UserEntry>,
+        claims: Arc<AccessClaims>,
+    },
+}
+
+impl Caller {
+    pub fn org_id(&self) -> i64 {
+        match self {
+            Caller::Client { client, .. } => client.org_id,
+            Caller::User { user, .. } => user.org_id,
+        }
+    }
+
+    pub fn claims(&self) -> &AccessClaims {
+        match self {
+            Caller::Client { claims, .. } | Caller::User { claims, .. } => claims,
+        }
+    }
+
+    /// The scopes in force: the token's, and for a user also bounded by the
+    /// permissions the user holds now.
+    pub fn scopes(&self) -> ScopeSet {
+        let granted = ScopeSet::parse_oauth_string(&self.claims().scope).unwrap_or_default();
+        match self {
+            Caller::Client { .. } => granted,
+            Caller::User { user, .. } => {
+                let current = ApiScope::granted_by_permissions(user.permissions);
+                granted.iter().filter(|s| current.contains(*s)).collect()
+            }
+        }
+    }
+
+    pub fn require(&self, scope: ApiScope) -> Result<(), ApiError> {
+        if self.scopes().allows(scope) {
+            Ok(())
+        } else {
+            Err(ApiError::InsufficientScope(scope))
+        }
+    }
+
+    /// For endpoints managed by people (API clients, users): refuses machine tokens.
+    pub fn require_user(&self) -> Result<&Arc<UserEntry>, ApiError> {
+        match self {
+            Caller::User { user, .. } => Ok(user),
+            Caller::Client { .. } => Err(ApiError::forbidden(
+                "user_token_required",
+                "this endpoint is managed by people, not machines: call it with a user token (from the Developer Portal's API tab or `oneportal users token`), not with a client-credentials token",
+            )),
+        }
+    }
+
+    pub fn require_permission(user: &UserEntry, permission: Permission) -> Result<(), ApiError> {
+        if user.permissions.contains(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "missing_permission",
+                format!(
+                    "this needs the '{}' permission, which your user does not hold",
+                    permission.label()
+                ),
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or(ApiError::MissingToken)?;
+        let value = value.to_str().map_err(|_| {
+            ApiError::InvalidToken("the Authorization header is not readable".into())
+        })?;
+        let token = match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => {
+                return Err(ApiError::InvalidToken(
+                    "send the access token as 'Authorization: Bearer <token>'".into(),
+                ));
+            }
+        };
+        let claims = verified_claims(state, token)
+            .await
+            .map_err(|e| ApiError::InvalidToken(e.to_string()))?;
+        resolve(state, claims).await
+    }
+}
+
+/// Verifies a token once, then serves it from memory until it expires.
+async fn verified_claims(state: &AppState, token: &str) -> Result<Arc<AccessClaims>, TokenError> {
+    let claims = match state.verified_tokens.get(token) {
+        Some(claims) => claims,
+        None => {
+            let verified = match state.authority.verify(&state.keys.current(), token) {
+                Err(TokenError::UnknownKey) if state.keys.reload_for_unknown_kid().await => {
+                    state.authority.verify(&state.keys.current(), token)
+                }
+                other => other,
+            }?;
+            let claims = Arc::new(verified);
+            state
+                .verified_tokens
+                .insert(token.to_owned(), claims.clone());
+            claims
+        }
+    };
+    if claims.exp <= time_now() {
+        state.verified_tokens.remove(token);
+        return Err(TokenError::Expired);
+    }
+    if state.revoked_tokens.contains_key(&claims.jti) {
+        return Err(TokenError::Revoked);
+    }
+    Ok(claims)
+}
+
+/// The token's subject as it is now: a revoked client or removed user loses access at once.
+async fn resolve(state: &AppState, claims: Arc<AccessClaims>) -> Result<Caller, ApiError> {
+    let invalid = |e: TokenError| ApiError::InvalidToken(e.to_string());
+    let org_id = IdKind::Organization
+        .parse(&claims.org_id)
+        .ok_or_else(|| invalid(TokenError::Malformed))?;
+    match claims.token_use {
+        TokenUse::Client => {
+            let client = state
+                .directory
+                .client(&state.db, &claims.client_id)
+                .await?
+                .filter(|c| c.org_id == org_id)
+                .ok_or_else(|| invalid(TokenError::ClientRevoked))?;
+            match client.status {
+                ApiClientStatus::Active => Ok(Caller::Client { client, claims }),
+                ApiClientStatus::Revoked => Err(invalid(TokenError::ClientRevoked)),
+                ApiClientStatus::Suspended => Err(invalid(TokenError::ClientSuspended(
+                    client
+                        .suspension
+                        .map(|r| r.explanation())
+                        .unwrap_or("the API client is suspended"),
+                ))),
+            }
+        }
+        TokenUse::User => {
+            let user_id = IdKind::User
+                .parse(&claims.sub)
+                .ok_or_else(|| invalid(TokenError::Malformed))?;
+            let user = state
+                .directory
+                .user(&state.db, user_id)
+                .await?
+                .filter(|u| u.org_id == org_id && u.status == UserStatus::Active)
+                .ok_or_else(|| invalid(TokenError::UserInactive))?;
+            Ok(Caller::User { user, claims })
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Access tokens (RFC 9068 JWTs): the claims, issuing, and verifying.
+
+use jsonwebtoken::{Validation, decode, decode_header};
+use oneportal_domain::ScopeSet;
+use oneportal_domain::ids::IdKind;
+use serde::{Deserialize, Serialize};
+
+use super::key_ring::KeySet;
+
+/// Whose token it is: a machine (client credentials) or a person (user token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenUse {
+    Client,
+    User,
+}
+
+/// The claims of every access token OnePortal issues.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    /// The client id (client tokens) or the user id (user tokens).
+    pub sub: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub nbf: i64,
+    pub jti: String,
+    pub client_id: String,
+    /// Space-separated OAuth scopes.
+    pub scope: String,
+    /// The organization, `ORG-000001`.
+    pub org_id: String,
+    pub token_use: TokenUse,
+}
+
+/// The client id user tokens carry: the portal acts as their client (RFC 9068 needs one).
+pub const PORTAL_CLIENT_ID: &str = "oneportal-portal";
+
+/// Who the token is for and for how long.
+pub struct TokenRequest<'a> {
+    pub subject: &'a str,
+    pub client_id: &'a str,
+    pub org_id: i64,
+    pub scopes: ScopeSet,
+    pub token_use: TokenUse,
+    pub ttl_secs: u32,
+}
+
+/// The fixed parts of every token: issuer and audience.
+#[derive(Debug, Clone)]
+pub struct TokenAuthority {
+    pub issuer: String,
+    pub audience: String,
+}
+
+impl TokenAuthority {
+    pub fn new(public_url: &str) -> Self {
+        TokenAuthority {
+            issuer: public_url.to_owned(),
+            audience: format!("{public_url}/v2"),
+        }
+    }
+
+    pub fn issue(&self, keys: &KeySet, request: TokenRequest<'_>) -> (String, AccessClaims) {
+        let now = time_now();
+        let claims = AccessClaims {
+            iss: self.issuer.clone(),
+            sub: request.subject.to_owned(),
+            aud: self.audience.clone(),
+            exp: now + i64::from(request.ttl_secs),
+            iat: now,
+            nbf: now,
+            jti: super::random::alphanumeric(22),
+            client_id: request.client_id.to_owned(),
+            scope: request.scopes.to_oauth_string(),
+            org_id: IdKind::Organization.format(request.org_id),
+            token_use: request.token_use,
+        };
+        (keys.active.sign_jwt(&claims), claims)
+    }
+
+    /// Checks signature, header and registered claims. The caller still checks
+    /// revocation and the client's or user's current status.
+    pub fn verify(&self, keys: &KeySet, token: &str) -> Result<AccessClaims, TokenError> {
+        let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header
+            .typ
+            .as_deref()
+            .map(|t| t.eq_ignore_ascii_case("at+jwt"))
+            != Some(true)
+        {
+            return Err(TokenError::WrongType);
+        }
+        let kid = header.kid.ok_or(TokenError::UnknownKey)?;
+        let key = keys.verifying.get(&kid).ok_or(TokenError::UnknownKey)?;
+        // The key decides the algorithm; a header that claims another (HS256, none) is refused.
+        if header.alg != key.alg.jwt_algorithm() {
+            return Err(TokenError::AlgorithmNotAllowed);
+        }
+        let mut validation = Validation::new(key.alg.jwt_algorithm());
+        validation.leeway = 30;
+        validation.validate_nbf = true;
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        decode::<AccessClaims>(token, &key.decoding, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
+                jsonwebtoken::errors::ErrorKind::ImmatureSignature => TokenError::NotYetValid,
+                jsonwebtoken::errors::ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
+                jsonwebtoken::errors::ErrorKind::InvalidAudience => TokenError::WrongAudience,
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenError::BadSignature,
+                _ => TokenError::Malformed,
+            })
+    }
+}
+
+/// Why a token was refused; the text goes to the caller in `error_description`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the access token is not a well-formed JWT access token")]
+    Malformed,
+    #[error("the access token is not of type at+jwt")]
+    WrongType,
+    #[error("the access token was signed by a key this server does not know")]
+    UnknownKey,
+    #[error("the access token's algorithm is not allowed for its key")]
+    AlgorithmNotAllowed,
+    #[error("the access token's signature is invalid")]
+    BadSignature,
+    #[error("the access token has expired; request a new one")]
+    Expired,
+    #[error("the access token is not valid yet")]
+    NotYetValid,
+    #[error("the access token was issued by another server")]
+    WrongIssuer,
+    #[error("the access token is meant for another audience")]
+    WrongAudience,
+    #[error("the access token was revoked")]
+    Revoked,
+    #[error("the API client was revoked")]
+    ClientRevoked,
+    #[error("{0}")]
+    ClientSuspended(&'static str),
+    #[error("the user behind this token no longer has access")]
+    UserInactive,
+}
+
+pub fn time_now() -> i64 {
+    oneportal_store::now_ms() / 1000
+}

@@ -1,0 +1,357 @@
+//! The command line: `serve`, `migrate`, `users`, `keys`, `config`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use oneportal_domain::{Permission, PermissionSet};
+use oneportal_store::{keys, orgs, users};
+
+use crate::audit::{self, Actor, Event};
+use crate::auth::key_ring::{self, KeyRing};
+use crate::auth::tokens::TokenAuthority;
+use crate::config::{Config, FlagOverrides};
+use crate::{App, demo, open_database, open_master_key, services, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "oneportal",
+    version,
+    about = "OnePortal: customer portal, OAuth 2.0 authorization server and API V2"
+)]
+struct Cli {
+    /// A TOML configuration file (settings there are overridden by ONEPORTAL_* variables, then by flags).
+    #[arg(long, global = true, env = "ONEPORTAL_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Default)]
+struct StorageFlags {
+    /// Directory for the SQLite database and the generated master key.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://…) instead of the embedded SQLite file.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// The URL clients reach the server at (the token issuer).
+    #[arg(long)]
+    public_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long)]
+        bind: Option<std::net::SocketAddr>,
+        #[command(flatten)]
+        storage: StorageFlags,
+        /// Seed a demo organization and print how to use it.
+        #[arg(long)]
+        demo: bool,
+        /// The demo users' password (random when not given).
+        #[arg(long, env = "ONEPORTAL_DEMO_PASSWORD", requires = "demo")]
+        demo_password: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
+    /// Manage users.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Manage token-signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Check the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create an active user (the organization is created if it does not exist).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        /// The organization's name.
+        #[arg(long)]
+        organization: String,
+        /// Comma-separated permissions, e.g. "Developer Portal (API),Support (Edit)"; `all` for every one.
+        #[arg(long, default_value = "Sites & Services (View)")]
+        permissions: String,
+        /// The password (at least 12 characters); read from ONEPORTAL_USER_PASSWORD when not given.
+        #[arg(long, env = "ONEPORTAL_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
+    /// Print a short-lived user token for automation (audited).
+    Token {
+        #[arg(long)]
+        email: String,
+        /// Lifetime in seconds (default: oauth.user_token_ttl_secs).
+        #[arg(long)]
+        ttl: Option<u32>,
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List signing keys and their states.
+    List {
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
+    /// Start signing with the pre-published next key and publish a new next key.
+    Rotate {
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration and print the result (secrets hidden).
+    Check {
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
+}
+
+fn load(
+    config: Option<&std::path::Path>,
+    storage: StorageFlags,
+    bind: Option<std::net::SocketAddr>,
+) -> anyhow::Result<Config> {
+    Config::load(
+        config,
+        FlagOverrides {
+            bind,
+            data_dir: storage.data_dir,
+            database_url: storage.database_url,
+            public_url: storage.public_url,
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("configuration error: {e}"))
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = cli.config.as_deref();
+    match cli.command {
+        Command::Serve {
+            bind,
+            storage,
+            demo,
+            demo_password,
+        } => {
+            let config = load(file, storage, bind)?;
+            telemetry::init_logging(config.log_format);
+            let app = App::start(config).await?;
+            if demo {
+                let password =
+                    demo_password.unwrap_or_else(|| crate::auth::random::alphanumeric(16));
+                demo::seed(&app.state, &password).await?;
+                demo::print_welcome(&app.state, &password);
+            }
+            tracing::info!(url = %app.url(), "OnePortal is listening");
+            app.run_until_signal().await
+        }
+        Command::Migrate { storage } => {
+            let config = load(file, storage, None)?;
+            let db = open_database(&config).await?;
+            println!("database is up to date");
+            db.close().await;
+            Ok(())
+        }
+        Command::Users { command } => users_command(file, command).await,
+        Command::Keys { command } => keys_command(file, command).await,
+        Command::Config {
+            command: ConfigCommand::Check { storage },
+        } => {
+            let mut config = load(file, storage, None)?;
+            if config.master_key.is_some() {
+                config.master_key = Some("(hidden)".into());
+            }
+            println!("configuration is valid:\n{}", toml_like(&config));
+            Ok(())
+        }
+    }
+}
+
+fn toml_like(config: &Config) -> String {
+    serde_json::to_string_pretty(config).unwrap_or_default()
+}
+
+fn parse_permissions(text: &str) -> anyhow::Result<PermissionSet> {
+    if text.trim().eq_ignore_ascii_case("all") {
+        return Ok(PermissionSet::all());
+    }
+    text.split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| Permission::parse(p).with_context(|| format!("unknown permission '{}'", p.trim())))
+        .collect()
+}
+
+async fn users_command(
+    file: Option<&std::path::Path>,
+    command: UsersCommand,
+) -> anyhow::Result<()> {
+    match command {
+        UsersCommand::Create {
+            email,
+            first_name,
+            last_name,
+            organization,
+            permissions,
+            password,
+            storage,
+        } => {
+            let config = load(file, storage, None)?;
+            let db = open_database(&config).await?;
+            let org_id = match orgs::find_organization_by_name(&db, &organization).await? {
+                Some(org) => org.id,
+                None => orgs::create_organization(&db, &organization).await?,
+            };
+            let input = services::users::NewUserInput {
+                org_id,
+                email: &email,
+                first_name: &first_name,
+                last_name: &last_name,
+                permissions: parse_permissions(&permissions)?,
+                password: Some(password),
+            };
+            let id = services::users::create(&db, &Actor::Cli, input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "created {} ({email})",
+                oneportal_domain::ids::IdKind::User.format(id)
+            );
+            Ok(())
+        }
+        UsersCommand::Token {
+            email,
+            ttl,
+            storage,
+        } => {
+            let config = load(file, storage, None)?;
+            let db = open_database(&config).await?;
+            let master = open_master_key(&config, &db).await?;
+            let ring = KeyRing::initialize(db.clone(), master, config.oauth.signing_alg).await?;
+            let row = users::find_by_email(&db, &email.trim().to_lowercase())
+                .await?
+                .with_context(|| format!("no user with the email {email}"))?;
+            let directory = crate::directory::Directory::default();
+            let user = directory
+                .user(&db, row.id)
+                .await?
+                .context("user vanished")?;
+            let authority = TokenAuthority::new(&config.public_url(config.bind));
+            let ttl = ttl
+                .unwrap_or(config.oauth.user_token_ttl_secs)
+                .clamp(60, 3600);
+            let token = services::users::mint_user_token(
+                &db,
+                &authority,
+                &ring.current(),
+                &user,
+                ttl,
+                &Actor::Cli,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn keys_command(file: Option<&std::path::Path>, command: KeysCommand) -> anyhow::Result<()> {
+    let storage = match &command {
+        KeysCommand::List { storage } | KeysCommand::Rotate { storage } => StorageFlags {
+            data_dir: storage.data_dir.clone(),
+            database_url: storage.database_url.clone(),
+            public_url: storage.public_url.clone(),
+        },
+    };
+    let config = load(file, storage, None)?;
+    let db = open_database(&config).await?;
+    let master = open_master_key(&config, &db).await?;
+    key_ring::ensure_keys(&db, &master, config.oauth.signing_alg).await?;
+    if let KeysCommand::Rotate { .. } = command {
+        let lifetime = config
+            .oauth
+            .access_token_ttl_secs
+            .max(config.oauth.user_token_ttl_secs);
+        let rotation = key_ring::rotate(&db, &master, config.oauth.signing_alg, lifetime).await?;
+        audit::record(
+            &db,
+            Event {
+                actor: &Actor::Cli,
+                action: "signing_key.rotated",
+                org_id: None,
+                target: Some(("signing_key", rotation.now_signing.clone())),
+                details: serde_json::json!({ "next": rotation.next }),
+                ip: None,
+            },
+        )
+        .await?;
+        println!(
+            "now signing with {}; next key {} is published",
+            rotation.now_signing, rotation.next
+        );
+        println!(
+            "running servers pick this up within a second on PostgreSQL; on SQLite restart the server or wait for the unknown-key refresh"
+        );
+    }
+    println!(
+        "{:<18} {:<6} {:<9} {:<22} retires",
+        "kid", "alg", "state", "created"
+    );
+    for key in keys::list_all(&db).await? {
+        println!(
+            "{:<18} {:<6} {:<9} {:<22} {}",
+            key.kid,
+            key.alg,
+            key.state,
+            crate::api::rfc3339(key.created_at),
+            key.retire_at
+                .map(crate::api::rfc3339)
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! Configuration: built-in defaults, then a TOML file, then `ONEPORTAL_*`
+//! environment variables, then command-line flags (each overrides the last).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use oneportal_store::SqliteDurability;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::keys::SigningAlg;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// Where the SQLite file and the generated master key live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite file.
+    pub database_url: Option<String>,
+    /// The URL clients reach this server at; the token issuer. Defaults to `http://<bind>`.
+    pub public_url: Option<String>,
+    /// Base64 of 32 bytes. Every node of a cluster needs the same one.
+    pub master_key: Option<String>,
+    /// A file holding the master key (base64), instead of `master_key`.
+    pub master_key_file: Option<PathBuf>,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: LogFormat,
+    /// How durable a SQLite commit is: `normal` survives a crash of the process, `full` also power loss.
+    pub sqlite_durability: SqliteDurability,
+    /// PostgreSQL pool size per node.
+    pub pg_max_connections: u32,
+    pub oauth: OAuthConfig,
+    pub api_clients: ApiClientsConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OAuthConfig {
+    /// Lifetime of client-credentials access tokens, 300–86400 seconds.
+    pub access_token_ttl_secs: u32,
+    /// Lifetime of user tokens (API explorer, automation), 60–3600 seconds.
+    pub user_token_ttl_secs: u32,
+    /// Algorithm new signing keys use: `ES256` (default), `EdDSA` or `RS256`.
+    pub signing_alg: SigningAlg,
+    /// Tokens one client may obtain per minute (0 = unlimited); catches integrations that do not cache tokens.
+    pub issuance_per_minute: u32,
+    /// Failed client authentications allowed per client id per minute before 429.
+    pub failures_per_client_per_minute: u32,
+    /// Failed client authentications allowed per source address per minute before 429.
+    pub failures_per_address_per_minute: u32,
+    /// Rotate signing keys automatically when the active key is this many days old (0 = never).
+    pub key_rotation_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiClientsConfig {
+    /// Unrevoked API clients an organization may hold, unless the organization sets its own.
+    pub quota_per_organization: u32,
+    /// How long a rotated-out secret keeps working when the caller does not choose.
+    pub default_grace_hours: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            public_url: None,
+            master_key: None,
+            master_key_file: None,
+            log_format: LogFormat::Text,
+            sqlite_durability: SqliteDurability::Normal,
+            pg_max_connections: 16,
+            oauth: OAuthConfig::default(),
+            api_clients: ApiClientsConfig::default(),
+        }
+    }
+}
+
+impl Default for OAuthConfig {
+    fn default() -> Self {
+        OAuthConfig {
+            access_token_ttl_secs: 3600,
+            user_token_ttl_secs: 900,
+            signing_alg: SigningAlg::ES256,
+            issuance_per_minute: 600,
+            failures_per_client_per_minute: 10,
+            failures_per_address_per_minute: 30,
+            key_rotation_days: 90,
+        }
+    }
+}
+
+impl Default for ApiClientsConfig {
+    fn default() -> Self {
+        ApiClientsConfig {
+            quota_per_organization: 50,
+            default_grace_hours: 24,
+        }
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers alone.
+#[derive(Debug, Default, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+}
+
+impl Config {
+    /// Layers the configuration and checks it; the error says which value is wrong and why.
+    pub fn load(file: Option<&Path>, flags: FlagOverrides) -> Result<Config, String> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(format!(
+                    "configuration file {} does not exist",
+                    path.display()
+                ));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let config: Config = figment
+            .merge(Env::prefixed("ONEPORTAL_").split("__").filter(|key| {
+                let top = key.as_str().split('.').next().unwrap_or_default();
+                CONFIG_KEYS.iter().any(|k| k.eq_ignore_ascii_case(top))
+            }))
+            .merge(Serialized::defaults(flags))
+            .extract()
+            .map_err(|e| e.to_string())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        let ttl = self.oauth.access_token_ttl_secs;
+        if !(300..=86_400).contains(&ttl) {
+            return Err(format!(
+                "oauth.access_token_ttl_secs is {ttl}; it must be between 300 and 86400 seconds"
+            ));
+        }
+        let user_ttl = self.oauth.user_token_ttl_secs;
+        if !(60..=3600).contains(&user_ttl) {
+            return Err(format!(
+                "oauth.user_token_ttl_secs is {user_ttl}; it must be between 60 and 3600 seconds"
+            ));
+        }
+        if let Some(url) = &self.database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err("database_url must start with postgres:// (leave it out to use the embedded SQLite file)".into());
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(format!(
+                "public_url '{url}' must start with http:// or https://"
+            ));
+        }
+        if self.api_clients.default_grace_hours > 168 {
+            return Err("api_clients.default_grace_hours must be at most 168 (7 days)".into());
+        }
+        if self.pg_max_connections == 0 {
+            return Err("pg_max_connections must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The issuer and base of every URL this server hands out, without a trailing slash.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join("oneportal.db")
+    }
+}
+
+/// Top-level settings read from `ONEPORTAL_*` variables (`ONEPORTAL_OAUTH__SIGNING_ALG`
+/// for nested ones); other `ONEPORTAL_` variables, such as the demo password, are not settings.
+const CONFIG_KEYS: [&str; 11] = [
+    "bind",
+    "data_dir",
+    "database_url",
+    "public_url",
+    "master_key",
+    "master_key_file",
+    "log_format",
+    "sqlite_durability",
+    "pg_max_connections",
+    "oauth",
+    "api_clients",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_file_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("oneportal.toml");
+        std::fs::write(
+            &file,
+            "bind = \"127.0.0.1:9000\"\n[oauth]\naccess_token_ttl_secs = 600\n",
+        )
+        .unwrap();
+        let config = Config::load(
+            Some(&file),
+            FlagOverrides {
+                bind: Some("127.0.0.1:9100".parse().unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(config.bind.port(), 9100);
+        assert_eq!(config.oauth.access_token_ttl_secs, 600);
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "[oauth]\naccess_token_ttl_secs = 10\n").unwrap();
+        let error = Config::load(Some(&file), FlagOverrides::default()).unwrap_err();
+        assert!(error.contains("oauth.access_token_ttl_secs"), "{error}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("typo.toml");
+        std::fs::write(&file, "bnid = \"127.0.0.1:9000\"\n").unwrap();
+        let error = Config::load(Some(&file), FlagOverrides::default()).unwrap_err();
+        assert!(error.contains("bnid"), "{error}");
+    }
+}

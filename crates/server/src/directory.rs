@@ -1,0 +1,155 @@
+//! In-memory views of API clients and users, loaded on demand and dropped on
+//! every node when a change is published (see `cluster`), so the token
+//! endpoint and the API guard do not query the database per request.
+
+use std::sync::Arc;
+
+use oneportal_domain::{ApiClientStatus, PermissionSet, ScopeSet, SuspensionReason, UserStatus};
+use oneportal_store::{Db, StoreError, api_clients, now_ms, users};
+use quick_cache::sync::Cache;
+
+/// An API client as the token endpoint and guard need it.
+#[derive(Debug)]
+pub struct ClientEntry {
+    pub client_id: String,
+    pub org_id: i64,
+    pub owner_user_id: i64,
+    pub scopes: ScopeSet,
+    pub status: ApiClientStatus,
+    pub suspension: Option<SuspensionReason>,
+    secrets: Vec<StoredSecret>,
+}
+
+struct StoredSecret {
+    hash: Vec<u8>,
+    expires_at: Option<i64>,
+}
+
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredSecret")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientEntry {
+    /// Whether a secret hash matches one of the client's secrets that works at `now_ms`.
+    /// Every stored hash is compared, in constant time each.
+    pub fn secret_matches(&self, computed: &[u8; 32], now_ms: i64) -> bool {
+        let mut matched = false;
+        for secret in &self.secrets {
+            let live = secret.expires_at.is_none_or(|at| at > now_ms);
+            matched |=
+                crate::auth::client_secret::SecretHasher::matches(computed, &secret.hash) && live;
+        }
+        matched
+    }
+}
+
+/// A customer user as the guard needs it.
+#[derive(Debug)]
+pub struct UserEntry {
+    pub id: i64,
+    pub org_id: i64,
+    pub email: String,
+    pub status: UserStatus,
+    pub permissions: PermissionSet,
+    /// Accounts the user is restricted to (empty = all of the organization's).
+    pub account_ids: Vec<i64>,
+}
+
+pub struct Directory {
+    clients: Cache<String, Option<Arc<ClientEntry>>>,
+    users: Cache<i64, Option<Arc<UserEntry>>>,
+}
+
+impl Default for Directory {
+    fn default() -> Self {
+        Directory {
+            clients: Cache::new(100_000),
+            users: Cache::new(100_000),
+        }
+    }
+}
+
+impl Directory {
+    pub async fn client(
+        &self,
+        db: &Db,
+        client_id: &str,
+    ) -> Result<Option<Arc<ClientEntry>>, StoreError> {
+        // Ids longer than ours cannot exist; do not let them fill the cache.
+        if client_id.len() > 200 {
+            return Ok(None);
+        }
+        self.clients
+            .get_or_insert_async(client_id, load_client(db, client_id))
+            .await
+    }
+
+    pub async fn user(&self, db: &Db, user_id: i64) -> Result<Option<Arc<UserEntry>>, StoreError> {
+        self.users
+            .get_or_insert_async(&user_id, load_user(db, user_id))
+            .await
+    }
+
+    pub fn forget_client(&self, client_id: &str) {
+        self.clients.remove(client_id);
+    }
+
+    pub fn forget_user(&self, user_id: i64) {
+        self.users.remove(&user_id);
+    }
+
+    /// After a lost change feed: anything may have changed.
+    pub fn forget_all(&self) {
+        self.clients.clear();
+        self.users.clear();
+    }
+}
+
+async fn load_client(db: &Db, client_id: &str) -> Result<Option<Arc<ClientEntry>>, StoreError> {
+    let Some(row) = api_clients::find(db, client_id).await? else {
+        return Ok(None);
+    };
+    let secrets = api_clients::live_secrets(db, client_id, now_ms())
+        .await?
+        .into_iter()
+        .map(|s| StoredSecret {
+            hash: s.secret_hash,
+            expires_at: s.expires_at,
+        })
+        .collect();
+    Ok(Some(Arc::new(ClientEntry {
+        client_id: row.client_id,
+        org_id: row.org_id,
+        owner_user_id: row.owner_user_id,
+        scopes: ScopeSet::from_names(&row.scopes),
+        status: ApiClientStatus::parse(&row.status).unwrap_or(ApiClientStatus::Revoked),
+        suspension: row
+            .suspension_reason
+            .as_deref()
+            .and_then(SuspensionReason::parse),
+        secrets,
+    })))
+}
+
+async fn load_user(db: &Db, user_id: i64) -> Result<Option<Arc<UserEntry>>, StoreError> {
+    let Some(row) = users::find(db, user_id).await? else {
+        return Ok(None);
+    };
+    let account_ids = users::account_access(db, user_id)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    Ok(Some(Arc::new(UserEntry {
+        id: row.id,
+        org_id: row.org_id,
+        email: row.email,
+        status: UserStatus::parse(&row.status).unwrap_or(UserStatus::Removed),
+        permissions: PermissionSet::from_codes(&row.permissions),
+        account_ids,
+    })))
+}

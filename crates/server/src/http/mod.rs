@@ -1,0 +1,8 @@
+//! Cross-cutting HTTP pieces: request ids, problem details, security headers, JSON bodies.
+
+pub mod json;
+pub mod problem;
+pub mod request_id;
+pub mod security_headers;
+
+pub use problem::{ApiError, FieldError};

@@ -1,0 +1,196 @@
+//! OnePortal: the customer portal, OAuth 2.0 authorization server and API V2.
+//!
+//! [`App::start`] builds everything from a [`config::Config`] and serves on a
+//! bound listener, so tests run the real server on port 0.
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod cluster;
+pub mod config;
+pub mod demo;
+pub mod directory;
+pub mod health;
+pub mod http;
+pub mod oauth;
+pub mod services;
+pub mod state;
+mod tasks;
+pub mod telemetry;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use oneportal_store::{Db, settings};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::key_ring::KeyRing;
+use crate::auth::master_key::MasterKey;
+use crate::config::Config;
+use crate::state::AppState;
+
+/// Opens the configured database and applies migrations.
+pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let db = match &config.database_url {
+        Some(url) => Db::connect_postgres(url, config.pg_max_connections)
+            .await
+            .context(
+                "cannot connect to PostgreSQL (check database_url and that the server is running)",
+            )?,
+        None => {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!(
+                    "cannot create the data directory {}",
+                    config.data_dir.display()
+                )
+            })?;
+            Db::open_sqlite(&config.sqlite_path(), config.sqlite_durability)
+                .await
+                .with_context(|| format!("cannot open {}", config.sqlite_path().display()))?
+        }
+    };
+    let applied = db.migrate().await.context("database migration failed")?;
+    if applied > 0 {
+        tracing::info!(applied, "applied database migrations");
+    }
+    Ok(db)
+}
+
+/// Loads the master key and refuses one that differs from the key the database was set up with.
+pub async fn open_master_key(config: &Config, db: &Db) -> anyhow::Result<Arc<MasterKey>> {
+    let master = MasterKey::load_or_create(config)?;
+    let stored = settings::get_or_insert(db, "master_key_check", &master.check_value()).await?;
+    if stored != master.check_value() {
+        anyhow::bail!(
+            "this master key is not the one the database was set up with; give every node the same master key (master_key or master_key_file)"
+        );
+    }
+    Ok(Arc::new(master))
+}
+
+/// A running server.
+pub struct App {
+    pub address: SocketAddr,
+    pub state: AppState,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl App {
+    /// Binds `config.bind` (port 0 picks a free port), prepares storage and keys, and serves.
+    pub async fn start(config: Config) -> anyhow::Result<App> {
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let address = listener.local_addr()?;
+        let db = open_database(&config).await?;
+        let master = open_master_key(&config, &db).await?;
+        let keys =
+            KeyRing::initialize(db.clone(), master.clone(), config.oauth.signing_alg).await?;
+        let state = AppState::new(
+            config,
+            address,
+            db,
+            master,
+            keys,
+            telemetry::metrics_handle(),
+        );
+        state.load_revoked_tokens().await?;
+        state.spawn_change_listener();
+        let (shutdown, mut shutdown_rx) = tokio::sync::watch::channel(false);
+        tasks::spawn(state.clone(), shutdown.subscribe());
+
+        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = shutdown_rx.wait_for(|stop| *stop).await;
+                })
+                .await
+        });
+        Ok(App {
+            address,
+            state,
+            shutdown,
+            server,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        self.state.public_url.clone()
+    }
+
+    /// Stops accepting connections, finishes in-flight requests, flushes pending writes.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.server).await;
+        tasks::flush(&self.state).await;
+        self.state.db.close().await;
+        Ok(())
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then shuts down gracefully.
+    pub async fn run_until_signal(self) -> anyhow::Result<()> {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        self.stop().await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::router())
+        .merge(oauth::routes())
+        .merge(health::routes())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(axum::middleware::from_fn(http::security_headers::middleware))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::custom(|_| http::ApiError::Internal("a request handler panicked".into()).into_response_owned()))
+        .layer(axum::middleware::from_fn(http::request_id::middleware))
+        .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> http::ApiError {
+    http::ApiError::not_found(format!(
+        "no endpoint at {}; see /v2/openapi.json",
+        uri.path()
+    ))
+}
+
+impl http::ApiError {
+    fn into_response_owned(self) -> axum::response::Response {
+        axum::response::IntoResponse::into_response(self)
+    }
+}

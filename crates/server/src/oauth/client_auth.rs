@@ -1,0 +1,204 @@
+//! Client authentication for the token, introspection and revocation endpoints:
+//! `client_secret_basic` (with RFC 6749 §2.3.1 form-decoding) or `client_secret_post`.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use oneportal_domain::ApiClientStatus;
+use oneportal_store::now_ms;
+
+use super::error::OAuthError;
+use super::form::Form;
+use super::throttle::ThrottleKey;
+use crate::auth::client_secret::SecretHasher;
+use crate::directory::ClientEntry;
+use crate::state::AppState;
+
+pub struct ClientCredentials {
+    pub client_id: String,
+    secret: String,
+}
+
+/// Reads the credentials from `Authorization: Basic` or the body; both at once is an error.
+pub fn credentials(headers: &HeaderMap, form: &Form) -> Result<ClientCredentials, OAuthError> {
+    let basic = match headers.get(header::AUTHORIZATION) {
+        Some(value) => Some(parse_basic(value.to_str().unwrap_or(""))?),
+        None => None,
+    };
+    let in_body = form.get("client_secret");
+    match (basic, in_body) {
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+            "use one client authentication method: HTTP Basic or client_secret in the body, not both",
+        )),
+        (Some(creds), None) => {
+            if form
+                .get("client_id")
+                .is_some_and(|id| id != creds.client_id)
+            {
+                return Err(OAuthError::invalid_request(
+                    "client_id in the body differs from the one in the Authorization header",
+                ));
+            }
+            Ok(creds)
+        }
+        (None, Some(secret)) => {
+            let client_id = form.get("client_id").ok_or_else(|| {
+                OAuthError::invalid_request("client_secret was sent without client_id")
+            })?;
+            Ok(ClientCredentials {
+                client_id: client_id.to_owned(),
+                secret: secret.to_owned(),
+            })
+        }
+        (None, None) => Err(OAuthError::invalid_client(
+            "client authentication is required: send HTTP Basic credentials (client_secret_basic) or client_id and client_secret in the body (client_secret_post)",
+        )),
+    }
+}
+
+fn parse_basic(value: &str) -> Result<ClientCredentials, OAuthError> {
+    let malformed = || {
+        OAuthError::invalid_client("the Authorization header is not valid HTTP Basic credentials")
+    };
+    let (scheme, encoded) = value.trim().split_once(' ').ok_or_else(malformed)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(OAuthError::invalid_client(format!(
+            "the token endpoint accepts 'Authorization: Basic', not '{scheme}'"
+        )));
+    }
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
+    Ok(ClientCredentials {
+        client_id: form_decode(id).ok_or_else(malformed)?,
+        secret: form_decode(secret).ok_or_else(malformed)?,
+    })
+}
+
+/// `application/x-www-form-urlencoded` decoding of one value: `+` is a space, `%XX` a byte.
+fn form_decode(text: &str) -> Option<String> {
+    let spaced = text.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(|s| s.into_owned())
+}
+
+/// Checks the credentials and the client's status. Unknown ids and wrong secrets
+/// take the same path and the same time, and both count toward throttling.
+pub async fn authenticate(
+    state: &AppState,
+    creds: &ClientCredentials,
+    address: IpAddr,
+) -> Result<Arc<ClientEntry>, OAuthError> {
+    let address = address.to_string();
+    for key in [
+        ThrottleKey::Address(&address),
+        ThrottleKey::Client(&creds.client_id),
+    ] {
+        if let Err(retry_after) = state.throttle.check(key) {
+            return Err(OAuthError::slow_down(
+                "too many failed authentication attempts; wait before trying again",
+                retry_after,
+            ));
+        }
+    }
+    let computed = state.secret_hasher.hash(&creds.secret);
+    let entry = state.directory.client(&state.db, &creds.client_id).await?;
+    let matched = match &entry {
+        Some(entry) => entry.secret_matches(&computed, now_ms()),
+        None => {
+            // Same work as a wrong secret for a real client.
+            let _ = SecretHasher::matches(&computed, &[0u8; 32]);
+            false
+        }
+    };
+    let entry = match (entry, matched) {
+        (Some(entry), true) => entry,
+        (entry, _) => {
+            let reason = if entry.is_some() {
+                "wrong_secret"
+            } else {
+                "unknown_client"
+            };
+            state.failure_log.count(&creds.client_id, &address, reason);
+            metrics::counter!("oneportal_client_auth_failures_total").increment(1);
+            let delay = state
+                .throttle
+                .record_failure(ThrottleKey::Client(&creds.client_id))
+                .max(
+                    state
+                        .throttle
+                        .record_failure(ThrottleKey::Address(&address)),
+                );
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            return Err(OAuthError::invalid_client(
+                "client authentication failed: unknown client or wrong secret",
+            ));
+        }
+    };
+    match entry.status {
+        ApiClientStatus::Active => Ok(entry),
+        ApiClientStatus::Revoked => {
+            state
+                .failure_log
+                .count(&creds.client_id, &address, "client_revoked");
+            Err(OAuthError::invalid_client(
+                "the API client was revoked; create a new one in the Developer Portal",
+            ))
+        }
+        ApiClientStatus::Suspended => {
+            state
+                .failure_log
+                .count(&creds.client_id, &address, "client_suspended");
+            let why = entry
+                .suspension
+                .map(|r| r.explanation())
+                .unwrap_or("the API client is suspended");
+            Err(OAuthError::invalid_client(why))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        let header = format!("Basic {}", STANDARD.encode("my%3Aid+one:s%25e+c%2Bret"));
+        let creds = parse_basic(&header).unwrap();
+        assert_eq!(creds.client_id, "my:id one");
+        assert_eq!(creds.secret, "s%e c+ret");
+    }
+
+    #[test]
+    fn the_first_colon_separates_id_and_secret() {
+        let creds = parse_basic(&format!("basic {}", STANDARD.encode("id:se:cret"))).unwrap();
+        assert_eq!(
+            (creds.client_id.as_str(), creds.secret.as_str()),
+            ("id", "se:cret")
+        );
+    }
+
+    #[test]
+    fn malformed_headers_are_invalid_client() {
+        for header in [
+            "Basic",
+            "Basic !!!",
+            "Bearer abc",
+            &format!("Basic {}", STANDARD.encode("no-colon")),
+        ] {
+            assert_eq!(
+                parse_basic(header).unwrap_err().code(),
+                "invalid_client",
+                "{header}"
+            );
+        }
+    }
+}

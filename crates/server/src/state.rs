@@ -1,0 +1,90 @@
+//! Everything a request handler can reach, built once at start.
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use dashmap::DashMap;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use metrics_exporter_prometheus::PrometheusHandle;
+use oneportal_store::Db;
+
+use crate::auth::client_secret::SecretHasher;
+use crate::auth::key_ring::KeyRing;
+use crate::auth::master_key::MasterKey;
+use crate::auth::tokens::{AccessClaims, TokenAuthority};
+use crate::config::Config;
+use crate::directory::Directory;
+use crate::oauth::throttle::{FailureLog, FailureThrottle};
+
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+pub struct AppInner {
+    pub config: Config,
+    pub public_url: String,
+    pub db: Db,
+    pub master_key: Arc<MasterKey>,
+    pub keys: KeyRing,
+    pub authority: TokenAuthority,
+    pub secret_hasher: SecretHasher,
+    pub directory: Directory,
+    /// Tokens already verified, by their text, so a reused token costs a lookup, not a signature check.
+    pub verified_tokens: quick_cache::sync::Cache<String, Arc<AccessClaims>>,
+    /// `jti` → expiry (Unix seconds) of tokens revoked early.
+    pub revoked_tokens: DashMap<String, i64>,
+    pub throttle: FailureThrottle,
+    pub failure_log: FailureLog,
+    pub issuance_quota: Option<DefaultKeyedRateLimiter<String>>,
+    /// Client id → when it last obtained a token; written to the database in batches.
+    pub last_used: DashMap<String, i64>,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(
+        config: Config,
+        bound: SocketAddr,
+        db: Db,
+        master_key: Arc<MasterKey>,
+        keys: KeyRing,
+        metrics: Option<PrometheusHandle>,
+    ) -> Self {
+        let public_url = config.public_url(bound);
+        let issuance_quota = NonZeroU32::new(config.oauth.issuance_per_minute)
+            .map(|n| RateLimiter::keyed(Quota::per_minute(n)));
+        let throttle = FailureThrottle::new(
+            config.oauth.failures_per_client_per_minute,
+            config.oauth.failures_per_address_per_minute,
+        );
+        AppState(Arc::new(AppInner {
+            authority: TokenAuthority::new(&public_url),
+            secret_hasher: SecretHasher::new(&master_key.derive("oneportal/client-secret-hmac")),
+            public_url,
+            config,
+            db,
+            master_key,
+            keys,
+            directory: Directory::default(),
+            verified_tokens: quick_cache::sync::Cache::new(50_000),
+            revoked_tokens: DashMap::new(),
+            throttle,
+            failure_log: FailureLog::default(),
+            issuance_quota,
+            last_used: DashMap::new(),
+            metrics,
+        }))
+    }
+
+    pub fn token_endpoint(&self) -> String {
+        format!("{}/oauth2/token", self.public_url)
+    }
+}

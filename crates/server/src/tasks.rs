@@ -1,0 +1,120 @@
+//! Background work: batching `lastUsedDate` writes, turning failure counts into
+//! audit entries, forgetting expired state, and scheduled key rotation.
+
+use std::time::Duration;
+
+use oneportal_store::{api_clients, now_ms, revocations};
+use serde_json::json;
+use tokio::sync::watch;
+
+use crate::audit::{self, Actor, Event};
+use crate::auth::key_ring;
+use crate::cluster::Change;
+use crate::state::AppState;
+
+pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        let mut ticks: u64 = 0;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutdown.wait_for(|stop| *stop) => break,
+            }
+            ticks += 1;
+            flush(&state).await;
+            if ticks % 6 == 0 {
+                forget_expired(&state).await;
+            }
+            if ticks % 360 == 0 {
+                rotate_if_due(&state).await;
+            }
+        }
+    });
+}
+
+/// Writes what is pending in memory; also run at shutdown.
+pub async fn flush(state: &AppState) {
+    let used: Vec<(String, i64)> = state
+        .last_used
+        .iter()
+        .map(|e| (e.key().clone(), *e.value()))
+        .collect();
+    for (client_id, at) in used {
+        state.last_used.remove_if(&client_id, |_, v| *v == at);
+        if let Err(error) = api_clients::record_last_used(&state.db, &client_id, at).await {
+            tracing::warn!(%error, "could not record lastUsedDate");
+        }
+    }
+    for ((client_id, ip, reason), count) in state.failure_log.drain() {
+        let org_id = state
+            .directory
+            .client(&state.db, &client_id)
+            .await
+            .ok()
+            .flatten()
+            .map(|c| c.org_id);
+        let event = Event {
+            actor: &Actor::System,
+            action: "oauth.client_authentication_failed",
+            org_id,
+            target: Some(("api_client", client_id)),
+            details: json!({ "reason": reason, "count": count }),
+            ip: Some(ip),
+        };
+        if let Err(error) = audit::record(&state.db, event).await {
+            tracing::warn!(%error, "could not record authentication failures");
+        }
+    }
+}
+
+async fn forget_expired(state: &AppState) {
+    state.throttle.sweep();
+    let now_secs = now_ms() / 1000;
+    state.revoked_tokens.retain(|_, exp| *exp > now_secs);
+    let _ = revocations::purge_expired(&state.db, now_ms()).await;
+    // Picks up a rotation made from the command line on a node without a change feed (SQLite).
+    if let Err(error) = state.keys.reload().await {
+        tracing::warn!(%error, "could not reload signing keys");
+    }
+}
+
+async fn rotate_if_due(state: &AppState) {
+    let period = state.config.oauth.key_rotation_days;
+    match key_ring::rotation_due(&state.db, period).await {
+        Ok(true) => {
+            let lifetime = state
+                .config
+                .oauth
+                .access_token_ttl_secs
+                .max(state.config.oauth.user_token_ttl_secs);
+            match key_ring::rotate(
+                &state.db,
+                &state.master_key,
+                state.config.oauth.signing_alg,
+                lifetime,
+            )
+            .await
+            {
+                Ok(rotation) => {
+                    let _ = audit::record(
+                        &state.db,
+                        Event {
+                            actor: &Actor::System,
+                            action: "signing_key.rotated",
+                            org_id: None,
+                            target: Some(("signing_key", rotation.now_signing.clone())),
+                            details: json!({ "next": rotation.next, "scheduled": true }),
+                            ip: None,
+                        },
+                    )
+                    .await;
+                    state.publish(Change::Keys).await;
+                }
+                Err(error) => tracing::error!(%error, "scheduled key rotation failed"),
+            }
+        }
+        Ok(false) => {}
+        Err(error) => tracing::warn!(%error, "could not check whether key rotation is due"),
+    }
+}

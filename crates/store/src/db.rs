@@ -1,0 +1,438 @@
+//! One code path over two databases: native sqlx pools behind an enum, and
+//! `$1`-placeholder SQL that both SQLite and PostgreSQL accept.
+//!
+//! SQLite reads `$1` as a named parameter and numbers parameters by first
+//! appearance, so every statement must introduce `$1, $2, …` in order; the
+//! `placeholders_are_in_order` test below keeps that true for this crate's SQL.
+
+use std::future::Future;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use tokio::sync::Mutex;
+
+use crate::error::StoreError;
+
+/// A connection pool to the embedded SQLite file or a PostgreSQL server.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// Which backend a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// How durable a SQLite commit is. `Normal` survives a process crash (the
+/// case OnePortal guarantees); `Full` also survives power loss, at a cost per write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteDurability {
+    #[default]
+    Normal,
+    Full,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Db {
+    /// Opens (creating if needed) the SQLite database at `path`.
+    pub async fn open_sqlite(path: &Path, durability: SqliteDurability) -> Result<Db, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match durability {
+                SqliteDurability::Normal => SqliteSynchronous::Normal,
+                SqliteDurability::Full => SqliteSynchronous::Full,
+            })
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    /// Connects to PostgreSQL. A short acquire timeout makes an outage answer
+    /// quickly (503) instead of queueing requests forever.
+    pub async fn connect_postgres(url: &str, max_connections: u32) -> Result<Db, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_with(options)
+            .await?;
+        Ok(Db::Pg(pool))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the migrations this binary carries; returns how many were new.
+    pub async fn migrate(&self) -> Result<usize, StoreError> {
+        let before = self.applied_migrations().await.unwrap_or(0);
+        match self {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Pg(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(self.applied_migrations().await?.saturating_sub(before))
+    }
+
+    async fn applied_migrations(&self) -> Result<usize, StoreError> {
+        let (n,): (i64,) = self
+            .fetch_one(
+                "SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE",
+                vec![],
+            )
+            .await?;
+        Ok(n as usize)
+    }
+
+    /// True when a trivial query succeeds: the readiness probe.
+    pub async fn ping(&self) -> bool {
+        self.fetch_one::<(i64,)>("SELECT 1", vec![]).await.is_ok()
+    }
+
+    /// Starts a transaction. SQLite takes the write lock at once (`BEGIN
+    /// IMMEDIATE`) so that a read-then-write never fails on lock upgrade.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let inner = match self {
+            Db::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Pg(pool) => TxInner::Pg(pool.begin().await?),
+        };
+        Ok(Tx {
+            inner: Mutex::new(inner),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Pg(pool) => pool.close().await,
+        }
+    }
+}
+
+/// A value bound to a `$n` placeholder.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    I64(Option<i64>),
+    Text(Option<String>),
+    Bool(bool),
+    Bytes(Vec<u8>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::I64(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::I64(v)
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_owned()))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_owned))
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Arg::Bytes(v)
+    }
+}
+
+/// Builds a `Vec<Arg>` from values of mixed types: `args![id, name, None::<i64>]`.
+#[macro_export]
+macro_rules! args {
+    ($($value:expr),* $(,)?) => { vec![$($crate::db::Arg::from($value)),*] };
+}
+
+/// A row type that decodes from both backends' rows.
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                Arg::I64(v) => q.bind(v),
+                Arg::Text(v) => q.bind(v),
+                Arg::Bool(v) => q.bind(v),
+                Arg::Bytes(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+/// Runs the same statement on either backend, on a pool or in a transaction.
+/// Repositories take `&impl Exec`, so one function serves both.
+pub trait Exec: Sync {
+    fn execute(
+        &self,
+        sql: &'static str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn fetch_all<T: Record>(
+        &self,
+        sql: &'static str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send;
+    fn fetch_optional<T: Record>(
+        &self,
+        sql: &'static str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send;
+
+    fn fetch_one<T: Record>(
+        &self,
+        sql: &'static str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<T, StoreError>> + Send {
+        async move {
+            self.fetch_optional(sql, args)
+                .await?
+                .ok_or(StoreError::NotFound)
+        }
+    }
+}
+
+impl Exec for Db {
+    async fn execute(&self, sql: &'static str, args: Vec<Arg>) -> Result<u64, StoreError> {
+        Ok(match self {
+            Db::Sqlite(pool) => bind_all!(sqlx::query::<Sqlite>(sql), args)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            Db::Pg(pool) => bind_all!(sqlx::query::<Postgres>(sql), args)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    async fn fetch_all<T: Record>(
+        &self,
+        sql: &'static str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        Ok(match self {
+            Db::Sqlite(pool) => {
+                bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Db::Pg(pool) => {
+                bind_all!(sqlx::query_as::<Postgres, T>(sql), args)
+                    .fetch_all(pool)
+                    .await?
+            }
+        })
+    }
+
+    async fn fetch_optional<T: Record>(
+        &self,
+        sql: &'static str,
+        args: Vec<Arg>,
+    ) -> Result<Option<T>, StoreError> {
+        Ok(match self {
+            Db::Sqlite(pool) => {
+                bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            Db::Pg(pool) => {
+                bind_all!(sqlx::query_as::<Postgres, T>(sql), args)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        })
+    }
+}
+
+enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Pg(Transaction<'static, Postgres>),
+}
+
+/// A transaction; dropped without [`Tx::commit`] it rolls back.
+pub struct Tx {
+    inner: Mutex<TxInner>,
+}
+
+impl Tx {
+    pub async fn backend(&self) -> Backend {
+        match &*self.inner.lock().await {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.inner.into_inner() {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Pg(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl Exec for Tx {
+    async fn execute(&self, sql: &'static str, args: Vec<Arg>) -> Result<u64, StoreError> {
+        let mut guard = self.inner.lock().await;
+        Ok(match &mut *guard {
+            TxInner::Sqlite(tx) => bind_all!(sqlx::query::<Sqlite>(sql), args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            TxInner::Pg(tx) => bind_all!(sqlx::query::<Postgres>(sql), args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+        })
+    }
+
+    async fn fetch_all<T: Record>(
+        &self,
+        sql: &'static str,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut guard = self.inner.lock().await;
+        Ok(match &mut *guard {
+            TxInner::Sqlite(tx) => {
+                bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+            TxInner::Pg(tx) => {
+                bind_all!(sqlx::query_as::<Postgres, T>(sql), args)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+        })
+    }
+
+    async fn fetch_optional<T: Record>(
+        &self,
+        sql: &'static str,
+        args: Vec<Arg>,
+    ) -> Result<Option<T>, StoreError> {
+        let mut guard = self.inner.lock().await;
+        Ok(match &mut *guard {
+            TxInner::Sqlite(tx) => {
+                bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+            TxInner::Pg(tx) => {
+                bind_all!(sqlx::query_as::<Postgres, T>(sql), args)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `$n` must first appear after `$1 … $n-1`, or SQLite binds the wrong values.
+    #[test]
+    fn placeholders_are_in_order() {
+        let sources = [
+            include_str!("orgs.rs"),
+            include_str!("users.rs"),
+            include_str!("api_clients.rs"),
+            include_str!("keys.rs"),
+            include_str!("audit.rs"),
+            include_str!("revocations.rs"),
+            include_str!("settings.rs"),
+        ];
+        for source in sources {
+            for statement in source.split('"').filter(|s| s.contains('$')) {
+                let mut highest = 0;
+                let bytes = statement.as_bytes();
+                for (i, _) in statement.match_indices('$') {
+                    let digits: String = bytes[i + 1..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_digit())
+                        .map(|b| *b as char)
+                        .collect();
+                    let Ok(n) = digits.parse::<u32>() else {
+                        continue;
+                    };
+                    assert!(
+                        n <= highest + 1,
+                        "placeholder ${n} appears before ${} in: {statement}",
+                        highest + 1
+                    );
+                    highest = highest.max(n);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn both_backends_carry_the_same_migration_versions() {
+        let versions = |m: &sqlx::migrate::Migrator| {
+            m.iter()
+                .map(|m| (m.version, m.description.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            versions(&super::SQLITE_MIGRATIONS),
+            versions(&super::POSTGRES_MIGRATIONS)
+        );
+    }
+}

@@ -1,0 +1,52 @@
+use thiserror::Error;
+
+/// What can go wrong talking to the database, sorted by what a caller does about it.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("record not found")]
+    NotFound,
+    /// A unique constraint refused the write; carries the index or column text.
+    #[error("unique constraint violated: {0}")]
+    Conflict(String),
+    /// The database cannot be reached right now; worth a 503 and a retry.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Other(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(
+                db.constraint()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| db.message().to_owned()),
+            ),
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_) => StoreError::Unavailable(error.to_string()),
+            sqlx::Error::Database(ref db) if is_unavailable_code(db.code().as_deref()) => {
+                StoreError::Unavailable(error.to_string())
+            }
+            other => StoreError::Other(other),
+        }
+    }
+}
+
+/// PostgreSQL's "server shutting down / cannot connect now" family (57P0x, 08xxx)
+/// and SQLite's BUSY (5) after the busy timeout.
+fn is_unavailable_code(code: Option<&str>) -> bool {
+    matches!(code, Some(c) if c.starts_with("57P0") || c.starts_with("08") || c == "5")
+}
+
+impl StoreError {
+    /// True when the unique violation is on the named index or column list.
+    pub fn is_conflict_on(&self, needle: &str) -> bool {
+        matches!(self, StoreError::Conflict(what) if what.contains(needle))
+    }
+}

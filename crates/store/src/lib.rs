@@ -1,0 +1,23 @@
+//! OnePortal's storage: SQLite by default, PostgreSQL for several nodes,
+//! with the same SQL and the same migrations versions on both.
+
+pub mod api_clients;
+pub mod audit;
+pub mod db;
+pub mod error;
+pub mod keys;
+pub mod orgs;
+pub mod revocations;
+pub mod settings;
+pub mod users;
+
+pub use db::{Arg, Backend, Db, Exec, Record, SqliteDurability, Tx};
+pub use error::StoreError;
+
+/// The current time as Unix milliseconds, the form every timestamp column holds.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}

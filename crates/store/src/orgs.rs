@@ -1,0 +1,98 @@
+//! Organizations (tenants) and their contract and delivery accounts.
+
+use crate::{Exec, StoreError, args, now_ms};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrganizationRow {
+    pub id: i64,
+    pub name: String,
+    pub api_client_quota: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub account_type: String,
+    pub name: String,
+    pub status: String,
+    pub country: String,
+    pub billing_currency: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub async fn create_organization(db: &impl Exec, name: &str) -> Result<i64, StoreError> {
+    let (id,): (i64,) = db
+        .fetch_one(
+            "INSERT INTO organizations (name, created_at) VALUES ($1, $2) RETURNING id",
+            args![name, now_ms()],
+        )
+        .await?;
+    Ok(id)
+}
+
+pub async fn find_organization(
+    db: &impl Exec,
+    id: i64,
+) -> Result<Option<OrganizationRow>, StoreError> {
+    db.fetch_optional(
+        "SELECT id, name, api_client_quota, created_at FROM organizations WHERE id = $1",
+        args![id],
+    )
+    .await
+}
+
+pub async fn find_organization_by_name(
+    db: &impl Exec,
+    name: &str,
+) -> Result<Option<OrganizationRow>, StoreError> {
+    db.fetch_optional(
+        "SELECT id, name, api_client_quota, created_at FROM organizations WHERE name = $1 ORDER BY id LIMIT 1",
+        args![name],
+    )
+    .await
+}
+
+pub async fn set_api_client_quota(
+    db: &impl Exec,
+    org_id: i64,
+    quota: Option<i64>,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE organizations SET api_client_quota = $1 WHERE id = $2",
+        args![quota, org_id],
+    )
+    .await?;
+    Ok(())
+}
+
+pub struct NewAccount<'a> {
+    pub org_id: i64,
+    pub account_type: &'a str,
+    pub name: &'a str,
+    pub country: &'a str,
+    pub billing_currency: &'a str,
+}
+
+pub async fn create_account(db: &impl Exec, account: NewAccount<'_>) -> Result<i64, StoreError> {
+    let now = now_ms();
+    let (id,): (i64,) = db
+        .fetch_one(
+            "INSERT INTO accounts (org_id, account_type, name, country, billing_currency, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+            args![account.org_id, account.account_type, account.name, account.country, account.billing_currency, now],
+        )
+        .await?;
+    Ok(id)
+}
+
+pub async fn list_accounts(db: &impl Exec, org_id: i64) -> Result<Vec<AccountRow>, StoreError> {
+    db.fetch_all(
+        "SELECT id, org_id, account_type, name, status, country, billing_currency, created_at, updated_at \
+         FROM accounts WHERE org_id = $1 ORDER BY id",
+        args![org_id],
+    )
+    .await
+}
