@@ -128,6 +128,11 @@ impl App {
         self.state.public_url.clone()
     }
 
+    /// The address this node listens on, which differs from `url()` behind a load balancer.
+    pub fn address_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
     /// Stops accepting connections, finishes in-flight requests, flushes pending writes.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);

@@ -108,7 +108,9 @@ impl Db {
 
     /// True when a trivial query succeeds: the readiness probe.
     pub async fn ping(&self) -> bool {
-        self.fetch_one::<(i64,)>("SELECT 1", vec![]).await.is_ok()
+        self.fetch_one::<(i64,)>("SELECT CAST(1 AS BIGINT)", vec![])
+            .await
+            .is_ok()
     }
 
     /// Starts a transaction. SQLite takes the write lock at once (`BEGIN

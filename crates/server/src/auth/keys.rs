@@ -158,28 +158,34 @@ impl SigningKey {
         jwt.push_str(&self.encoded_header);
         jwt.push('.');
         B64.encode_string(&payload, &mut jwt);
-        let signature = match &self.pair {
+        let signature = self.sign_bytes(jwt.as_bytes());
+        jwt.push('.');
+        B64.encode_string(&signature, &mut jwt);
+        jwt
+    }
+
+    /// The raw signature over `message` (a JWS signing input), for tools and tests
+    /// that assemble their own header.
+    pub fn sign_bytes(&self, message: &[u8]) -> Vec<u8> {
+        match &self.pair {
             KeyPairKind::Ec(pair) => pair
-                .sign(&SystemRandom::new(), jwt.as_bytes())
+                .sign(&SystemRandom::new(), message)
                 .expect("ECDSA signing")
                 .as_ref()
                 .to_vec(),
-            KeyPairKind::Ed(pair) => pair.sign(jwt.as_bytes()).as_ref().to_vec(),
+            KeyPairKind::Ed(pair) => pair.sign(message).as_ref().to_vec(),
             KeyPairKind::Rsa(pair) => {
                 let mut sig = vec![0; pair.public_modulus_len()];
                 pair.sign(
                     &signature::RSA_PKCS1_SHA256,
                     &SystemRandom::new(),
-                    jwt.as_bytes(),
+                    message,
                     &mut sig,
                 )
                 .expect("RSA signing");
                 sig
             }
-        };
-        jwt.push('.');
-        B64.encode_string(&signature, &mut jwt);
-        jwt
+        }
     }
 }
 

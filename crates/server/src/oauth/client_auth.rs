@@ -22,6 +22,14 @@ pub struct ClientCredentials {
     secret: String,
 }
 
+impl std::fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Reads the credentials from `Authorization: Basic` or the body; both at once is an error.
 pub fn credentials(headers: &HeaderMap, form: &Form) -> Result<ClientCredentials, OAuthError> {
     let basic = match headers.get(header::AUTHORIZATION) {

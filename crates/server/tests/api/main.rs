@@ -1,1 +1,10 @@
-fn main() {}
+//! OnePortal's integration tests: a real server on a real port, a real database.
+//! `ONEPORTAL_TEST_BACKEND=postgres` runs them against PostgreSQL
+//! (`ONEPORTAL_TEST_PG_URL`, default postgres://postgres@127.0.0.1:5432/postgres).
+
+mod api_clients;
+mod helpers;
+mod keys;
+mod oauth_library;
+mod tampering;
+mod token_endpoint;

@@ -1,0 +1,555 @@
+//! `/v2/api-clients`: creation rules as a matrix, immutability, rotation, suspension, transfer.
+
+use oneportal_domain::{ApiScope, Permission, PermissionSet};
+use serde_json::{Value, json};
+
+use crate::helpers::{perms, problem, spawn_app};
+
+/// Every scope × every creator permission set: 201, or 403 naming the missing permission.
+#[tokio::test]
+async fn creation_matrix_of_scopes_and_creator_permissions() {
+    use Permission::*;
+    let app = spawn_app().await;
+    let permission_sets: Vec<PermissionSet> = vec![
+        perms(&[DeveloperPortal]),
+        perms(&[DeveloperPortal, SitesServicesView]),
+        perms(&[DeveloperPortal, SupportView]),
+        perms(&[DeveloperPortal, SupportEdit]),
+        perms(&[DeveloperPortal, BillingView]),
+        perms(&[DeveloperPortal, SupportView, BillingView]),
+        PermissionSet::all(),
+    ];
+    for set in permission_sets {
+        // Users always hold Sites & Services (View) in practice; the matrix also covers a set without it.
+        let user = app.user(set).await;
+        for scope in ApiScope::ALL {
+            let body = json!({ "apiClientName": format!("{}-{}", scope.name(), user.id), "scopes": [scope.name()] });
+            let (status, body) =
+                problem(app.post_json("/v2/api-clients", &user.token, body).await).await;
+            if scope.may_be_granted_by(set) {
+                assert_eq!(status, 201, "{scope:?} by {set:?}: {body}");
+                assert!(body["clientSecret"].as_str().unwrap().starts_with("opsk_"));
+            } else {
+                assert_eq!(status, 403, "{scope:?} by {set:?}");
+                assert_eq!(body["code"], "missing_permission");
+                let detail = body["detail"].as_str().unwrap();
+                for needed in scope.creator_needs_any_of() {
+                    assert!(
+                        detail.contains(needed.label()),
+                        "{detail} names {}",
+                        needed.label()
+                    );
+                }
+            }
+        }
+    }
+    // Without Developer Portal (API), nothing can be created.
+    let viewer = app.user(perms(&[SitesServicesView])).await;
+    let (status, body) = problem(
+        app.post_json(
+            "/v2/api-clients",
+            &viewer.token,
+            json!({"apiClientName": "x", "scopes": ["BasicRead"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Developer Portal (API)")
+    );
+}
+
+#[tokio::test]
+async fn the_help_articles_example_with_typographic_quotes_gets_line_and_column() {
+    let app = spawn_app().await;
+    let dev = app.developer().await;
+    let body = "{ \"apiClientName\": \"ScopeName1\", \"scopes\": [ \u{201C}BasicRead\u{201D} ] }";
+    let response = app
+        .http
+        .post(app.at("/v2/api-clients"))
+        .bearer_auth(&dev.token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let (status, body) = problem(response).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], "typographic_quotes");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("line 1, column 46") && detail.contains("straight double quotes"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
+async fn the_help_articles_examples_create_clients_once_straightened() {
+    let app = spawn_app().await;
+    let dev = app.developer().await;
+    let response = app.post_json("/v2/api-clients", &dev.token, json!({ "apiClientName": "ScopeName2", "scopes": ["BasicRead", "SupportRead", "SupportReadWrite"] })).await;
+    assert_eq!(response.status(), 201);
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/v2/api-clients/opc_")
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["apiClientName"], "ScopeName2");
+    assert_eq!(
+        body["oauthScopes"],
+        json!([
+            "customerapi/basic.read",
+            "customerapi/support.read",
+            "customerapi/support.read-write"
+        ])
+    );
+    assert_eq!(body["tokenEndpoint"], app.at("/oauth2/token"));
+    assert_eq!(body["createdBy"]["email"], dev.email.as_str());
+    // The secret is shown once: never in a later read.
+    let id = body["clientId"].as_str().unwrap();
+    let read = app
+        .get(&format!("/v2/api-clients/{id}"), &dev.token)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!read.contains(body["clientSecret"].as_str().unwrap()));
+    assert!(!read.contains("clientSecret"));
+}
+
+#[tokio::test]
+async fn unknown_scopes_list_the_allowed_values_and_names_are_checked() {
+    let app = spawn_app().await;
+    let dev = app.developer().await;
+    let (status, body) = problem(
+        app.post_json(
+            "/v2/api-clients",
+            &dev.token,
+            json!({"apiClientName": "x", "scopes": ["Admin"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["pointer"], "/scopes/0");
+    assert!(
+        body["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("BasicRead, SupportRead, SupportReadWrite, BillingRead")
+    );
+    for (name, code) in [
+        ("", "required"),
+        ("   ", "required"),
+        (&"x".repeat(101) as &str, "too_long"),
+    ] {
+        let (status, body) = problem(
+            app.post_json(
+                "/v2/api-clients",
+                &dev.token,
+                json!({"apiClientName": name, "scopes": ["BasicRead"]}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(
+            (status, body["errors"][0]["code"].as_str()),
+            (422, Some(code))
+        );
+    }
+    let (status, _) = problem(
+        app.post_json(
+            "/v2/api-clients",
+            &dev.token,
+            json!({"apiClientName": "x", "scopes": []}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        app.post_json(
+            "/v2/api-clients",
+            &dev.token,
+            json!({"apiClientName": "  Prod  ", "scopes": ["BasicRead"]})
+        )
+        .await
+        .status(),
+        201
+    );
+    let (status, body) = problem(
+        app.post_json(
+            "/v2/api-clients",
+            &dev.token,
+            json!({"apiClientName": "PROD", "scopes": ["BasicRead"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("api_client_name_taken"))
+    );
+}
+
+#[tokio::test]
+async fn scopes_can_never_change() {
+    let app = spawn_app().await;
+    let dev = app.developer().await;
+    let (id, _) = app.create_client(&dev, &["BasicRead"]).await;
+    let response = app
+        .http
+        .patch(app.at(&format!("/v2/api-clients/{id}")))
+        .bearer_auth(&dev.token)
+        .json(&json!({"scopes": ["BillingRead"]}))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = problem(response).await;
+    assert_eq!(status, 405);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("create a new API client")
+    );
+}
+
+#[tokio::test]
+async fn the_organizations_quota_limits_active_clients() {
+    let app = crate::helpers::spawn_app_with(|c| c.api_clients.quota_per_organization = 2).await;
+    let dev = app.developer().await;
+    let (first, _) = app.create_client(&dev, &["BasicRead"]).await;
+    app.create_client(&dev, &["BasicRead"]).await;
+    let (status, body) = problem(
+        app.post_json(
+            "/v2/api-clients",
+            &dev.token,
+            json!({"apiClientName": "third", "scopes": ["BasicRead"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("api_client_quota_exceeded"))
+    );
+    app.http
+        .delete(app.at(&format!("/v2/api-clients/{first}")))
+        .bearer_auth(&dev.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        app.post_json(
+            "/v2/api-clients",
+            &dev.token,
+            json!({"apiClientName": "third", "scopes": ["BasicRead"]})
+        )
+        .await
+        .status(),
+        201
+    );
+}
+
+#[tokio::test]
+async fn lists_show_own_clients_and_user_management_sees_the_organization() {
+    use Permission::*;
+    let app = spawn_app().await;
+    let dev = app.user(perms(&[SitesServicesView, DeveloperPortal])).await;
+    let other = app.user(perms(&[SitesServicesView, DeveloperPortal])).await;
+    let admin = app.developer().await;
+    let (mine, _) = app.create_client(&dev, &["BasicRead"]).await;
+    let (theirs, _) = app.create_client(&other, &["BasicRead"]).await;
+    let list: Value = app
+        .get("/v2/api-clients", &dev.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["pagination"]["total"], 1);
+    assert_eq!(list["data"][0]["clientId"], mine.as_str());
+    assert_eq!(
+        app.get(&format!("/v2/api-clients/{theirs}"), &dev.token)
+            .await
+            .status(),
+        404
+    );
+    let all: Value = app
+        .get("/v2/api-clients", &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["pagination"]["total"], 2);
+    // Another organization's client is a 404, never a 403.
+    let org = oneportal_store::orgs::create_organization(app.db(), "Elsewhere")
+        .await
+        .unwrap();
+    let stranger = app.user_in(org, PermissionSet::all()).await;
+    assert_eq!(
+        app.get(&format!("/v2/api-clients/{mine}"), &stranger.token)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.http
+            .delete(app.at(&format!("/v2/api-clients/{mine}")))
+            .bearer_auth(&stranger.token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn client_credentials_tokens_cannot_manage_clients() {
+    let app = spawn_app().await;
+    let dev = app.developer().await;
+    let (id, secret) = app.create_client(&dev, &["BasicRead"]).await;
+    let machine = app.access_token(&id, &secret).await;
+    for response in [
+        app.get("/v2/api-clients", &machine).await,
+        app.post_json(
+            "/v2/api-clients",
+            &machine,
+            json!({"apiClientName": "x", "scopes": ["BasicRead"]}),
+        )
+        .await,
+    ] {
+        let (status, body) = problem(response).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (403, Some("user_token_required"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_rotated_secret_works_until_the_grace_deadline() {
+    let app = spawn_app().await;
+    let dev = app.developer().await;
+    let (id, old) = app.create_client(&dev, &["BasicRead"]).await;
+
+    let response = app
+        .post_json(
+            &format!("/v2/api-clients/{id}/secrets"),
+            &dev.token,
+            json!({"gracePeriodHours": 24}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    let new = body["clientSecret"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.request_token(&id, &new, None).await.status(),
+        200,
+        "the new secret works at once"
+    );
+    assert_eq!(
+        app.request_token(&id, &old, None).await.status(),
+        200,
+        "the old one until the deadline"
+    );
+    assert_eq!(body["secrets"].as_array().unwrap().len(), 2);
+
+    // A grace period of zero ends every previous secret now.
+    let response = app
+        .post_json(
+            &format!("/v2/api-clients/{id}/secrets"),
+            &dev.token,
+            json!({"gracePeriodHours": 0}),
+        )
+        .await;
+    let newest = response.json::<Value>().await.unwrap()["clientSecret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused: Value = app
+        .request_token(&id, &old, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refused["error"], "invalid_client");
+    assert_eq!(app.request_token(&id, &new, None).await.status(), 401);
+    assert_eq!(app.request_token(&id, &newest, None).await.status(), 200);
+
+    let (status, _) = problem(
+        app.post_json(
+            &format!("/v2/api-clients/{id}/secrets"),
+            &dev.token,
+            json!({"gracePeriodHours": 169}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+}
+
+#[tokio::test]
+async fn a_client_follows_its_owners_permission_and_can_be_transferred() {
+    use Permission::*;
+    let app = spawn_app().await;
+    let admin = app.developer().await;
+    let owner = app.user(perms(&[SitesServicesView, DeveloperPortal])).await;
+    let (id, secret) = app.create_client(&owner, &["BasicRead"]).await;
+    let patch = |user_id: i64, permissions: Value| {
+        let app = &app;
+        let token = admin.token.clone();
+        async move {
+            app.http
+                .patch(app.at(&format!("/v2/users/USR-{user_id:06}")))
+                .bearer_auth(token)
+                .json(&json!({ "permissions": permissions }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        patch(owner.id, json!(["Sites & Services (View)"])).await,
+        204
+    );
+    let refused: Value = app
+        .request_token(&id, &secret, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(refused["error"], "invalid_client");
+    assert!(
+        refused["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("Developer Portal (API)")
+    );
+    let view: Value = app
+        .get(&format!("/v2/api-clients/{id}"), &admin.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["status"], "Suspended");
+
+    assert_eq!(
+        patch(
+            owner.id,
+            json!(["Sites & Services (View)", "Developer Portal (API)"])
+        )
+        .await,
+        204
+    );
+    assert_eq!(
+        app.request_token(&id, &secret, None).await.status(),
+        200,
+        "regaining the permission lifts the suspension"
+    );
+
+    // Removed owner: suspended until an admin transfers the client.
+    let successor = app.user(perms(&[SitesServicesView, DeveloperPortal])).await;
+    app.http
+        .delete(app.at(&format!("/v2/users/USR-{:06}", owner.id)))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    let refused: Value = app
+        .request_token(&id, &secret, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        refused["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("removed")
+    );
+    let body = json!({ "newOwnerUserId": format!("USR-{:06}", successor.id) });
+    let transferred = app
+        .post_json(
+            &format!("/v2/api-clients/{id}/transfer"),
+            &admin.token,
+            body.clone(),
+        )
+        .await;
+    assert_eq!(transferred.status(), 200);
+    assert_eq!(app.request_token(&id, &secret, None).await.status(), 200);
+    // Only User Management may transfer.
+    let (status, _) = problem(
+        app.post_json(
+            &format!("/v2/api-clients/{id}/transfer"),
+            &successor.token,
+            body,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let audit = oneportal_store::audit::list(app.db(), Some(app.org_id), None, 100)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    for expected in [
+        "api_client.created",
+        "api_client.suspended",
+        "api_client.reinstated",
+        "user.removed",
+        "api_client.transferred",
+        "user.permissions_changed",
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "audit has {expected}: {actions:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_errors_quote_it() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .get(app.at("/v2/me"))
+        .header("x-request-id", "my-trace-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "my-trace-123");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["requestId"], "my-trace-123");
+    let response = app.http.get(app.at("/healthz")).send().await.unwrap();
+    assert!(
+        response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("req_")
+    );
+    assert_eq!(
+        app.http
+            .get(app.at("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let metrics = app.http.get(app.at("/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), 200);
+}

@@ -1,0 +1,275 @@
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use oneportal::App;
+use oneportal::config::Config;
+use oneportal_domain::ids::IdKind;
+use oneportal_domain::{Permission, PermissionSet};
+use oneportal_store::users::{self, NewUser};
+use oneportal_store::{Db, orgs};
+use reqwest::Response;
+use serde_json::{Value, json};
+
+pub fn backend_is_postgres() -> bool {
+    std::env::var("ONEPORTAL_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("ONEPORTAL_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh PostgreSQL database for one test; its URL.
+pub async fn fresh_pg_database() -> String {
+    let admin = pg_admin_url();
+    let name = format!(
+        "op_test_{}",
+        oneportal::auth::random::alphanumeric(12).to_lowercase()
+    );
+    let db = Db::connect_postgres(&admin, 1)
+        .await
+        .expect("PostgreSQL is reachable for tests");
+    oneportal_store::Exec::execute(&db, sqlx_leak(format!("CREATE DATABASE {name}")), vec![])
+        .await
+        .expect("create test database");
+    db.close().await;
+    let base = admin
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .unwrap_or(admin);
+    format!("{base}/{name}")
+}
+
+fn sqlx_leak(sql: String) -> &'static str {
+    Box::leak(sql.into_boxed_str())
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub url: String,
+    pub http: reqwest::Client,
+    pub org_id: i64,
+
+    _dir: Arc<tempfile::TempDir>,
+}
+
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+}
+
+/// A configuration for a test server on a free port with its own database.
+pub async fn test_config() -> (Config, Arc<tempfile::TempDir>) {
+    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    let mut config = Config {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        ..Config::default()
+    };
+    config.oauth.issuance_per_minute = 0;
+    if backend_is_postgres() {
+        config.database_url = Some(fresh_pg_database().await);
+        config.master_key = Some(
+            base64::engine::general_purpose::STANDARD
+                .encode(oneportal::auth::random::bytes::<32>()),
+        );
+    }
+    (config, dir)
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let (mut config, dir) = test_config().await;
+    adjust(&mut config);
+    start(config, dir).await
+}
+
+pub async fn start(config: Config, dir: Arc<tempfile::TempDir>) -> TestApp {
+    let app = App::start(config).await.expect("server starts");
+    let org_id = match orgs::find_organization_by_name(&app.state.db, "Test Org")
+        .await
+        .unwrap()
+    {
+        Some(org) => org.id,
+        None => orgs::create_organization(&app.state.db, "Test Org")
+            .await
+            .unwrap(),
+    };
+    TestApp {
+        url: app.url(),
+        app,
+        http: reqwest::Client::new(),
+        org_id,
+
+        _dir: dir,
+    }
+}
+
+pub fn perms(list: &[Permission]) -> PermissionSet {
+    list.iter().copied().collect()
+}
+
+impl TestApp {
+    pub fn db(&self) -> &Db {
+        &self.app.state.db
+    }
+
+    /// An active user of `org_id` with a fresh user token.
+    pub async fn user_in(&self, org_id: i64, permissions: PermissionSet) -> TestUser {
+        let email = format!(
+            "{}@example.test",
+            oneportal::auth::random::alphanumeric(10).to_lowercase()
+        );
+        let id = users::insert(
+            self.db(),
+            NewUser {
+                org_id,
+                email: &email,
+                first_name: "Test",
+                last_name: "User",
+                phone: "",
+                country: "",
+                user_type: "Personal",
+                kind: "MyOrganization",
+                status: "Active",
+                permissions: &permissions.to_codes(),
+                password_hash: None,
+            },
+        )
+        .await
+        .unwrap();
+        let token = self.user_token(id).await;
+        TestUser { id, email, token }
+    }
+
+    pub async fn user(&self, permissions: PermissionSet) -> TestUser {
+        self.user_in(self.org_id, permissions).await
+    }
+
+    pub async fn developer(&self) -> TestUser {
+        self.user(PermissionSet::all()).await
+    }
+
+    pub async fn user_token(&self, user_id: i64) -> String {
+        let state = &self.app.state;
+        let entry = state
+            .directory
+            .user(&state.db, user_id)
+            .await
+            .unwrap()
+            .unwrap();
+        oneportal::services::users::mint_user_token(
+            &state.db,
+            &state.authority,
+            &state.keys.current(),
+            &entry,
+            900,
+            &oneportal::audit::Actor::Cli,
+        )
+        .await
+        .unwrap()
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    pub async fn post_json(&self, path: &str, token: &str, body: Value) -> Response {
+        self.http
+            .post(self.at(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.http
+            .get(self.at(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates a client through the API; returns (client id, secret).
+    pub async fn create_client(&self, user: &TestUser, scopes: &[&str]) -> (String, String) {
+        let name = format!("client {}", oneportal::auth::random::alphanumeric(8));
+        let response = self
+            .post_json(
+                "/v2/api-clients",
+                &user.token,
+                json!({ "apiClientName": name, "scopes": scopes }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        let body: Value = response.json().await.unwrap();
+        (
+            body["clientId"].as_str().unwrap().to_owned(),
+            body["clientSecret"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// `POST /oauth2/token` with HTTP Basic and an optional scope.
+    pub async fn request_token(&self, id: &str, secret: &str, scope: Option<&str>) -> Response {
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(scope) = scope {
+            form.push(("scope", scope));
+        }
+        self.http
+            .post(self.at("/oauth2/token"))
+            .basic_auth(id, Some(secret))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn access_token(&self, id: &str, secret: &str) -> String {
+        let response = self.request_token(id, secret, None).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        response.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Signs arbitrary header and claims with the server's active key.
+    pub fn forge(&self, header: Value, claims: Value) -> String {
+        let keys = self.app.state.keys.current();
+        let input = format!(
+            "{}.{}",
+            B64.encode(header.to_string()),
+            B64.encode(claims.to_string())
+        );
+        let signature = keys.active.sign_bytes(input.as_bytes());
+        format!("{input}.{}", B64.encode(signature))
+    }
+
+    /// Valid claims for a client token, to alter one at a time.
+    pub fn claims_for(&self, client_id: &str) -> Value {
+        let now = oneportal_store::now_ms() / 1000;
+        json!({
+            "iss": self.url, "sub": client_id, "aud": format!("{}/v2", self.url),
+            "exp": now + 600, "iat": now, "nbf": now, "jti": oneportal::auth::random::alphanumeric(20),
+            "client_id": client_id, "scope": "customerapi/basic.read",
+            "org_id": IdKind::Organization.format(self.org_id), "token_use": "client"
+        })
+    }
+
+    pub fn header(&self) -> Value {
+        let keys = self.app.state.keys.current();
+        json!({ "alg": keys.active.alg.name(), "typ": "at+jwt", "kid": keys.active.kid })
+    }
+}
+
+pub async fn problem(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
