@@ -23,10 +23,10 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
             }
             ticks += 1;
             flush(&state).await;
-            if ticks % 6 == 0 {
+            if ticks.is_multiple_of(6) {
                 forget_expired(&state).await;
             }
-            if ticks % 360 == 0 {
+            if ticks.is_multiple_of(360) {
                 rotate_if_due(&state).await;
             }
         }
