@@ -13,6 +13,13 @@ pub enum Actor {
 }
 
 impl Actor {
+    pub fn user(user: &crate::directory::UserEntry) -> Actor {
+        Actor::User {
+            id: user.id,
+            org_id: user.org_id,
+        }
+    }
+
     fn parts(&self) -> (&'static str, String, Option<i64>) {
         match self {
             Actor::User { id, org_id } => (
@@ -27,16 +34,50 @@ impl Actor {
 }
 
 /// One event; `org_id` defaults to the actor's organization.
-pub struct Event<'a> {
-    pub actor: &'a Actor,
-    pub action: &'static str,
-    pub org_id: Option<i64>,
-    pub target: Option<(&'static str, String)>,
-    pub details: Value,
-    pub ip: Option<String>,
+#[must_use = "an event is only recorded by `record`"]
+pub struct Event {
+    actor: Actor,
+    action: &'static str,
+    org_id: Option<i64>,
+    target: Option<(&'static str, String)>,
+    details: Value,
+    ip: Option<String>,
 }
 
-pub async fn record(db: &impl Exec, event: Event<'_>) -> Result<(), StoreError> {
+impl Event {
+    pub fn new(actor: Actor, action: &'static str) -> Event {
+        Event {
+            actor,
+            action,
+            org_id: None,
+            target: None,
+            details: Value::Object(Default::default()),
+            ip: None,
+        }
+    }
+
+    pub fn target(mut self, kind: &'static str, id: impl Into<String>) -> Event {
+        self.target = Some((kind, id.into()));
+        self
+    }
+
+    pub fn details(mut self, details: Value) -> Event {
+        self.details = details;
+        self
+    }
+
+    pub fn ip(mut self, ip: Option<String>) -> Event {
+        self.ip = ip;
+        self
+    }
+
+    pub fn org(mut self, org_id: Option<i64>) -> Event {
+        self.org_id = org_id;
+        self
+    }
+}
+
+pub async fn record(db: &impl Exec, event: Event) -> Result<(), StoreError> {
     let (actor_type, actor_id, actor_org) = event.actor.parts();
     let (target_type, target_id) = match event.target {
         Some((kind, id)) => (Some(kind.to_owned()), Some(id)),

@@ -319,14 +319,9 @@ async fn keys_command(file: Option<&std::path::Path>, command: KeysCommand) -> a
         let rotation = key_ring::rotate(&db, &master, config.oauth.signing_alg, lifetime).await?;
         audit::record(
             &db,
-            Event {
-                actor: &Actor::Cli,
-                action: "signing_key.rotated",
-                org_id: None,
-                target: Some(("signing_key", rotation.now_signing.clone())),
-                details: serde_json::json!({ "next": rotation.next }),
-                ip: None,
-            },
+            Event::new(Actor::Cli, "signing_key.rotated")
+                .target("signing_key", rotation.now_signing.clone())
+                .details(serde_json::json!({ "next": rotation.next })),
         )
         .await?;
         println!(

@@ -54,14 +54,11 @@ pub async fn flush(state: &AppState) {
             .ok()
             .flatten()
             .map(|c| c.org_id);
-        let event = Event {
-            actor: &Actor::System,
-            action: "oauth.client_authentication_failed",
-            org_id,
-            target: Some(("api_client", client_id)),
-            details: json!({ "reason": reason, "count": count }),
-            ip: Some(ip),
-        };
+        let event = Event::new(Actor::System, "oauth.client_authentication_failed")
+            .org(org_id)
+            .target("api_client", client_id)
+            .details(json!({ "reason": reason, "count": count }))
+            .ip(Some(ip));
         if let Err(error) = audit::record(&state.db, event).await {
             tracing::warn!(%error, "could not record authentication failures");
         }
@@ -99,14 +96,9 @@ async fn rotate_if_due(state: &AppState) {
                 Ok(rotation) => {
                     let _ = audit::record(
                         &state.db,
-                        Event {
-                            actor: &Actor::System,
-                            action: "signing_key.rotated",
-                            org_id: None,
-                            target: Some(("signing_key", rotation.now_signing.clone())),
-                            details: json!({ "next": rotation.next, "scheduled": true }),
-                            ip: None,
-                        },
+                        Event::new(Actor::System, "signing_key.rotated")
+                            .target("signing_key", rotation.now_signing.clone())
+                            .details(json!({ "next": rotation.next, "scheduled": true })),
                     )
                     .await;
                     state.publish(Change::Keys).await;

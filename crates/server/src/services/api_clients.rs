@@ -8,7 +8,7 @@ use oneportal_store::api_clients::{self, ApiClientRow, NewApiClient, SecretRow};
 use oneportal_store::{StoreError, now_ms, orgs, users};
 use serde_json::json;
 
-use crate::audit::{self, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::auth::client_secret::{self, PlainSecret};
 use crate::cluster::Change;
 use crate::directory::UserEntry;
@@ -188,28 +188,18 @@ pub async fn create(
         now,
     )
     .await?;
-    audit::record(
-        &tx,
-        Event {
-            actor: &Actor::User {
-                id: user.id,
-                org_id: user.org_id,
-            },
-            action: "api_client.created",
-            org_id: None,
-            target: Some(("api_client", client_id.clone())),
-            details: json!({ "name": name.as_str(), "scopes": scopes.to_names() }),
-            ip,
+    super::commit_audited(
+        state,
+        tx,
+        Event::new(Actor::user(user), "api_client.created")
+            .target("api_client", client_id.clone())
+            .details(json!({ "name": name.as_str(), "scopes": scopes.to_names() }))
+            .ip(ip),
+        Change::Client {
+            client_id: client_id.clone(),
         },
     )
     .await?;
-    tx.commit().await?;
-    // A negative cache entry may exist if someone tried this id before; drop it.
-    state
-        .publish(Change::Client {
-            client_id: client_id.clone(),
-        })
-        .await;
     Ok((view(state, &client_id).await?, secret))
 }
 
@@ -283,27 +273,18 @@ pub async fn revoke(
             now_ms(),
         )
         .await?;
-        audit::record(
-            &tx,
-            Event {
-                actor: &Actor::User {
-                    id: user.id,
-                    org_id: user.org_id,
-                },
-                action: "api_client.revoked",
-                org_id: None,
-                target: Some(("api_client", client_id.to_owned())),
-                details: json!({ "name": found.row.name }),
-                ip,
+        super::commit_audited(
+            state,
+            tx,
+            Event::new(Actor::user(user), "api_client.revoked")
+                .target("api_client", client_id.to_owned())
+                .details(json!({ "name": found.row.name }))
+                .ip(ip),
+            Change::Client {
+                client_id: client_id.to_owned(),
             },
         )
         .await?;
-        tx.commit().await?;
-        state
-            .publish(Change::Client {
-                client_id: client_id.to_owned(),
-            })
-            .await;
     }
     view(state, client_id).await
 }
@@ -339,27 +320,18 @@ pub async fn rotate(
     )
     .await?;
     api_clients::expire_other_secrets(&tx, client_id, secret_id, deadline).await?;
-    audit::record(
-        &tx,
-        Event {
-            actor: &Actor::User {
-                id: user.id,
-                org_id: user.org_id,
-            },
-            action: "api_client.secret_rotated",
-            org_id: None,
-            target: Some(("api_client", client_id.to_owned())),
-            details: json!({ "graceHours": grace_hours, "newSecretLast4": secret.last4() }),
-            ip,
+    super::commit_audited(
+        state,
+        tx,
+        Event::new(Actor::user(user), "api_client.secret_rotated")
+            .target("api_client", client_id.to_owned())
+            .details(json!({ "graceHours": grace_hours, "newSecretLast4": secret.last4() }))
+            .ip(ip),
+        Change::Client {
+            client_id: client_id.to_owned(),
         },
     )
     .await?;
-    tx.commit().await?;
-    state
-        .publish(Change::Client {
-            client_id: client_id.to_owned(),
-        })
-        .await;
     Ok((view(state, client_id).await?, secret, deadline))
 }
 
@@ -422,27 +394,18 @@ pub async fn transfer(
         now_ms(),
     )
     .await?;
-    audit::record(
-        &tx,
-        Event {
-            actor: &Actor::User {
-                id: admin.id,
-                org_id: admin.org_id,
-            },
-            action: "api_client.transferred",
-            org_id: None,
-            target: Some(("api_client", client_id.to_owned())),
-            details: json!({ "fromUserId": found.row.owner_user_id, "toUserId": new_owner.id }),
-            ip,
+    super::commit_audited(
+        state,
+        tx,
+        Event::new(Actor::user(admin), "api_client.transferred")
+            .target("api_client", client_id.to_owned())
+            .details(json!({ "fromUserId": found.row.owner_user_id, "toUserId": new_owner.id }))
+            .ip(ip),
+        Change::Client {
+            client_id: client_id.to_owned(),
         },
     )
     .await?;
-    tx.commit().await?;
-    state
-        .publish(Change::Client {
-            client_id: client_id.to_owned(),
-        })
-        .await;
     view(state, client_id).await
 }
 
@@ -469,24 +432,18 @@ pub async fn follow_owner(state: &AppState, user_id: i64) -> Result<(), StoreErr
         };
         let tx = state.db.begin().await?;
         api_clients::set_status(&tx, &client.client_id, status, reason_text, now_ms()).await?;
-        audit::record(
-            &tx,
-            Event {
-                actor: &Actor::System,
-                action,
-                org_id: Some(client.org_id),
-                target: Some(("api_client", client.client_id.clone())),
-                details: json!({ "reason": reason_text, "ownerUserId": user_id }),
-                ip: None,
+        super::commit_audited(
+            state,
+            tx,
+            Event::new(Actor::System, action)
+                .org(Some(client.org_id))
+                .target("api_client", client.client_id.clone())
+                .details(json!({ "reason": reason_text, "ownerUserId": user_id })),
+            Change::Client {
+                client_id: client.client_id,
             },
         )
         .await?;
-        tx.commit().await?;
-        state
-            .publish(Change::Client {
-                client_id: client.client_id,
-            })
-            .await;
     }
     Ok(())
 }

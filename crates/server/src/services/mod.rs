@@ -3,3 +3,23 @@
 
 pub mod api_clients;
 pub mod users;
+
+use oneportal_store::{StoreError, Tx};
+
+use crate::audit::{self, Event};
+use crate::cluster::Change;
+use crate::state::AppState;
+
+/// Records the audit event in the same transaction as the change it describes,
+/// commits both, then tells every node what changed.
+pub async fn commit_audited(
+    state: &AppState,
+    tx: Tx,
+    event: Event,
+    change: Change,
+) -> Result<(), StoreError> {
+    audit::record(&tx, event).await?;
+    tx.commit().await?;
+    state.publish(change).await;
+    Ok(())
+}

@@ -78,14 +78,10 @@ pub async fn create(db: &Db, actor: &Actor, input: NewUserInput<'_>) -> Result<i
     })?;
     audit::record(
         &tx,
-        Event {
-            actor,
-            action: "user.created",
-            org_id: Some(input.org_id),
-            target: Some(("user", IdKind::User.format(id))),
-            details: json!({ "email": email.as_str(), "permissions": permissions.to_codes() }),
-            ip: None,
-        },
+        Event::new(actor.clone(), "user.created")
+            .org(Some(input.org_id))
+            .target("user", IdKind::User.format(id))
+            .details(json!({ "email": email.as_str(), "permissions": permissions.to_codes() })),
     )
     .await?;
     tx.commit().await?;
@@ -128,23 +124,16 @@ pub async fn set_permissions(
     permissions.insert(Permission::SitesServicesView);
     let tx = state.db.begin().await?;
     users::set_permissions(&tx, user.id, &permissions.to_codes()).await?;
-    audit::record(
-        &tx,
-        Event {
-            actor: &Actor::User {
-                id: admin.id,
-                org_id: admin.org_id,
-            },
-            action: "user.permissions_changed",
-            org_id: None,
-            target: Some(("user", IdKind::User.format(user.id))),
-            details: json!({ "from": user.permissions.to_codes(), "to": permissions.to_codes() }),
-            ip,
-        },
+    super::commit_audited(
+        state,
+        tx,
+        Event::new(Actor::user(admin), "user.permissions_changed")
+            .target("user", IdKind::User.format(user.id))
+            .details(json!({ "from": user.permissions.to_codes(), "to": permissions.to_codes() }))
+            .ip(ip),
+        Change::User { user_id },
     )
     .await?;
-    tx.commit().await?;
-    state.publish(Change::User { user_id }).await;
     super::api_clients::follow_owner(state, user_id).await?;
     Ok(())
 }
@@ -166,23 +155,16 @@ pub async fn remove(
     }
     let tx = state.db.begin().await?;
     users::set_status(&tx, user.id, UserStatus::Removed.as_str()).await?;
-    audit::record(
-        &tx,
-        Event {
-            actor: &Actor::User {
-                id: admin.id,
-                org_id: admin.org_id,
-            },
-            action: "user.removed",
-            org_id: None,
-            target: Some(("user", IdKind::User.format(user.id))),
-            details: json!({ "email": user.email }),
-            ip,
-        },
+    super::commit_audited(
+        state,
+        tx,
+        Event::new(Actor::user(admin), "user.removed")
+            .target("user", IdKind::User.format(user.id))
+            .details(json!({ "email": user.email }))
+            .ip(ip),
+        Change::User { user_id },
     )
     .await?;
-    tx.commit().await?;
-    state.publish(Change::User { user_id }).await;
     super::api_clients::follow_owner(state, user_id).await?;
     Ok(())
 }
@@ -217,14 +199,10 @@ pub async fn mint_user_token(
     );
     audit::record(
         db,
-        Event {
-            actor,
-            action: "user.token_minted",
-            org_id: Some(user.org_id),
-            target: Some(("user", subject)),
-            details: json!({ "jti": claims.jti, "expiresIn": ttl_secs }),
-            ip: None,
-        },
+        Event::new(actor.clone(), "user.token_minted")
+            .org(Some(user.org_id))
+            .target("user", subject)
+            .details(json!({ "jti": claims.jti, "expiresIn": ttl_secs })),
     )
     .await?;
     Ok(token)
