@@ -20,6 +20,7 @@ const CHANNEL: &str = "oneportal_changes";
 pub enum Change {
     Client { client_id: String },
     User { user_id: i64 },
+    Organization { org_id: i64 },
     TokenRevoked { jti: String, exp: i64 },
     Keys,
 }
@@ -44,6 +45,7 @@ impl AppState {
         match change {
             Change::Client { client_id } => self.directory.forget_client(client_id),
             Change::User { user_id } => self.directory.forget_user(*user_id),
+            Change::Organization { org_id } => self.directory.forget_organization(*org_id),
             Change::TokenRevoked { jti, exp } => {
                 self.revoked_tokens.insert(jti.clone(), *exp);
             }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use oneportal_domain::{ApiClientStatus, PermissionSet, ScopeSet, SuspensionReason, UserStatus};
-use oneportal_store::{Db, StoreError, api_clients, now_ms, users};
+use oneportal_store::{Db, StoreError, api_clients, now_ms, orgs, users};
 use quick_cache::sync::Cache;
 
 /// An API client as the token endpoint and guard need it.
@@ -59,9 +59,17 @@ pub struct UserEntry {
     pub account_ids: Vec<i64>,
 }
 
+/// An organization's name, which every `/v2/me` shows.
+#[derive(Debug)]
+pub struct OrganizationEntry {
+    pub id: i64,
+    pub name: String,
+}
+
 pub struct Directory {
     clients: Cache<String, Option<Arc<ClientEntry>>>,
     users: Cache<i64, Option<Arc<UserEntry>>>,
+    organizations: Cache<i64, Option<Arc<OrganizationEntry>>>,
 }
 
 impl Default for Directory {
@@ -69,6 +77,7 @@ impl Default for Directory {
         Directory {
             clients: Cache::new(100_000),
             users: Cache::new(100_000),
+            organizations: Cache::new(10_000),
         }
     }
 }
@@ -94,6 +103,20 @@ impl Directory {
             .await
     }
 
+    pub async fn organization(&self, db: &Db, org_id: i64) -> Result<Option<Arc<OrganizationEntry>>, StoreError> {
+        self.organizations
+            .get_or_insert_async(&org_id, async {
+                Ok(orgs::find_organization(db, org_id)
+                    .await?
+                    .map(|o| Arc::new(OrganizationEntry { id: o.id, name: o.name })))
+            })
+            .await
+    }
+
+    pub fn forget_organization(&self, org_id: i64) {
+        self.organizations.remove(&org_id);
+    }
+
     pub fn forget_client(&self, client_id: &str) {
         self.clients.remove(client_id);
     }
@@ -106,6 +129,7 @@ impl Directory {
     pub fn forget_all(&self) {
         self.clients.clear();
         self.users.clear();
+        self.organizations.clear();
     }
 }
 

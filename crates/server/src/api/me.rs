@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::State;
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::{ApiScope, Permission};
-use oneportal_store::orgs;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -55,7 +54,9 @@ pub struct Me {
     )
 )]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
-    let org = orgs::find_organization(&state.db, caller.org_id())
+    let org = state
+        .directory
+        .organization(&state.db, caller.org_id())
         .await?
         .ok_or_else(|| ApiError::Internal("organization missing".into()))?;
     let scopes = caller.scopes();
@@ -73,7 +74,7 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
         user,
         organization: Organization {
             organization_id: IdKind::Organization.format(org.id),
-            name: org.name,
+            name: org.name.clone(),
         },
         scopes: scopes.to_vec(),
         oauth_scopes: scopes.iter().map(ApiScope::oauth_name).collect(),

@@ -1,0 +1,130 @@
+//! `cargo run --release -p oneportal-bench -- oauth`: OnePortal's token endpoint
+//! and `/v2/me` under load from `oha` on this machine, side by side with panva's
+//! `oidc-provider` (`../shared/bench/peer-oidc-provider/`) in the same run.
+//!
+//! Prints a table (requests/s, p50, p99, server CPU, peak memory) and writes the
+//! same figures to `target/bench/oauth.json`. Only ratios and medians of the
+//! same run mean much on a shared machine.
+
+mod load;
+mod processes;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde_json::json;
+
+use load::{Load, Measurement};
+use processes::{Peer, Server};
+
+struct Options {
+    duration: Duration,
+    connections: u32,
+    algorithm: String,
+    with_peer: bool,
+}
+
+fn parse_options() -> anyhow::Result<(String, Options)> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_else(|| "oauth".into());
+    let mut options = Options {
+        duration: Duration::from_secs(10),
+        connections: 64,
+        algorithm: "ES256".into(),
+        with_peer: true,
+    };
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--seconds" => options.duration = Duration::from_secs(value()?.parse()?),
+            "--connections" => options.connections = value()?.parse()?,
+            "--alg" => options.algorithm = value()?,
+            "--no-peer" => options.with_peer = false,
+            other => bail!("unknown option {other}; options: --seconds N --connections N --alg ES256|EdDSA|RS256 --no-peer"),
+        }
+    }
+    Ok((command, options))
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ sits in the repository").to_path_buf()
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let (command, options) = parse_options()?;
+    if command != "oauth" {
+        bail!("unknown benchmark '{command}'; available: oauth");
+    }
+    let root = repo_root();
+    let oha = load::ensure_oha()?;
+    let binary = processes::build_release(&root)?;
+    let mut rows: Vec<Measurement> = Vec::new();
+
+    let server = Server::start(&binary, &options.algorithm).await?;
+    let idle_kib = server.rss_kib();
+    let (client_id, secret) = server.create_client().await?;
+    let token_load = Load::token_request(&format!("{}/oauth2/token", server.url), &client_id, &secret);
+    let oneportal_tokens = token_load.run(&oha, "OnePortal POST /oauth2/token", options.connections, options.duration, server.pid())?;
+    let access = server.access_token(&client_id, &secret).await?;
+    let me = Load::get_with_bearer(&format!("{}/v2/me", server.url), &access)
+        .run(&oha, "OnePortal GET /v2/me (reused token)", options.connections, options.duration, server.pid())?;
+    let secret_check = server.wrong_secret_status(&client_id).await?;
+    drop(server);
+    rows.push(oneportal_tokens.clone());
+    rows.push(me);
+
+    let mut peer_tokens = None;
+    if options.with_peer {
+        match Peer::start(&root, &options.algorithm).await {
+            Ok(peer) => {
+                let load = Load::token_request(&format!("{}/token", peer.url), "m2m-basic", "m2m-basic-secret-0123456789abcdef0123").with_scope("api:read");
+                let measured = load.run(&oha, "oidc-provider POST /token", options.connections, options.duration, peer.pid())?;
+                peer_tokens = Some(measured.clone());
+                rows.push(measured);
+            }
+            Err(error) => eprintln!("peer not run: {error:#}"),
+        }
+    }
+
+    println!();
+    println!("{:<40} {:>11} {:>9} {:>9} {:>8} {:>10} {:>8}", "", "requests/s", "p50 ms", "p99 ms", "ok %", "CPU cores", "peak MB");
+    for row in &rows {
+        println!(
+            "{:<40} {:>11.0} {:>9.2} {:>9.2} {:>8.2} {:>10.2} {:>8.1}",
+            row.name,
+            row.requests_per_sec,
+            row.p50_ms,
+            row.p99_ms,
+            row.success_percent,
+            row.server_cpu_cores,
+            row.peak_rss_kib as f64 / 1024.0
+        );
+    }
+    println!("OnePortal idle memory after start: {:.1} MB", idle_kib as f64 / 1024.0);
+    println!("a wrong secret answers {secret_check} (expected 401)");
+    let ratio = peer_tokens.as_ref().map(|p| oneportal_tokens.requests_per_sec / p.requests_per_sec);
+    if let Some(ratio) = ratio {
+        println!("token endpoint ratio OnePortal / oidc-provider ({}): {ratio:.2}x", options.algorithm);
+    }
+    println!(
+        "load: oha, {} connections, keep-alive, {} s per endpoint, load generator on the same machine",
+        options.connections,
+        options.duration.as_secs()
+    );
+
+    let out = root.join("target/bench");
+    std::fs::create_dir_all(&out)?;
+    let report = json!({
+        "algorithm": options.algorithm,
+        "connections": options.connections,
+        "seconds": options.duration.as_secs(),
+        "idleMemoryKiB": idle_kib,
+        "tokenRatioVsPeer": ratio,
+        "results": rows,
+    });
+    std::fs::write(out.join("oauth.json"), serde_json::to_vec_pretty(&report)?)?;
+    println!("figures written to {}", out.join("oauth.json").display());
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! The processes under test: OnePortal's release binary and the peer.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+pub fn build_release(root: &Path) -> anyhow::Result<PathBuf> {
+    eprintln!("building the release binary ...");
+    let status = Command::new("cargo")
+        .current_dir(root)
+        .args(["build", "--release", "-p", "oneportal", "--bin", "oneportal"])
+        .status()?;
+    if !status.success() {
+        bail!("cargo build --release failed");
+    }
+    Ok(root.join("target/release/oneportal"))
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn wait_for_port(port: u16, child: &mut Child) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        if let Some(status) = child.try_wait()? {
+            bail!("the process exited before listening ({status})");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!("nothing listened on port {port} within a minute")
+}
+
+/// OnePortal on a free port with its own data directory.
+pub struct Server {
+    child: Child,
+    binary: PathBuf,
+    data_dir: tempfile::TempDir,
+    pub url: String,
+    http: reqwest::Client,
+}
+
+const PASSWORD: &str = "benchmark-password-1234";
+
+impl Server {
+    pub async fn start(binary: &Path, algorithm: &str) -> anyhow::Result<Server> {
+        let port = free_port()?;
+        let data_dir = tempfile::tempdir()?;
+        let mut child = Command::new(binary)
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(data_dir.path())
+            .env("ONEPORTAL_OAUTH__ISSUANCE_PER_MINUTE", "0")
+            .env("ONEPORTAL_OAUTH__SIGNING_ALG", algorithm)
+            .env("ONEPORTAL_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting oneportal")?;
+        wait_for_port(port, &mut child)?;
+        // Let start-up allocations settle before reading idle memory.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        Ok(Server {
+            child,
+            binary: binary.to_owned(),
+            data_dir,
+            url: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn rss_kib(&self) -> u64 {
+        crate::load::status_kib(self.pid(), "VmRSS").unwrap_or_default()
+    }
+
+    fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
+        let output = Command::new(&self.binary)
+            .args(args)
+            .arg("--data-dir")
+            .arg(self.data_dir.path())
+            .args(["--public-url", &self.url])
+            .env("ONEPORTAL_USER_PASSWORD", PASSWORD)
+            .output()?;
+        if !output.status.success() {
+            bail!("oneportal {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        Ok(String::from_utf8(output.stdout)?.trim().to_owned())
+    }
+
+    /// A developer and an API client with every scope; returns (client id, secret).
+    pub async fn create_client(&self) -> anyhow::Result<(String, String)> {
+        self.cli(&[
+            "users", "create", "--email", "bench@example.test", "--first-name", "Bench", "--last-name", "Mark",
+            "--organization", "Benchmark Org", "--permissions", "all",
+        ])?;
+        let token = self.cli(&["users", "token", "--email", "bench@example.test"])?;
+        let response = self
+            .http
+            .post(format!("{}/v2/api-clients", self.url))
+            .bearer_auth(token)
+            .json(&json!({"apiClientName": "load test", "scopes": ["BasicRead", "SupportRead", "BillingRead"]}))
+            .send()
+            .await?;
+        if response.status() != 201 {
+            bail!("creating the client answered {}: {}", response.status(), response.text().await?);
+        }
+        let body: Value = response.json().await?;
+        Ok((body["clientId"].as_str().unwrap_or_default().to_owned(), body["clientSecret"].as_str().unwrap_or_default().to_owned()))
+    }
+
+    pub async fn access_token(&self, id: &str, secret: &str) -> anyhow::Result<String> {
+        let body: Value = self
+            .http
+            .post(format!("{}/oauth2/token", self.url))
+            .basic_auth(id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await?
+            .json()
+            .await?;
+        body["access_token"].as_str().map(str::to_owned).context("no access token")
+    }
+
+    pub async fn wrong_secret_status(&self, id: &str) -> anyhow::Result<u16> {
+        Ok(self
+            .http
+            .post(format!("{}/oauth2/token", self.url))
+            .basic_auth(id, Some("opsk_wrong"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await?
+            .status()
+            .as_u16())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// panva's oidc-provider, installed from npm into target/bench/peer.
+pub struct Peer {
+    child: Child,
+    pub url: String,
+}
+
+impl Peer {
+    pub async fn start(root: &Path, algorithm: &str) -> anyhow::Result<Peer> {
+        let source = root.join("../shared/bench/peer-oidc-provider");
+        if !source.exists() {
+            bail!("{} is missing", source.display());
+        }
+        let dir = root.join("target/bench/peer");
+        std::fs::create_dir_all(&dir)?;
+        for file in ["package.json", "server.mjs"] {
+            std::fs::copy(source.join(file), dir.join(file))?;
+        }
+        if !dir.join("node_modules/oidc-provider").exists() {
+            eprintln!("installing the peer: npm install (in {})", dir.display());
+            let status = Command::new("npm").current_dir(&dir).args(["install", "--silent", "--no-audit", "--no-fund"]).status()?;
+            if !status.success() {
+                bail!("npm install failed");
+            }
+        }
+        let port = free_port()?;
+        let mut child = Command::new("node")
+            .current_dir(&dir)
+            .arg("server.mjs")
+            .env("NODE_ENV", "production")
+            .env("AT_ALG", algorithm)
+            .env("PORT", port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting node")?;
+        wait_for_port(port, &mut child)?;
+        Ok(Peer {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
