@@ -15,11 +15,17 @@ pub fn ensure_oha() -> anyhow::Result<PathBuf> {
     if installed.exists() {
         return Ok(installed);
     }
-    if Command::new("oha").arg("--version").output().is_ok_and(|o| o.status.success()) {
+    if Command::new("oha")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         return Ok(PathBuf::from("oha"));
     }
     eprintln!("installing the load generator: cargo install oha --locked");
-    let status = Command::new("cargo").args(["install", "oha", "--locked"]).status()?;
+    let status = Command::new("cargo")
+        .args(["install", "oha", "--locked"])
+        .status()?;
     if !status.success() {
         bail!("could not install oha");
     }
@@ -63,23 +69,46 @@ impl Load {
     }
 
     pub fn with_scope(mut self, scope: &str) -> Load {
-        let body = self.args.iter().position(|a| a == "grant_type=client_credentials").expect("token body");
+        let body = self
+            .args
+            .iter()
+            .position(|a| a == "grant_type=client_credentials")
+            .expect("token body");
         self.args[body] = format!("grant_type=client_credentials&scope={scope}");
         self
     }
 
     pub fn get_with_bearer(url: &str, token: &str) -> Load {
         Load {
-            args: vec!["-H".into(), format!("Authorization: Bearer {token}"), url.into()],
+            args: vec![
+                "-H".into(),
+                format!("Authorization: Bearer {token}"),
+                url.into(),
+            ],
         }
     }
 
-    pub fn run(&self, oha: &Path, name: &str, connections: u32, duration: Duration, server_pid: u32) -> anyhow::Result<Measurement> {
+    pub fn run(
+        &self,
+        oha: &Path,
+        name: &str,
+        connections: u32,
+        duration: Duration,
+        server_pid: u32,
+    ) -> anyhow::Result<Measurement> {
         eprintln!("measuring {name} ...");
         let cpu_before = cpu_ticks(server_pid)?;
         let started = Instant::now();
         let output = Command::new(oha)
-            .args(["--no-tui", "--output-format", "json", "-c", &connections.to_string(), "-z", &format!("{}s", duration.as_secs())])
+            .args([
+                "--no-tui",
+                "--output-format",
+                "json",
+                "-c",
+                &connections.to_string(),
+                "-z",
+                &format!("{}s", duration.as_secs()),
+            ])
             .args(&self.args)
             .output()
             .context("running oha")?;
@@ -92,10 +121,15 @@ impl Load {
         let seconds = |v: &Value| v.as_f64().unwrap_or(f64::NAN) * 1000.0;
         Ok(Measurement {
             name: name.to_owned(),
-            requests_per_sec: report["summary"]["requestsPerSec"].as_f64().unwrap_or_default(),
+            requests_per_sec: report["summary"]["requestsPerSec"]
+                .as_f64()
+                .unwrap_or_default(),
             p50_ms: seconds(&report["latencyPercentiles"]["p50"]),
             p99_ms: seconds(&report["latencyPercentiles"]["p99"]),
-            success_percent: report["summary"]["successRate"].as_f64().unwrap_or_default() * 100.0,
+            success_percent: report["summary"]["successRate"]
+                .as_f64()
+                .unwrap_or_default()
+                * 100.0,
             status_codes: report["statusCodeDistribution"].clone(),
             server_cpu_cores: cpu / wall,
             peak_rss_kib: status_kib(server_pid, "VmHWM").unwrap_or_default(),
@@ -106,10 +140,19 @@ impl Load {
 /// utime + stime of a process (and its threads), in clock ticks.
 pub fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    Ok(fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or_default()
-        + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or_default())
+    Ok(fields
+        .get(11)
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or_default()
+        + fields
+            .get(12)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or_default())
 }
 
 fn ticks_per_second() -> f64 {

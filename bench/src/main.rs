@@ -41,14 +41,19 @@ fn parse_options() -> anyhow::Result<(String, Options)> {
             "--connections" => options.connections = value()?.parse()?,
             "--alg" => options.algorithm = value()?,
             "--no-peer" => options.with_peer = false,
-            other => bail!("unknown option {other}; options: --seconds N --connections N --alg ES256|EdDSA|RS256 --no-peer"),
+            other => bail!(
+                "unknown option {other}; options: --seconds N --connections N --alg ES256|EdDSA|RS256 --no-peer"
+            ),
         }
     }
     Ok((command, options))
 }
 
 fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ sits in the repository").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("bench/ sits in the repository")
+        .to_path_buf()
 }
 
 #[tokio::main]
@@ -65,11 +70,23 @@ async fn main() -> anyhow::Result<()> {
     let server = Server::start(&binary, &options.algorithm).await?;
     let idle_kib = server.rss_kib();
     let (client_id, secret) = server.create_client().await?;
-    let token_load = Load::token_request(&format!("{}/oauth2/token", server.url), &client_id, &secret);
-    let oneportal_tokens = token_load.run(&oha, "OnePortal POST /oauth2/token", options.connections, options.duration, server.pid())?;
+    let token_load =
+        Load::token_request(&format!("{}/oauth2/token", server.url), &client_id, &secret);
+    let oneportal_tokens = token_load.run(
+        &oha,
+        "OnePortal POST /oauth2/token",
+        options.connections,
+        options.duration,
+        server.pid(),
+    )?;
     let access = server.access_token(&client_id, &secret).await?;
-    let me = Load::get_with_bearer(&format!("{}/v2/me", server.url), &access)
-        .run(&oha, "OnePortal GET /v2/me (reused token)", options.connections, options.duration, server.pid())?;
+    let me = Load::get_with_bearer(&format!("{}/v2/me", server.url), &access).run(
+        &oha,
+        "OnePortal GET /v2/me (reused token)",
+        options.connections,
+        options.duration,
+        server.pid(),
+    )?;
     let secret_check = server.wrong_secret_status(&client_id).await?;
     drop(server);
     rows.push(oneportal_tokens.clone());
@@ -79,8 +96,19 @@ async fn main() -> anyhow::Result<()> {
     if options.with_peer {
         match Peer::start(&root, &options.algorithm).await {
             Ok(peer) => {
-                let load = Load::token_request(&format!("{}/token", peer.url), "m2m-basic", "m2m-basic-secret-0123456789abcdef0123").with_scope("api:read");
-                let measured = load.run(&oha, "oidc-provider POST /token", options.connections, options.duration, peer.pid())?;
+                let load = Load::token_request(
+                    &format!("{}/token", peer.url),
+                    "m2m-basic",
+                    "m2m-basic-secret-0123456789abcdef0123",
+                )
+                .with_scope("api:read");
+                let measured = load.run(
+                    &oha,
+                    "oidc-provider POST /token",
+                    options.connections,
+                    options.duration,
+                    peer.pid(),
+                )?;
                 peer_tokens = Some(measured.clone());
                 rows.push(measured);
             }
@@ -89,7 +117,10 @@ async fn main() -> anyhow::Result<()> {
     }
 
     println!();
-    println!("{:<40} {:>11} {:>9} {:>9} {:>8} {:>10} {:>8}", "", "requests/s", "p50 ms", "p99 ms", "ok %", "CPU cores", "peak MB");
+    println!(
+        "{:<40} {:>11} {:>9} {:>9} {:>8} {:>10} {:>8}",
+        "", "requests/s", "p50 ms", "p99 ms", "ok %", "CPU cores", "peak MB"
+    );
     for row in &rows {
         println!(
             "{:<40} {:>11.0} {:>9.2} {:>9.2} {:>8.2} {:>10.2} {:>8.1}",
@@ -102,11 +133,19 @@ async fn main() -> anyhow::Result<()> {
             row.peak_rss_kib as f64 / 1024.0
         );
     }
-    println!("OnePortal idle memory after start: {:.1} MB", idle_kib as f64 / 1024.0);
+    println!(
+        "OnePortal idle memory after start: {:.1} MB",
+        idle_kib as f64 / 1024.0
+    );
     println!("a wrong secret answers {secret_check} (expected 401)");
-    let ratio = peer_tokens.as_ref().map(|p| oneportal_tokens.requests_per_sec / p.requests_per_sec);
+    let ratio = peer_tokens
+        .as_ref()
+        .map(|p| oneportal_tokens.requests_per_sec / p.requests_per_sec);
     if let Some(ratio) = ratio {
-        println!("token endpoint ratio OnePortal / oidc-provider ({}): {ratio:.2}x", options.algorithm);
+        println!(
+            "token endpoint ratio OnePortal / oidc-provider ({}): {ratio:.2}x",
+            options.algorithm
+        );
     }
     println!(
         "load: oha, {} connections, keep-alive, {} s per endpoint, load generator on the same machine",

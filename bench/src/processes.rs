@@ -12,7 +12,14 @@ pub fn build_release(root: &Path) -> anyhow::Result<PathBuf> {
     eprintln!("building the release binary ...");
     let status = Command::new("cargo")
         .current_dir(root)
-        .args(["build", "--release", "-p", "oneportal", "--bin", "oneportal"])
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "oneportal",
+            "--bin",
+            "oneportal",
+        ])
         .status()?;
     if !status.success() {
         bail!("cargo build --release failed");
@@ -21,7 +28,9 @@ pub fn build_release(root: &Path) -> anyhow::Result<PathBuf> {
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 fn wait_for_port(port: u16, child: &mut Child) -> anyhow::Result<()> {
@@ -54,7 +63,12 @@ impl Server {
         let port = free_port()?;
         let data_dir = tempfile::tempdir()?;
         let mut child = Command::new(binary)
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .args([
+                "serve",
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
             .arg(data_dir.path())
             .env("ONEPORTAL_OAUTH__ISSUANCE_PER_MINUTE", "0")
             .env("ONEPORTAL_OAUTH__SIGNING_ALG", algorithm)
@@ -91,7 +105,10 @@ impl Server {
             .env("ONEPORTAL_USER_PASSWORD", PASSWORD)
             .output()?;
         if !output.status.success() {
-            bail!("oneportal {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+            bail!(
+                "oneportal {args:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
         Ok(String::from_utf8(output.stdout)?.trim().to_owned())
     }
@@ -99,8 +116,18 @@ impl Server {
     /// A developer and an API client with every scope; returns (client id, secret).
     pub async fn create_client(&self) -> anyhow::Result<(String, String)> {
         self.cli(&[
-            "users", "create", "--email", "bench@example.test", "--first-name", "Bench", "--last-name", "Mark",
-            "--organization", "Benchmark Org", "--permissions", "all",
+            "users",
+            "create",
+            "--email",
+            "bench@example.test",
+            "--first-name",
+            "Bench",
+            "--last-name",
+            "Mark",
+            "--organization",
+            "Benchmark Org",
+            "--permissions",
+            "all",
         ])?;
         let token = self.cli(&["users", "token", "--email", "bench@example.test"])?;
         let response = self
@@ -111,10 +138,17 @@ impl Server {
             .send()
             .await?;
         if response.status() != 201 {
-            bail!("creating the client answered {}: {}", response.status(), response.text().await?);
+            bail!(
+                "creating the client answered {}: {}",
+                response.status(),
+                response.text().await?
+            );
         }
         let body: Value = response.json().await?;
-        Ok((body["clientId"].as_str().unwrap_or_default().to_owned(), body["clientSecret"].as_str().unwrap_or_default().to_owned()))
+        Ok((
+            body["clientId"].as_str().unwrap_or_default().to_owned(),
+            body["clientSecret"].as_str().unwrap_or_default().to_owned(),
+        ))
     }
 
     pub async fn access_token(&self, id: &str, secret: &str) -> anyhow::Result<String> {
@@ -127,7 +161,10 @@ impl Server {
             .await?
             .json()
             .await?;
-        body["access_token"].as_str().map(str::to_owned).context("no access token")
+        body["access_token"]
+            .as_str()
+            .map(str::to_owned)
+            .context("no access token")
     }
 
     pub async fn wrong_secret_status(&self, id: &str) -> anyhow::Result<u16> {
@@ -169,7 +206,10 @@ impl Peer {
         }
         if !dir.join("node_modules/oidc-provider").exists() {
             eprintln!("installing the peer: npm install (in {})", dir.display());
-            let status = Command::new("npm").current_dir(&dir).args(["install", "--silent", "--no-audit", "--no-fund"]).status()?;
+            let status = Command::new("npm")
+                .current_dir(&dir)
+                .args(["install", "--silent", "--no-audit", "--no-fund"])
+                .status()?;
             if !status.success() {
                 bail!("npm install failed");
             }

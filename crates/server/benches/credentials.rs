@@ -16,9 +16,10 @@ fn secret_verification(c: &mut Criterion) {
     let hasher = SecretHasher::new(&[7; 32]);
     let secret = generate_secret();
     let stored = hasher.hash(secret.expose());
-    c.bench_function("client secret verification (HMAC-SHA-256 + constant-time compare)", |b| {
-        b.iter(|| SecretHasher::matches(&hasher.hash(black_box(secret.expose())), &stored))
-    });
+    c.bench_function(
+        "client secret verification (HMAC-SHA-256 + constant-time compare)",
+        |b| b.iter(|| SecretHasher::matches(&hasher.hash(black_box(secret.expose())), &stored)),
+    );
 }
 
 fn key_set(alg: SigningAlg) -> KeySet {
@@ -39,11 +40,15 @@ fn tokens(c: &mut Criterion) {
             subject: "opc_benchmarkclient000000",
             client_id: "opc_benchmarkclient000000",
             org_id: 1,
-            scopes: [ApiScope::BasicRead, ApiScope::SupportRead].into_iter().collect::<ScopeSet>(),
+            scopes: [ApiScope::BasicRead, ApiScope::SupportRead]
+                .into_iter()
+                .collect::<ScopeSet>(),
             token_use: TokenUse::Client,
             ttl_secs: 3600,
         };
-        c.bench_function(&format!("issue access token {}", alg.name()), |b| b.iter(|| authority.issue(&keys, request())));
+        c.bench_function(&format!("issue access token {}", alg.name()), |b| {
+            b.iter(|| authority.issue(&keys, request()))
+        });
         let (token, _) = authority.issue(&keys, request());
         c.bench_function(&format!("verify access token {}", alg.name()), |b| {
             b.iter(|| authority.verify(&keys, black_box(&token)).unwrap())

@@ -103,12 +103,19 @@ impl Directory {
             .await
     }
 
-    pub async fn organization(&self, db: &Db, org_id: i64) -> Result<Option<Arc<OrganizationEntry>>, StoreError> {
+    pub async fn organization(
+        &self,
+        db: &Db,
+        org_id: i64,
+    ) -> Result<Option<Arc<OrganizationEntry>>, StoreError> {
         self.organizations
             .get_or_insert_async(&org_id, async {
-                Ok(orgs::find_organization(db, org_id)
-                    .await?
-                    .map(|o| Arc::new(OrganizationEntry { id: o.id, name: o.name })))
+                Ok(orgs::find_organization(db, org_id).await?.map(|o| {
+                    Arc::new(OrganizationEntry {
+                        id: o.id,
+                        name: o.name,
+                    })
+                }))
             })
             .await
     }

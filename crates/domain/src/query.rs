@@ -1,0 +1,506 @@
+//! The list conventions of API V2, as pure parsing: `offset`/`limit`, an opaque
+//! `cursor`, filters (`status=InProgress,Pending`, `createdDate.gte=…`) and
+//! `sort=-lastModifiedDate,priority`. Anything unknown is an error that names
+//! the parameter, so a typo never silently returns everything.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = 200;
+
+/// What values a field takes, which decides how it may be filtered.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldKind {
+    /// One of a fixed set (`status`, `priority`); `a,b` means either.
+    Enum(&'static [&'static str]),
+    /// Free text or ids, matched exactly; `a,b` means either.
+    Text,
+    /// A timestamp: exact match is not offered, ranges are (`.gte .gt .lte .lt`).
+    Date,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: FieldKind,
+    pub filterable: bool,
+    pub sortable: bool,
+}
+
+/// The fields of one collection and its default order.
+#[derive(Debug, Clone, Copy)]
+pub struct ListSpec {
+    pub fields: &'static [Field],
+    pub default_sort: &'static [SortKey],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Direction {
+    Ascending,
+    Descending,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey {
+    pub field: &'static str,
+    pub direction: Direction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeOp {
+    Gte,
+    Gt,
+    Lte,
+    Lt,
+}
+
+impl RangeOp {
+    pub const fn sql(self) -> &'static str {
+        match self {
+            RangeOp::Gte => ">=",
+            RangeOp::Gt => ">",
+            RangeOp::Lte => "<=",
+            RangeOp::Lt => "<",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    AnyOf {
+        field: &'static str,
+        values: Vec<String>,
+    },
+    /// `at` in Unix milliseconds.
+    Range {
+        field: &'static str,
+        op: RangeOp,
+        at: i64,
+    },
+}
+
+/// Where a page starts: by position, or after a row (keyset; constant cost at any depth).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    Offset(u32),
+    After(Cursor),
+}
+
+/// The sort values of the last row of a page, plus its id as the tie-breaker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    #[serde(rename = "v")]
+    pub values: Vec<serde_json::Value>,
+    #[serde(rename = "i")]
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("cursor serializes"))
+    }
+
+    pub fn decode(text: &str) -> Option<Cursor> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    pub filters: Vec<Filter>,
+    pub sort: Vec<SortKey>,
+    pub start: Start,
+    pub limit: u32,
+}
+
+/// One problem with one query parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    pub parameter: String,
+    pub code: &'static str,
+    pub detail: String,
+}
+
+impl QueryError {
+    fn new(parameter: &str, code: &'static str, detail: String) -> Self {
+        QueryError {
+            parameter: parameter.to_owned(),
+            code,
+            detail,
+        }
+    }
+}
+
+impl ListSpec {
+    fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Parses the query string's pairs; every problem is reported, not just the first.
+    pub fn parse(&self, params: &[(String, String)]) -> Result<ListQuery, Vec<QueryError>> {
+        let mut errors = Vec::new();
+        let mut filters = Vec::new();
+        let mut sort = None;
+        let mut offset = None;
+        let mut limit = DEFAULT_LIMIT;
+        let mut cursor = None;
+        let mut seen: Vec<&str> = Vec::new();
+        for (name, value) in params {
+            if seen.contains(&name.as_str()) {
+                errors.push(QueryError::new(name, "duplicate_parameter", format!("'{name}' is given more than once; use one value, with commas for alternatives")));
+                continue;
+            }
+            seen.push(name);
+            match name.as_str() {
+                "offset" => match value.parse::<u32>() {
+                    Ok(n) => offset = Some(n),
+                    Err(_) => errors.push(QueryError::new(name, "invalid_parameter", format!("offset must be a whole number of 0 or more, not '{value}'"))),
+                },
+                "limit" => match value.parse::<u32>() {
+                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => limit = n,
+                    _ => errors.push(QueryError::new(name, "invalid_parameter", format!("limit must be a whole number from 1 to {MAX_LIMIT}, not '{value}'"))),
+                },
+                "cursor" => match Cursor::decode(value) {
+                    Some(c) => cursor = Some(c),
+                    None => errors.push(QueryError::new(name, "invalid_cursor", "the cursor is not one this API handed out; use nextCursor from a previous page".into())),
+                },
+                "sort" => match self.parse_sort(value) {
+                    Ok(keys) => sort = Some(keys),
+                    Err(e) => errors.push(e),
+                },
+                _ => match self.parse_filter(name, value) {
+                    Ok(filter) => filters.push(filter),
+                    Err(e) => errors.push(e),
+                },
+            }
+        }
+        let start = match (offset, cursor) {
+            (Some(_), Some(_)) => {
+                errors.push(QueryError::new(
+                    "cursor",
+                    "conflicting_parameters",
+                    "use either offset or cursor, not both".into(),
+                ));
+                Start::Offset(0)
+            }
+            (_, Some(cursor)) => Start::After(cursor),
+            (offset, None) => Start::Offset(offset.unwrap_or(0)),
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let sort = sort.unwrap_or_else(|| self.default_sort.to_vec());
+        if let Start::After(cursor) = &start
+            && cursor.values.len() != sort.len()
+        {
+            return Err(vec![QueryError::new("cursor", "invalid_cursor", "this cursor belongs to another sort order; keep the sort of the request that returned it".into())]);
+        }
+        Ok(ListQuery {
+            filters,
+            sort,
+            start,
+            limit,
+        })
+    }
+
+    fn parse_sort(&self, value: &str) -> Result<Vec<SortKey>, QueryError> {
+        let sortable = || {
+            self.fields
+                .iter()
+                .filter(|f| f.sortable)
+                .map(|f| f.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut keys = Vec::new();
+        for part in value.split(',').map(str::trim) {
+            let (direction, name) = match part.strip_prefix('-') {
+                Some(name) => (Direction::Descending, name),
+                None => (Direction::Ascending, part.strip_prefix('+').unwrap_or(part)),
+            };
+            match self.field(name).filter(|f| f.sortable) {
+                Some(field) if !keys.iter().any(|k: &SortKey| k.field == field.name) => {
+                    keys.push(SortKey {
+                        field: field.name,
+                        direction,
+                    })
+                }
+                Some(_) => {
+                    return Err(QueryError::new(
+                        "sort",
+                        "invalid_sort",
+                        format!("'{name}' appears twice in sort"),
+                    ));
+                }
+                None => {
+                    return Err(QueryError::new(
+                        "sort",
+                        "invalid_sort",
+                        format!("cannot sort by '{name}'; sortable fields: {}", sortable()),
+                    ));
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    fn parse_filter(&self, name: &str, value: &str) -> Result<Filter, QueryError> {
+        let unknown = || {
+            let known: Vec<_> = self
+                .fields
+                .iter()
+                .filter(|f| f.filterable)
+                .map(|f| f.name)
+                .collect();
+            QueryError::new(
+                name,
+                "unknown_parameter",
+                format!(
+                    "'{name}' is not a parameter here; filters: {}; and offset, limit, cursor, sort",
+                    known.join(", ")
+                ),
+            )
+        };
+        let (base, op) = match name.rsplit_once('.') {
+            Some((base, "gte")) => (base, Some(RangeOp::Gte)),
+            Some((base, "gt")) => (base, Some(RangeOp::Gt)),
+            Some((base, "lte")) => (base, Some(RangeOp::Lte)),
+            Some((base, "lt")) => (base, Some(RangeOp::Lt)),
+            _ => (name, None),
+        };
+        let field = self
+            .field(base)
+            .filter(|f| f.filterable)
+            .ok_or_else(unknown)?;
+        match (field.kind, op) {
+            (FieldKind::Date, Some(op)) => {
+                let at = OffsetDateTime::parse(value, &Rfc3339).map_err(|_| {
+                    QueryError::new(
+                        name,
+                        "invalid_date",
+                        format!(
+                            "'{value}' is not an RFC 3339 timestamp such as 2026-01-01T00:00:00Z"
+                        ),
+                    )
+                })?;
+                Ok(Filter::Range {
+                    field: field.name,
+                    op,
+                    at: (at.unix_timestamp_nanos() / 1_000_000) as i64,
+                })
+            }
+            (FieldKind::Date, None) => Err(QueryError::new(
+                name,
+                "invalid_filter",
+                format!(
+                    "filter dates with a range: {base}.gte, {base}.gt, {base}.lte or {base}.lt"
+                ),
+            )),
+            (_, Some(_)) => Err(unknown()),
+            (kind, None) => {
+                let values: Vec<String> = value
+                    .split(',')
+                    .map(|v| v.trim().to_owned())
+                    .filter(|v| !v.is_empty())
+                    .collect();
+                if values.is_empty() {
+                    return Err(QueryError::new(
+                        name,
+                        "invalid_filter",
+                        format!("'{name}' needs a value"),
+                    ));
+                }
+                if let FieldKind::Enum(allowed) = kind
+                    && let Some(bad) = values.iter().find(|v| !allowed.contains(&v.as_str()))
+                {
+                    return Err(QueryError::new(
+                        name,
+                        "invalid_filter",
+                        format!("'{bad}' is not a {name}; allowed: {}", allowed.join(", ")),
+                    ));
+                }
+                Ok(Filter::AnyOf {
+                    field: field.name,
+                    values,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STATUSES: &[&str] = &[
+        "Acknowledged",
+        "InProgress",
+        "Pending",
+        "Held",
+        "Resolved",
+        "Closed",
+    ];
+    const CASES: ListSpec = ListSpec {
+        fields: &[
+            Field {
+                name: "status",
+                kind: FieldKind::Enum(STATUSES),
+                filterable: true,
+                sortable: true,
+            },
+            Field {
+                name: "serviceId",
+                kind: FieldKind::Text,
+                filterable: true,
+                sortable: false,
+            },
+            Field {
+                name: "lastModifiedDate",
+                kind: FieldKind::Date,
+                filterable: true,
+                sortable: true,
+            },
+            Field {
+                name: "priority",
+                kind: FieldKind::Enum(&["P1", "P2", "P3", "P4", "P5"]),
+                filterable: true,
+                sortable: true,
+            },
+        ],
+        default_sort: &[SortKey {
+            field: "lastModifiedDate",
+            direction: Direction::Descending,
+        }],
+    };
+
+    fn parse(query: &[(&str, &str)]) -> Result<ListQuery, Vec<QueryError>> {
+        let pairs: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        CASES.parse(&pairs)
+    }
+
+    #[test]
+    fn the_products_example_parses() {
+        let q = parse(&[
+            ("status", "InProgress,Pending"),
+            ("sort", "-lastModifiedDate,priority"),
+            ("limit", "50"),
+            ("lastModifiedDate.gte", "2026-01-01T00:00:00Z"),
+        ])
+        .unwrap();
+        assert_eq!(
+            q.filters[0],
+            Filter::AnyOf {
+                field: "status",
+                values: vec!["InProgress".into(), "Pending".into()]
+            }
+        );
+        assert_eq!(
+            q.filters[1],
+            Filter::Range {
+                field: "lastModifiedDate",
+                op: RangeOp::Gte,
+                at: 1_767_225_600_000
+            }
+        );
+        assert_eq!(
+            q.sort,
+            vec![
+                SortKey {
+                    field: "lastModifiedDate",
+                    direction: Direction::Descending
+                },
+                SortKey {
+                    field: "priority",
+                    direction: Direction::Ascending
+                }
+            ]
+        );
+        assert_eq!((q.start, q.limit), (Start::Offset(0), 50));
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let q = parse(&[]).unwrap();
+        assert_eq!(q.limit, DEFAULT_LIMIT);
+        assert_eq!(q.sort, CASES.default_sort.to_vec());
+    }
+
+    #[test]
+    fn every_mistake_names_its_parameter() {
+        type Case = (
+            &'static [(&'static str, &'static str)],
+            &'static str,
+            &'static str,
+        );
+        let cases: &[Case] = &[
+            (&[("stauts", "Pending")], "stauts", "unknown_parameter"),
+            (&[("status", "Open")], "status", "invalid_filter"),
+            (&[("status", "")], "status", "invalid_filter"),
+            (&[("sort", "-color")], "sort", "invalid_sort"),
+            (&[("sort", "status,-status")], "sort", "invalid_sort"),
+            (&[("limit", "0")], "limit", "invalid_parameter"),
+            (&[("limit", "201")], "limit", "invalid_parameter"),
+            (&[("offset", "-1")], "offset", "invalid_parameter"),
+            (
+                &[("lastModifiedDate.gte", "yesterday")],
+                "lastModifiedDate.gte",
+                "invalid_date",
+            ),
+            (
+                &[("lastModifiedDate", "2026-01-01T00:00:00Z")],
+                "lastModifiedDate",
+                "invalid_filter",
+            ),
+            (
+                &[("status.gte", "Pending")],
+                "status.gte",
+                "unknown_parameter",
+            ),
+            (&[("cursor", "not-a-cursor")], "cursor", "invalid_cursor"),
+            (
+                &[("status", "Pending"), ("status", "Held")],
+                "status",
+                "duplicate_parameter",
+            ),
+        ];
+        for (query, parameter, code) in cases {
+            let errors = parse(query).unwrap_err();
+            assert_eq!(
+                (errors[0].parameter.as_str(), errors[0].code),
+                (*parameter, *code),
+                "{query:?}"
+            );
+            assert!(!errors[0].detail.is_empty());
+        }
+        let errors = parse(&[("stauts", "x"), ("limit", "999")]).unwrap_err();
+        assert_eq!(errors.len(), 2, "all problems are reported at once");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_must_match_the_sort() {
+        let cursor = Cursor {
+            values: vec![serde_json::json!(1_767_225_600_000i64)],
+            id: 42,
+        };
+        let text = cursor.encode();
+        assert_eq!(Cursor::decode(&text), Some(cursor.clone()));
+        let q = parse(&[("cursor", &text)]).unwrap();
+        assert_eq!(q.start, Start::After(cursor));
+        assert_eq!(
+            parse(&[("cursor", &text), ("sort", "status,priority")]).unwrap_err()[0].code,
+            "invalid_cursor"
+        );
+        assert_eq!(
+            parse(&[("cursor", &text), ("offset", "5")]).unwrap_err()[0].code,
+            "conflicting_parameters"
+        );
+    }
+}
