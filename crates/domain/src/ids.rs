@@ -7,6 +7,8 @@ pub enum IdKind {
     Account,
     User,
     Staff,
+    Site,
+    Service,
 }
 
 impl IdKind {
@@ -16,6 +18,8 @@ impl IdKind {
             IdKind::Account => "ACC",
             IdKind::User => "USR",
             IdKind::Staff => "STF",
+            IdKind::Site => "SITE",
+            IdKind::Service => "SVC",
         }
     }
 

@@ -51,24 +51,7 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
         Some(org) => org.id,
         None => {
             let org_id = orgs::create_organization(db, ORGANIZATION).await?;
-            for (account_type, name, country, currency) in [
-                ("Contract", "ACME South", "ES", "EUR"),
-                ("Contract", "ACME East", "PL", "EUR"),
-                ("Contract", "ACME North", "SE", "SEK"),
-                ("Delivery", "PEAR Corp", "NL", "EUR"),
-            ] {
-                orgs::create_account(
-                    db,
-                    NewAccount {
-                        org_id,
-                        account_type,
-                        name,
-                        country,
-                        billing_currency: currency,
-                    },
-                )
-                .await?;
-            }
+            seed_catalog(db, org_id).await?;
             org_id
         }
     };
@@ -90,6 +73,215 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!("seeding {email}: {e}"))?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Cities where the demo organization has sites: (city, country, street, postal code, latitude, longitude).
+const CITIES: [(&str, &str, &str, &str, f64, f64); 12] = [
+    (
+        "Madrid",
+        "ES",
+        "Calle de Alcalá 45",
+        "28014",
+        40.4189,
+        -3.6919,
+    ),
+    (
+        "Barcelona",
+        "ES",
+        "Carrer de Balmes 150",
+        "08008",
+        41.3947,
+        2.1522,
+    ),
+    (
+        "Sevilla",
+        "ES",
+        "Avenida de la Constitución 20",
+        "41004",
+        37.3862,
+        -5.9926,
+    ),
+    (
+        "Warsaw",
+        "PL",
+        "ul. Marszałkowska 104",
+        "00-017",
+        52.2318,
+        21.0060,
+    ),
+    (
+        "Kraków",
+        "PL",
+        "ul. Floriańska 12",
+        "31-019",
+        50.0636,
+        19.9405,
+    ),
+    (
+        "Stockholm",
+        "SE",
+        "Drottninggatan 53",
+        "111 21",
+        59.3326,
+        18.0649,
+    ),
+    (
+        "Göteborg",
+        "SE",
+        "Kungsportsavenyen 10",
+        "411 36",
+        57.7015,
+        11.9746,
+    ),
+    ("Amsterdam", "NL", "Damrak 70", "1012 LM", 52.3755, 4.8960),
+    (
+        "Rotterdam",
+        "NL",
+        "Coolsingel 40",
+        "3011 AD",
+        51.9225,
+        4.4792,
+    ),
+    (
+        "Berlin",
+        "DE",
+        "Friedrichstraße 68",
+        "10117",
+        52.5096,
+        13.3897,
+    ),
+    ("Paris", "FR", "Rue de Rivoli 99", "75001", 48.8606, 2.3376),
+    (
+        "Lisbon",
+        "PT",
+        "Avenida da Liberdade 110",
+        "1269-046",
+        38.7204,
+        -9.1456,
+    ),
+];
+
+/// The help article's accounts, dozens of sites in several countries, and services `SVC-000001`….
+async fn seed_catalog(db: &oneportal_store::Db, org_id: i64) -> anyhow::Result<()> {
+    use oneportal_store::catalog::{NewService, NewSite, insert_service, insert_site};
+    let mut contract = Vec::new();
+    for (name, country, currency) in [
+        ("ACME South", "ES", "EUR"),
+        ("ACME East", "PL", "PLN"),
+        ("ACME North", "SE", "SEK"),
+    ] {
+        contract.push(
+            orgs::create_account(
+                db,
+                NewAccount {
+                    org_id,
+                    account_type: "Contract",
+                    name,
+                    country,
+                    billing_currency: currency,
+                },
+            )
+            .await?,
+        );
+    }
+    let pear = orgs::create_account(
+        db,
+        NewAccount {
+            org_id,
+            account_type: "Delivery",
+            name: "PEAR Corp",
+            country: "NL",
+            billing_currency: "EUR",
+        },
+    )
+    .await?;
+    let acme_delivery = orgs::create_account(
+        db,
+        NewAccount {
+            org_id,
+            account_type: "Delivery",
+            name: "ACME Group",
+            country: "ES",
+            billing_currency: "EUR",
+        },
+    )
+    .await?;
+    let now = oneportal_store::now_ms();
+    let types = [
+        ("GlobalInternet", 500, 500),
+        ("SdWan", 200, 100),
+        ("ManagedRouter", 0, 0),
+        ("GlobalInternet", 1000, 1000),
+    ];
+    let statuses = [
+        "RFS",
+        "RFS",
+        "RFS",
+        "InProgress",
+        "RFS",
+        "Suspended",
+        "RFS",
+        "PendingDeactivation",
+    ];
+    for i in 0..36usize {
+        let (city, country, street, postal, lat, lon) = CITIES[i % CITIES.len()];
+        let account = contract[match country {
+            "ES" | "PT" | "FR" => 0,
+            "PL" | "DE" => 1,
+            _ => 2,
+        }];
+        let at = now - (36 - i as i64) * 86_400_000;
+        let site_name = format!(
+            "{city} {}",
+            ["HQ", "Branch", "Data Centre"][i / CITIES.len()]
+        );
+        let site = insert_site(
+            db,
+            NewSite {
+                org_id,
+                account_id: account,
+                name: &site_name,
+                street,
+                city,
+                postal_code: postal,
+                country,
+                latitude: lat,
+                longitude: lon,
+                at,
+            },
+        )
+        .await?;
+        let (service_type, down, up) = types[i % types.len()];
+        let status = statuses[i % statuses.len()];
+        let details = serde_json::json!({
+            "ipAddresses": [format!("198.51.100.{}/30", 4 * i + 1)],
+            "hardware": [{"vendor": "Cisco", "model": if service_type == "SdWan" { "Catalyst 8300" } else { "ISR 1100" }, "serialNumber": format!("FGL2{:05}", 31000 + i)}],
+            "dnsRecords": [format!("cpe-{}.acme.example", i + 1)],
+        });
+        let delivery = if i % 3 == 0 { pear } else { acme_delivery };
+        insert_service(
+            db,
+            NewService {
+                org_id,
+                service_name: &format!("{service_type} {site_name}"),
+                service_type,
+                status,
+                contract_account_id: account,
+                delivery_account_id: delivery,
+                site_id: site,
+                downstream_mbps: down,
+                upstream_mbps: up,
+                planned_delivery_date: Some("2026-03-01"),
+                ready_for_service_date: (status != "InProgress").then_some("2026-03-15"),
+                technical_note: "Primary access with 4G backup",
+                technical_details: &details.to_string(),
+                customer_reference: &format!("PO-{}", 4500 + i),
+                at,
+            },
+        )
+        .await?;
     }
     Ok(())
 }

@@ -55,8 +55,10 @@ pub struct UserEntry {
     pub email: String,
     pub status: UserStatus,
     pub permissions: PermissionSet,
-    /// Accounts the user is restricted to (empty = all of the organization's).
-    pub account_ids: Vec<i64>,
+    /// Contract accounts the user is restricted to (empty = all of the organization's).
+    pub contract_accounts: Vec<i64>,
+    /// Delivery accounts the user is restricted to (empty = all of the organization's).
+    pub delivery_accounts: Vec<i64>,
 }
 
 /// An organization's name, which every `/v2/me` shows.
@@ -70,6 +72,18 @@ pub struct Directory {
     clients: Cache<String, Option<Arc<ClientEntry>>>,
     users: Cache<i64, Option<Arc<UserEntry>>>,
     organizations: Cache<i64, Option<Arc<OrganizationEntry>>>,
+}
+
+impl UserEntry {
+    /// What this user, or an API client this user owns, may see.
+    pub fn access_scope(&self) -> oneportal_store::catalog::AccessScope {
+        let restriction = |ids: &Vec<i64>| (!ids.is_empty()).then(|| ids.clone());
+        oneportal_store::catalog::AccessScope {
+            org_id: self.org_id,
+            contract_accounts: restriction(&self.contract_accounts),
+            delivery_accounts: restriction(&self.delivery_accounts),
+        }
+    }
 }
 
 impl Default for Directory {
@@ -170,17 +184,17 @@ async fn load_user(db: &Db, user_id: i64) -> Result<Option<Arc<UserEntry>>, Stor
     let Some(row) = users::find(db, user_id).await? else {
         return Ok(None);
     };
-    let account_ids = users::account_access(db, user_id)
+    let (contract, delivery): (Vec<_>, Vec<_>) = users::account_access(db, user_id)
         .await?
         .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+        .partition(|(_, account_type)| account_type == "Contract");
     Ok(Some(Arc::new(UserEntry {
         id: row.id,
         org_id: row.org_id,
         email: row.email,
         status: UserStatus::parse(&row.status).unwrap_or(UserStatus::Removed),
         permissions: PermissionSet::from_codes(&row.permissions),
-        account_ids,
+        contract_accounts: contract.into_iter().map(|(id, _)| id).collect(),
+        delivery_accounts: delivery.into_iter().map(|(id, _)| id).collect(),
     })))
 }

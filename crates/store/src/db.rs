@@ -140,6 +140,13 @@ pub enum Arg {
     Text(Option<String>),
     Bool(bool),
     Bytes(Vec<u8>),
+    F64(Option<f64>),
+}
+
+impl From<f64> for Arg {
+    fn from(v: f64) -> Self {
+        Arg::F64(Some(v))
+    }
 }
 
 impl From<i64> for Arg {
@@ -213,6 +220,7 @@ macro_rules! bind_all {
                 Arg::Text(v) => q.bind(v),
                 Arg::Bool(v) => q.bind(v),
                 Arg::Bytes(v) => q.bind(v),
+                Arg::F64(v) => q.bind(v),
             };
         }
         q
@@ -238,6 +246,13 @@ pub trait Exec: Sync {
         args: Vec<Arg>,
     ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send;
 
+    /// For SQL assembled at run time (lists with filters); values still go through `args`.
+    fn fetch_all_dynamic<T: Record>(
+        &self,
+        sql: String,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<Vec<T>, StoreError>> + Send;
+
     fn fetch_one<T: Record>(
         &self,
         sql: &'static str,
@@ -252,6 +267,26 @@ pub trait Exec: Sync {
 }
 
 impl Exec for Db {
+    async fn fetch_all_dynamic<T: Record>(
+        &self,
+        sql: String,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(sql);
+        Ok(match self {
+            Db::Sqlite(pool) => {
+                bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Db::Pg(pool) => {
+                bind_all!(sqlx::query_as::<Postgres, T>(sql), args)
+                    .fetch_all(pool)
+                    .await?
+            }
+        })
+    }
+
     async fn execute(&self, sql: &'static str, args: Vec<Arg>) -> Result<u64, StoreError> {
         Ok(match self {
             Db::Sqlite(pool) => bind_all!(sqlx::query::<Sqlite>(sql), args)
@@ -332,6 +367,27 @@ impl Tx {
 }
 
 impl Exec for Tx {
+    async fn fetch_all_dynamic<T: Record>(
+        &self,
+        sql: String,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(sql);
+        let mut guard = self.inner.lock().await;
+        Ok(match &mut *guard {
+            TxInner::Sqlite(tx) => {
+                bind_all!(sqlx::query_as::<Sqlite, T>(sql), args)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+            TxInner::Pg(tx) => {
+                bind_all!(sqlx::query_as::<Postgres, T>(sql), args)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+        })
+    }
+
     async fn execute(&self, sql: &'static str, args: Vec<Arg>) -> Result<u64, StoreError> {
         let mut guard = self.inner.lock().await;
         Ok(match &mut *guard {
@@ -400,6 +456,7 @@ mod tests {
             include_str!("audit.rs"),
             include_str!("revocations.rs"),
             include_str!("settings.rs"),
+            include_str!("catalog.rs"),
         ];
         for source in sources {
             for statement in source.split('"').filter(|s| s.contains('$')) {

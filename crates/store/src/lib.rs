@@ -3,9 +3,11 @@
 
 pub mod api_clients;
 pub mod audit;
+pub mod catalog;
 pub mod db;
 pub mod error;
 pub mod keys;
+pub mod listing;
 pub mod orgs;
 pub mod revocations;
 pub mod settings;

@@ -1,6 +1,7 @@
 //! API V2: handlers and the OpenAPI document, from one source (utoipa-axum).
 
 pub mod api_clients;
+pub mod catalog;
 pub mod me;
 pub mod pagination;
 pub mod users;
@@ -28,6 +29,9 @@ use crate::state::AppState;
         (name = "Me", description = "Who is calling"),
         (name = "APIClients", description = "Machine credentials with fixed scopes, managed by people"),
         (name = "Users", description = "User Management"),
+        (name = "Accounts", description = "Contract and delivery accounts [customerapi/basic.read]"),
+        (name = "Sites", description = "Where services are delivered [customerapi/basic.read]"),
+        (name = "Services", description = "Network services and their technical details [customerapi/basic.read]"),
     )
 )]
 struct ApiDoc;
@@ -80,6 +84,14 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(api_clients::rotate_secret))
         .routes(routes!(api_clients::transfer))
         .routes(routes!(users::update, users::remove))
+        .routes(routes!(catalog::list_accounts))
+        .routes(routes!(catalog::get_account))
+        .routes(routes!(catalog::list_account_sites))
+        .routes(routes!(catalog::list_account_services))
+        .routes(routes!(catalog::list_sites))
+        .routes(routes!(catalog::get_site))
+        .routes(routes!(catalog::list_services))
+        .routes(routes!(catalog::get_service))
         .split_for_parts()
 }
 

@@ -89,3 +89,125 @@ impl<T> Page<T> {
         }
     }
 }
+
+/// Parses a list request's query string against the collection's rules.
+pub fn parse_list_query(
+    spec: &oneportal_domain::query::ListSpec,
+    raw: Option<&str>,
+) -> Result<oneportal_domain::query::ListQuery, ApiError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
+            ApiError::bad_request(
+                "invalid_query",
+                "the query string is not valid URL encoding",
+            )
+        })?;
+    spec.parse(&pairs).map_err(|errors| {
+        let detail = match errors.as_slice() {
+            [only] => only.detail.clone(),
+            _ => format!(
+                "{} query parameters need attention; see errors",
+                errors.len()
+            ),
+        };
+        ApiError::BadRequest {
+            code: "invalid_query",
+            detail,
+            errors: errors
+                .into_iter()
+                .map(|e| FieldError::new(e.parameter, e.code, e.detail))
+                .collect(),
+        }
+    })
+}
+
+/// A page of a list with `X-Total-Count` and, when there is more, `Link: <…>; rel="next"`.
+pub fn list_response<T: Serialize>(
+    public_url: &str,
+    uri: &axum::http::Uri,
+    query: &oneportal_domain::query::ListQuery,
+    data: Vec<T>,
+    total: i64,
+    next_cursor: Option<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let offset = match query.start {
+        oneportal_domain::query::Start::Offset(n) => n,
+        oneportal_domain::query::Start::After(_) => 0,
+    };
+    let link = next_cursor.as_ref().map(|cursor| {
+        let kept: Vec<(String, String)> =
+            serde_urlencoded::from_str::<Vec<(String, String)>>(uri.query().unwrap_or(""))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(k, _)| k != "cursor" && k != "offset")
+                .chain([("cursor".to_owned(), cursor.clone())])
+                .collect();
+        format!(
+            "<{public_url}{}?{}>; rel=\"next\"",
+            uri.path(),
+            serde_urlencoded::to_string(kept).unwrap_or_default()
+        )
+    });
+    let page = Page {
+        data,
+        pagination: Pagination {
+            offset,
+            limit: query.limit,
+            total: total.max(0) as u64,
+            next_cursor,
+        },
+    };
+    let mut response = axum::Json(page).into_response();
+    let headers = response.headers_mut();
+    headers.insert("x-total-count", axum::http::HeaderValue::from(total.max(0)));
+    if let Some(link) = link.and_then(|l| axum::http::HeaderValue::from_str(&l).ok()) {
+        headers.insert(axum::http::header::LINK, link);
+    }
+    response
+}
+
+/// A detail with a strong `ETag`; `If-None-Match` with the same tag answers 304.
+pub fn detail_response<T: Serialize>(
+    request_headers: &axum::http::HeaderMap,
+    body: &T,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use sha2::Digest;
+    let bytes = serde_json::to_vec(body).expect("response serializes");
+    let digest = sha2::Sha256::digest(&bytes);
+    let tag = format!(
+        "\"{}\"",
+        digest[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let matches = request_headers
+        .get(axum::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                t.trim() == tag || t.trim() == "*" || t.trim().trim_start_matches("W/") == tag
+            })
+        });
+    let etag = axum::http::HeaderValue::from_str(&tag).expect("hex is a valid header");
+    if matches {
+        return (
+            axum::http::StatusCode::NOT_MODIFIED,
+            [(axum::http::header::ETAG, etag)],
+        )
+            .into_response();
+    }
+    (
+        [
+            (axum::http::header::ETAG, etag),
+            (
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -62,6 +62,27 @@ impl Caller {
         }
     }
 
+    /// The organization and accounts this caller may see: a client acts with its
+    /// owner's account access, bounded by its scopes.
+    pub async fn access_scope(
+        &self,
+        state: &AppState,
+    ) -> Result<oneportal_store::catalog::AccessScope, ApiError> {
+        match self {
+            Caller::User { user, .. } => Ok(user.access_scope()),
+            Caller::Client { client, .. } => {
+                let owner = state
+                    .directory
+                    .user(&state.db, client.owner_user_id)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::InvalidToken("the API client's owner no longer exists".into())
+                    })?;
+                Ok(owner.access_scope())
+            }
+        }
+    }
+
     /// For endpoints managed by people (API clients, users): refuses machine tokens.
     pub fn require_user(&self) -> Result<&Arc<UserEntry>, ApiError> {
         match self {

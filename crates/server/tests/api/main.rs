@@ -3,6 +3,7 @@
 //! (`ONEPORTAL_TEST_PG_URL`, default postgres://postgres@127.0.0.1:5432/postgres).
 
 mod api_clients;
+mod catalog;
 mod helpers;
 mod keys;
 mod oauth_library;

@@ -1,0 +1,649 @@
+//! Accounts, sites and services as API V2 lists them, always within an
+//! [`AccessScope`]: the caller's organization and account restrictions.
+
+use oneportal_domain::ids::IdKind;
+use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey, Start};
+use serde_json::{Value, json};
+
+use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
+use crate::orgs::AccountRow;
+use crate::{Exec, StoreError};
+
+/// What a caller may see: one organization, optionally narrowed to some contract
+/// and delivery accounts (`None` = all of that type).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessScope {
+    pub org_id: i64,
+    pub contract_accounts: Option<Vec<i64>>,
+    pub delivery_accounts: Option<Vec<i64>>,
+}
+
+impl AccessScope {
+    pub fn whole_organization(org_id: i64) -> Self {
+        AccessScope {
+            org_id,
+            contract_accounts: None,
+            delivery_accounts: None,
+        }
+    }
+
+    pub fn allows_account(&self, account: &AccountRow) -> bool {
+        let allowed = match account.account_type.as_str() {
+            "Contract" => &self.contract_accounts,
+            _ => &self.delivery_accounts,
+        };
+        account.org_id == self.org_id
+            && allowed.as_ref().is_none_or(|ids| ids.contains(&account.id))
+    }
+}
+
+const DATE_FIELDS: [Field; 2] = [
+    Field {
+        name: "createdDate",
+        kind: FieldKind::Date,
+        filterable: true,
+        sortable: true,
+    },
+    Field {
+        name: "lastModifiedDate",
+        kind: FieldKind::Date,
+        filterable: true,
+        sortable: true,
+    },
+];
+const NEWEST_FIRST: &[SortKey] = &[SortKey {
+    field: "lastModifiedDate",
+    direction: Direction::Descending,
+}];
+
+pub const ACCOUNT_TYPES: &[&str] = &["Contract", "Delivery"];
+pub const ACCOUNT_STATUSES: &[&str] = &["Active", "Inactive"];
+
+pub const ACCOUNTS: ListSpec = ListSpec {
+    fields: &[
+        Field {
+            name: "name",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "type",
+            kind: FieldKind::Enum(ACCOUNT_TYPES),
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "status",
+            kind: FieldKind::Enum(ACCOUNT_STATUSES),
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "country",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: true,
+        },
+        DATE_FIELDS[0],
+        DATE_FIELDS[1],
+    ],
+    default_sort: &[SortKey {
+        field: "name",
+        direction: Direction::Ascending,
+    }],
+};
+
+const ACCOUNT_COLUMNS: &[Column] = &[
+    Column {
+        field: "name",
+        sql: "a.name",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "type",
+        sql: "a.account_type",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "status",
+        sql: "a.status",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "country",
+        sql: "a.country",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "createdDate",
+        sql: "a.created_at",
+        kind: ValueKind::Int,
+    },
+    Column {
+        field: "lastModifiedDate",
+        sql: "a.updated_at",
+        kind: ValueKind::Int,
+    },
+];
+
+impl Listed for AccountRow {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn sort_value(&self, field: &str) -> Value {
+        match field {
+            "name" => json!(self.name),
+            "type" => json!(self.account_type),
+            "status" => json!(self.status),
+            "country" => json!(self.country),
+            "createdDate" => json!(self.created_at),
+            _ => json!(self.updated_at),
+        }
+    }
+}
+
+fn restrict_accounts(listing: &mut Listing, scope: &AccessScope) {
+    listing.require_eq("a.org_id", scope.org_id);
+    if let Some(ids) = &scope.contract_accounts {
+        let mut marks = vec!["?"; ids.len()].join(", ");
+        if ids.is_empty() {
+            marks = "NULL".into();
+        }
+        listing.require(
+            &format!("(a.account_type <> 'Contract' OR a.id IN ({marks}))"),
+            ids.iter().map(|i| (*i).into()).collect(),
+        );
+    }
+    if let Some(ids) = &scope.delivery_accounts {
+        let mut marks = vec!["?"; ids.len()].join(", ");
+        if ids.is_empty() {
+            marks = "NULL".into();
+        }
+        listing.require(
+            &format!("(a.account_type <> 'Delivery' OR a.id IN ({marks}))"),
+            ids.iter().map(|i| (*i).into()).collect(),
+        );
+    }
+}
+
+const ACCOUNT_SELECT: &str = "a.id, a.org_id, a.account_type, a.name, a.status, a.country, a.billing_currency, a.created_at, a.updated_at";
+
+pub async fn list_accounts(
+    db: &impl Exec,
+    scope: &AccessScope,
+    query: &ListQuery,
+) -> Result<ListPage<AccountRow>, StoreError> {
+    let mut listing = Listing::new(ACCOUNT_SELECT, "accounts a", ACCOUNT_COLUMNS, "a.id");
+    restrict_accounts(&mut listing, scope);
+    listing.filter(&query.filters);
+    listing.run(db, query).await
+}
+
+/// One record by id through the same access rules as its list.
+fn single(id: i64, spec: &ListSpec) -> (ListQuery, i64) {
+    (
+        ListQuery {
+            filters: vec![],
+            sort: spec.default_sort.to_vec(),
+            start: Start::Offset(0),
+            limit: 1,
+        },
+        id,
+    )
+}
+
+pub async fn find_account(
+    db: &impl Exec,
+    scope: &AccessScope,
+    id: i64,
+) -> Result<Option<AccountRow>, StoreError> {
+    let (query, id) = single(id, &ACCOUNTS);
+    let mut listing = Listing::new(ACCOUNT_SELECT, "accounts a", ACCOUNT_COLUMNS, "a.id");
+    restrict_accounts(&mut listing, scope);
+    listing.require_eq("a.id", id);
+    Ok(listing.run::<AccountRow>(db, &query).await?.rows.pop())
+}
+
+/// The ids of the accounts the scope may see, by type: (contract, delivery).
+pub async fn visible_accounts(
+    db: &impl Exec,
+    scope: &AccessScope,
+) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
+    let all = crate::orgs::list_accounts(db, scope.org_id).await?;
+    let visible = all.into_iter().filter(|a| scope.allows_account(a));
+    let (contract, delivery): (Vec<_>, Vec<_>) =
+        visible.partition(|a| a.account_type == "Contract");
+    Ok((
+        contract.into_iter().map(|a| a.id).collect(),
+        delivery.into_iter().map(|a| a.id).collect(),
+    ))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SiteRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub street: String,
+    pub city: String,
+    pub postal_code: String,
+    pub region: String,
+    pub country: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub const SITE_STATUSES: &[&str] = &["Active", "Inactive"];
+
+pub const SITES: ListSpec = ListSpec {
+    fields: &[
+        Field {
+            name: "name",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "accountId",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: false,
+        },
+        Field {
+            name: "city",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "country",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "status",
+            kind: FieldKind::Enum(SITE_STATUSES),
+            filterable: true,
+            sortable: true,
+        },
+        DATE_FIELDS[0],
+        DATE_FIELDS[1],
+    ],
+    default_sort: NEWEST_FIRST,
+};
+
+const SITE_COLUMNS: &[Column] = &[
+    Column {
+        field: "name",
+        sql: "s.name",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "accountId",
+        sql: "s.account_id",
+        kind: ValueKind::Id(IdKind::Account),
+    },
+    Column {
+        field: "city",
+        sql: "s.city",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "country",
+        sql: "s.country",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "status",
+        sql: "s.status",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "createdDate",
+        sql: "s.created_at",
+        kind: ValueKind::Int,
+    },
+    Column {
+        field: "lastModifiedDate",
+        sql: "s.updated_at",
+        kind: ValueKind::Int,
+    },
+];
+
+const SITE_SELECT: &str = "s.id, s.org_id, s.account_id, s.name, s.street, s.city, s.postal_code, s.region, s.country, \
+                           s.latitude, s.longitude, s.status, s.created_at, s.updated_at";
+
+impl Listed for SiteRow {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn sort_value(&self, field: &str) -> Value {
+        match field {
+            "name" => json!(self.name),
+            "city" => json!(self.city),
+            "country" => json!(self.country),
+            "status" => json!(self.status),
+            "createdDate" => json!(self.created_at),
+            _ => json!(self.updated_at),
+        }
+    }
+}
+
+async fn site_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
+    let mut listing = Listing::new(SITE_SELECT, "sites s", SITE_COLUMNS, "s.id");
+    listing.require_eq("s.org_id", scope.org_id);
+    if scope.contract_accounts.is_some() || scope.delivery_accounts.is_some() {
+        let (contract, delivery) = visible_accounts(db, scope).await?;
+        listing.require_in("s.account_id", &[contract, delivery].concat());
+    }
+    Ok(listing)
+}
+
+/// Sites, optionally of one account only.
+pub async fn list_sites(
+    db: &impl Exec,
+    scope: &AccessScope,
+    account: Option<i64>,
+    query: &ListQuery,
+) -> Result<ListPage<SiteRow>, StoreError> {
+    let mut listing = site_listing(db, scope).await?;
+    if let Some(account) = account {
+        listing.require_eq("s.account_id", account);
+    }
+    listing.filter(&query.filters);
+    listing.run(db, query).await
+}
+
+pub async fn find_site(
+    db: &impl Exec,
+    scope: &AccessScope,
+    id: i64,
+) -> Result<Option<SiteRow>, StoreError> {
+    let (query, id) = single(id, &SITES);
+    let mut listing = site_listing(db, scope).await?;
+    listing.require_eq("s.id", id);
+    Ok(listing.run::<SiteRow>(db, &query).await?.rows.pop())
+}
+
+pub struct NewSite<'a> {
+    pub org_id: i64,
+    pub account_id: i64,
+    pub name: &'a str,
+    pub street: &'a str,
+    pub city: &'a str,
+    pub postal_code: &'a str,
+    pub country: &'a str,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub at: i64,
+}
+
+pub async fn insert_site(db: &impl Exec, site: NewSite<'_>) -> Result<i64, StoreError> {
+    let (id,): (i64,) = db
+        .fetch_one(
+            "INSERT INTO sites (org_id, account_id, name, street, city, postal_code, country, latitude, longitude, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+            crate::args![
+                site.org_id,
+                site.account_id,
+                site.name,
+                site.street,
+                site.city,
+                site.postal_code,
+                site.country,
+                site.latitude,
+                site.longitude,
+                site.at
+            ],
+        )
+        .await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ServiceRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub service_name: String,
+    pub service_type: String,
+    pub status: String,
+    pub contract_account_id: i64,
+    pub delivery_account_id: i64,
+    pub site_id: i64,
+    pub downstream_mbps: i64,
+    pub upstream_mbps: i64,
+    pub planned_delivery_date: Option<String>,
+    pub ready_for_service_date: Option<String>,
+    pub technical_note: String,
+    /// JSON: `{ipAddresses, hardware, dnsRecords}`.
+    pub technical_details: String,
+    pub customer_reference: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub const SERVICE_TYPES: &[&str] = &[
+    "GlobalInternet",
+    "SdWan",
+    "ManagedRouter",
+    "Ethernet",
+    "Wireless4G",
+];
+pub const SERVICE_STATUSES: &[&str] = &[
+    "InProgress",
+    "RFS",
+    "Suspended",
+    "PendingDeactivation",
+    "Deactivated",
+];
+
+pub const SERVICES: ListSpec = ListSpec {
+    fields: &[
+        Field {
+            name: "serviceName",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "serviceType",
+            kind: FieldKind::Enum(SERVICE_TYPES),
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "status",
+            kind: FieldKind::Enum(SERVICE_STATUSES),
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "contractAccountId",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: false,
+        },
+        Field {
+            name: "deliveryAccountId",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: false,
+        },
+        Field {
+            name: "siteId",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: false,
+        },
+        Field {
+            name: "customerReference",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: true,
+        },
+        DATE_FIELDS[0],
+        DATE_FIELDS[1],
+    ],
+    default_sort: NEWEST_FIRST,
+};
+
+const SERVICE_COLUMNS: &[Column] = &[
+    Column {
+        field: "serviceName",
+        sql: "v.service_name",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "serviceType",
+        sql: "v.service_type",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "status",
+        sql: "v.status",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "contractAccountId",
+        sql: "v.contract_account_id",
+        kind: ValueKind::Id(IdKind::Account),
+    },
+    Column {
+        field: "deliveryAccountId",
+        sql: "v.delivery_account_id",
+        kind: ValueKind::Id(IdKind::Account),
+    },
+    Column {
+        field: "siteId",
+        sql: "v.site_id",
+        kind: ValueKind::Id(IdKind::Site),
+    },
+    Column {
+        field: "customerReference",
+        sql: "v.customer_reference",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "createdDate",
+        sql: "v.created_at",
+        kind: ValueKind::Int,
+    },
+    Column {
+        field: "lastModifiedDate",
+        sql: "v.updated_at",
+        kind: ValueKind::Int,
+    },
+];
+
+const SERVICE_SELECT: &str = "v.id, v.org_id, v.service_name, v.service_type, v.status, v.contract_account_id, v.delivery_account_id, \
+                              v.site_id, v.downstream_mbps, v.upstream_mbps, v.planned_delivery_date, v.ready_for_service_date, \
+                              v.technical_note, v.technical_details, v.customer_reference, v.created_at, v.updated_at";
+
+impl Listed for ServiceRow {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn sort_value(&self, field: &str) -> Value {
+        match field {
+            "serviceName" => json!(self.service_name),
+            "serviceType" => json!(self.service_type),
+            "status" => json!(self.status),
+            "customerReference" => json!(self.customer_reference),
+            "createdDate" => json!(self.created_at),
+            _ => json!(self.updated_at),
+        }
+    }
+}
+
+async fn service_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
+    let mut listing = Listing::new(SERVICE_SELECT, "services v", SERVICE_COLUMNS, "v.id");
+    listing.require_eq("v.org_id", scope.org_id);
+    if scope.contract_accounts.is_some() || scope.delivery_accounts.is_some() {
+        let (contract, delivery) = visible_accounts(db, scope).await?;
+        listing.require_in("v.contract_account_id", &contract);
+        listing.require_in("v.delivery_account_id", &delivery);
+    }
+    Ok(listing)
+}
+
+/// Services, optionally of one account (as contract or delivery account).
+pub async fn list_services(
+    db: &impl Exec,
+    scope: &AccessScope,
+    account: Option<i64>,
+    query: &ListQuery,
+) -> Result<ListPage<ServiceRow>, StoreError> {
+    let mut listing = service_listing(db, scope).await?;
+    if let Some(account) = account {
+        listing.require(
+            "(v.contract_account_id = ? OR v.delivery_account_id = ?)",
+            vec![account.into(), account.into()],
+        );
+    }
+    listing.filter(&query.filters);
+    listing.run(db, query).await
+}
+
+pub async fn find_service(
+    db: &impl Exec,
+    scope: &AccessScope,
+    id: i64,
+) -> Result<Option<ServiceRow>, StoreError> {
+    let (query, id) = single(id, &SERVICES);
+    let mut listing = service_listing(db, scope).await?;
+    listing.require_eq("v.id", id);
+    Ok(listing.run::<ServiceRow>(db, &query).await?.rows.pop())
+}
+
+pub struct NewService<'a> {
+    pub org_id: i64,
+    pub service_name: &'a str,
+    pub service_type: &'a str,
+    pub status: &'a str,
+    pub contract_account_id: i64,
+    pub delivery_account_id: i64,
+    pub site_id: i64,
+    pub downstream_mbps: i64,
+    pub upstream_mbps: i64,
+    pub planned_delivery_date: Option<&'a str>,
+    pub ready_for_service_date: Option<&'a str>,
+    pub technical_note: &'a str,
+    pub technical_details: &'a str,
+    pub customer_reference: &'a str,
+    pub at: i64,
+}
+
+pub async fn insert_service(db: &impl Exec, s: NewService<'_>) -> Result<i64, StoreError> {
+    let (id,): (i64,) = db
+        .fetch_one(
+            "INSERT INTO services (org_id, service_name, service_type, status, contract_account_id, delivery_account_id, site_id, \
+             downstream_mbps, upstream_mbps, planned_delivery_date, ready_for_service_date, technical_note, technical_details, \
+             customer_reference, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+            crate::args![
+                s.org_id,
+                s.service_name,
+                s.service_type,
+                s.status,
+                s.contract_account_id,
+                s.delivery_account_id,
+                s.site_id,
+                s.downstream_mbps,
+                s.upstream_mbps,
+                s.planned_delivery_date,
+                s.ready_for_service_date,
+                s.technical_note,
+                s.technical_details,
+                s.customer_reference,
+                s.at
+            ],
+        )
+        .await?;
+    Ok(id)
+}

@@ -1,0 +1,253 @@
+//! One way to list any collection: access conditions, filters, sort, and
+//! offset or keyset (cursor) paging, as SQL both backends run.
+
+use oneportal_domain::ids::IdKind;
+use oneportal_domain::query::{Cursor, Direction, Filter, ListQuery, Start};
+use serde_json::Value;
+
+use crate::{Arg, Exec, Record, StoreError};
+
+/// How an API field's values are bound to SQL.
+#[derive(Debug, Clone, Copy)]
+pub enum ValueKind {
+    Int,
+    Text,
+    /// A prefixed id (`SITE-000001`) over an integer column.
+    Id(IdKind),
+}
+
+/// An API field and the SQL expression behind it.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub field: &'static str,
+    pub sql: &'static str,
+    pub kind: ValueKind,
+}
+
+/// A row that can say where it sits in a sort order.
+pub trait Listed: Record {
+    fn id(&self) -> i64;
+    fn sort_value(&self, field: &str) -> Value;
+}
+
+pub struct ListPage<T> {
+    pub rows: Vec<T>,
+    pub total: i64,
+    pub next_cursor: Option<String>,
+}
+
+pub struct Listing {
+    select: &'static str,
+    from: &'static str,
+    columns: &'static [Column],
+    id_sql: &'static str,
+    conditions: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Listing {
+    /// `select` lists the row's columns; `from` is the table with its alias.
+    pub fn new(
+        select: &'static str,
+        from: &'static str,
+        columns: &'static [Column],
+        id_sql: &'static str,
+    ) -> Listing {
+        Listing {
+            select,
+            from,
+            columns,
+            id_sql,
+            conditions: Vec::new(),
+            args: Vec::new(),
+        }
+    }
+
+    fn bind(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    /// `sql = value`.
+    pub fn require_eq(&mut self, sql: &str, value: i64) {
+        let p = self.bind(Arg::from(value));
+        self.conditions.push(format!("{sql} = {p}"));
+    }
+
+    /// `sql` is one of `values` (none: nothing matches).
+    pub fn require_in(&mut self, sql: &str, values: &[i64]) {
+        if values.is_empty() {
+            self.conditions.push("1 = 0".into());
+            return;
+        }
+        let placeholders: Vec<String> = values.iter().map(|v| self.bind(Arg::from(*v))).collect();
+        self.conditions
+            .push(format!("{sql} IN ({})", placeholders.join(", ")));
+    }
+
+    /// A condition written by the caller with its own values, `?` standing for each in order.
+    pub fn require(&mut self, sql_with_marks: &str, values: Vec<Arg>) {
+        let mut sql = String::new();
+        let mut values = values.into_iter();
+        for (i, part) in sql_with_marks.split('?').enumerate() {
+            if i > 0 {
+                let p = self.bind(values.next().expect("one value per mark"));
+                sql.push_str(&p);
+            }
+            sql.push_str(part);
+        }
+        self.conditions.push(sql);
+    }
+
+    fn column(&self, field: &str) -> &'static Column {
+        self.columns
+            .iter()
+            .find(|c| c.field == field)
+            .unwrap_or_else(|| panic!("no column for field {field}"))
+    }
+
+    fn arg(kind: ValueKind, value: &str) -> Arg {
+        match kind {
+            ValueKind::Text => Arg::from(value),
+            ValueKind::Int => Arg::from(value.parse::<i64>().unwrap_or(i64::MIN)),
+            // An id of the wrong shape matches nothing rather than erroring.
+            ValueKind::Id(kind) => Arg::from(kind.parse(value).unwrap_or(-1)),
+        }
+    }
+
+    fn cursor_arg(kind: ValueKind, value: &Value) -> Arg {
+        match (kind, value) {
+            (ValueKind::Text, Value::String(s)) => Arg::from(s.as_str()),
+            (_, v) => Arg::from(v.as_i64().unwrap_or_default()),
+        }
+    }
+
+    pub fn filter(&mut self, filters: &[Filter]) {
+        for filter in filters {
+            match filter {
+                Filter::AnyOf { field, values } => {
+                    let column = self.column(field);
+                    let placeholders: Vec<String> = values
+                        .iter()
+                        .map(|v| self.bind(Self::arg(column.kind, v)))
+                        .collect();
+                    self.conditions.push(format!(
+                        "{} IN ({})",
+                        column.sql,
+                        placeholders.join(", ")
+                    ));
+                }
+                Filter::Range { field, op, at } => {
+                    let column = self.column(field);
+                    let p = self.bind(Arg::from(*at));
+                    self.conditions
+                        .push(format!("{} {} {p}", column.sql, op.sql()));
+                }
+            }
+        }
+    }
+
+    fn where_clause(&self) -> String {
+        if self.conditions.is_empty() {
+            "1 = 1".into()
+        } else {
+            self.conditions.join(" AND ")
+        }
+    }
+
+    /// One page, the total across all pages, and the cursor for the next page.
+    pub async fn run<T: Listed>(
+        mut self,
+        db: &impl Exec,
+        query: &ListQuery,
+    ) -> Result<ListPage<T>, StoreError> {
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM {} WHERE {}",
+            self.from,
+            self.where_clause()
+        );
+        let (total,): (i64,) = db
+            .fetch_all_dynamic(count_sql, self.args.clone())
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or((0,));
+
+        let sort: Vec<(&'static Column, Direction)> = query
+            .sort
+            .iter()
+            .map(|k| (self.column(k.field), k.direction))
+            .collect();
+        let tie_break = sort.last().map_or(Direction::Ascending, |(_, d)| *d);
+        let op = |d: Direction| if d == Direction::Ascending { ">" } else { "<" };
+        let mut offset = 0;
+        match &query.start {
+            Start::Offset(n) => offset = *n,
+            Start::After(cursor) => {
+                // (a, b, id) after (x, y, z) in the sort's directions, as OR-ed prefixes.
+                let mut alternatives = Vec::new();
+                for i in 0..=sort.len() {
+                    let mut parts = Vec::new();
+                    for (j, (column, _)) in sort.iter().take(i).enumerate() {
+                        let p = self.bind(Self::cursor_arg(column.kind, &cursor.values[j]));
+                        parts.push(format!("{} = {p}", column.sql));
+                    }
+                    if i < sort.len() {
+                        let (column, direction) = sort[i];
+                        let p = self.bind(Self::cursor_arg(column.kind, &cursor.values[i]));
+                        parts.push(format!("{} {} {p}", column.sql, op(direction)));
+                    } else {
+                        let p = self.bind(Arg::from(cursor.id));
+                        parts.push(format!("{} {} {p}", self.id_sql, op(tie_break)));
+                    }
+                    alternatives.push(format!("({})", parts.join(" AND ")));
+                }
+                self.conditions
+                    .push(format!("({})", alternatives.join(" OR ")));
+            }
+        }
+        let direction = |d: Direction| {
+            if d == Direction::Ascending {
+                "ASC"
+            } else {
+                "DESC"
+            }
+        };
+        let mut order: Vec<String> = sort
+            .iter()
+            .map(|(c, d)| format!("{} {}", c.sql, direction(*d)))
+            .collect();
+        order.push(format!("{} {}", self.id_sql, direction(tie_break)));
+        let limit = self.bind(Arg::from(i64::from(query.limit) + 1));
+        let offset_p = self.bind(Arg::from(i64::from(offset)));
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {limit} OFFSET {offset_p}",
+            self.select,
+            self.from,
+            self.where_clause(),
+            order.join(", ")
+        );
+        let mut rows: Vec<T> = db.fetch_all_dynamic(sql, self.args).await?;
+        let next_cursor = if rows.len() > query.limit as usize {
+            rows.truncate(query.limit as usize);
+            rows.last().map(|last| {
+                Cursor {
+                    values: query
+                        .sort
+                        .iter()
+                        .map(|k| last.sort_value(k.field))
+                        .collect(),
+                    id: last.id(),
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        Ok(ListPage {
+            rows,
+            total,
+            next_cursor,
+        })
+    }
+}
