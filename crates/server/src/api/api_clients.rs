@@ -3,15 +3,16 @@
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oneportal_domain::ids::IdKind;
+use oneportal_domain::query::{Field, FieldKind, Filter, ListSpec, Start};
 use oneportal_domain::{ApiScope, ScopeSet};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::pagination::{Page, PageQuery};
+use super::pagination::{Page, parse_list_query};
 use super::{client_ip, rfc3339};
 use crate::auth::caller::Caller;
 use crate::http::json::ApiJson;
@@ -174,11 +175,25 @@ pub async fn create(
     Ok(response)
 }
 
+const API_CLIENTS: ListSpec = ListSpec {
+    fields: &[Field {
+        name: "status",
+        kind: FieldKind::Enum(&["Active", "Suspended", "Revoked"]),
+        filterable: true,
+        sortable: false,
+    }],
+    default_sort: &[],
+};
+
 /// List API clients: your own, or the whole organization's with `User Management`.
 #[utoipa::path(
     get, path = "/v2/api-clients", tag = "APIClients",
     security(("userToken" = [])),
-    params(PageQuery),
+    params(
+        ("status" = Option<String>, Query, description = "Active, Suspended or Revoked; `a,b` for either"),
+        ("offset" = Option<u32>, Query, description = "Records to skip (default 0)"),
+        ("limit" = Option<u32>, Query, description = "Records per page, 1–200 (default 50)"),
+    ),
     responses(
         (status = 200, description = "Newest first", body = Page<ApiClient>),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -188,16 +203,27 @@ pub async fn create(
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Query(page): Query<PageQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let user = caller.require_user()?;
-    let (offset, limit) = page.parse()?;
+    let query = parse_list_query(&API_CLIENTS, raw.as_deref())?;
+    let Start::Offset(offset) = query.start else {
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "this list pages by offset and limit; it has no cursor",
+        ));
+    };
+    let statuses = query.filters.iter().find_map(|f| match f {
+        Filter::AnyOf { values, .. } => Some(values.clone()),
+        Filter::Range { .. } => None,
+    });
     let all: Vec<ApiClient> = service::list(&state, user)
         .await?
         .into_iter()
+        .filter(|v| statuses.as_ref().is_none_or(|s| s.contains(&v.row.status)))
         .map(|v| to_api(&state, v))
         .collect();
-    let page = Page::slice(all, offset, limit);
+    let page = Page::slice(all, offset, query.limit);
     let total = page.pagination.total;
     Ok(([("x-total-count", total.to_string())], Json(page)).into_response())
 }

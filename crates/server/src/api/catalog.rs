@@ -10,7 +10,7 @@ use oneportal_store::orgs::AccountRow;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::pagination::{Page, detail_response, list_response, parse_list_query};
+use super::pagination::{Page, detail_response, page_response, parse_list_query};
 use super::rfc3339;
 use crate::auth::caller::Caller;
 use crate::http::ApiError;
@@ -207,14 +207,11 @@ pub async fn list_accounts(
     let scope = basic_read(&state, &caller).await?;
     let query = parse_list_query(&ACCOUNTS, raw.as_deref())?;
     let page = catalog::list_accounts(&state.db, &scope, &query).await?;
-    let data: Vec<Account> = page.rows.into_iter().map(Account::from).collect();
-    Ok(list_response(
+    Ok(page_response::<_, Account>(
         &state.public_url,
         &uri,
         &query,
-        data,
-        page.total,
-        page.next_cursor,
+        page,
     ))
 }
 
@@ -249,14 +246,11 @@ pub async fn list_account_sites(
     let account = visible_account(&state, &scope, &id).await?;
     let query = parse_list_query(&SITES, raw.as_deref())?;
     let page = catalog::list_sites(&state.db, &scope, Some(account.id), &query).await?;
-    let data: Vec<Site> = page.rows.into_iter().map(Site::from).collect();
-    Ok(list_response(
+    Ok(page_response::<_, Site>(
         &state.public_url,
         &uri,
         &query,
-        data,
-        page.total,
-        page.next_cursor,
+        page,
     ))
 }
 
@@ -275,14 +269,11 @@ pub async fn list_account_services(
     let account = visible_account(&state, &scope, &id).await?;
     let query = parse_list_query(&SERVICES, raw.as_deref())?;
     let page = catalog::list_services(&state.db, &scope, Some(account.id), &query).await?;
-    let data: Vec<Service> = page.rows.into_iter().map(Service::from).collect();
-    Ok(list_response(
+    Ok(page_response::<_, Service>(
         &state.public_url,
         &uri,
         &query,
-        data,
-        page.total,
-        page.next_cursor,
+        page,
     ))
 }
 
@@ -300,14 +291,11 @@ pub async fn list_sites(
     let scope = basic_read(&state, &caller).await?;
     let query = parse_list_query(&SITES, raw.as_deref())?;
     let page = catalog::list_sites(&state.db, &scope, None, &query).await?;
-    let data: Vec<Site> = page.rows.into_iter().map(Site::from).collect();
-    Ok(list_response(
+    Ok(page_response::<_, Site>(
         &state.public_url,
         &uri,
         &query,
-        data,
-        page.total,
-        page.next_cursor,
+        page,
     ))
 }
 
@@ -343,14 +331,11 @@ pub async fn list_services(
     let scope = basic_read(&state, &caller).await?;
     let query = parse_list_query(&SERVICES, raw.as_deref())?;
     let page = catalog::list_services(&state.db, &scope, None, &query).await?;
-    let data: Vec<Service> = page.rows.into_iter().map(Service::from).collect();
-    Ok(list_response(
+    Ok(page_response::<_, Service>(
         &state.public_url,
         &uri,
         &query,
-        data,
-        page.total,
-        page.next_cursor,
+        page,
     ))
 }
 

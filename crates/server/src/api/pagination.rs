@@ -1,57 +1,9 @@
 //! The list envelope every collection uses: `{"data": [...], "pagination": {...}}`.
 
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::http::{ApiError, FieldError};
-
-pub const DEFAULT_LIMIT: u32 = 50;
-pub const MAX_LIMIT: u32 = 200;
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Records to skip (default 0).
-    pub offset: Option<String>,
-    /// Records per page, 1–200 (default 50).
-    pub limit: Option<String>,
-}
-
-impl PageQuery {
-    pub fn parse(&self) -> Result<(u32, u32), ApiError> {
-        let number =
-            |name: &str, text: &Option<String>, default: u32, max: u32| -> Result<u32, ApiError> {
-                match text {
-                    None => Ok(default),
-                    Some(t) => t
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|n| *n <= max && (name == "offset" || *n >= 1))
-                        .ok_or_else(|| ApiError::BadRequest {
-                            code: "invalid_parameter",
-                            detail: format!(
-                                "{name} must be a whole number{}",
-                                if name == "limit" {
-                                    " from 1 to 200"
-                                } else {
-                                    " of 0 or more"
-                                }
-                            ),
-                            errors: vec![FieldError::new(
-                                name,
-                                "invalid_parameter",
-                                format!("'{t}' is not a valid {name}"),
-                            )],
-                        }),
-                }
-            };
-        Ok((
-            number("offset", &self.offset, 0, u32::MAX)?,
-            number("limit", &self.limit, DEFAULT_LIMIT, MAX_LIMIT)?,
-        ))
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -119,6 +71,17 @@ pub fn parse_list_query(
                 .collect(),
         }
     })
+}
+
+/// A store page turned into API records and answered as a list.
+pub fn page_response<R, T: Serialize + From<R>>(
+    public_url: &str,
+    uri: &axum::http::Uri,
+    query: &oneportal_domain::query::ListQuery,
+    page: oneportal_store::listing::ListPage<R>,
+) -> axum::response::Response {
+    let data: Vec<T> = page.rows.into_iter().map(T::from).collect();
+    list_response(public_url, uri, query, data, page.total, page.next_cursor)
 }
 
 /// A page of a list with `X-Total-Count` and, when there is more, `Link: <…>; rel="next"`.

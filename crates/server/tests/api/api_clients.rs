@@ -553,3 +553,35 @@ async fn every_response_carries_a_request_id_and_errors_quote_it() {
     let metrics = app.http.get(app.at("/metrics")).send().await.unwrap();
     assert_eq!(metrics.status(), 200);
 }
+
+#[tokio::test]
+async fn the_client_list_filters_by_status_and_refuses_unknown_parameters() {
+    let app = spawn_app().await;
+    let dev = app.developer().await;
+    let (revoked, _) = app.create_client(&dev, &["BasicRead"]).await;
+    app.create_client(&dev, &["BasicRead"]).await;
+    app.http
+        .delete(app.at(&format!("/v2/api-clients/{revoked}")))
+        .bearer_auth(&dev.token)
+        .send()
+        .await
+        .unwrap();
+    let list: Value = app
+        .get("/v2/api-clients?status=Revoked", &dev.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["pagination"]["total"], 1);
+    assert_eq!(list["data"][0]["clientId"], revoked.as_str());
+    let response = app.get("/v2/api-clients?colour=blue", &dev.token).await;
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let (status, body) = problem(response).await;
+    assert_eq!(
+        (status, body["errors"][0]["pointer"].as_str()),
+        (400, Some("colour"))
+    );
+}
