@@ -7,5 +7,6 @@ mod catalog;
 mod helpers;
 mod keys;
 mod oauth_library;
+mod openapi;
 mod tampering;
 mod token_endpoint;
