@@ -29,8 +29,6 @@ use axum::extract::DefaultBodyLimit;
 use oneportal_store::{Db, settings};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::auth::key_ring::KeyRing;
 use crate::auth::master_key::MasterKey;
@@ -177,12 +175,12 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(1024 * 1024))
-        .layer(axum::middleware::from_fn(http::security_headers::middleware))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        .layer(axum::middleware::from_fn(
+            http::security_headers::middleware,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            http::ApiError::Internal("a request handler panicked".into()).into_response_owned()
         }))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
-        .layer(CatchPanicLayer::custom(|_| http::ApiError::Internal("a request handler panicked".into()).into_response_owned()))
         .layer(axum::middleware::from_fn(http::request_id::middleware))
         .with_state(state)
 }
