@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::pagination::{Page, parse_list_query};
 use super::{client_ip, rfc3339};
-use crate::auth::caller::Caller;
+use crate::auth::caller::Person;
 use crate::http::json::ApiJson;
 use crate::http::problem::Problem;
 use crate::http::{ApiError, FieldError};
@@ -144,13 +144,12 @@ fn to_api(state: &AppState, view: ClientView) -> ApiClient {
 pub async fn create(
     State(state): State<AppState>,
     connect: ConnectInfo<SocketAddr>,
-    caller: Caller,
+    Person(user): Person,
     ApiJson(body): ApiJson<CreateApiClient>,
 ) -> Result<Response, ApiError> {
-    let user = caller.require_user()?;
     let (view, secret) = service::create(
         &state,
-        user,
+        &user,
         &body.api_client_name,
         &body.scopes,
         client_ip(&connect),
@@ -202,10 +201,9 @@ const API_CLIENTS: ListSpec = ListSpec {
 )]
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(user): Person,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let user = caller.require_user()?;
     let query = parse_list_query(&API_CLIENTS, raw.as_deref())?;
     let Start::Offset(offset) = query.start else {
         return Err(ApiError::bad_request(
@@ -217,7 +215,7 @@ pub async fn list(
         Filter::AnyOf { values, .. } => Some(values.clone()),
         Filter::Range { .. } => None,
     });
-    let all: Vec<ApiClient> = service::list(&state, user)
+    let all: Vec<ApiClient> = service::list(&state, &user)
         .await?
         .into_iter()
         .filter(|v| statuses.as_ref().is_none_or(|s| s.contains(&v.row.status)))
@@ -240,11 +238,10 @@ pub async fn list(
 )]
 pub async fn get(
     State(state): State<AppState>,
-    caller: Caller,
+    Person(user): Person,
     Path(client_id): Path<String>,
 ) -> Result<Json<ApiClient>, ApiError> {
-    let user = caller.require_user()?;
-    let view = service::visible(&state, user, &client_id).await?;
+    let view = service::visible(&state, &user, &client_id).await?;
     Ok(Json(to_api(&state, view)))
 }
 
@@ -261,11 +258,10 @@ pub async fn get(
 pub async fn revoke(
     State(state): State<AppState>,
     connect: ConnectInfo<SocketAddr>,
-    caller: Caller,
+    Person(user): Person,
     Path(client_id): Path<String>,
 ) -> Result<Json<ApiClient>, ApiError> {
-    let user = caller.require_user()?;
-    let view = service::revoke(&state, user, &client_id, client_ip(&connect)).await?;
+    let view = service::revoke(&state, &user, &client_id, client_ip(&connect)).await?;
     Ok(Json(to_api(&state, view)))
 }
 
@@ -274,9 +270,20 @@ pub async fn revoke(
     patch, path = "/v2/api-clients/{clientId}", tag = "APIClients",
     security(("userToken" = [])),
     params(("clientId" = String, Path, description = "The client id")),
-    responses((status = 405, description = "API clients are immutable", body = Problem, content_type = "application/problem+json"))
+    responses(
+        (status = 404, description = "No such client visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 405, description = "API clients are immutable", body = Problem, content_type = "application/problem+json"),
+    )
 )]
-pub async fn refuse_change(Path(_client_id): Path<String>) -> ApiError {
+pub async fn refuse_change(
+    State(state): State<AppState>,
+    Person(user): Person,
+    Path(client_id): Path<String>,
+) -> ApiError {
+    // Another organization's client is a 404 here as everywhere.
+    if let Err(error) = service::visible(&state, &user, &client_id).await {
+        return error;
+    }
     ApiError::MethodNotAllowed {
         code: "api_client_immutable",
         detail: "an API client's scopes cannot be changed after creation; create a new API client with the scopes you need, then revoke this one".into(),
@@ -318,11 +325,10 @@ pub struct RotatedSecret {
 pub async fn rotate_secret(
     State(state): State<AppState>,
     connect: ConnectInfo<SocketAddr>,
-    caller: Caller,
+    Person(user): Person,
     Path(client_id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let user = caller.require_user()?;
     let body: RotateSecret = if body.iter().all(u8::is_ascii_whitespace) {
         RotateSecret::default()
     } else {
@@ -339,7 +345,7 @@ pub async fn rotate_secret(
         )]));
     }
     let (view, secret, deadline) =
-        service::rotate(&state, user, &client_id, grace, client_ip(&connect)).await?;
+        service::rotate(&state, &user, &client_id, grace, client_ip(&connect)).await?;
     let body = RotatedSecret {
         client_secret: secret.expose().to_owned(),
         previous_secrets_expire_date: rfc3339(deadline),
@@ -376,11 +382,10 @@ pub struct TransferApiClient {
 pub async fn transfer(
     State(state): State<AppState>,
     connect: ConnectInfo<SocketAddr>,
-    caller: Caller,
+    Person(user): Person,
     Path(client_id): Path<String>,
     ApiJson(body): ApiJson<TransferApiClient>,
 ) -> Result<Json<ApiClient>, ApiError> {
-    let user = caller.require_user()?;
     let new_owner = IdKind::User
         .parse(body.new_owner_user_id.trim())
         .ok_or_else(|| {
@@ -390,6 +395,6 @@ pub async fn transfer(
                 "expected a user id such as USR-000042",
             )])
         })?;
-    let view = service::transfer(&state, user, &client_id, new_owner, client_ip(&connect)).await?;
+    let view = service::transfer(&state, &user, &client_id, new_owner, client_ip(&connect)).await?;
     Ok(Json(to_api(&state, view)))
 }

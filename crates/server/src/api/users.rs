@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::client_ip;
-use crate::auth::caller::Caller;
+use crate::auth::caller::Person;
 use crate::http::json::ApiJson;
 use crate::http::problem::Problem;
 use crate::http::{ApiError, FieldError};
@@ -47,11 +47,11 @@ fn user_id(text: &str) -> Result<i64, ApiError> {
 pub async fn update(
     State(state): State<AppState>,
     connect: ConnectInfo<SocketAddr>,
-    caller: Caller,
+    Person(user): Person,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateUser>,
 ) -> Result<StatusCode, ApiError> {
-    let admin = caller.require_user()?;
+    let admin = &user;
     let mut errors = Vec::new();
     let mut permissions = PermissionSet::default();
     for (i, name) in body.permissions.iter().enumerate() {
@@ -99,10 +99,10 @@ pub async fn update(
 pub async fn remove(
     State(state): State<AppState>,
     connect: ConnectInfo<SocketAddr>,
-    caller: Caller,
+    Person(user): Person,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let admin = caller.require_user()?;
+    let admin = &user;
     service::remove(&state, admin, user_id(&id)?, client_ip(&connect)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -202,3 +202,16 @@ async fn resolve(state: &AppState, claims: Arc<AccessClaims>) -> Result<Caller, 
         }
     }
 }
+
+/// A person calling with a user token. Endpoints managed by people take this, so
+/// a machine token is refused (403) before the body is even read.
+pub struct Person(pub Arc<UserEntry>);
+
+impl FromRequestParts<AppState> for Person {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        Ok(Person(caller.require_user()?.clone()))
+    }
+}

@@ -2,6 +2,7 @@
 //! `ONEPORTAL_TEST_BACKEND=postgres` runs them against PostgreSQL
 //! (`ONEPORTAL_TEST_PG_URL`, default postgres://postgres@127.0.0.1:5432/postgres).
 
+mod access_matrix;
 mod api_clients;
 mod catalog;
 mod helpers;

@@ -1,0 +1,325 @@
+//! The access matrix, generated from the router's own OpenAPI document: every
+//! operation × {own organization, another organization} × every client scope set
+//! × {restricted owner, unrestricted owner}, plus user tokens. An operation the
+//! router serves without an entry here fails the test, so no endpoint escapes it.
+
+use oneportal_domain::{Permission, PermissionSet};
+use oneportal_store::catalog::{NewService, NewSite, insert_service, insert_site};
+use oneportal_store::orgs::{NewAccount, create_account};
+use serde_json::Value;
+
+use crate::helpers::{TestApp, perms, spawn_app};
+
+/// Who may call an operation.
+#[derive(Clone, Copy, Debug)]
+enum Rule {
+    /// Any valid token.
+    AnyToken,
+    /// A token whose scopes allow this; the record must be visible to the caller.
+    Scope(&'static str),
+    /// People only (user token); client-credentials tokens get 403.
+    UserOnly,
+    /// No token needed.
+    Public,
+}
+
+fn rule_for(method: &str, path: &str) -> Option<Rule> {
+    Some(match (method, path) {
+        ("get", "/v2/me") => Rule::AnyToken,
+        ("get", p)
+            if p.starts_with("/v2/accounts")
+                || p.starts_with("/v2/sites")
+                || p.starts_with("/v2/services") =>
+        {
+            Rule::Scope("BasicRead")
+        }
+        (_, p) if p.starts_with("/v2/api-clients") || p.starts_with("/v2/users") => Rule::UserOnly,
+        ("get", "/v2/openapi.json") => Rule::Public,
+        _ => return None,
+    })
+}
+
+struct Org {
+    contract: [i64; 2],
+    site: [i64; 2],
+    service: [i64; 2],
+}
+
+async fn seed(app: &TestApp, org_id: i64) -> Org {
+    let db = app.db();
+    let account = |account_type, name| NewAccount {
+        org_id,
+        account_type,
+        name,
+        country: "NL",
+        billing_currency: "EUR",
+    };
+    let a = create_account(db, account("Contract", "A")).await.unwrap();
+    let b = create_account(db, account("Contract", "B")).await.unwrap();
+    let d = create_account(db, account("Delivery", "D")).await.unwrap();
+    let mut site = [0; 2];
+    let mut service = [0; 2];
+    for (i, contract) in [a, b].into_iter().enumerate() {
+        site[i] = insert_site(
+            db,
+            NewSite {
+                org_id,
+                account_id: contract,
+                name: "S",
+                street: "",
+                city: "Amsterdam",
+                postal_code: "",
+                country: "NL",
+                latitude: 0.0,
+                longitude: 0.0,
+                at: 1,
+            },
+        )
+        .await
+        .unwrap();
+        service[i] = insert_service(
+            db,
+            NewService {
+                org_id,
+                service_name: "I",
+                service_type: "GlobalInternet",
+                status: "RFS",
+                contract_account_id: contract,
+                delivery_account_id: d,
+                site_id: site[i],
+                downstream_mbps: 1,
+                upstream_mbps: 1,
+                planned_delivery_date: None,
+                ready_for_service_date: None,
+                technical_note: "",
+                technical_details: "{}",
+                customer_reference: "",
+                at: 1,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    Org {
+        contract: [a, b],
+        site,
+        service,
+    }
+}
+
+/// Fills `{param}`s with records of `org`, from its `slot`-th contract account.
+fn fill(path: &str, org: &Org, slot: usize, client_id: &str, user_id: i64) -> String {
+    path.replace("{accountId}", &format!("ACC-{:06}", org.contract[slot]))
+        .replace("{siteId}", &format!("SITE-{:06}", org.site[slot]))
+        .replace("{serviceId}", &format!("SVC-{:06}", org.service[slot]))
+        .replace("{clientId}", client_id)
+        .replace("{userId}", &format!("USR-{user_id:06}"))
+}
+
+/// A body the operation would accept, so that what decides the answer is access, not validation.
+fn valid_body(method: &str, path: &str) -> &'static str {
+    match (method, path) {
+        ("post", "/v2/api-clients") => r#"{"apiClientName": "matrix", "scopes": ["BasicRead"]}"#,
+        ("post", p) if p.ends_with("/transfer") => r#"{"newOwnerUserId": "USR-000001"}"#,
+        ("patch", p) if p.starts_with("/v2/users/") => {
+            r#"{"permissions": ["Sites & Services (View)"]}"#
+        }
+        _ => "{}",
+    }
+}
+
+async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> u16 {
+    let mut request = app
+        .http
+        .request(method.to_uppercase().parse().unwrap(), app.at(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if matches!(method, "post" | "patch" | "put") {
+        request = request
+            .header("content-type", "application/json")
+            .body(valid_body(method, path));
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+const SCOPE_SETS: [&[&str]; 6] = [
+    &["BasicRead"],
+    &["SupportRead"],
+    &["SupportReadWrite"],
+    &["BillingRead"],
+    &["SupportRead", "BillingRead"],
+    &["BasicRead", "SupportReadWrite", "BillingRead"],
+];
+
+#[tokio::test]
+async fn every_operation_enforces_scope_tenant_and_account_restrictions() {
+    let app = spawn_app().await;
+    let own = seed(&app, app.org_id).await;
+    let other_org = oneportal_store::orgs::create_organization(app.db(), "Other")
+        .await
+        .unwrap();
+    let other = seed(&app, other_org).await;
+    let stranger = app.user_in(other_org, PermissionSet::all()).await;
+    let (stranger_client, _) = app.create_client(&stranger, &["BasicRead"]).await;
+
+    let unrestricted = app.user(PermissionSet::all()).await;
+    let restricted = app.user(PermissionSet::all()).await;
+    oneportal_store::users::set_account_access(app.db(), restricted.id, &[own.contract[0]])
+        .await
+        .unwrap();
+    app.app
+        .state
+        .publish(oneportal::cluster::Change::User {
+            user_id: restricted.id,
+        })
+        .await;
+
+    let document: Value = app
+        .http
+        .get(app.at("/v2/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut operations: Vec<(String, String)> = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            operations.push((method.clone(), path.clone()));
+        }
+    }
+    operations.push(("get".into(), "/v2/openapi.json".into()));
+    let missing: Vec<_> = operations
+        .iter()
+        .filter(|(m, p)| rule_for(m, p).is_none())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "operations without an access rule (add them to rule_for): {missing:?}"
+    );
+
+    // One client per owner and scope set, reused for every operation.
+    let mut clients = Vec::new();
+    for owner in [&unrestricted, &restricted] {
+        for scopes in SCOPE_SETS {
+            let (id, secret) = app.create_client(owner, scopes).await;
+            let token = app.access_token(&id, &secret).await;
+            clients.push((owner, std::ptr::eq(owner, &restricted), scopes, id, token));
+        }
+    }
+
+    let mut checked = 0;
+    for (method, path) in &operations {
+        let rule = rule_for(method, path).unwrap();
+        let has_param = path.contains('{');
+        // Mutations on the caller's own records are tested elsewhere; here they are
+        // only tried with tokens and ids that must be refused before any effect.
+        let mutates = method != "get";
+
+        // No token at all.
+        let anonymous = call(
+            &app,
+            method,
+            &fill(path, &own, 0, "opc_none", unrestricted.id),
+            None,
+        )
+        .await;
+        match rule {
+            Rule::Public => assert_eq!(anonymous, 200, "{method} {path} anonymous"),
+            _ => assert_eq!(anonymous, 401, "{method} {path} anonymous"),
+        }
+
+        for (owner, is_restricted, scopes, id, token) in &clients {
+            let (is_restricted, scopes) = (*is_restricted, *scopes);
+            {
+                for (org_name, org, slot) in [
+                    ("own", &own, 0),
+                    ("own, outside the restriction", &own, 1),
+                    ("other", &other, 0),
+                ] {
+                    if !has_param && org_name != "own" {
+                        continue;
+                    }
+                    let target = fill(
+                        path,
+                        org,
+                        slot,
+                        if org_name == "other" {
+                            &stranger_client
+                        } else {
+                            id
+                        },
+                        if org_name == "other" {
+                            stranger.id
+                        } else {
+                            owner.id
+                        },
+                    );
+                    let status = call(&app, method, &target, Some(token)).await;
+                    let expected = match rule {
+                        Rule::Public | Rule::AnyToken => 200,
+                        Rule::UserOnly => 403,
+                        Rule::Scope(needed) if !scopes.contains(&needed) => 403,
+                        Rule::Scope(_) if org_name == "other" => 404,
+                        Rule::Scope(_) if has_param && is_restricted && slot == 1 => 404,
+                        Rule::Scope(_) => 200,
+                    };
+                    assert_eq!(
+                        status, expected,
+                        "{method} {target} by a client with {scopes:?} (restricted owner: {is_restricted}, {org_name})"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+
+        // People's endpoints with a user token on another organization's records: 404.
+        if matches!(rule, Rule::UserOnly) && has_param {
+            let target = fill(path, &other, 0, &stranger_client, stranger.id);
+            let status = call(&app, method, &target, Some(&unrestricted.token)).await;
+            assert_eq!(
+                status, 404,
+                "{method} {target} by a user of another organization"
+            );
+            checked += 1;
+        }
+        // A user token reads what the user's permissions and account access allow.
+        if let Rule::Scope(_) = rule
+            && !mutates
+        {
+            let viewer = app
+                .user(perms(&[
+                    Permission::SitesServicesView,
+                    Permission::BillingView,
+                ]))
+                .await;
+            let status = call(
+                &app,
+                method,
+                &fill(path, &own, 0, "", 0),
+                Some(&viewer.token),
+            )
+            .await;
+            assert_eq!(
+                status, 200,
+                "{method} {path}: every user holds Sites & Services (View)"
+            );
+            let status = call(
+                &app,
+                method,
+                &fill(path, &own, 1, "", 0),
+                Some(&restricted.token),
+            )
+            .await;
+            assert_eq!(
+                status,
+                if has_param { 404 } else { 200 },
+                "{method} {path} by a restricted user outside the restriction"
+            );
+            checked += 2;
+        }
+    }
+    assert!(checked > 200, "the matrix ran {checked} checks");
+}
