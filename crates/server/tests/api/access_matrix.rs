@@ -175,15 +175,7 @@ async fn every_operation_enforces_scope_tenant_and_account_restrictions() {
         })
         .await;
 
-    let document: Value = app
-        .http
-        .get(app.at("/v2/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.get_public_json("/v2/openapi.json").await;
     let mut operations: Vec<(String, String)> = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {

@@ -189,6 +189,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A JSON document that needs no token (discovery, JWKS, OpenAPI).
+    pub async fn get_public_json(&self, path: &str) -> Value {
+        self.http
+            .get(self.at(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.http
             .get(self.at(path))

@@ -9,15 +9,7 @@ use serde_json::Value;
 use crate::helpers::{backend_is_postgres, spawn_app, start, test_config};
 
 async fn kids(app: &crate::helpers::TestApp) -> Vec<String> {
-    let jwks: Value = app
-        .http
-        .get(app.at("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = app.get_public_json("/.well-known/jwks.json").await;
     jwks["keys"]
         .as_array()
         .unwrap()

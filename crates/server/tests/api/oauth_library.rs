@@ -11,14 +11,8 @@ use crate::helpers::{TestApp, spawn_app};
 
 async fn token_with_library(app: &TestApp, id: &str, secret: &str, auth: AuthType) -> String {
     let discovery: Value = app
-        .http
-        .get(app.at("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_public_json("/.well-known/oauth-authorization-server")
+        .await;
     let client = BasicClient::new(ClientId::new(id.to_owned()))
         .set_client_secret(ClientSecret::new(secret.to_owned()))
         .set_token_uri(
@@ -49,15 +43,7 @@ async fn verify_independently(app: &TestApp, token: &str) -> Value {
         "/.well-known/oauth-authorization-server",
         "/.well-known/openid-configuration",
     ] {
-        let discovery: Value = app
-            .http
-            .get(app.at(path))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let discovery: Value = app.get_public_json(path).await;
         assert_eq!(discovery["issuer"], app.url.as_str());
         let jwks: JwkSet = app
             .http

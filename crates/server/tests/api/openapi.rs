@@ -8,15 +8,7 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn the_openapi_document_matches_its_snapshot() {
     let app = spawn_app().await;
-    let document: Value = app
-        .http
-        .get(app.at("/v2/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.get_public_json("/v2/openapi.json").await;
     assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
     insta::assert_json_snapshot!("openapi", document);
 }
@@ -24,15 +16,7 @@ async fn the_openapi_document_matches_its_snapshot() {
 #[tokio::test]
 async fn every_operation_documents_its_errors_and_security() {
     let app = spawn_app().await;
-    let document: Value = app
-        .http
-        .get(app.at("/v2/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document: Value = app.get_public_json("/v2/openapi.json").await;
     let schemes = &document["components"]["securitySchemes"];
     assert_eq!(
         schemes["oauth2"]["flows"]["clientCredentials"]["tokenUrl"],

@@ -95,15 +95,7 @@ async fn tampered_tokens_are_refused() {
     cases.push(("alg none", unsigned));
 
     // HS256 keyed with the public key, the classic confusion attack.
-    let jwks: Value = app
-        .http
-        .get(app.at("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = app.get_public_json("/.well-known/jwks.json").await;
     let public = jwks["keys"][0].to_string();
     let input = format!(
         "{}.{}",
