@@ -145,23 +145,18 @@ impl Listed for AccountRow {
 
 fn restrict_accounts(listing: &mut Listing, scope: &AccessScope) {
     listing.require_eq("a.org_id", scope.org_id);
-    if let Some(ids) = &scope.contract_accounts {
-        let mut marks = vec!["?"; ids.len()].join(", ");
-        if ids.is_empty() {
-            marks = "NULL".into();
-        }
+    for (account_type, restriction) in [
+        ("Contract", &scope.contract_accounts),
+        ("Delivery", &scope.delivery_accounts),
+    ] {
+        let Some(ids) = restriction else { continue };
+        let marks = if ids.is_empty() {
+            "NULL".to_owned()
+        } else {
+            vec!["?"; ids.len()].join(", ")
+        };
         listing.require(
-            &format!("(a.account_type <> 'Contract' OR a.id IN ({marks}))"),
-            ids.iter().map(|i| (*i).into()).collect(),
-        );
-    }
-    if let Some(ids) = &scope.delivery_accounts {
-        let mut marks = vec!["?"; ids.len()].join(", ");
-        if ids.is_empty() {
-            marks = "NULL".into();
-        }
-        listing.require(
-            &format!("(a.account_type <> 'Delivery' OR a.id IN ({marks}))"),
+            &format!("(a.account_type <> '{account_type}' OR a.id IN ({marks}))"),
             ids.iter().map(|i| (*i).into()).collect(),
         );
     }
