@@ -9,6 +9,10 @@ pub enum IdKind {
     Staff,
     Site,
     Service,
+    Case,
+    Invoice,
+    Communication,
+    Attachment,
 }
 
 impl IdKind {
@@ -20,12 +24,29 @@ impl IdKind {
             IdKind::Staff => "STF",
             IdKind::Site => "SITE",
             IdKind::Service => "SVC",
+            IdKind::Case => "CASE",
+            IdKind::Invoice => "INV",
+            IdKind::Communication => "COM",
+            IdKind::Attachment => "ATT",
+        }
+    }
+
+    /// Cases and invoices are numbered with seven digits, as the provider prints them.
+    const fn digits(self) -> usize {
+        match self {
+            IdKind::Case | IdKind::Invoice => 7,
+            _ => 6,
         }
     }
 
     /// `USR-000042` for 42; numbers past the padding simply grow longer.
     pub fn format(self, number: i64) -> String {
-        format!("{}-{:06}", self.prefix(), number)
+        format!(
+            "{}-{:0width$}",
+            self.prefix(),
+            number,
+            width = self.digits()
+        )
     }
 
     /// The number inside `USR-000042`, or `None` when the text is not this kind's id.
@@ -47,6 +68,8 @@ mod tests {
         assert_eq!(IdKind::User.format(42), "USR-000042");
         assert_eq!(IdKind::User.parse("USR-000042"), Some(42));
         assert_eq!(IdKind::Account.format(1_234_567), "ACC-1234567");
+        assert_eq!(IdKind::Case.format(12), "CASE-0000012");
+        assert_eq!(IdKind::Invoice.format(3), "INV-0000003");
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod directory;
+pub mod documents;
 pub mod health;
 pub mod http;
 pub mod oauth;

@@ -1,0 +1,3 @@
+//! Documents customers download: RFOs and invoices as PDF, invoice lines as CSV.
+
+pub mod pdf;
