@@ -4,6 +4,7 @@
 //! edge and trusted afterwards ("parse, don't validate").
 
 pub mod api_client;
+pub mod case;
 pub mod error;
 pub mod ids;
 pub mod permission;

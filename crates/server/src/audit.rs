@@ -7,7 +7,19 @@ use serde_json::Value;
 /// Who acts: a user, an operator at the command line, or the server itself.
 #[derive(Debug, Clone)]
 pub enum Actor {
-    User { id: i64, org_id: i64 },
+    User {
+        id: i64,
+        org_id: i64,
+    },
+    /// An API client acting with its client-credentials token.
+    Client {
+        client_id: String,
+        org_id: i64,
+    },
+    /// The provider's staff (operations API and pages).
+    Staff {
+        id: i64,
+    },
     Cli,
     System,
 }
@@ -26,6 +38,12 @@ impl Actor {
                 "user",
                 oneportal_domain::ids::IdKind::User.format(*id),
                 Some(*org_id),
+            ),
+            Actor::Client { client_id, org_id } => ("api_client", client_id.clone(), Some(*org_id)),
+            Actor::Staff { id } => (
+                "staff",
+                oneportal_domain::ids::IdKind::Staff.format(*id),
+                None,
             ),
             Actor::Cli => ("operator", "cli".to_owned(), None),
             Actor::System => ("system", "oneportal".to_owned(), None),

@@ -34,6 +34,25 @@ pub struct Config {
     pub pg_max_connections: u32,
     pub oauth: OAuthConfig,
     pub api_clients: ApiClientsConfig,
+    pub cases: CasesConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CasesConfig {
+    /// Days after which a Resolved case closes by itself (0 = never).
+    pub auto_close_days: u32,
+    /// Largest attachment accepted, in bytes (default 10 MiB).
+    pub attachment_max_bytes: u64,
+}
+
+impl Default for CasesConfig {
+    fn default() -> Self {
+        CasesConfig {
+            auto_close_days: 7,
+            attachment_max_bytes: 10 * 1024 * 1024,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -86,6 +105,7 @@ impl Default for Config {
             pg_max_connections: 16,
             oauth: OAuthConfig::default(),
             api_clients: ApiClientsConfig::default(),
+            cases: CasesConfig::default(),
         }
     }
 }
@@ -179,6 +199,12 @@ impl Config {
         if self.api_clients.default_grace_hours > 168 {
             return Err("api_clients.default_grace_hours must be at most 168 (7 days)".into());
         }
+        let max = self.cases.attachment_max_bytes;
+        if !(1024..=100 * 1024 * 1024).contains(&max) {
+            return Err(format!(
+                "cases.attachment_max_bytes is {max}; it must be between 1024 and 104857600 (100 MiB)"
+            ));
+        }
         if self.pg_max_connections == 0 {
             return Err("pg_max_connections must be at least 1".into());
         }
@@ -200,7 +226,8 @@ impl Config {
 
 /// Top-level settings read from `ONEPORTAL_*` variables (`ONEPORTAL_OAUTH__SIGNING_ALG`
 /// for nested ones); other `ONEPORTAL_` variables, such as the demo password, are not settings.
-const CONFIG_KEYS: [&str; 11] = [
+const CONFIG_KEYS: [&str; 12] = [
+    "cases",
     "bind",
     "data_dir",
     "database_url",

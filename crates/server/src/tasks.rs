@@ -74,6 +74,11 @@ async fn forget_expired(state: &AppState) {
     if let Err(error) = state.keys.reload().await {
         tracing::warn!(%error, "could not reload signing keys");
     }
+    match crate::services::cases::auto_close(state).await {
+        Ok(0) => {}
+        Ok(closed) => tracing::info!(closed, "closed resolved cases automatically"),
+        Err(error) => tracing::warn!(%error, "could not close resolved cases"),
+    }
 }
 
 async fn rotate_if_due(state: &AppState) {

@@ -37,7 +37,7 @@ impl AccessScope {
     }
 }
 
-const DATE_FIELDS: [Field; 2] = [
+pub(crate) const DATE_FIELDS: [Field; 2] = [
     Field {
         name: "createdDate",
         kind: FieldKind::Date,
@@ -176,7 +176,7 @@ pub async fn list_accounts(
 }
 
 /// One record by id through the same access rules as its list.
-fn single(id: i64, spec: &ListSpec) -> (ListQuery, i64) {
+pub(crate) fn single(id: i64, spec: &ListSpec) -> (ListQuery, i64) {
     (
         ListQuery {
             filters: vec![],

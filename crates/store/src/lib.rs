@@ -3,6 +3,7 @@
 
 pub mod api_clients;
 pub mod audit;
+pub mod cases;
 pub mod catalog;
 pub mod db;
 pub mod error;

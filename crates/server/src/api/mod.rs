@@ -1,6 +1,7 @@
 //! API V2: handlers and the OpenAPI document, from one source (utoipa-axum).
 
 pub mod api_clients;
+pub mod cases;
 pub mod catalog;
 pub mod me;
 pub mod pagination;
@@ -32,6 +33,7 @@ use crate::state::AppState;
         (name = "Accounts", description = "Contract and delivery accounts [customerapi/basic.read]"),
         (name = "Sites", description = "Where services are delivered [customerapi/basic.read]"),
         (name = "Services", description = "Network services and their technical details [customerapi/basic.read]"),
+        (name = "Cases", description = "Support cases, their conversation, attachments and RFOs [customerapi/support.read to read, customerapi/support.read-write to change]"),
     )
 )]
 struct ApiDoc;
@@ -92,6 +94,21 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::get_site))
         .routes(routes!(catalog::list_services))
         .routes(routes!(catalog::get_service))
+        .routes(routes!(cases::list_cases, cases::create_case))
+        .routes(routes!(cases::get_case))
+        .routes(routes!(cases::list_communications, cases::reply))
+        .merge(
+            // Uploads enforce the attachment limit themselves, chunk by chunk, with a 413 problem.
+            OpenApiRouter::new()
+                .routes(routes!(cases::list_attachments, cases::upload_attachment))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .routes(routes!(cases::download_attachment))
+        .routes(routes!(cases::close_case))
+        .routes(routes!(cases::reopen_case))
+        .routes(routes!(cases::cancel_case))
+        .routes(routes!(cases::get_rfo))
+        .routes(routes!(cases::rfo_document))
         .split_for_parts()
 }
 
@@ -119,4 +136,19 @@ pub fn rfc3339(ms: i64) -> String {
 /// The caller's address, for the audit log.
 pub fn client_ip(connect: &axum::extract::ConnectInfo<std::net::SocketAddr>) -> Option<String> {
     Some(connect.0.ip().to_string())
+}
+
+/// An RFC 3339 time from a request body as Unix milliseconds; the error names the field.
+pub fn parse_time(pointer: &str, text: &str) -> Result<i64, crate::http::FieldError> {
+    time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+        .map_err(|_| {
+            crate::http::FieldError::new(
+                pointer,
+                "invalid_time",
+                format!(
+                    "'{text}' is not an RFC 3339 time; write it like 2026-11-26T08:15:00Z or 2026-11-26T09:15:00+01:00"
+                ),
+            )
+        })
 }

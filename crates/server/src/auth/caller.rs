@@ -215,3 +215,43 @@ impl FromRequestParts<AppState> for Person {
         Ok(Person(caller.require_user()?.clone()))
     }
 }
+
+/// The scope an operation needs, as a type, so that [`Access`] checks it before the
+/// handler runs.
+pub trait Needs {
+    const SCOPE: ApiScope;
+}
+
+macro_rules! needs {
+    ($($name:ident),*) => {$(
+        #[doc = concat!("Needs `", stringify!($name), "`.")]
+        pub struct $name;
+        impl Needs for $name {
+            const SCOPE: ApiScope = ApiScope::$name;
+        }
+    )*};
+}
+needs!(BasicRead, SupportRead, SupportReadWrite, BillingRead);
+
+/// The one place API V2 enforces access: the caller, checked for the scope `N`, and
+/// the organization and accounts it may see (which every store query takes).
+pub struct Access<N: Needs> {
+    pub caller: Caller,
+    pub scope: oneportal_store::catalog::AccessScope,
+    needs: std::marker::PhantomData<N>,
+}
+
+impl<N: Needs> FromRequestParts<AppState> for Access<N> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require(N::SCOPE)?;
+        let scope = caller.access_scope(state).await?;
+        Ok(Access {
+            caller,
+            scope,
+            needs: std::marker::PhantomData,
+        })
+    }
+}

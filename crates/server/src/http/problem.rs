@@ -74,12 +74,14 @@ pub enum ApiError {
     InsufficientScope(ApiScope),
     #[error("{detail}")]
     Forbidden { code: &'static str, detail: String },
-    #[error("{0}")]
-    NotFound(String),
+    #[error("{detail}")]
+    NotFound { code: &'static str, detail: String },
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
     #[error("{detail}")]
     UnsupportedMediaType { detail: String },
+    #[error("{detail}")]
+    PayloadTooLarge { detail: String },
     #[error("{detail}")]
     MethodNotAllowed { code: &'static str, detail: String },
     #[error("too many requests; retry after {retry_after_secs} seconds")]
@@ -126,7 +128,10 @@ impl ApiError {
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
-        ApiError::NotFound(what.into())
+        ApiError::NotFound {
+            code: "not_found",
+            detail: what.into(),
+        }
     }
 
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
@@ -151,12 +156,17 @@ impl ApiError {
                 "Insufficient scope",
             ),
             ApiError::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code, "Forbidden"),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "Not found"),
+            ApiError::NotFound { code, .. } => (StatusCode::NOT_FOUND, code, "Not found"),
             ApiError::Conflict { code, .. } => (StatusCode::CONFLICT, code, "Conflict"),
             ApiError::UnsupportedMediaType { .. } => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "Unsupported media type",
+            ),
+            ApiError::PayloadTooLarge { .. } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Payload too large",
             ),
             ApiError::MethodNotAllowed { code, .. } => {
                 (StatusCode::METHOD_NOT_ALLOWED, code, "Method not allowed")

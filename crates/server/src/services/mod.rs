@@ -2,6 +2,8 @@
 //! the CLI so that every path runs the same permission checks and audit.
 
 pub mod api_clients;
+pub mod cases;
+pub mod rfo;
 pub mod users;
 
 use oneportal_store::{StoreError, Tx};

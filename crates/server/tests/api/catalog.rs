@@ -10,14 +10,14 @@ use serde_json::Value;
 
 use crate::helpers::{TestApp, perms, problem, spawn_app};
 
-struct Catalog {
-    contract: Vec<i64>,
-    services: Vec<i64>,
-    sites: Vec<i64>,
+pub(crate) struct Catalog {
+    pub contract: Vec<i64>,
+    pub services: Vec<i64>,
+    pub sites: Vec<i64>,
 }
 
 /// Two contract accounts, one delivery account, and `per_account` sites and services in each.
-async fn seed(app: &TestApp, org_id: i64, per_account: usize) -> Catalog {
+pub(crate) async fn seed(app: &TestApp, org_id: i64, per_account: usize) -> Catalog {
     let db = app.db();
     let account = |account_type, name| NewAccount {
         org_id,

@@ -4,6 +4,7 @@
 
 mod access_matrix;
 mod api_clients;
+mod cases;
 mod catalog;
 mod helpers;
 mod keys;

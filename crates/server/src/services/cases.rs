@@ -1,0 +1,627 @@
+//! Support cases: opening, replying, attaching, the customer's close / reopen /
+//! cancel, the provider's status moves and RFOs, and the automatic close.
+//! The API, the portal, the operations API and the import all come through here.
+
+use oneportal_domain::case::{
+    CaseOrigin, CasePriority, CaseStatus, CaseSubject, CaseType, CommunicationType, CustomerAction,
+    Mover,
+};
+use oneportal_domain::ids::IdKind;
+use oneportal_store::cases::{self, CaseRow, NewAttachment, NewCase};
+use oneportal_store::catalog::{self, AccessScope};
+use oneportal_store::{StoreError, Tx, now_ms};
+use serde_json::json;
+
+use crate::audit::{self, Actor, Event};
+use crate::auth::caller::Caller;
+use crate::http::{ApiError, FieldError};
+use crate::state::AppState;
+
+/// Who acts on a case, as the conversation and the audit log name them.
+#[derive(Debug, Clone)]
+pub struct CaseActor {
+    pub audit: Actor,
+    /// `sentBy` / `changedBy`: a user's email, an API client's id, or the provider.
+    pub name: String,
+    pub contact_email: String,
+}
+
+impl CaseActor {
+    /// The customer behind an API request: a person, or an API client (whose contact is its owner).
+    pub async fn customer(state: &AppState, caller: &Caller) -> Result<CaseActor, ApiError> {
+        Ok(match caller {
+            Caller::User { user, .. } => CaseActor {
+                audit: Actor::user(user),
+                name: user.email.clone(),
+                contact_email: user.email.clone(),
+            },
+            Caller::Client { client, .. } => {
+                let owner = state
+                    .directory
+                    .user(&state.db, client.owner_user_id)
+                    .await?
+                    .map(|u| u.email.clone())
+                    .unwrap_or_default();
+                CaseActor {
+                    audit: Actor::Client {
+                        client_id: client.client_id.clone(),
+                        org_id: client.org_id,
+                    },
+                    name: client.client_id.clone(),
+                    contact_email: owner,
+                }
+            }
+        })
+    }
+
+    pub fn system() -> CaseActor {
+        CaseActor {
+            audit: Actor::System,
+            name: "OnePortal".into(),
+            contact_email: String::new(),
+        }
+    }
+}
+
+/// A new case as the customer asks for it, already parsed.
+pub struct CaseRequest {
+    pub case_type: CaseType,
+    pub subject: CaseSubject,
+    pub priority: CasePriority,
+    pub service_id: String,
+    pub message: String,
+    pub start_of_incident: Option<i64>,
+    pub end_of_incident: Option<i64>,
+    pub customer_reference: String,
+    pub related_case_id: Option<String>,
+    pub contact_name: String,
+    pub contact_email: Option<String>,
+    pub contact_phone: String,
+    pub origin: CaseOrigin,
+}
+
+const MESSAGE_MAX_CHARS: usize = 20_000;
+
+/// A message to a case: 1–20,000 characters once trimmed.
+pub fn check_message(pointer: &str, message: &str) -> Result<String, FieldError> {
+    let message = message.trim();
+    if message.is_empty() {
+        return Err(FieldError::new(
+            pointer,
+            "required",
+            "write a message: what happened, and what you need from us",
+        ));
+    }
+    let chars = message.chars().count();
+    if chars > MESSAGE_MAX_CHARS {
+        return Err(FieldError::new(
+            pointer,
+            "too_long",
+            format!("the message is {chars} characters long; the limit is {MESSAGE_MAX_CHARS}"),
+        ));
+    }
+    Ok(message.to_owned())
+}
+
+fn text_limit(pointer: &str, value: &str, max: usize) -> Result<String, FieldError> {
+    let value = value.trim();
+    if value.chars().count() > max || value.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            pointer,
+            "invalid",
+            format!("{pointer} must be at most {max} characters on one line"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// Opens a case on one of the caller's services; returns the new case.
+pub async fn open(
+    state: &AppState,
+    scope: &AccessScope,
+    actor: &CaseActor,
+    request: CaseRequest,
+) -> Result<CaseRow, ApiError> {
+    let mut errors = Vec::new();
+    if let Err((field, error)) = request.case_type.check(request.subject, request.priority) {
+        errors.push(FieldError::new(
+            format!("/{field}"),
+            error.code,
+            error.message,
+        ));
+    }
+    let message = check_message("/message", &request.message).map_err(|e| errors.push(e));
+    let reference = text_limit("/customerReference", &request.customer_reference, 100)
+        .map_err(|e| errors.push(e));
+    let contact_name =
+        text_limit("/contact/name", &request.contact_name, 200).map_err(|e| errors.push(e));
+    let contact_phone =
+        text_limit("/contact/phone", &request.contact_phone, 50).map_err(|e| errors.push(e));
+    let contact_email = match &request.contact_email {
+        Some(email) => oneportal_domain::Email::parse(email)
+            .map(|e| e.as_str().to_owned())
+            .map_err(|e| errors.push(FieldError::new("/contact/email", e.code, e.message))),
+        None => Ok(actor.contact_email.clone()),
+    };
+    check_incident_times(&request, &mut errors);
+
+    let service = match IdKind::Service.parse(&request.service_id) {
+        Some(id) => catalog::find_service(&state.db, scope, id).await?,
+        None => None,
+    };
+    if service.is_none() {
+        errors.push(FieldError::new(
+            "/serviceId",
+            "unknown_service",
+            format!(
+                "there is no service '{}' among the services you may see; list them with GET /v2/services",
+                request.service_id
+            ),
+        ));
+    }
+    let related = related_case(state, scope, &request, &mut errors).await?;
+    let (
+        Some(service),
+        Ok(message),
+        Ok(reference),
+        Ok(contact_name),
+        Ok(contact_phone),
+        Ok(contact_email),
+        true,
+    ) = (
+        service,
+        message,
+        reference,
+        contact_name,
+        contact_phone,
+        contact_email,
+        errors.is_empty(),
+    )
+    else {
+        return Err(ApiError::validation(errors));
+    };
+
+    let at = now_ms();
+    let tx = state.db.begin().await?;
+    let id = cases::insert_case(
+        &tx,
+        NewCase {
+            org_id: service.org_id,
+            case_type: request.case_type,
+            subject: request.subject,
+            priority: request.priority,
+            service_id: service.id,
+            site_id: service.site_id,
+            contract_account_id: service.contract_account_id,
+            delivery_account_id: service.delivery_account_id,
+            customer_reference: &reference,
+            origin: request.origin,
+            start_of_incident: request.start_of_incident,
+            end_of_incident: request.end_of_incident,
+            contact_name: &contact_name,
+            contact_email: &contact_email,
+            contact_phone: &contact_phone,
+            related_case_id: related,
+            created_by: &actor.name,
+            message: &message,
+            at,
+        },
+    )
+    .await?;
+    let case_id = IdKind::Case.format(id);
+    let event = Event::new(actor.audit.clone(), "case.opened")
+        .target("case", &case_id)
+        .org(Some(service.org_id))
+        .details(json!({
+            "type": request.case_type.as_str(),
+            "subject": request.subject.as_str(),
+            "priority": request.priority.as_str(),
+            "serviceId": IdKind::Service.format(service.id),
+        }));
+    commit(tx, event).await?;
+    cases::find_case_anywhere(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("a case vanished after it was opened".into()))
+}
+
+fn check_incident_times(request: &CaseRequest, errors: &mut Vec<FieldError>) {
+    let now = now_ms();
+    match (request.case_type, request.start_of_incident) {
+        (CaseType::Incident, None) => errors.push(FieldError::new(
+            "/startOfIncident",
+            "required",
+            "incidents need startOfIncident: when the service was first affected (ISO 8601, e.g. 2026-11-26T08:15:00Z)",
+        )),
+        (_, Some(start)) if start > now + 5 * 60_000 => errors.push(FieldError::new(
+            "/startOfIncident",
+            "in_future",
+            "startOfIncident is in the future; give the time the service was first affected",
+        )),
+        _ => {}
+    }
+    if let (Some(start), Some(end)) = (request.start_of_incident, request.end_of_incident)
+        && end < start
+    {
+        errors.push(FieldError::new(
+            "/endOfIncident",
+            "before_start",
+            "endOfIncident is before startOfIncident; leave it out while the outage is ongoing",
+        ));
+    }
+    if request.case_type == CaseType::NonIncident
+        && (request.start_of_incident.is_some() || request.end_of_incident.is_some())
+    {
+        errors.push(FieldError::new(
+            "/startOfIncident",
+            "not_an_incident",
+            "startOfIncident and endOfIncident belong to Incident cases only",
+        ));
+    }
+}
+
+/// `relatedCaseId`: required for an RFO request (the incident it is about), and
+/// always one of the caller's own cases.
+async fn related_case(
+    state: &AppState,
+    scope: &AccessScope,
+    request: &CaseRequest,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<i64>, ApiError> {
+    let Some(text) = &request.related_case_id else {
+        if request.subject == CaseSubject::RfoRequest {
+            errors.push(FieldError::new(
+                "/relatedCaseId",
+                "required",
+                "an RfoRequest names the incident it is about in relatedCaseId (e.g. CASE-0000042)",
+            ));
+        }
+        return Ok(None);
+    };
+    let related = match IdKind::Case.parse(text) {
+        Some(id) => cases::find_case(&state.db, scope, id).await?,
+        None => None,
+    };
+    match related {
+        None => {
+            errors.push(FieldError::new(
+                "/relatedCaseId",
+                "unknown_case",
+                format!("there is no case '{text}' among the cases you may see"),
+            ));
+            Ok(None)
+        }
+        Some(case)
+            if request.subject == CaseSubject::RfoRequest && case.case_type != "Incident" =>
+        {
+            errors.push(FieldError::new(
+                "/relatedCaseId",
+                "not_an_incident",
+                format!("{text} is not an incident; an RFO is only given for incidents"),
+            ));
+            Ok(None)
+        }
+        Some(case) => Ok(Some(case.id)),
+    }
+}
+
+async fn commit(tx: Tx, event: Event) -> Result<(), StoreError> {
+    audit::record(&tx, event).await?;
+    tx.commit().await
+}
+
+/// Finds a case the caller may see, or 404.
+pub async fn visible(state: &AppState, scope: &AccessScope, id: &str) -> Result<CaseRow, ApiError> {
+    let found = match IdKind::Case.parse(id) {
+        Some(id) => cases::find_case(&state.db, scope, id).await?,
+        None => None,
+    };
+    found.ok_or_else(|| ApiError::not_found(format!("no case '{id}' among the cases you may see")))
+}
+
+/// A customer's reply. A reply to a Pending case hands it back to the provider (InProgress).
+pub async fn reply(
+    state: &AppState,
+    case: &CaseRow,
+    actor: &CaseActor,
+    message: &str,
+) -> Result<i64, ApiError> {
+    let message = check_message("/message", message).map_err(|e| ApiError::validation(vec![e]))?;
+    if case.status().is_final() {
+        return Err(ApiError::conflict(
+            "case_final",
+            format!(
+                "{} is {}; open a new case (with relatedCaseId) to continue",
+                IdKind::Case.format(case.id),
+                case.status
+            ),
+        ));
+    }
+    let at = now_ms();
+    let tx = state.db.begin().await?;
+    let id = cases::add_communication(
+        &tx,
+        case.id,
+        CommunicationType::Customer.as_str(),
+        &message,
+        &actor.name,
+        at,
+    )
+    .await?;
+    if case.status() == CaseStatus::Pending {
+        cases::change_status(
+            &tx,
+            case.id,
+            CaseStatus::Pending,
+            CaseStatus::InProgress,
+            "customer replied",
+            &CaseActor::system().name,
+            at,
+        )
+        .await?;
+    }
+    let event = Event::new(actor.audit.clone(), "case.replied")
+        .target("case", IdKind::Case.format(case.id))
+        .org(Some(case.org_id))
+        .details(json!({ "communicationId": IdKind::Communication.format(id) }));
+    commit(tx, event).await?;
+    Ok(id)
+}
+
+/// A provider's public reply (operations API, import).
+pub async fn provider_reply(
+    state: &AppState,
+    case: &CaseRow,
+    actor: &CaseActor,
+    message: &str,
+) -> Result<i64, ApiError> {
+    let message = check_message("/message", message).map_err(|e| ApiError::validation(vec![e]))?;
+    let at = now_ms();
+    let tx = state.db.begin().await?;
+    let id = cases::add_communication(
+        &tx,
+        case.id,
+        CommunicationType::Provider.as_str(),
+        &message,
+        &actor.name,
+        at,
+    )
+    .await?;
+    let event = Event::new(actor.audit.clone(), "case.provider_replied")
+        .target("case", IdKind::Case.format(case.id))
+        .org(Some(case.org_id));
+    commit(tx, event).await?;
+    Ok(id)
+}
+
+/// An uploaded file, checked against the size limit and the type allow-list.
+pub struct Upload {
+    pub file_name: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// Types people attach to support cases: documents, images, captures, logs, archives.
+pub const ALLOWED_ATTACHMENT_TYPES: &[&str] = &[
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "text/plain",
+    "text/csv",
+    "application/json",
+    "application/zip",
+    "message/rfc822",
+    "application/vnd.tcpdump.pcap",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
+
+pub async fn attach(
+    state: &AppState,
+    case: &CaseRow,
+    actor: &CaseActor,
+    upload: Upload,
+) -> Result<i64, ApiError> {
+    use sha2::Digest;
+    if !ALLOWED_ATTACHMENT_TYPES.contains(&upload.content_type.as_str()) {
+        return Err(ApiError::UnsupportedMediaType {
+            detail: format!(
+                "files of type '{}' cannot be attached; allowed types are {}",
+                upload.content_type,
+                ALLOWED_ATTACHMENT_TYPES.join(", ")
+            ),
+        });
+    }
+    let max = state.config.cases.attachment_max_bytes;
+    if upload.content.len() as u64 > max {
+        return Err(too_large(max));
+    }
+    if upload.content.is_empty() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "file",
+            "empty",
+            "the file is empty",
+        )]));
+    }
+    if case.status().is_final() {
+        return Err(ApiError::conflict(
+            "case_final",
+            format!(
+                "{} is {}; files can no longer be added",
+                IdKind::Case.format(case.id),
+                case.status
+            ),
+        ));
+    }
+    let sha = sha2::Sha256::digest(&upload.content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let at = now_ms();
+    let tx = state.db.begin().await?;
+    let id = cases::add_attachment(
+        &tx,
+        NewAttachment {
+            case_id: case.id,
+            communication_id: None,
+            file_name: &upload.file_name,
+            content_type: &upload.content_type,
+            sha256: &sha,
+            content: upload.content,
+            uploaded_by: &actor.name,
+            at,
+        },
+    )
+    .await?;
+    let event = Event::new(actor.audit.clone(), "case.attachment_added")
+        .target("case", IdKind::Case.format(case.id))
+        .org(Some(case.org_id))
+        .details(json!({ "attachmentId": IdKind::Attachment.format(id), "fileName": upload.file_name, "sha256": sha }));
+    commit(tx, event).await?;
+    Ok(id)
+}
+
+pub fn too_large(max: u64) -> ApiError {
+    ApiError::PayloadTooLarge {
+        detail: format!(
+            "attachments may be at most {} bytes ({} MiB); compress the file or split it",
+            max,
+            max / (1024 * 1024)
+        ),
+    }
+}
+
+/// Close, reopen or cancel, as the customer. Anything the status machine does not
+/// allow is a 409 naming the current status.
+pub async fn customer_action(
+    state: &AppState,
+    case: &CaseRow,
+    actor: &CaseActor,
+    action: CustomerAction,
+    reason: Option<&str>,
+) -> Result<(), ApiError> {
+    let reason = match (action, reason.map(str::trim).filter(|r| !r.is_empty())) {
+        (CustomerAction::Reopen | CustomerAction::Cancel, None) => {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "/reason",
+                "required",
+                format!("say why the case should be {}", action.verb()),
+            )]));
+        }
+        (_, reason) => reason.unwrap_or("").to_owned(),
+    };
+    if reason.chars().count() > 2000 {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/reason",
+            "too_long",
+            "the reason may be at most 2000 characters",
+        )]));
+    }
+    move_case(
+        state,
+        case,
+        actor,
+        action.target(),
+        Mover::Customer,
+        &reason,
+        || {
+            format!(
+                "{} is {}; it can only be {} when it is {}",
+                IdKind::Case.format(case.id),
+                case.status,
+                action.verb(),
+                action.allowed_from()
+            )
+        },
+    )
+    .await
+}
+
+/// A provider's status change (operations API, import).
+pub async fn provider_move(
+    state: &AppState,
+    case: &CaseRow,
+    actor: &CaseActor,
+    to: CaseStatus,
+    reason: &str,
+) -> Result<(), ApiError> {
+    if case.status() == to {
+        return Ok(());
+    }
+    move_case(state, case, actor, to, Mover::Provider, reason, || {
+        format!(
+            "{} is {}; the provider cannot move it to {}",
+            IdKind::Case.format(case.id),
+            case.status,
+            to.as_str()
+        )
+    })
+    .await
+}
+
+async fn move_case(
+    state: &AppState,
+    case: &CaseRow,
+    actor: &CaseActor,
+    to: CaseStatus,
+    by: Mover,
+    reason: &str,
+    refusal: impl Fn() -> String,
+) -> Result<(), ApiError> {
+    let from = case.status();
+    if !from.may_move(to, by) {
+        return Err(ApiError::conflict("invalid_status_transition", refusal()));
+    }
+    let at = now_ms();
+    let tx = state.db.begin().await?;
+    if !cases::change_status(&tx, case.id, from, to, reason, &actor.name, at).await? {
+        return Err(ApiError::conflict(
+            "case_changed",
+            format!(
+                "{} changed while you were looking at it; reload it and try again",
+                IdKind::Case.format(case.id)
+            ),
+        ));
+    }
+    let event = Event::new(actor.audit.clone(), "case.status_changed")
+        .target("case", IdKind::Case.format(case.id))
+        .org(Some(case.org_id))
+        .details(json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }));
+    commit(tx, event).await?;
+    Ok(())
+}
+
+/// Closes Resolved cases older than the configured number of days; returns how many.
+pub async fn auto_close(state: &AppState) -> Result<usize, ApiError> {
+    let days = state.config.cases.auto_close_days;
+    if days == 0 {
+        return Ok(0);
+    }
+    let before = now_ms() - i64::from(days) * 86_400_000;
+    let due = cases::resolved_before(&state.db, before, 500).await?;
+    let system = CaseActor::system();
+    let mut closed = 0;
+    for (id, _) in due {
+        let Some(case) = cases::find_case_anywhere(&state.db, id).await? else {
+            continue;
+        };
+        let reason = format!("closed automatically {days} days after resolution");
+        match move_case(
+            state,
+            &case,
+            &system,
+            CaseStatus::Closed,
+            Mover::System,
+            &reason,
+            String::new,
+        )
+        .await
+        {
+            Ok(()) => closed += 1,
+            // Someone reopened or closed it meanwhile: nothing to do.
+            Err(ApiError::Conflict { .. }) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(closed)
+}

@@ -1,0 +1,892 @@
+//! Support cases: opening with the help article's rules, the status machine from
+//! the customer's side, the conversation, attachments, RFOs, the SLA clock,
+//! automatic close, and paging while cases are being opened.
+
+use std::collections::HashSet;
+
+use oneportal::services::cases::{self as case_service, CaseActor};
+use oneportal::services::rfo::{self, RfoContent, TimelineEntry};
+use oneportal_domain::PermissionSet;
+use oneportal_domain::case::{CaseStatus, RfoImpact, RfoStatus};
+use oneportal_domain::ids::IdKind;
+use oneportal_store::cases::find_case_anywhere;
+use oneportal_store::{Exec, args};
+use serde_json::{Value, json};
+
+use crate::catalog::{Catalog, seed};
+use crate::helpers::{TestApp, problem, spawn_app, spawn_app_with};
+
+/// An app with a catalog and a client holding every scope.
+async fn setup(app: &TestApp) -> (Catalog, String) {
+    let catalog = seed(app, app.org_id, 2).await;
+    let owner = app.user(PermissionSet::all()).await;
+    let (id, secret) = app
+        .create_client(&owner, &["BasicRead", "SupportReadWrite", "BillingRead"])
+        .await;
+    (catalog, app.access_token(&id, &secret).await)
+}
+
+fn incident(service: i64) -> Value {
+    json!({
+        "type": "Incident",
+        "subject": "ServiceDown",
+        "priority": "P1",
+        "serviceId": IdKind::Service.format(service),
+        "message": "Our Amsterdam office lost internet at 08:15.",
+        "startOfIncident": "2026-11-26T08:15:00Z",
+        "customerReference": "TICKET-1"
+    })
+}
+
+async fn open(app: &TestApp, token: &str, body: Value) -> Value {
+    let response = app.post_json("/v2/cases", token, body).await;
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+async fn get_json(app: &TestApp, path: &str, token: &str) -> Value {
+    let response = app.get(path, token).await;
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
+/// The case as the store has it, for driving it with the provider's moves.
+async fn row(app: &TestApp, case_id: &str) -> oneportal_store::cases::CaseRow {
+    let id = IdKind::Case.parse(case_id).unwrap();
+    find_case_anywhere(app.db(), id).await.unwrap().unwrap()
+}
+
+fn provider() -> CaseActor {
+    CaseActor {
+        audit: oneportal::audit::Actor::Staff { id: 1 },
+        name: "NOC".into(),
+        contact_email: String::new(),
+    }
+}
+
+async fn provider_moves(app: &TestApp, case_id: &str, path: &[CaseStatus]) {
+    for to in path {
+        let case = row(app, case_id).await;
+        case_service::provider_move(&app.app.state, &case, &provider(), *to, "")
+            .await
+            .unwrap_or_else(|e| panic!("provider move to {to:?}: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn an_incident_opens_acknowledged_with_the_first_message() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let response = app
+        .post_json("/v2/cases", &token, incident(catalog.services[0]))
+        .await;
+    assert_eq!(response.status(), 201);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let case: Value = response.json().await.unwrap();
+    let case_id = case["caseId"].as_str().unwrap();
+    assert!(
+        case_id.starts_with("CASE-") && case_id.len() == 12,
+        "{case_id}"
+    );
+    assert_eq!(location, format!("/v2/cases/{case_id}"));
+    assert_eq!(case["status"], "Acknowledged");
+    assert_eq!(case["origin"], "Api");
+    assert_eq!(case["siteId"], IdKind::Site.format(catalog.sites[0]));
+    assert_eq!(case["startOfIncident"], "2026-11-26T08:15:00Z");
+    assert_eq!(case["endOfIncident"], Value::Null);
+    assert_eq!(case["rfo"], Value::Null);
+    assert!(case["contact"]["email"].as_str().unwrap().contains('@'));
+
+    let detail = get_json(&app, &location, &token).await;
+    assert_eq!(detail["communications"][0]["type"], "Customer");
+    assert_eq!(
+        detail["communications"][0]["message"],
+        "Our Amsterdam office lost internet at 08:15."
+    );
+    assert_eq!(detail["statusHistory"][0]["to"], "Acknowledged");
+}
+
+#[tokio::test]
+async fn subjects_priorities_and_incident_times_follow_the_help_article() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let service = IdKind::Service.format(catalog.services[0]);
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (
+            json!({"type": "NonIncident", "subject": "ChangeRequest", "priority": "P1", "serviceId": service, "message": "m"}),
+            "/priority",
+            "P3, P4, P5",
+        ),
+        (
+            json!({"type": "Incident", "subject": "ChangeRequest", "priority": "P2", "serviceId": service, "message": "m", "startOfIncident": "2026-11-26T08:00:00Z"}),
+            "/subject",
+            "RfoRequest, ServiceDegradation",
+        ),
+        (
+            json!({"type": "Incident", "subject": "ServiceDown", "priority": "P2", "serviceId": service, "message": "m"}),
+            "/startOfIncident",
+            "startOfIncident",
+        ),
+        (
+            json!({"type": "Incident", "subject": "ServiceDown", "priority": "P2", "serviceId": service, "message": "m", "startOfIncident": "yesterday"}),
+            "/startOfIncident",
+            "RFC 3339",
+        ),
+        (
+            json!({"type": "Incident", "subject": "ServiceDown", "priority": "P2", "serviceId": service, "message": "m",
+                   "startOfIncident": "2026-11-26T08:00:00Z", "endOfIncident": "2026-11-26T07:00:00Z"}),
+            "/endOfIncident",
+            "before",
+        ),
+        (
+            json!({"type": "Incident", "subject": "RfoRequest", "priority": "P4", "serviceId": service, "message": "m", "startOfIncident": "2026-11-26T08:00:00Z"}),
+            "/relatedCaseId",
+            "relatedCaseId",
+        ),
+        (
+            json!({"type": "NonIncident", "subject": "Other", "priority": "P3", "serviceId": "SVC-999999", "message": "m"}),
+            "/serviceId",
+            "SVC-999999",
+        ),
+        (
+            json!({"type": "NonIncident", "subject": "Other", "priority": "P3", "serviceId": service, "message": "   "}),
+            "/message",
+            "message",
+        ),
+        (
+            json!({"type": "Problem", "subject": "Other", "priority": "P3", "serviceId": service, "message": "m"}),
+            "/type",
+            "NonIncident",
+        ),
+    ];
+    for (request, pointer, mention) in cases {
+        let (status, body) =
+            problem(app.post_json("/v2/cases", &token, request.clone()).await).await;
+        assert_eq!(status, 422, "{request}: {body}");
+        let errors = body["errors"].as_array().unwrap();
+        let error = errors
+            .iter()
+            .find(|e| e["pointer"] == pointer)
+            .unwrap_or_else(|| panic!("{request}: no error at {pointer}: {body}"));
+        assert!(
+            error["detail"].as_str().unwrap().contains(mention),
+            "{pointer}: {error}"
+        );
+    }
+    // Every valid subject and priority pair opens.
+    for (case_type, subjects, priorities) in [
+        (
+            "Incident",
+            vec![
+                "RfoRequest",
+                "ServiceDegradation",
+                "ServiceIntermittent",
+                "ServiceDown",
+            ],
+            vec!["P1", "P5"],
+        ),
+        (
+            "NonIncident",
+            vec![
+                "ActivationSupport",
+                "ChangeRequest",
+                "EngineerDispatch",
+                "InformationRequest",
+                "Other",
+                "SoftwareUpdate",
+                "UtilizationReport",
+            ],
+            vec!["P3", "P5"],
+        ),
+    ] {
+        let first = open(&app, &token, incident(catalog.services[0])).await;
+        for subject in subjects {
+            for priority in &priorities {
+                let mut body = json!({"type": case_type, "subject": subject, "priority": priority, "serviceId": service, "message": "m"});
+                if case_type == "Incident" {
+                    body["startOfIncident"] = json!("2026-11-26T08:00:00Z");
+                }
+                if subject == "RfoRequest" {
+                    body["relatedCaseId"] = first["caseId"].clone();
+                }
+                open(&app, &token, body).await;
+            }
+        }
+    }
+}
+
+/// Each customer action from each status: allowed exactly where the status machine
+/// says, otherwise 409 naming the current status.
+#[tokio::test]
+async fn close_reopen_and_cancel_follow_the_status_machine() {
+    use CaseStatus::*;
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let paths: [(CaseStatus, &[CaseStatus], Option<&str>); 8] = [
+        (Acknowledged, &[], None),
+        (InProgress, &[InProgress], None),
+        (Pending, &[InProgress, Pending], None),
+        (Held, &[InProgress, Held], None),
+        (Resolved, &[InProgress, Resolved], None),
+        (Closed, &[InProgress, Resolved], Some("close")),
+        (Cancelled, &[], Some("cancel")),
+        (Rejected, &[Rejected], None),
+    ];
+    let allowed = |status: CaseStatus, action: &str| match action {
+        "close" | "reopen" => status == Resolved,
+        _ => matches!(status, Acknowledged | InProgress | Pending | Held),
+    };
+    for (status, moves, customer_step) in paths {
+        for action in ["close", "reopen", "cancel"] {
+            let case = open(&app, &token, incident(catalog.services[0])).await;
+            let id = case["caseId"].as_str().unwrap();
+            provider_moves(&app, id, moves).await;
+            if let Some(step) = customer_step {
+                let response = app
+                    .post_json(
+                        &format!("/v2/cases/{id}/{step}"),
+                        &token,
+                        json!({"reason": "setup"}),
+                    )
+                    .await;
+                assert_eq!(response.status(), 200);
+            }
+            assert_eq!(row(&app, id).await.status(), status);
+            let response = app
+                .post_json(
+                    &format!("/v2/cases/{id}/{action}"),
+                    &token,
+                    json!({"reason": "because"}),
+                )
+                .await;
+            if allowed(status, action) {
+                assert_eq!(response.status(), 200, "{action} from {status:?}");
+                let body: Value = response.json().await.unwrap();
+                let expected = match action {
+                    "close" => "Closed",
+                    "reopen" => "InProgress",
+                    _ => "Cancelled",
+                };
+                assert_eq!(body["status"], expected);
+            } else {
+                let (code, body) = problem(response).await;
+                assert_eq!(code, 409, "{action} from {status:?}");
+                assert_eq!(body["code"], "invalid_status_transition");
+                assert!(
+                    body["detail"]
+                        .as_str()
+                        .unwrap()
+                        .contains(&format!("is {}", status.as_str())),
+                    "{body}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn reopen_and_cancel_need_a_reason_but_close_does_not() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let case = open(&app, &token, incident(catalog.services[0])).await;
+    let id = case["caseId"].as_str().unwrap();
+    let (status, body) = problem(
+        app.post_json(&format!("/v2/cases/{id}/cancel"), &token, json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["pointer"], "/reason");
+    provider_moves(&app, id, &[CaseStatus::InProgress, CaseStatus::Resolved]).await;
+    let response = app
+        .http
+        .post(app.at(&format!("/v2/cases/{id}/close")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "close without a body");
+    let detail = get_json(&app, &format!("/v2/cases/{id}"), &token).await;
+    assert!(detail["closedDate"].is_string());
+    let history: Vec<&str> = detail["statusHistory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        history,
+        ["Acknowledged", "InProgress", "Resolved", "Closed"]
+    );
+}
+
+#[tokio::test]
+async fn a_customer_reply_hands_a_pending_case_back_and_final_cases_take_no_replies() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let case = open(&app, &token, incident(catalog.services[0])).await;
+    let id = case["caseId"].as_str().unwrap();
+    provider_moves(&app, id, &[CaseStatus::InProgress, CaseStatus::Pending]).await;
+    let response = app
+        .post_json(
+            &format!("/v2/cases/{id}/communications"),
+            &token,
+            json!({"message": "The router was power-cycled."}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let reply: Value = response.json().await.unwrap();
+    assert_eq!(reply["type"], "Customer");
+    assert!(
+        reply["communicationId"]
+            .as_str()
+            .unwrap()
+            .starts_with("COM-")
+    );
+    assert_eq!(row(&app, id).await.status(), CaseStatus::InProgress);
+
+    let list = get_json(&app, &format!("/v2/cases/{id}/communications"), &token).await;
+    assert_eq!(list["pagination"]["total"], 2);
+    assert_eq!(list["data"][1]["message"], "The router was power-cycled.");
+
+    app.post_json(
+        &format!("/v2/cases/{id}/cancel"),
+        &token,
+        json!({"reason": "fixed"}),
+    )
+    .await;
+    let (status, body) = problem(
+        app.post_json(
+            &format!("/v2/cases/{id}/communications"),
+            &token,
+            json!({"message": "hello?"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(body["detail"].as_str().unwrap().contains("Cancelled"));
+}
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    name: &str,
+    mime: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(name.to_owned())
+        .mime_str(mime)
+        .unwrap();
+    app.http
+        .post(app.at(&format!("/v2/cases/{id}/attachments")))
+        .bearer_auth(token)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn attachments_upload_list_and_download_with_limits() {
+    let app = spawn_app_with(|c| c.cases.attachment_max_bytes = 64 * 1024).await;
+    let (catalog, token) = setup(&app).await;
+    let case = open(&app, &token, incident(catalog.services[0])).await;
+    let id = case["caseId"].as_str().unwrap();
+
+    let content = b"%PDF-1.4 traceroute output".to_vec();
+    let response = upload(
+        &app,
+        &token,
+        id,
+        "trace route.pdf",
+        "application/pdf",
+        content.clone(),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let attachment: Value = response.json().await.unwrap();
+    assert_eq!(attachment["fileName"], "trace route.pdf");
+    assert_eq!(attachment["sizeBytes"], content.len());
+
+    let download = app.get(attachment["href"].as_str().unwrap(), &token).await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "application/pdf");
+    let disposition = download.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename=\"trace route.pdf\""),
+        "{disposition}"
+    );
+    assert_eq!(download.bytes().await.unwrap().to_vec(), content);
+
+    let list = get_json(&app, &format!("/v2/cases/{id}/attachments"), &token).await;
+    assert_eq!(list["pagination"]["total"], 1);
+
+    let (status, body) = problem(
+        upload(
+            &app,
+            &token,
+            id,
+            "setup.exe",
+            "application/x-msdownload",
+            vec![1; 10],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 415);
+    assert!(body["detail"].as_str().unwrap().contains("application/pdf"));
+
+    let (status, body) = problem(
+        upload(
+            &app,
+            &token,
+            id,
+            "big.txt",
+            "text/plain",
+            vec![b'a'; 65 * 1024],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 413);
+    assert_eq!(body["code"], "payload_too_large");
+
+    // Two megabytes: past the general 1 MiB body limit too, still a 413 problem.
+    let (status, _) = problem(
+        upload(
+            &app,
+            &token,
+            id,
+            "big.txt",
+            "text/plain",
+            vec![b'a'; 2 << 20],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 413);
+
+    let no_file = app
+        .http
+        .post(app.at(&format!("/v2/cases/{id}/attachments")))
+        .bearer_auth(&token)
+        .multipart(reqwest::multipart::Form::new().text("note", "x"))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = problem(no_file).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["code"], "missing_file");
+
+    let missing = app
+        .get(&format!("/v2/cases/{id}/attachments/ATT-999999"), &token)
+        .await;
+    assert_eq!(missing.status(), 404);
+}
+
+fn rfo_content() -> RfoContent {
+    RfoContent {
+        affected_service_ids: vec!["SVC-000001".into()],
+        impact: RfoImpact::Down,
+        incident_start: "2026-11-26T08:15:00Z".into(),
+        detected: "2026-11-26T08:17:00Z".into(),
+        restored: Some("2026-11-26T10:45:00Z".into()),
+        excluded_minutes: 30,
+        root_cause_category: "FiberCut".into(),
+        root_cause: "Construction work cut the access fibre near Damrak.".into(),
+        responsible_party: "ThirdPartyCarrier".into(),
+        timeline: vec![TimelineEntry {
+            at: "2026-11-26T09:30:00Z".into(),
+            description: "Field engineer on site".into(),
+        }],
+        workaround: "Traffic moved to 4G backup.".into(),
+        corrective_actions: vec!["Splice the fibre".into()],
+        preventive_actions: vec!["Second diverse path".into()],
+        sla_breached: true,
+    }
+}
+
+fn pdf_text(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian poppler-utils) is installed");
+    assert!(output.status.success(), "pdftotext read the PDF");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn the_rfo_is_not_available_until_published_then_reads_as_json_and_pdf() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let case = open(&app, &token, incident(catalog.services[0])).await;
+    let id = case["caseId"].as_str().unwrap().to_owned();
+    for path in [
+        format!("/v2/cases/{id}/rfo"),
+        format!("/v2/cases/{id}/rfo/document"),
+    ] {
+        let (status, body) = problem(app.get(&path, &token).await).await;
+        assert_eq!(status, 404, "{path}");
+        assert_eq!(body["code"], "rfo_not_available");
+    }
+
+    let state = &app.app.state;
+    let mut content = rfo_content();
+    rfo::publish(
+        state,
+        &row(&app, &id).await,
+        &provider(),
+        RfoStatus::Preliminary,
+        &content,
+    )
+    .await
+    .unwrap();
+    let preliminary = get_json(&app, &format!("/v2/cases/{id}/rfo"), &token).await;
+    assert_eq!(preliminary["status"], "Preliminary");
+    assert_eq!(preliminary["version"], 1);
+    assert_eq!(preliminary["durationMinutes"], 150 - 30);
+    assert_eq!(preliminary["rootCauseCategory"], "FiberCut");
+    let summary = get_json(&app, &format!("/v2/cases/{id}"), &token).await;
+    assert_eq!(summary["rfo"]["status"], "Preliminary");
+
+    content.root_cause = "Construction work by a third party cut the access fibre.".into();
+    rfo::publish(
+        state,
+        &row(&app, &id).await,
+        &provider(),
+        RfoStatus::Final,
+        &content,
+    )
+    .await
+    .unwrap();
+    let final_rfo = get_json(&app, &format!("/v2/cases/{id}/rfo"), &token).await;
+    assert_eq!(final_rfo["status"], "Final");
+    assert_eq!(final_rfo["version"], 2);
+
+    let back = rfo::publish(
+        state,
+        &row(&app, &id).await,
+        &provider(),
+        RfoStatus::Preliminary,
+        &content,
+    )
+    .await;
+    assert!(back.is_err(), "a Final RFO never goes back to Preliminary");
+
+    let document = app
+        .get(&format!("/v2/cases/{id}/rfo/document"), &token)
+        .await;
+    assert_eq!(document.status(), 200);
+    assert_eq!(document.headers()["content-type"], "application/pdf");
+    let text = pdf_text(&document.bytes().await.unwrap());
+    for expected in [
+        id.as_str(),
+        "Final",
+        "2026-11-26T08:15:00Z",
+        "2026-11-26T10:45:00Z",
+        "120 minutes",
+        "FiberCut",
+        "Field engineer on site",
+        "Second diverse path",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the RFO PDF shows {expected:?}:\n{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn rfos_are_only_written_for_incidents_and_validated() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let request = open(
+        &app,
+        &token,
+        json!({"type": "NonIncident", "subject": "Other", "priority": "P3", "serviceId": IdKind::Service.format(catalog.services[0]), "message": "m"}),
+    )
+    .await;
+    let state = &app.app.state;
+    let refused = rfo::publish(
+        state,
+        &row(&app, request["caseId"].as_str().unwrap()).await,
+        &provider(),
+        RfoStatus::Final,
+        &rfo_content(),
+    )
+    .await;
+    assert!(refused.is_err());
+
+    let case = open(&app, &token, incident(catalog.services[0])).await;
+    let mut bad = rfo_content();
+    bad.restored = Some("2026-11-26T07:00:00Z".into());
+    bad.root_cause = " ".into();
+    let error = rfo::publish(
+        state,
+        &row(&app, case["caseId"].as_str().unwrap()).await,
+        &provider(),
+        RfoStatus::Final,
+        &bad,
+    )
+    .await
+    .unwrap_err();
+    let text = format!("{error:?}");
+    assert!(
+        text.contains("/restored") && text.contains("/rootCause"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_sla_clock_pauses_while_pending() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let case = open(&app, &token, incident(catalog.services[0])).await;
+    let id = case["caseId"].as_str().unwrap();
+    let number = IdKind::Case.parse(id).unwrap();
+    provider_moves(&app, id, &[CaseStatus::InProgress, CaseStatus::Pending]).await;
+    // Pretend the case was opened an hour ago and has waited for the customer for 40 minutes.
+    let now = oneportal_store::now_ms();
+    app.db()
+        .execute(
+            "UPDATE cases SET created_at = $2, pending_since = $3 WHERE id = $1",
+            args![number, now - 60 * 60_000, now - 40 * 60_000],
+        )
+        .await
+        .unwrap();
+    let paused = get_json(&app, &format!("/v2/cases/{id}"), &token).await;
+    assert_eq!(paused["sla"]["isPaused"], true);
+    assert_eq!(paused["sla"]["pausedMinutes"], 40);
+    assert_eq!(paused["sla"]["elapsedMinutes"], 20);
+
+    provider_moves(&app, id, &[CaseStatus::InProgress]).await;
+    let running = get_json(&app, &format!("/v2/cases/{id}"), &token).await;
+    assert_eq!(running["sla"]["isPaused"], false);
+    assert_eq!(running["sla"]["pausedMinutes"], 40, "paused time is kept");
+}
+
+#[tokio::test]
+async fn resolved_cases_close_by_themselves_after_the_configured_days() {
+    let app = spawn_app_with(|c| c.cases.auto_close_days = 3).await;
+    let (catalog, token) = setup(&app).await;
+    let old = open(&app, &token, incident(catalog.services[0])).await;
+    let fresh = open(&app, &token, incident(catalog.services[0])).await;
+    for case in [&old, &fresh] {
+        provider_moves(
+            &app,
+            case["caseId"].as_str().unwrap(),
+            &[CaseStatus::InProgress, CaseStatus::Resolved],
+        )
+        .await;
+    }
+    let old_id = IdKind::Case.parse(old["caseId"].as_str().unwrap()).unwrap();
+    let four_days_ago = oneportal_store::now_ms() - 4 * 86_400_000;
+    app.db()
+        .execute(
+            "UPDATE cases SET resolved_at = $2 WHERE id = $1",
+            args![old_id, four_days_ago],
+        )
+        .await
+        .unwrap();
+    let closed = case_service::auto_close(&app.app.state).await.unwrap();
+    assert_eq!(closed, 1);
+    assert_eq!(
+        row(&app, old["caseId"].as_str().unwrap()).await.status(),
+        CaseStatus::Closed
+    );
+    assert_eq!(
+        row(&app, fresh["caseId"].as_str().unwrap()).await.status(),
+        CaseStatus::Resolved
+    );
+    let detail = get_json(
+        &app,
+        &format!("/v2/cases/{}", old["caseId"].as_str().unwrap()),
+        &token,
+    )
+    .await;
+    let last = detail["statusHistory"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        last["reason"].as_str().unwrap().contains("automatically"),
+        "{last}"
+    );
+}
+
+#[tokio::test]
+async fn case_lists_filter_sort_and_name_unknown_parameters() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let first = open(&app, &token, incident(catalog.services[0])).await;
+    let second = open(&app, &token, incident(catalog.services[1])).await;
+    open(
+        &app,
+        &token,
+        json!({"type": "NonIncident", "subject": "ChangeRequest", "priority": "P4", "serviceId": IdKind::Service.format(catalog.services[0]), "message": "m", "customerReference": "PO-77"}),
+    )
+    .await;
+    provider_moves(
+        &app,
+        second["caseId"].as_str().unwrap(),
+        &[CaseStatus::InProgress, CaseStatus::Pending],
+    )
+    .await;
+    provider_moves(
+        &app,
+        first["caseId"].as_str().unwrap(),
+        &[CaseStatus::InProgress],
+    )
+    .await;
+
+    let ids = |body: &Value| -> Vec<String> {
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["caseId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let open_cases = get_json(
+        &app,
+        "/v2/cases?status=InProgress,Pending&sort=-lastModifiedDate&limit=50",
+        &token,
+    )
+    .await;
+    assert_eq!(
+        ids(&open_cases),
+        [
+            first["caseId"].as_str().unwrap(),
+            second["caseId"].as_str().unwrap()
+        ]
+    );
+
+    let by_reference = get_json(&app, "/v2/cases?customerReference=PO-77", &token).await;
+    assert_eq!(by_reference["pagination"]["total"], 1);
+    let by_service = get_json(
+        &app,
+        &format!(
+            "/v2/cases?serviceId={}&type=Incident",
+            IdKind::Service.format(catalog.services[1])
+        ),
+        &token,
+    )
+    .await;
+    assert_eq!(ids(&by_service), [second["caseId"].as_str().unwrap()]);
+    let none = get_json(
+        &app,
+        "/v2/cases?lastModifiedDate.gt=2100-01-01T00:00:00Z",
+        &token,
+    )
+    .await;
+    assert_eq!(none["pagination"]["total"], 0);
+
+    for (query, named) in [
+        ("status=Open", "status"),
+        ("lastModifiedMinutes=1440", "lastModifiedMinutes"),
+        ("sort=-severity", "severity"),
+        ("priority=P9", "priority"),
+    ] {
+        let (status, body) = problem(app.get(&format!("/v2/cases?{query}"), &token).await).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(
+            body["detail"].as_str().unwrap().contains(named),
+            "{query}: {body}"
+        );
+    }
+}
+
+/// Walks every page while new cases are opened between pages: by cursor (newest
+/// first, new cases land before the walk) and by offset (oldest first, new cases
+/// land after it). Each case that existed at the start is seen exactly once.
+#[tokio::test]
+async fn paging_returns_each_case_once_while_cases_are_being_opened() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let mut existing = HashSet::new();
+    for _ in 0..45 {
+        let case = open(&app, &token, incident(catalog.services[0])).await;
+        existing.insert(case["caseId"].as_str().unwrap().to_owned());
+    }
+    for (mode, first_page) in [
+        ("cursor", "/v2/cases?limit=10&sort=-createdDate"),
+        ("offset", "/v2/cases?limit=10&sort=createdDate"),
+    ] {
+        let mut seen: Vec<String> = Vec::new();
+        let mut next = Some(first_page.to_owned());
+        let mut offset = 0;
+        while let Some(path) = next.take() {
+            let page = get_json(&app, &path, &token).await;
+            let data = page["data"].as_array().unwrap();
+            seen.extend(
+                data.iter()
+                    .map(|c| c["caseId"].as_str().unwrap().to_owned()),
+            );
+            open(&app, &token, incident(catalog.services[1])).await;
+            next = match mode {
+                "cursor" => page["pagination"]["nextCursor"]
+                    .as_str()
+                    .map(|c| format!("/v2/cases?limit=10&sort=-createdDate&cursor={c}")),
+                _ if data.is_empty() => None,
+                _ => {
+                    offset += 10;
+                    Some(format!(
+                        "/v2/cases?limit=10&sort=createdDate&offset={offset}"
+                    ))
+                }
+            };
+        }
+        let unique: HashSet<&String> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len(), "{mode}: no case twice");
+        for id in &existing {
+            assert!(unique.contains(id), "{mode}: {id} was seen");
+        }
+    }
+}
+
+#[tokio::test]
+async fn case_details_carry_an_etag_that_changes_with_a_reply() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let case = open(&app, &token, incident(catalog.services[0])).await;
+    let path = format!("/v2/cases/{}", case["caseId"].as_str().unwrap());
+    let first = app.get(&path, &token).await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let cached = app
+        .http
+        .get(app.at(&path))
+        .bearer_auth(&token)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 304);
+    app.post_json(
+        &format!("{path}/communications"),
+        &token,
+        json!({"message": "any news?"}),
+    )
+    .await;
+    let changed = app
+        .http
+        .get(app.at(&path))
+        .bearer_auth(&token)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+}

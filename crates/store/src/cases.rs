@@ -1,0 +1,550 @@
+//! Support cases, their conversation, attachments, status history and RFO.
+//! Every read goes through an [`AccessScope`]; every change is a conditional
+//! update so that two concurrent moves of one case cannot both succeed.
+
+use oneportal_domain::case::{CaseOrigin, CasePriority, CaseStatus, CaseSubject, CaseType};
+use oneportal_domain::ids::IdKind;
+use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey};
+use serde_json::{Value, json};
+
+use crate::catalog::{AccessScope, DATE_FIELDS, single, visible_accounts};
+use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
+use crate::{Exec, StoreError, args};
+
+macro_rules! names {
+    ($($variant:expr),* $(,)?) => { &[$($variant.as_str()),*] };
+}
+
+pub const CASE_TYPES: &[&str] = names!(CaseType::Incident, CaseType::NonIncident);
+pub const CASE_STATUSES: &[&str] = names!(
+    CaseStatus::Acknowledged,
+    CaseStatus::InProgress,
+    CaseStatus::Pending,
+    CaseStatus::Held,
+    CaseStatus::Resolved,
+    CaseStatus::Closed,
+    CaseStatus::Cancelled,
+    CaseStatus::Rejected,
+);
+pub const CASE_SUBJECTS: &[&str] = names!(
+    CaseSubject::RfoRequest,
+    CaseSubject::ServiceDegradation,
+    CaseSubject::ServiceIntermittent,
+    CaseSubject::ServiceDown,
+    CaseSubject::ActivationSupport,
+    CaseSubject::ChangeRequest,
+    CaseSubject::EngineerDispatch,
+    CaseSubject::InformationRequest,
+    CaseSubject::Other,
+    CaseSubject::SoftwareUpdate,
+    CaseSubject::UtilizationReport,
+);
+pub const CASE_PRIORITIES: &[&str] = names!(
+    CasePriority::P1,
+    CasePriority::P2,
+    CasePriority::P3,
+    CasePriority::P4,
+    CasePriority::P5
+);
+pub const CASE_ORIGINS: &[&str] = names!(
+    CaseOrigin::Portal,
+    CaseOrigin::Api,
+    CaseOrigin::Email,
+    CaseOrigin::Phone,
+    CaseOrigin::Monitoring
+);
+
+const fn field(name: &'static str, kind: FieldKind, sortable: bool) -> Field {
+    Field {
+        name,
+        kind,
+        filterable: true,
+        sortable,
+    }
+}
+
+pub const CASES: ListSpec = ListSpec {
+    fields: &[
+        field("status", FieldKind::Enum(CASE_STATUSES), true),
+        field("type", FieldKind::Enum(CASE_TYPES), true),
+        field("subject", FieldKind::Enum(CASE_SUBJECTS), true),
+        field("priority", FieldKind::Enum(CASE_PRIORITIES), true),
+        field("serviceId", FieldKind::Text, false),
+        field("siteId", FieldKind::Text, false),
+        field("customerReference", FieldKind::Text, true),
+        field("origin", FieldKind::Enum(CASE_ORIGINS), true),
+        DATE_FIELDS[0],
+        DATE_FIELDS[1],
+    ],
+    default_sort: &[SortKey {
+        field: "lastModifiedDate",
+        direction: Direction::Descending,
+    }],
+};
+
+const fn column(field: &'static str, sql: &'static str, kind: ValueKind) -> Column {
+    Column { field, sql, kind }
+}
+
+const CASE_COLUMNS: &[Column] = &[
+    column("status", "c.status", ValueKind::Text),
+    column("type", "c.case_type", ValueKind::Text),
+    column("subject", "c.subject", ValueKind::Text),
+    column("priority", "c.priority", ValueKind::Text),
+    column("serviceId", "c.service_id", ValueKind::Id(IdKind::Service)),
+    column("siteId", "c.site_id", ValueKind::Id(IdKind::Site)),
+    column("customerReference", "c.customer_reference", ValueKind::Text),
+    column("origin", "c.origin", ValueKind::Text),
+    column("createdDate", "c.created_at", ValueKind::Int),
+    column("lastModifiedDate", "c.updated_at", ValueKind::Int),
+];
+
+macro_rules! case_columns {
+    () => {
+        "c.id, c.org_id, c.case_type, c.subject, c.priority, c.status, c.service_id, c.site_id, \
+         c.contract_account_id, c.delivery_account_id, c.customer_reference, c.origin, \
+         c.start_of_incident, c.end_of_incident, c.contact_name, c.contact_email, c.contact_phone, \
+         c.related_case_id, c.created_by, c.created_at, c.updated_at, c.resolved_at, c.closed_at, \
+         c.sla_paused_ms, c.pending_since, c.rfo_status, c.rfo_issued_at"
+    };
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub case_type: String,
+    pub subject: String,
+    pub priority: String,
+    pub status: String,
+    pub service_id: i64,
+    pub site_id: i64,
+    pub contract_account_id: i64,
+    pub delivery_account_id: i64,
+    pub customer_reference: String,
+    pub origin: String,
+    pub start_of_incident: Option<i64>,
+    pub end_of_incident: Option<i64>,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub related_case_id: Option<i64>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub sla_paused_ms: i64,
+    pub pending_since: Option<i64>,
+    pub rfo_status: Option<String>,
+    pub rfo_issued_at: Option<i64>,
+}
+
+impl CaseRow {
+    /// The stored status; rows are only ever written from [`CaseStatus`].
+    pub fn status(&self) -> CaseStatus {
+        CaseStatus::parse(&self.status).unwrap_or(CaseStatus::Acknowledged)
+    }
+}
+
+impl Listed for CaseRow {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn sort_value(&self, field: &str) -> Value {
+        match field {
+            "status" => json!(self.status),
+            "type" => json!(self.case_type),
+            "subject" => json!(self.subject),
+            "priority" => json!(self.priority),
+            "customerReference" => json!(self.customer_reference),
+            "origin" => json!(self.origin),
+            "createdDate" => json!(self.created_at),
+            _ => json!(self.updated_at),
+        }
+    }
+}
+
+async fn case_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
+    let mut listing = Listing::new(case_columns!(), "cases c", CASE_COLUMNS, "c.id");
+    listing.require_eq("c.org_id", scope.org_id);
+    if scope.contract_accounts.is_some() || scope.delivery_accounts.is_some() {
+        let (contract, delivery) = visible_accounts(db, scope).await?;
+        listing.require_in("c.contract_account_id", &contract);
+        listing.require_in("c.delivery_account_id", &delivery);
+    }
+    Ok(listing)
+}
+
+pub async fn list_cases(
+    db: &impl Exec,
+    scope: &AccessScope,
+    query: &ListQuery,
+) -> Result<ListPage<CaseRow>, StoreError> {
+    let mut listing = case_listing(db, scope).await?;
+    listing.filter(&query.filters);
+    listing.run(db, query).await
+}
+
+pub async fn find_case(
+    db: &impl Exec,
+    scope: &AccessScope,
+    id: i64,
+) -> Result<Option<CaseRow>, StoreError> {
+    let (query, id) = single(id, &CASES);
+    let mut listing = case_listing(db, scope).await?;
+    listing.require_eq("c.id", id);
+    Ok(listing.run::<CaseRow>(db, &query).await?.rows.pop())
+}
+
+/// A case by id in any organization: for the provider's staff and the import.
+pub async fn find_case_anywhere(db: &impl Exec, id: i64) -> Result<Option<CaseRow>, StoreError> {
+    db.fetch_optional(
+        concat!("SELECT ", case_columns!(), " FROM cases c WHERE c.id = $1"),
+        args![id],
+    )
+    .await
+}
+
+pub struct NewCase<'a> {
+    pub org_id: i64,
+    pub case_type: CaseType,
+    pub subject: CaseSubject,
+    pub priority: CasePriority,
+    pub service_id: i64,
+    pub site_id: i64,
+    pub contract_account_id: i64,
+    pub delivery_account_id: i64,
+    pub customer_reference: &'a str,
+    pub origin: CaseOrigin,
+    pub start_of_incident: Option<i64>,
+    pub end_of_incident: Option<i64>,
+    pub contact_name: &'a str,
+    pub contact_email: &'a str,
+    pub contact_phone: &'a str,
+    pub related_case_id: Option<i64>,
+    pub created_by: &'a str,
+    /// The customer's first message, stored as the first communication.
+    pub message: &'a str,
+    pub at: i64,
+}
+
+/// Opens a case in `Acknowledged` with its first message; returns its id.
+pub async fn insert_case(db: &impl Exec, case: NewCase<'_>) -> Result<i64, StoreError> {
+    let (id,): (i64,) = db
+        .fetch_one(
+            "INSERT INTO cases (org_id, case_type, subject, priority, status, service_id, site_id, contract_account_id, \
+             delivery_account_id, customer_reference, origin, start_of_incident, end_of_incident, contact_name, \
+             contact_email, contact_phone, related_case_id, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'Acknowledged', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) \
+             RETURNING id",
+            args![
+                case.org_id,
+                case.case_type.as_str(),
+                case.subject.as_str(),
+                case.priority.as_str(),
+                case.service_id,
+                case.site_id,
+                case.contract_account_id,
+                case.delivery_account_id,
+                case.customer_reference,
+                case.origin.as_str(),
+                case.start_of_incident,
+                case.end_of_incident,
+                case.contact_name,
+                case.contact_email,
+                case.contact_phone,
+                case.related_case_id,
+                case.created_by,
+                case.at
+            ],
+        )
+        .await?;
+    db.execute(
+        "INSERT INTO case_status_history (case_id, from_status, to_status, reason, changed_by, at) \
+         VALUES ($1, NULL, 'Acknowledged', '', $2, $3)",
+        args![id, case.created_by, case.at],
+    )
+    .await?;
+    insert_communication(db, id, "Customer", case.message, case.created_by, case.at).await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CommunicationRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub comm_type: String,
+    pub message: String,
+    pub sent_by: String,
+    pub created_at: i64,
+}
+
+async fn insert_communication(
+    db: &impl Exec,
+    case_id: i64,
+    comm_type: &str,
+    message: &str,
+    sent_by: &str,
+    at: i64,
+) -> Result<i64, StoreError> {
+    let (id,): (i64,) = db
+        .fetch_one(
+            "INSERT INTO case_communications (case_id, comm_type, message, sent_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            args![case_id, comm_type, message, sent_by, at],
+        )
+        .await?;
+    Ok(id)
+}
+
+/// Appends a message to the conversation and marks the case as modified.
+pub async fn add_communication(
+    db: &impl Exec,
+    case_id: i64,
+    comm_type: &str,
+    message: &str,
+    sent_by: &str,
+    at: i64,
+) -> Result<i64, StoreError> {
+    let id = insert_communication(db, case_id, comm_type, message, sent_by, at).await?;
+    touch(db, case_id, at).await?;
+    Ok(id)
+}
+
+async fn touch(db: &impl Exec, case_id: i64, at: i64) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE cases SET updated_at = $2 WHERE id = $1",
+        args![case_id, at],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn communications(
+    db: &impl Exec,
+    case_id: i64,
+) -> Result<Vec<CommunicationRow>, StoreError> {
+    db.fetch_all(
+        "SELECT id, case_id, comm_type, message, sent_by, created_at FROM case_communications \
+         WHERE case_id = $1 ORDER BY id",
+        args![case_id],
+    )
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StatusChangeRow {
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason: String,
+    pub changed_by: String,
+    pub at: i64,
+}
+
+pub async fn status_history(
+    db: &impl Exec,
+    case_id: i64,
+) -> Result<Vec<StatusChangeRow>, StoreError> {
+    db.fetch_all(
+        "SELECT from_status, to_status, reason, changed_by, at FROM case_status_history \
+         WHERE case_id = $1 ORDER BY id",
+        args![case_id],
+    )
+    .await
+}
+
+/// Moves a case from `from` to `to`, keeping the SLA clock and the dates in step.
+/// Returns false when the case is no longer in `from` (someone else moved it first).
+pub async fn change_status(
+    db: &impl Exec,
+    case_id: i64,
+    from: CaseStatus,
+    to: CaseStatus,
+    reason: &str,
+    changed_by: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    // Leaving Pending adds the paused time to the SLA clock; entering it starts a pause.
+    let changed = db
+        .execute(
+            "UPDATE cases SET status = $3, updated_at = $4, \
+             sla_paused_ms = sla_paused_ms + CASE WHEN pending_since IS NULL THEN 0 ELSE $4 - pending_since END, \
+             pending_since = CASE WHEN $3 = 'Pending' THEN $4 ELSE NULL END, \
+             resolved_at = CASE WHEN $3 = 'Resolved' THEN $4 WHEN $3 = 'InProgress' THEN NULL ELSE resolved_at END, \
+             closed_at = CASE WHEN $3 IN ('Closed', 'Cancelled', 'Rejected') THEN $4 ELSE closed_at END \
+             WHERE id = $1 AND status = $2",
+            args![case_id, from.as_str(), to.as_str(), at],
+        )
+        .await?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    db.execute(
+        "INSERT INTO case_status_history (case_id, from_status, to_status, reason, changed_by, at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        args![case_id, from.as_str(), to.as_str(), reason, changed_by, at],
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Resolved cases whose resolution is older than `resolved_before`: due for the automatic close.
+pub async fn resolved_before(
+    db: &impl Exec,
+    resolved_before: i64,
+    limit: i64,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    db.fetch_all(
+        "SELECT id, org_id FROM cases WHERE status = 'Resolved' AND resolved_at < $1 ORDER BY resolved_at LIMIT $2",
+        args![resolved_before, limit],
+    )
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttachmentRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub communication_id: Option<i64>,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub created_at: i64,
+}
+
+pub struct NewAttachment<'a> {
+    pub case_id: i64,
+    pub communication_id: Option<i64>,
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub sha256: &'a str,
+    pub content: Vec<u8>,
+    pub uploaded_by: &'a str,
+    pub at: i64,
+}
+
+pub async fn add_attachment(db: &impl Exec, a: NewAttachment<'_>) -> Result<i64, StoreError> {
+    let size = a.content.len() as i64;
+    let (id,): (i64,) = db
+        .fetch_one(
+            "INSERT INTO case_attachments (case_id, communication_id, file_name, content_type, size_bytes, sha256, content, \
+             uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            args![
+                a.case_id,
+                a.communication_id,
+                a.file_name,
+                a.content_type,
+                size,
+                a.sha256,
+                a.content,
+                a.uploaded_by,
+                a.at
+            ],
+        )
+        .await?;
+    touch(db, a.case_id, a.at).await?;
+    Ok(id)
+}
+
+macro_rules! attachment_columns {
+    () => {
+        "id, case_id, communication_id, file_name, content_type, size_bytes, sha256, uploaded_by, created_at"
+    };
+}
+
+/// A case's attachments, without their bytes.
+pub async fn attachments(db: &impl Exec, case_id: i64) -> Result<Vec<AttachmentRow>, StoreError> {
+    db.fetch_all(
+        concat!(
+            "SELECT ",
+            attachment_columns!(),
+            " FROM case_attachments WHERE case_id = $1 ORDER BY id"
+        ),
+        args![case_id],
+    )
+    .await
+}
+
+/// One attachment's metadata and bytes.
+pub async fn attachment_content(
+    db: &impl Exec,
+    case_id: i64,
+    id: i64,
+) -> Result<Option<(AttachmentRow, Vec<u8>)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct WithContent {
+        #[sqlx(flatten)]
+        row: AttachmentRow,
+        content: Vec<u8>,
+    }
+    let found: Option<WithContent> = db
+        .fetch_optional(
+            concat!(
+                "SELECT ",
+                attachment_columns!(),
+                ", content FROM case_attachments WHERE case_id = $1 AND id = $2"
+            ),
+            args![case_id, id],
+        )
+        .await?;
+    Ok(found.map(|f| (f.row, f.content)))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RfoRow {
+    pub case_id: i64,
+    pub status: String,
+    pub version: i64,
+    pub issued_at: i64,
+    /// JSON: the RFO's fields beyond status, version and issue date.
+    pub body: String,
+    pub updated_at: i64,
+}
+
+pub async fn find_rfo(db: &impl Exec, case_id: i64) -> Result<Option<RfoRow>, StoreError> {
+    db.fetch_optional(
+        "SELECT case_id, status, version, issued_at, body, updated_at FROM rfos WHERE case_id = $1",
+        args![case_id],
+    )
+    .await
+}
+
+/// Publishes (or republishes) a case's RFO: the version goes up by one each time
+/// the content or status changes; publishing identical content changes nothing.
+/// Returns the version in force.
+pub async fn publish_rfo(
+    db: &impl Exec,
+    case_id: i64,
+    status: &str,
+    body: &str,
+    at: i64,
+) -> Result<i64, StoreError> {
+    let current = find_rfo(db, case_id).await?;
+    let version = match &current {
+        Some(rfo) if rfo.status == status && rfo.body == body => return Ok(rfo.version),
+        Some(rfo) => rfo.version + 1,
+        None => 1,
+    };
+    if current.is_some() {
+        db.execute(
+            "UPDATE rfos SET status = $2, version = $3, issued_at = $4, body = $5, updated_at = $4 WHERE case_id = $1",
+            args![case_id, status, version, at, body],
+        )
+        .await?;
+    } else {
+        db.execute(
+            "INSERT INTO rfos (case_id, status, version, issued_at, body, updated_at) VALUES ($1, $2, $3, $4, $5, $4)",
+            args![case_id, status, version, at, body],
+        )
+        .await?;
+    }
+    db.execute(
+        "UPDATE cases SET rfo_status = $2, rfo_issued_at = $3, updated_at = $3 WHERE id = $1",
+        args![case_id, status, at],
+    )
+    .await?;
+    Ok(version)
+}
