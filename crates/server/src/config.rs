@@ -35,6 +35,26 @@ pub struct Config {
     pub oauth: OAuthConfig,
     pub api_clients: ApiClientsConfig,
     pub cases: CasesConfig,
+    pub rate_limits: RateLimitsConfig,
+}
+
+/// API V2 requests each API client (or person) may make, per node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitsConfig {
+    /// Sustained requests per minute per caller (0 = unlimited).
+    pub requests_per_minute: u32,
+    /// Requests a caller may make at once before the sustained rate applies.
+    pub burst: u32,
+}
+
+impl Default for RateLimitsConfig {
+    fn default() -> Self {
+        RateLimitsConfig {
+            requests_per_minute: 6000,
+            burst: 200,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -106,6 +126,7 @@ impl Default for Config {
             oauth: OAuthConfig::default(),
             api_clients: ApiClientsConfig::default(),
             cases: CasesConfig::default(),
+            rate_limits: RateLimitsConfig::default(),
         }
     }
 }
@@ -199,6 +220,12 @@ impl Config {
         if self.api_clients.default_grace_hours > 168 {
             return Err("api_clients.default_grace_hours must be at most 168 (7 days)".into());
         }
+        if self.rate_limits.requests_per_minute > 0 && self.rate_limits.burst == 0 {
+            return Err(
+                "rate_limits.burst must be at least 1 when rate_limits.requests_per_minute is set"
+                    .into(),
+            );
+        }
         let max = self.cases.attachment_max_bytes;
         if !(1024..=100 * 1024 * 1024).contains(&max) {
             return Err(format!(
@@ -226,8 +253,9 @@ impl Config {
 
 /// Top-level settings read from `ONEPORTAL_*` variables (`ONEPORTAL_OAUTH__SIGNING_ALG`
 /// for nested ones); other `ONEPORTAL_` variables, such as the demo password, are not settings.
-const CONFIG_KEYS: [&str; 12] = [
+const CONFIG_KEYS: [&str; 13] = [
     "cases",
+    "rate_limits",
     "bind",
     "data_dir",
     "database_url",

@@ -171,7 +171,7 @@ async fn shutdown_signal() {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(api::router())
+        .merge(api::router(&state))
         .merge(oauth::routes())
         .merge(health::routes())
         .fallback(not_found)

@@ -37,6 +37,8 @@ pub struct AppInner {
     pub throttle: FailureThrottle,
     pub failure_log: FailureLog,
     pub issuance_quota: Option<DefaultKeyedRateLimiter<String>>,
+    /// API V2 requests per caller; `None` when switched off.
+    pub rate_limits: Option<crate::http::rate_limit::CallerLimits>,
     /// Client id → when it last obtained a token; written to the database in batches.
     pub last_used: DashMap<String, i64>,
     pub metrics: Option<PrometheusHandle>,
@@ -65,7 +67,9 @@ impl AppState {
             config.oauth.failures_per_client_per_minute,
             config.oauth.failures_per_address_per_minute,
         );
+        let rate_limits = crate::http::rate_limit::CallerLimits::new(&config.rate_limits);
         AppState(Arc::new(AppInner {
+            rate_limits,
             authority: TokenAuthority::new(&public_url),
             secret_hasher: SecretHasher::new(&master_key.derive("oneportal/client-secret-hmac")),
             public_url,

@@ -67,6 +67,14 @@ pub async fn flush(state: &AppState) {
 
 async fn forget_expired(state: &AppState) {
     state.throttle.sweep();
+    if let Some(limits) = &state.rate_limits {
+        limits.forget_idle();
+    }
+    let _ = oneportal_store::idempotency::purge(
+        &state.db,
+        now_ms() - crate::http::idempotency::KEPT_FOR_MS,
+    )
+    .await;
     let now_secs = now_ms() / 1000;
     state.revoked_tokens.retain(|_, exp| *exp > now_secs);
     let _ = revocations::purge_expired(&state.db, now_ms()).await;

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod catalog;
 pub mod db;
 pub mod error;
+pub mod idempotency;
 pub mod keys;
 pub mod listing;
 pub mod orgs;

@@ -3,6 +3,7 @@
 pub mod api_clients;
 pub mod cases;
 pub mod catalog;
+mod guard;
 pub mod me;
 pub mod pagination;
 pub mod users;
@@ -112,8 +113,12 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     let (router, openapi) = routes();
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        guard::guard,
+    ));
     let document = serde_json::to_value(&openapi).expect("OpenAPI serializes");
     router.route(
         "/v2/openapi.json",

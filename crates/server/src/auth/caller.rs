@@ -35,6 +35,14 @@ impl Caller {
         }
     }
 
+    /// Who the caller is, for rate limits and idempotency keys: a client id or `USR-…`.
+    pub fn subject(&self) -> &str {
+        match self {
+            Caller::Client { client, .. } => &client.client_id,
+            Caller::User { claims, .. } => &claims.sub,
+        }
+    }
+
     pub fn claims(&self) -> &AccessClaims {
         match self {
             Caller::Client { claims, .. } | Caller::User { claims, .. } => claims,
@@ -113,6 +121,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Resolved already by the API guard.
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let value = parts
             .headers
             .get(header::AUTHORIZATION)

@@ -69,6 +69,8 @@ pub async fn test_config() -> (Config, Arc<tempfile::TempDir>) {
         ..Config::default()
     };
     config.oauth.issuance_per_minute = 0;
+    // Tests call quickly from few clients; `rate_limits` tests switch limits back on.
+    config.rate_limits.requests_per_minute = 0;
     if backend_is_postgres() {
         config.database_url = Some(fresh_pg_database().await);
         config.master_key = Some(

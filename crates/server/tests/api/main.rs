@@ -6,6 +6,7 @@ mod access_matrix;
 mod api_clients;
 mod cases;
 mod catalog;
+mod conventions;
 mod helpers;
 mod keys;
 mod oauth_library;
