@@ -1,6 +1,8 @@
 //! `serve --demo`: a demo organization with users per permission set, and a
 //! welcome that shows how to log in and a curl sequence that works when pasted.
 
+mod cases;
+
 use oneportal_domain::{Permission, PermissionSet};
 use oneportal_store::orgs::{self, NewAccount};
 use oneportal_store::users;
@@ -51,7 +53,8 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
         Some(org) => org.id,
         None => {
             let org_id = orgs::create_organization(db, ORGANIZATION).await?;
-            seed_catalog(db, org_id).await?;
+            let first_service = seed_catalog(db, org_id).await?;
+            cases::seed(state, org_id, first_service).await?;
             org_id
         }
     };
@@ -164,7 +167,8 @@ const CITIES: [(&str, &str, &str, &str, f64, f64); 12] = [
 ];
 
 /// The help article's accounts, dozens of sites in several countries, and services `SVC-000001`….
-async fn seed_catalog(db: &oneportal_store::Db, org_id: i64) -> anyhow::Result<()> {
+/// Returns the id of the first service.
+async fn seed_catalog(db: &oneportal_store::Db, org_id: i64) -> anyhow::Result<i64> {
     use oneportal_store::catalog::{NewService, NewSite, insert_service, insert_site};
     let mut contract = Vec::new();
     for (name, country, currency) in [
@@ -225,6 +229,7 @@ async fn seed_catalog(db: &oneportal_store::Db, org_id: i64) -> anyhow::Result<(
         "RFS",
         "PendingDeactivation",
     ];
+    let mut first_service = None;
     for i in 0..36usize {
         let (city, country, street, postal, lat, lon) = CITIES[i % CITIES.len()];
         let account = contract[match country {
@@ -261,7 +266,7 @@ async fn seed_catalog(db: &oneportal_store::Db, org_id: i64) -> anyhow::Result<(
             "dnsRecords": [format!("cpe-{}.acme.example", i + 1)],
         });
         let delivery = if i % 3 == 0 { pear } else { acme_delivery };
-        insert_service(
+        let service = insert_service(
             db,
             NewService {
                 org_id,
@@ -282,8 +287,9 @@ async fn seed_catalog(db: &oneportal_store::Db, org_id: i64) -> anyhow::Result<(
             },
         )
         .await?;
+        first_service.get_or_insert(service);
     }
-    Ok(())
+    first_service.ok_or_else(|| anyhow::anyhow!("the demo catalog has services"))
 }
 
 pub fn print_welcome(state: &AppState, password: &str) {

@@ -7,6 +7,7 @@ mod api_clients;
 mod cases;
 mod catalog;
 mod conventions;
+mod demo;
 mod helpers;
 mod keys;
 mod oauth_library;

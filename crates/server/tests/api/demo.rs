@@ -1,0 +1,77 @@
+//! `serve --demo`: the demo organization is complete enough to try every part.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn the_demo_has_cases_in_every_status_and_a_final_rfo() {
+    let app = spawn_app().await;
+    oneportal::demo::seed(&app.app.state, "demo-password-1")
+        .await
+        .unwrap();
+    let admin = oneportal_store::users::find_by_email(app.db(), "admin@acme.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let token = app.user_token(admin.id).await;
+    let cases: Value = app
+        .get("/v2/cases?limit=200", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let statuses: HashSet<&str> = cases["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    for status in [
+        "Acknowledged",
+        "InProgress",
+        "Pending",
+        "Held",
+        "Resolved",
+        "Closed",
+        "Cancelled",
+        "Rejected",
+    ] {
+        assert!(
+            statuses.contains(status),
+            "a demo case is {status}: {statuses:?}"
+        );
+    }
+    let with_final_rfo = cases["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["rfo"]["status"] == "Final")
+        .expect("an incident with a final RFO");
+    let id = with_final_rfo["caseId"].as_str().unwrap();
+    let rfo: Value = app
+        .get(&format!("/v2/cases/{id}/rfo"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rfo["version"], 2, "preliminary first, then final");
+    let pdf = app
+        .get(&format!("/v2/cases/{id}/rfo/document"), &token)
+        .await;
+    assert_eq!(pdf.status(), 200);
+
+    // Seeding again (a restart with --demo) adds nothing.
+    oneportal::demo::seed(&app.app.state, "demo-password-1")
+        .await
+        .unwrap();
+    let again: Value = app
+        .get("/v2/cases?limit=1", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["pagination"]["total"], cases["pagination"]["total"]);
+}
