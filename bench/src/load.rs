@@ -88,6 +88,22 @@ impl Load {
         }
     }
 
+    pub fn post_json_with_bearer(url: &str, token: &str, body: &str) -> Load {
+        Load {
+            args: vec![
+                "-m".into(),
+                "POST".into(),
+                "-H".into(),
+                format!("Authorization: Bearer {token}"),
+                "-T".into(),
+                "application/json".into(),
+                "-d".into(),
+                body.into(),
+                url.into(),
+            ],
+        }
+    }
+
     pub fn run(
         &self,
         oha: &Path,

@@ -1,11 +1,17 @@
-//! `cargo run --release -p oneportal-bench -- oauth`: OnePortal's token endpoint
-//! and `/v2/me` under load from `oha` on this machine, side by side with panva's
-//! `oidc-provider` (`../shared/bench/peer-oidc-provider/`) in the same run.
+//! OnePortal under load from `oha` on this machine, against real processes:
 //!
-//! Prints a table (requests/s, p50, p99, server CPU, peak memory) and writes the
-//! same figures to `target/bench/oauth.json`. Only ratios and medians of the
+//! - `cargo run --release -p oneportal-bench -- oauth`: the token endpoint and
+//!   `/v2/me`, side by side with panva's `oidc-provider`
+//!   (`../shared/bench/peer-oidc-provider/`) in the same run;
+//! - `cargo run --release -p oneportal-bench -- cases [--cases N] [--database-url postgres://…]`:
+//!   a filtered case list, the first and the 10,000th page by cursor, a case
+//!   detail and case creation, over N generated cases (default one million).
+//!
+//! Each prints a table (requests/s, p50, p99, server CPU, peak memory) and writes
+//! the same figures to `target/bench/<name>.json`. Only ratios and medians of the
 //! same run mean much on a shared machine.
 
+mod cases;
 mod load;
 mod processes;
 
@@ -18,11 +24,13 @@ use serde_json::json;
 use load::{Load, Measurement};
 use processes::{Peer, Server};
 
-struct Options {
+pub struct Options {
     duration: Duration,
     connections: u32,
     algorithm: String,
     with_peer: bool,
+    cases: i64,
+    database_url: Option<String>,
 }
 
 fn parse_options() -> anyhow::Result<(String, Options)> {
@@ -33,6 +41,8 @@ fn parse_options() -> anyhow::Result<(String, Options)> {
         connections: 64,
         algorithm: "ES256".into(),
         with_peer: true,
+        cases: 1_000_000,
+        database_url: None,
     };
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
@@ -41,8 +51,10 @@ fn parse_options() -> anyhow::Result<(String, Options)> {
             "--connections" => options.connections = value()?.parse()?,
             "--alg" => options.algorithm = value()?,
             "--no-peer" => options.with_peer = false,
+            "--cases" => options.cases = value()?.parse()?,
+            "--database-url" => options.database_url = Some(value()?),
             other => bail!(
-                "unknown option {other}; options: --seconds N --connections N --alg ES256|EdDSA|RS256 --no-peer"
+                "unknown option {other}; options: --seconds N --connections N --alg ES256|EdDSA|RS256 --no-peer --cases N --database-url URL"
             ),
         }
     }
@@ -59,15 +71,19 @@ fn repo_root() -> PathBuf {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (command, options) = parse_options()?;
-    if command != "oauth" {
-        bail!("unknown benchmark '{command}'; available: oauth");
+    if command != "oauth" && command != "cases" {
+        bail!("unknown benchmark '{command}'; available: oauth, cases");
     }
     let root = repo_root();
     let oha = load::ensure_oha()?;
     let binary = processes::build_release(&root)?;
+    if command == "cases" {
+        return cases::run(&root, &oha, &binary, &options).await;
+    }
     let mut rows: Vec<Measurement> = Vec::new();
 
-    let server = Server::start(&binary, &options.algorithm).await?;
+    let server =
+        Server::start(&binary, &options.algorithm, options.database_url.as_deref()).await?;
     let idle_kib = server.rss_kib();
     let (client_id, secret) = server.create_client().await?;
     let token_load =
@@ -116,23 +132,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
-    println!();
-    println!(
-        "{:<40} {:>11} {:>9} {:>9} {:>8} {:>10} {:>8}",
-        "", "requests/s", "p50 ms", "p99 ms", "ok %", "CPU cores", "peak MB"
-    );
-    for row in &rows {
-        println!(
-            "{:<40} {:>11.0} {:>9.2} {:>9.2} {:>8.2} {:>10.2} {:>8.1}",
-            row.name,
-            row.requests_per_sec,
-            row.p50_ms,
-            row.p99_ms,
-            row.success_percent,
-            row.server_cpu_cores,
-            row.peak_rss_kib as f64 / 1024.0
-        );
-    }
+    print_table(&rows);
     println!(
         "OnePortal idle memory after start: {:.1} MB",
         idle_kib as f64 / 1024.0
@@ -153,8 +153,6 @@ async fn main() -> anyhow::Result<()> {
         options.duration.as_secs()
     );
 
-    let out = root.join("target/bench");
-    std::fs::create_dir_all(&out)?;
     let report = json!({
         "algorithm": options.algorithm,
         "connections": options.connections,
@@ -163,7 +161,39 @@ async fn main() -> anyhow::Result<()> {
         "tokenRatioVsPeer": ratio,
         "results": rows,
     });
-    std::fs::write(out.join("oauth.json"), serde_json::to_vec_pretty(&report)?)?;
-    println!("figures written to {}", out.join("oauth.json").display());
+    write_report(&root, "oauth", &report)
+}
+
+pub fn print_table(rows: &[Measurement]) {
+    println!();
+    println!(
+        "{:<52} {:>11} {:>9} {:>9} {:>8} {:>10} {:>8}",
+        "", "requests/s", "p50 ms", "p99 ms", "ok %", "CPU cores", "peak MB"
+    );
+    for row in rows {
+        println!(
+            "{:<52} {:>11.0} {:>9.2} {:>9.2} {:>8.2} {:>10.2} {:>8.1}",
+            row.name,
+            row.requests_per_sec,
+            row.p50_ms,
+            row.p99_ms,
+            row.success_percent,
+            row.server_cpu_cores,
+            row.peak_rss_kib as f64 / 1024.0
+        );
+    }
+}
+
+/// Writes `target/bench/<name>.json`.
+pub fn write_report(
+    root: &std::path::Path,
+    name: &str,
+    report: &serde_json::Value,
+) -> anyhow::Result<()> {
+    let out = root.join("target/bench");
+    std::fs::create_dir_all(&out)?;
+    let path = out.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_vec_pretty(report)?)?;
+    println!("figures written to {}", path.display());
     Ok(())
 }

@@ -52,6 +52,7 @@ pub struct Server {
     child: Child,
     binary: PathBuf,
     data_dir: tempfile::TempDir,
+    database_url: Option<String>,
     pub url: String,
     http: reqwest::Client,
 }
@@ -59,18 +60,30 @@ pub struct Server {
 const PASSWORD: &str = "benchmark-password-1234";
 
 impl Server {
-    pub async fn start(binary: &Path, algorithm: &str) -> anyhow::Result<Server> {
+    /// OnePortal on embedded SQLite, or on PostgreSQL when `database_url` is given.
+    pub async fn start(
+        binary: &Path,
+        algorithm: &str,
+        database_url: Option<&str>,
+    ) -> anyhow::Result<Server> {
         let port = free_port()?;
         let data_dir = tempfile::tempdir()?;
-        let mut child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .args([
                 "serve",
                 "--bind",
                 &format!("127.0.0.1:{port}"),
                 "--data-dir",
             ])
-            .arg(data_dir.path())
+            .arg(data_dir.path());
+        if let Some(url) = database_url {
+            command.args(["--database-url", url]);
+        }
+        let mut child = command
             .env("ONEPORTAL_OAUTH__ISSUANCE_PER_MINUTE", "0")
+            // One load generator is one caller: per-client limits would measure themselves.
+            .env("ONEPORTAL_RATE_LIMITS__REQUESTS_PER_MINUTE", "0")
             .env("ONEPORTAL_OAUTH__SIGNING_ALG", algorithm)
             .env("ONEPORTAL_LOG", "warn")
             .stdout(Stdio::null())
@@ -83,6 +96,7 @@ impl Server {
             child,
             binary: binary.to_owned(),
             data_dir,
+            database_url: database_url.map(str::to_owned),
             url: format!("http://127.0.0.1:{port}"),
             http: reqwest::Client::new(),
         })
@@ -96,11 +110,16 @@ impl Server {
         crate::load::status_kib(self.pid(), "VmRSS").unwrap_or_default()
     }
 
-    fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
-        let output = Command::new(&self.binary)
+    pub fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
+        let mut command = Command::new(&self.binary);
+        command
             .args(args)
             .arg("--data-dir")
-            .arg(self.data_dir.path())
+            .arg(self.data_dir.path());
+        if let Some(url) = &self.database_url {
+            command.args(["--database-url", url]);
+        }
+        let output = command
             .args(["--public-url", &self.url])
             .env("ONEPORTAL_USER_PASSWORD", PASSWORD)
             .output()?;
@@ -134,7 +153,7 @@ impl Server {
             .http
             .post(format!("{}/v2/api-clients", self.url))
             .bearer_auth(token)
-            .json(&json!({"apiClientName": "load test", "scopes": ["BasicRead", "SupportRead", "BillingRead"]}))
+            .json(&json!({"apiClientName": "load test", "scopes": ["BasicRead", "SupportReadWrite", "BillingRead"]}))
             .send()
             .await?;
         if response.status() != 201 {
@@ -149,6 +168,20 @@ impl Server {
             body["clientId"].as_str().unwrap_or_default().to_owned(),
             body["clientSecret"].as_str().unwrap_or_default().to_owned(),
         ))
+    }
+
+    /// GET with a bearer token, as JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        if !response.status().is_success() {
+            bail!("GET {path} answered {}", response.status());
+        }
+        Ok(response.json().await?)
     }
 
     pub async fn access_token(&self, id: &str, secret: &str) -> anyhow::Result<String> {

@@ -57,6 +57,18 @@ enum Command {
         #[arg(long, env = "ONEPORTAL_DEMO_PASSWORD", requires = "demo")]
         demo_password: Option<String>,
     },
+    /// Generate a large data set for benchmarks: an organization with the demo
+    /// catalog (if it has no services yet) and N support cases.
+    Seed {
+        /// How many cases to generate.
+        #[arg(long)]
+        cases: i64,
+        /// The organization to fill (created when missing).
+        #[arg(long, default_value = "ACME Corporation")]
+        organization: String,
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
     /// Apply database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -188,6 +200,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             tracing::info!(url = %app.url(), "OnePortal is listening");
             app.run_until_signal().await
+        }
+        Command::Seed {
+            cases,
+            organization,
+            storage,
+        } => {
+            let config = load(file, storage, None)?;
+            let db = open_database(&config).await?;
+            let result = demo::seed_cases(&db, &organization, cases).await;
+            db.close().await;
+            result
         }
         Command::Migrate { storage } => {
             let config = load(file, storage, None)?;

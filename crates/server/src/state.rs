@@ -37,6 +37,8 @@ pub struct AppInner {
     pub throttle: FailureThrottle,
     pub failure_log: FailureLog,
     pub issuance_quota: Option<DefaultKeyedRateLimiter<String>>,
+    /// Totals of case lists, forgotten on every case change on this node.
+    pub case_counts: oneportal_store::counts::CountCache,
     /// API V2 requests per caller; `None` when switched off.
     pub rate_limits: Option<crate::http::rate_limit::CallerLimits>,
     /// Client id → when it last obtained a token; written to the database in batches.
@@ -70,6 +72,9 @@ impl AppState {
         let rate_limits = crate::http::rate_limit::CallerLimits::new(&config.rate_limits);
         AppState(Arc::new(AppInner {
             rate_limits,
+            case_counts: oneportal_store::counts::CountCache::new(std::time::Duration::from_secs(
+                1,
+            )),
             authority: TokenAuthority::new(&public_url),
             secret_hasher: SecretHasher::new(&master_key.derive("oneportal/client-secret-hmac")),
             public_url,

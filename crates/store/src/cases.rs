@@ -8,6 +8,7 @@ use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, 
 use serde_json::{Value, json};
 
 use crate::catalog::{AccessScope, DATE_FIELDS, single, visible_accounts};
+use crate::counts::CountCache;
 use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
 use crate::{Exec, StoreError, args};
 
@@ -176,14 +177,16 @@ async fn case_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, St
     Ok(listing)
 }
 
+/// Cases the scope may see; the total comes from `counts` while it is fresh.
 pub async fn list_cases(
     db: &impl Exec,
     scope: &AccessScope,
     query: &ListQuery,
+    counts: &CountCache,
 ) -> Result<ListPage<CaseRow>, StoreError> {
     let mut listing = case_listing(db, scope).await?;
     listing.filter(&query.filters);
-    listing.run(db, query).await
+    listing.run_counted(db, query, Some(counts)).await
 }
 
 pub async fn find_case(
@@ -547,4 +550,81 @@ pub async fn publish_rfo(
     )
     .await?;
     Ok(version)
+}
+
+/// Generates `count` cases numbered from `first` on the organization's services,
+/// for benchmarks: a realistic mix (most Closed, some open), 30 seconds apart from
+/// `start_at`, each with its opening message and status. Runs inside the database
+/// (one statement per table), so a million cases take seconds, not hours.
+pub async fn generate_cases(
+    db: &impl Exec,
+    org_id: i64,
+    first: i64,
+    count: i64,
+    start_at: i64,
+) -> Result<u64, StoreError> {
+    let (services,): (i64,) = db
+        .fetch_one(
+            "SELECT COUNT(*) FROM services WHERE org_id = $1",
+            args![org_id],
+        )
+        .await?;
+    if services == 0 || count <= 0 {
+        return Ok(0);
+    }
+    let (before,): (i64,) = db
+        .fetch_one(
+            "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM cases",
+            args![],
+        )
+        .await?;
+    let inserted = db
+        .execute(
+            "WITH RECURSIVE n(i) AS (SELECT CAST($2 AS BIGINT) UNION ALL SELECT i + 1 FROM n WHERE i < CAST($3 AS BIGINT)), \
+             svc AS (SELECT id, site_id, contract_account_id, delivery_account_id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k \
+                     FROM services WHERE org_id = $1), \
+             g AS (SELECT i, svc.id AS service_id, site_id, contract_account_id, delivery_account_id, \
+                     CAST($5 AS BIGINT) + i * 30000 AS created_at, \
+                     CAST($5 AS BIGINT) + i * 30000 + (i * 7919) % 3600000 AS updated_at, \
+                     CASE i % 20 WHEN 0 THEN 'Acknowledged' WHEN 1 THEN 'InProgress' WHEN 2 THEN 'InProgress' \
+                       WHEN 3 THEN 'Pending' WHEN 4 THEN 'Held' WHEN 5 THEN 'Resolved' WHEN 6 THEN 'Cancelled' \
+                       WHEN 7 THEN 'Rejected' ELSE 'Closed' END AS status \
+                   FROM n JOIN svc ON svc.k = n.i % CAST($4 AS BIGINT)) \
+             INSERT INTO cases (org_id, case_type, subject, priority, status, service_id, site_id, contract_account_id, \
+               delivery_account_id, customer_reference, origin, start_of_incident, created_by, created_at, updated_at, \
+               resolved_at, closed_at, pending_since) \
+             SELECT $1, \
+               CASE WHEN i % 3 = 0 THEN 'NonIncident' ELSE 'Incident' END, \
+               CASE WHEN i % 3 = 0 THEN (CASE i % 7 WHEN 0 THEN 'ActivationSupport' WHEN 1 THEN 'ChangeRequest' \
+                    WHEN 2 THEN 'EngineerDispatch' WHEN 3 THEN 'InformationRequest' WHEN 4 THEN 'Other' \
+                    WHEN 5 THEN 'SoftwareUpdate' ELSE 'UtilizationReport' END) \
+                  ELSE (CASE i % 3 WHEN 1 THEN 'ServiceDown' ELSE (CASE i % 2 WHEN 0 THEN 'ServiceDegradation' ELSE 'ServiceIntermittent' END) END) END, \
+               CASE WHEN i % 3 = 0 THEN (CASE i % 3 WHEN 0 THEN 'P3' WHEN 1 THEN 'P4' ELSE 'P5' END) \
+                  ELSE (CASE i % 5 WHEN 0 THEN 'P1' WHEN 1 THEN 'P2' WHEN 2 THEN 'P3' WHEN 3 THEN 'P4' ELSE 'P5' END) END, \
+               status, service_id, site_id, contract_account_id, delivery_account_id, \
+               'GEN-' || CAST(i AS TEXT), \
+               CASE i % 4 WHEN 0 THEN 'Portal' WHEN 1 THEN 'Api' WHEN 2 THEN 'Monitoring' ELSE 'Email' END, \
+               CASE WHEN i % 3 = 0 THEN NULL ELSE created_at - 600000 END, \
+               'seed', created_at, updated_at, \
+               CASE WHEN status IN ('Resolved', 'Closed') THEN updated_at ELSE NULL END, \
+               CASE WHEN status IN ('Closed', 'Cancelled', 'Rejected') THEN updated_at ELSE NULL END, \
+               CASE WHEN status = 'Pending' THEN updated_at ELSE NULL END \
+             FROM g ORDER BY i",
+            args![org_id, first, first + count - 1, services, start_at],
+        )
+        .await?;
+    db.execute(
+        "INSERT INTO case_communications (case_id, comm_type, message, sent_by, created_at) \
+         SELECT id, 'Customer', 'Generated for load testing: please check the service.', 'seed', created_at \
+         FROM cases WHERE id > $1",
+        args![before],
+    )
+    .await?;
+    db.execute(
+        "INSERT INTO case_status_history (case_id, from_status, to_status, reason, changed_by, at) \
+         SELECT id, NULL, status, '', 'seed', updated_at FROM cases WHERE id > $1",
+        args![before],
+    )
+    .await?;
+    Ok(inserted)
 }

@@ -5,6 +5,7 @@ pub mod api_clients;
 pub mod audit;
 pub mod cases;
 pub mod catalog;
+pub mod counts;
 pub mod db;
 pub mod error;
 pub mod idempotency;

@@ -5,6 +5,7 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::query::{Cursor, Direction, Filter, ListQuery, Start};
 use serde_json::Value;
 
+use crate::counts::CountCache;
 use crate::{Arg, Exec, Record, StoreError};
 
 /// How an API field's values are bound to SQL.
@@ -157,21 +158,42 @@ impl Listing {
 
     /// One page, the total across all pages, and the cursor for the next page.
     pub async fn run<T: Listed>(
+        self,
+        db: &impl Exec,
+        query: &ListQuery,
+    ) -> Result<ListPage<T>, StoreError> {
+        self.run_counted(db, query, None).await
+    }
+
+    /// Like [`Listing::run`], taking the total from `counts` while it is fresh.
+    pub async fn run_counted<T: Listed>(
         mut self,
         db: &impl Exec,
         query: &ListQuery,
+        counts: Option<&CountCache>,
     ) -> Result<ListPage<T>, StoreError> {
         let count_sql = format!(
             "SELECT COUNT(*) FROM {} WHERE {}",
             self.from,
             self.where_clause()
         );
-        let (total,): (i64,) = db
-            .fetch_all_dynamic(count_sql, self.args.clone())
-            .await?
-            .into_iter()
-            .next()
-            .unwrap_or((0,));
+        let key = counts.map(|c| c.key(&count_sql, &self.args));
+        let remembered = counts.zip(key.as_deref()).and_then(|(c, k)| c.get(k));
+        let total = match remembered {
+            Some(total) => total,
+            None => {
+                let (total,): (i64,) = db
+                    .fetch_all_dynamic(count_sql, self.args.clone())
+                    .await?
+                    .into_iter()
+                    .next()
+                    .unwrap_or((0,));
+                if let (Some(counts), Some(key)) = (counts, key) {
+                    counts.put(key, total);
+                }
+                total
+            }
+        };
 
         let sort: Vec<(&'static Column, Direction)> = query
             .sort

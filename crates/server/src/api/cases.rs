@@ -317,7 +317,7 @@ pub async fn list_cases(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = parse_list_query(&CASES, raw.as_deref())?;
-    let page = cases::list_cases(&state.db, &access.scope, &query).await?;
+    let page = cases::list_cases(&state.db, &access.scope, &query, &state.case_counts).await?;
     Ok(page_response::<_, Case>(
         &state.public_url,
         &uri,

@@ -218,7 +218,7 @@ pub async fn open(
             "priority": request.priority.as_str(),
             "serviceId": IdKind::Service.format(service.id),
         }));
-    commit(tx, event).await?;
+    commit(state, tx, event).await?;
     cases::find_case_anywhere(&state.db, id)
         .await?
         .ok_or_else(|| ApiError::Internal("a case vanished after it was opened".into()))
@@ -304,9 +304,12 @@ async fn related_case(
     }
 }
 
-async fn commit(tx: Tx, event: Event) -> Result<(), StoreError> {
+/// Commits a case change with its audit event; this node's case totals are recounted.
+async fn commit(state: &AppState, tx: Tx, event: Event) -> Result<(), StoreError> {
     audit::record(&tx, event).await?;
-    tx.commit().await
+    tx.commit().await?;
+    state.case_counts.invalidate();
+    Ok(())
 }
 
 /// Finds a case the caller may see, or 404.
@@ -363,7 +366,7 @@ pub async fn reply(
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id))
         .details(json!({ "communicationId": IdKind::Communication.format(id) }));
-    commit(tx, event).await?;
+    commit(state, tx, event).await?;
     Ok(id)
 }
 
@@ -389,7 +392,7 @@ pub async fn provider_reply(
     let event = Event::new(actor.audit.clone(), "case.provider_replied")
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id));
-    commit(tx, event).await?;
+    commit(state, tx, event).await?;
     Ok(id)
 }
 
@@ -477,7 +480,7 @@ pub async fn attach(
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id))
         .details(json!({ "attachmentId": IdKind::Attachment.format(id), "fileName": upload.file_name, "sha256": sha }));
-    commit(tx, event).await?;
+    commit(state, tx, event).await?;
     Ok(id)
 }
 
@@ -587,7 +590,7 @@ async fn move_case(
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id))
         .details(json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }));
-    commit(tx, event).await?;
+    commit(state, tx, event).await?;
     Ok(())
 }
 

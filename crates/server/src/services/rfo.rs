@@ -204,6 +204,7 @@ pub async fn publish(
         .details(json!({ "status": status.as_str(), "version": version }));
     audit::record(&tx, event).await?;
     tx.commit().await?;
+    state.case_counts.invalidate();
     Ok(version)
 }
 
