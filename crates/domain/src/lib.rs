@@ -7,6 +7,7 @@ pub mod api_client;
 pub mod case;
 pub mod error;
 pub mod ids;
+pub mod invoice;
 pub mod permission;
 pub mod query;
 pub mod scope;

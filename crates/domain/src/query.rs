@@ -21,6 +21,9 @@ pub enum FieldKind {
     Text,
     /// A timestamp: exact match is not offered, ranges are (`.gte .gt .lte .lt`).
     Date,
+    /// A calendar date (`2026-01-31`, as invoice and due dates are): ranges only,
+    /// compared day by day. The range's `at` is the day's start (00:00 UTC).
+    Day,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +84,16 @@ pub enum Filter {
         op: RangeOp,
         at: i64,
     },
+}
+
+/// A calendar date written `YYYY-MM-DD`, the form of invoice and due dates.
+pub fn parse_day(text: &str) -> Option<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    // `[year]` would also take a sign or a fifth digit; a date here is exactly ten characters.
+    if text.len() != 10 {
+        return None;
+    }
+    time::Date::parse(text, format).ok()
 }
 
 /// Where a page starts: by position, or after a row (keyset; constant cost at any depth).
@@ -237,6 +250,13 @@ impl ListSpec {
                         format!("'{name}' appears twice in sort"),
                     ));
                 }
+                None if sortable().is_empty() => {
+                    return Err(QueryError::new(
+                        "sort",
+                        "invalid_sort",
+                        "this list has a fixed order; leave out sort".into(),
+                    ));
+                }
                 None => {
                     return Err(QueryError::new(
                         "sort",
@@ -294,7 +314,21 @@ impl ListSpec {
                     at: (at.unix_timestamp_nanos() / 1_000_000) as i64,
                 })
             }
-            (FieldKind::Date, None) => Err(QueryError::new(
+            (FieldKind::Day, Some(op)) => {
+                let day = parse_day(value).ok_or_else(|| {
+                    QueryError::new(
+                        name,
+                        "invalid_date",
+                        format!("'{value}' is not a calendar date such as 2026-01-31"),
+                    )
+                })?;
+                Ok(Filter::Range {
+                    field: field.name,
+                    op,
+                    at: day.midnight().assume_utc().unix_timestamp() * 1000,
+                })
+            }
+            (FieldKind::Date | FieldKind::Day, None) => Err(QueryError::new(
                 name,
                 "invalid_filter",
                 format!(
@@ -482,6 +516,46 @@ mod tests {
         }
         let errors = parse(&[("stauts", "x"), ("limit", "999")]).unwrap_err();
         assert_eq!(errors.len(), 2, "all problems are reported at once");
+    }
+
+    #[test]
+    fn calendar_dates_filter_by_whole_days() {
+        const LINES: ListSpec = ListSpec {
+            fields: &[Field {
+                name: "invoiceDate",
+                kind: FieldKind::Day,
+                filterable: true,
+                sortable: false,
+            }],
+            default_sort: &[],
+        };
+        let parse = |k: &str, v: &str| LINES.parse(&[(k.to_owned(), v.to_owned())]);
+        assert_eq!(
+            parse("invoiceDate.gte", "2026-01-01").unwrap().filters[0],
+            Filter::Range {
+                field: "invoiceDate",
+                op: RangeOp::Gte,
+                at: 1_767_225_600_000
+            }
+        );
+        for bad in [
+            "2026-1-1",
+            "2026-02-30",
+            "2026-01-01T00:00:00Z",
+            "+2026-01-01",
+        ] {
+            assert_eq!(
+                parse("invoiceDate.lt", bad).unwrap_err()[0].code,
+                "invalid_date",
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse("invoiceDate", "2026-01-01").unwrap_err()[0].code,
+            "invalid_filter"
+        );
+        let fixed = parse("sort", "invoiceDate").unwrap_err();
+        assert!(fixed[0].detail.contains("fixed order"), "{fixed:?}");
     }
 
     #[test]

@@ -28,11 +28,26 @@ pub enum UserKind {
 macro_rules! text_enum {
     ($ty:ident { $($variant:ident),* }) => {
         impl $ty {
+            /// Every value's name, for filters that list what is allowed.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($variant)),*];
             pub const fn as_str(self) -> &'static str {
                 match self { $($ty::$variant => stringify!($variant)),* }
             }
             pub fn parse(text: &str) -> Option<Self> {
                 match text { $(stringify!($variant) => Some($ty::$variant),)* _ => None }
+            }
+        }
+
+        /// Decodes the stored name, so a database row holds the typed value.
+        impl TryFrom<String> for $ty {
+            type Error = $crate::error::ValidationError;
+            fn try_from(text: String) -> Result<Self, Self::Error> {
+                Self::parse(&text).ok_or_else(|| {
+                    $crate::error::ValidationError::new(
+                        "unknown_value",
+                        format!("'{text}' is not one of: {}", Self::NAMES.join(", ")),
+                    )
+                })
             }
         }
     };
