@@ -330,13 +330,24 @@ impl Listed for SiteRow {
     }
 }
 
+/// Records that belong to one account (`account_sql`) are visible when that account is.
+pub(crate) async fn restrict_to_visible_account(
+    db: &impl Exec,
+    scope: &AccessScope,
+    listing: &mut Listing,
+    account_sql: &str,
+) -> Result<(), StoreError> {
+    if scope.contract_accounts.is_some() || scope.delivery_accounts.is_some() {
+        let (contract, delivery) = visible_accounts(db, scope).await?;
+        listing.require_in(account_sql, &[contract, delivery].concat());
+    }
+    Ok(())
+}
+
 async fn site_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
     let mut listing = Listing::new(SITE_SELECT, "sites s", SITE_COLUMNS, "s.id");
     listing.require_eq("s.org_id", scope.org_id);
-    if scope.contract_accounts.is_some() || scope.delivery_accounts.is_some() {
-        let (contract, delivery) = visible_accounts(db, scope).await?;
-        listing.require_in("s.account_id", &[contract, delivery].concat());
-    }
+    restrict_to_visible_account(db, scope, &mut listing, "s.account_id").await?;
     Ok(listing)
 }
 

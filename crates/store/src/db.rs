@@ -457,6 +457,7 @@ mod tests {
             include_str!("revocations.rs"),
             include_str!("settings.rs"),
             include_str!("catalog.rs"),
+            include_str!("invoices.rs"),
         ];
         for source in sources {
             for statement in source.split('"').filter(|s| s.contains('$')) {

@@ -9,6 +9,7 @@ pub mod counts;
 pub mod db;
 pub mod error;
 pub mod idempotency;
+pub mod invoices;
 pub mod keys;
 pub mod listing;
 pub mod orgs;

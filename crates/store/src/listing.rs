@@ -15,6 +15,8 @@ pub enum ValueKind {
     Text,
     /// A prefixed id (`SITE-000001`) over an integer column.
     Id(IdKind),
+    /// A calendar date held as `YYYY-MM-DD` text, which compares by day.
+    Day,
 }
 
 /// An API field and the SQL expression behind it.
@@ -109,7 +111,7 @@ impl Listing {
 
     fn arg(kind: ValueKind, value: &str) -> Arg {
         match kind {
-            ValueKind::Text => Arg::from(value),
+            ValueKind::Text | ValueKind::Day => Arg::from(value),
             ValueKind::Int => Arg::from(value.parse::<i64>().unwrap_or(i64::MIN)),
             // An id of the wrong shape matches nothing rather than erroring.
             ValueKind::Id(kind) => Arg::from(kind.parse(value).unwrap_or(-1)),
@@ -118,7 +120,7 @@ impl Listing {
 
     fn cursor_arg(kind: ValueKind, value: &Value) -> Arg {
         match (kind, value) {
-            (ValueKind::Text, Value::String(s)) => Arg::from(s.as_str()),
+            (ValueKind::Text | ValueKind::Day, Value::String(s)) => Arg::from(s.as_str()),
             (_, v) => Arg::from(v.as_i64().unwrap_or_default()),
         }
     }
@@ -140,7 +142,10 @@ impl Listing {
                 }
                 Filter::Range { field, op, at } => {
                     let column = self.column(field);
-                    let p = self.bind(Arg::from(*at));
+                    let p = self.bind(match column.kind {
+                        ValueKind::Day => Arg::from(day_of(*at)),
+                        _ => Arg::from(*at),
+                    });
                     self.conditions
                         .push(format!("{} {} {p}", column.sql, op.sql()));
                 }
@@ -271,5 +276,22 @@ impl Listing {
             total,
             next_cursor,
         })
+    }
+}
+
+/// The UTC calendar day (`2026-01-31`) of an instant in Unix milliseconds. Day
+/// filters hand over a day's midnight, so comparing days is exact.
+fn day_of(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .map(|t| t.date().to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_days_midnight_is_that_day() {
+        assert_eq!(super::day_of(1_767_225_600_000), "2026-01-01");
+        assert_eq!(super::day_of(1_767_225_599_999), "2025-12-31");
     }
 }

@@ -1,0 +1,583 @@
+//! Invoices and credit notes with their lines. An invoice is visible when the
+//! account it bills is visible to the caller's [`AccessScope`]. The demo and the
+//! provider's import write them with [`upsert_invoice`].
+
+use oneportal_domain::ids::IdKind;
+use oneportal_domain::invoice::{
+    ChargeType, InvoiceStatus, InvoiceTotals, InvoiceType, LineAmounts, Money, quantity_text,
+    rate_text,
+};
+use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use time::Date;
+
+use crate::catalog::{AccessScope, DATE_FIELDS, restrict_to_visible_account, single};
+use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
+use crate::{Db, Exec, StoreError, args};
+
+/// An invoice as stored; dates are `YYYY-MM-DD`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InvoiceRow {
+    pub id: i64,
+    pub org_id: i64,
+    /// The billed account.
+    pub account_id: i64,
+    pub invoice_number: String,
+    #[sqlx(try_from = "String")]
+    pub invoice_type: InvoiceType,
+    #[sqlx(try_from = "String")]
+    pub status: InvoiceStatus,
+    pub invoice_date: String,
+    pub due_date: String,
+    pub billing_period_start: String,
+    pub billing_period_end: String,
+    /// ISO 4217.
+    pub currency: String,
+    #[sqlx(try_from = "String")]
+    pub subtotal: Money,
+    #[sqlx(try_from = "String")]
+    pub tax_total: Money,
+    #[sqlx(try_from = "String")]
+    pub total: Money,
+    #[sqlx(try_from = "String")]
+    pub amount_paid: Money,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl InvoiceRow {
+    /// What is still owed: total − amount paid.
+    pub fn amount_due(&self) -> Money {
+        self.total - self.amount_paid
+    }
+}
+
+pub const INVOICES: ListSpec = ListSpec {
+    fields: &[
+        Field {
+            name: "invoiceNumber",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "accountId",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: false,
+        },
+        Field {
+            name: "type",
+            kind: FieldKind::Enum(InvoiceType::NAMES),
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "status",
+            kind: FieldKind::Enum(InvoiceStatus::NAMES),
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "currency",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "invoiceDate",
+            kind: FieldKind::Day,
+            filterable: true,
+            sortable: true,
+        },
+        Field {
+            name: "dueDate",
+            kind: FieldKind::Day,
+            filterable: true,
+            sortable: true,
+        },
+        DATE_FIELDS[0],
+        DATE_FIELDS[1],
+    ],
+    default_sort: &[SortKey {
+        field: "invoiceDate",
+        direction: Direction::Descending,
+    }],
+};
+
+const INVOICE_COLUMNS: &[Column] = &[
+    Column {
+        field: "invoiceNumber",
+        sql: "i.invoice_number",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "accountId",
+        sql: "i.account_id",
+        kind: ValueKind::Id(IdKind::Account),
+    },
+    Column {
+        field: "type",
+        sql: "i.invoice_type",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "status",
+        sql: "i.status",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "currency",
+        sql: "i.currency",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "invoiceDate",
+        sql: "i.invoice_date",
+        kind: ValueKind::Day,
+    },
+    Column {
+        field: "dueDate",
+        sql: "i.due_date",
+        kind: ValueKind::Day,
+    },
+    Column {
+        field: "createdDate",
+        sql: "i.created_at",
+        kind: ValueKind::Int,
+    },
+    Column {
+        field: "lastModifiedDate",
+        sql: "i.updated_at",
+        kind: ValueKind::Int,
+    },
+];
+
+const INVOICE_SELECT: &str = "i.id, i.org_id, i.account_id, i.invoice_number, i.invoice_type, i.status, i.invoice_date, \
+                              i.due_date, i.billing_period_start, i.billing_period_end, i.currency, i.subtotal, \
+                              i.tax_total, i.total, i.amount_paid, i.created_at, i.updated_at";
+
+impl Listed for InvoiceRow {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn sort_value(&self, field: &str) -> Value {
+        match field {
+            "invoiceNumber" => json!(self.invoice_number),
+            "type" => json!(self.invoice_type.as_str()),
+            "status" => json!(self.status.as_str()),
+            "currency" => json!(self.currency),
+            "invoiceDate" => json!(self.invoice_date),
+            "dueDate" => json!(self.due_date),
+            "createdDate" => json!(self.created_at),
+            _ => json!(self.updated_at),
+        }
+    }
+}
+
+async fn invoice_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
+    let mut listing = Listing::new(INVOICE_SELECT, "invoices i", INVOICE_COLUMNS, "i.id");
+    listing.require_eq("i.org_id", scope.org_id);
+    restrict_to_visible_account(db, scope, &mut listing, "i.account_id").await?;
+    Ok(listing)
+}
+
+pub async fn list_invoices(
+    db: &impl Exec,
+    scope: &AccessScope,
+    query: &ListQuery,
+) -> Result<ListPage<InvoiceRow>, StoreError> {
+    let mut listing = invoice_listing(db, scope).await?;
+    listing.filter(&query.filters);
+    listing.run(db, query).await
+}
+
+pub async fn find_invoice(
+    db: &impl Exec,
+    scope: &AccessScope,
+    id: i64,
+) -> Result<Option<InvoiceRow>, StoreError> {
+    let (query, id) = single(id, &INVOICES);
+    let mut listing = invoice_listing(db, scope).await?;
+    listing.require_eq("i.id", id);
+    Ok(listing.run::<InvoiceRow>(db, &query).await?.rows.pop())
+}
+
+/// One line of an invoice as stored; periods are `YYYY-MM-DD`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InvoiceLineRow {
+    pub id: i64,
+    pub invoice_id: i64,
+    /// 1, 2, … in the order the invoice prints them.
+    pub position: i64,
+    pub description: String,
+    #[sqlx(try_from = "String")]
+    pub charge_type: ChargeType,
+    pub service_id: Option<i64>,
+    pub site_address: Option<String>,
+    pub order_reference: Option<String>,
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+    /// A plain decimal (`"1"`, `"12.5"`).
+    pub quantity: String,
+    #[sqlx(try_from = "String")]
+    pub unit_price: Money,
+    #[sqlx(try_from = "String")]
+    pub amount: Money,
+    /// Percent (`"21.00"`).
+    pub tax_rate: String,
+    #[sqlx(try_from = "String")]
+    pub tax_amount: Money,
+    #[sqlx(try_from = "String")]
+    pub total_amount: Money,
+}
+
+/// Lines keep the invoice's printed order; they can be narrowed, not re-sorted.
+pub const INVOICE_LINES: ListSpec = ListSpec {
+    fields: &[
+        Field {
+            name: "chargeType",
+            kind: FieldKind::Enum(ChargeType::NAMES),
+            filterable: true,
+            sortable: false,
+        },
+        Field {
+            name: "serviceId",
+            kind: FieldKind::Text,
+            filterable: true,
+            sortable: false,
+        },
+    ],
+    default_sort: &[SortKey {
+        field: "position",
+        direction: Direction::Ascending,
+    }],
+};
+
+const LINE_COLUMNS: &[Column] = &[
+    Column {
+        field: "chargeType",
+        sql: "l.charge_type",
+        kind: ValueKind::Text,
+    },
+    Column {
+        field: "serviceId",
+        sql: "l.service_id",
+        kind: ValueKind::Id(IdKind::Service),
+    },
+    Column {
+        field: "position",
+        sql: "l.position",
+        kind: ValueKind::Int,
+    },
+];
+
+const LINE_SELECT: &str = "l.id, l.invoice_id, l.position, l.description, l.charge_type, l.service_id, l.site_address, \
+                           l.order_reference, l.period_start, l.period_end, l.quantity, l.unit_price, l.amount, \
+                           l.tax_rate, l.tax_amount, l.total_amount";
+
+impl Listed for InvoiceLineRow {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn sort_value(&self, _field: &str) -> Value {
+        json!(self.position)
+    }
+}
+
+/// A page of an invoice's lines. Taking the row, not an id, means the caller
+/// already found the invoice through its access rules.
+pub async fn list_invoice_lines(
+    db: &impl Exec,
+    invoice: &InvoiceRow,
+    query: &ListQuery,
+) -> Result<ListPage<InvoiceLineRow>, StoreError> {
+    let mut listing = Listing::new(LINE_SELECT, "invoice_lines l", LINE_COLUMNS, "l.id");
+    listing.require_eq("l.invoice_id", invoice.id);
+    listing.filter(&query.filters);
+    listing.run(db, query).await
+}
+
+/// Every line of an invoice in printed order, for its PDF and CSV documents.
+pub async fn invoice_lines(
+    db: &impl Exec,
+    invoice: &InvoiceRow,
+) -> Result<Vec<InvoiceLineRow>, StoreError> {
+    db.fetch_all(
+        "SELECT id, invoice_id, position, description, charge_type, service_id, site_address, order_reference, \
+         period_start, period_end, quantity, unit_price, amount, tax_rate, tax_amount, total_amount \
+         FROM invoice_lines WHERE invoice_id = $1 ORDER BY position",
+        args![invoice.id],
+    )
+    .await
+}
+
+/// An invoice as a billing system states it, lines included.
+#[derive(Debug, Clone)]
+pub struct NewInvoice {
+    pub org_id: i64,
+    /// The billed account; it must belong to `org_id`.
+    pub account_id: i64,
+    /// The provider's printed number, unique in the organization: what an upsert matches on.
+    pub invoice_number: String,
+    pub invoice_type: InvoiceType,
+    pub status: InvoiceStatus,
+    pub invoice_date: Date,
+    pub due_date: Date,
+    pub billing_period: (Date, Date),
+    /// ISO 4217.
+    pub currency: String,
+    /// Stored as given; an import checks them first with [`InvoiceTotals::check`].
+    pub totals: InvoiceTotals,
+    pub amount_paid: Money,
+    pub lines: Vec<NewInvoiceLine>,
+    /// When this version was written: `created_at` of a new invoice, `updated_at` of a changed one.
+    pub at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewInvoiceLine {
+    pub description: String,
+    pub charge_type: ChargeType,
+    /// A service of the same organization.
+    pub service_id: Option<i64>,
+    pub site_address: Option<String>,
+    pub order_reference: Option<String>,
+    pub period: Option<(Date, Date)>,
+    pub quantity: Decimal,
+    pub unit_price: Money,
+    /// Percent.
+    pub tax_rate: Decimal,
+    pub amounts: LineAmounts,
+}
+
+/// What [`upsert_invoice`] did, with the invoice's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created(i64),
+    Updated(i64),
+    Unchanged(i64),
+}
+
+impl Upserted {
+    pub fn id(self) -> i64 {
+        match self {
+            Upserted::Created(id) | Upserted::Updated(id) | Upserted::Unchanged(id) => id,
+        }
+    }
+}
+
+/// An invoice's columns exactly as written, to tell whether an upsert changes anything.
+#[derive(Debug, PartialEq, sqlx::FromRow)]
+struct StoredInvoice {
+    account_id: i64,
+    invoice_type: String,
+    status: String,
+    invoice_date: String,
+    due_date: String,
+    billing_period_start: String,
+    billing_period_end: String,
+    currency: String,
+    subtotal: String,
+    tax_total: String,
+    total: String,
+    amount_paid: String,
+}
+
+#[derive(Debug, PartialEq, sqlx::FromRow)]
+struct StoredLine {
+    position: i64,
+    description: String,
+    charge_type: String,
+    service_id: Option<i64>,
+    site_address: Option<String>,
+    order_reference: Option<String>,
+    period_start: Option<String>,
+    period_end: Option<String>,
+    quantity: String,
+    unit_price: String,
+    amount: String,
+    tax_rate: String,
+    tax_amount: String,
+    total_amount: String,
+}
+
+impl NewInvoice {
+    fn stored(&self) -> (StoredInvoice, Vec<StoredLine>) {
+        let header = StoredInvoice {
+            account_id: self.account_id,
+            invoice_type: self.invoice_type.as_str().to_owned(),
+            status: self.status.as_str().to_owned(),
+            invoice_date: self.invoice_date.to_string(),
+            due_date: self.due_date.to_string(),
+            billing_period_start: self.billing_period.0.to_string(),
+            billing_period_end: self.billing_period.1.to_string(),
+            currency: self.currency.clone(),
+            subtotal: self.totals.subtotal.to_string(),
+            tax_total: self.totals.tax_total.to_string(),
+            total: self.totals.total.to_string(),
+            amount_paid: self.amount_paid.to_string(),
+        };
+        let lines = self
+            .lines
+            .iter()
+            .zip(1..)
+            .map(|(line, position)| StoredLine {
+                position,
+                description: line.description.clone(),
+                charge_type: line.charge_type.as_str().to_owned(),
+                service_id: line.service_id,
+                site_address: line.site_address.clone(),
+                order_reference: line.order_reference.clone(),
+                period_start: line.period.map(|p| p.0.to_string()),
+                period_end: line.period.map(|p| p.1.to_string()),
+                quantity: quantity_text(line.quantity),
+                unit_price: line.unit_price.to_string(),
+                amount: line.amounts.amount.to_string(),
+                tax_rate: rate_text(line.tax_rate),
+                tax_amount: line.amounts.tax_amount.to_string(),
+                total_amount: line.amounts.total_amount.to_string(),
+            })
+            .collect();
+        (header, lines)
+    }
+}
+
+/// Inserts the invoice, or brings the one with the same number up to date and
+/// replaces its lines, in one transaction. Writing what is already stored
+/// changes nothing, not even `updated_at`, so `lastModifiedDate` polling sees
+/// real changes only. [`StoreError::NotFound`] when the account or a line's
+/// service is not the organization's.
+pub async fn upsert_invoice(db: &Db, invoice: &NewInvoice) -> Result<Upserted, StoreError> {
+    let (header, lines) = invoice.stored();
+    let tx = db.begin().await?;
+    let account: Option<(i64,)> = tx
+        .fetch_optional(
+            "SELECT id FROM accounts WHERE id = $1 AND org_id = $2",
+            args![invoice.account_id, invoice.org_id],
+        )
+        .await?;
+    account.ok_or(StoreError::NotFound)?;
+    let mut services: Vec<i64> = lines.iter().filter_map(|l| l.service_id).collect();
+    services.sort_unstable();
+    services.dedup();
+    for service in services {
+        let found: Option<(i64,)> = tx
+            .fetch_optional(
+                "SELECT id FROM services WHERE id = $1 AND org_id = $2",
+                args![service, invoice.org_id],
+            )
+            .await?;
+        found.ok_or(StoreError::NotFound)?;
+    }
+
+    let existing: Option<(i64,)> = tx
+        .fetch_optional(
+            "SELECT id FROM invoices WHERE org_id = $1 AND invoice_number = $2",
+            args![invoice.org_id, invoice.invoice_number.as_str()],
+        )
+        .await?;
+    let outcome = match existing {
+        None => {
+            let (id,): (i64,) = tx
+                .fetch_one(
+                    "INSERT INTO invoices (org_id, account_id, invoice_number, invoice_type, status, invoice_date, due_date, \
+                     billing_period_start, billing_period_end, currency, subtotal, tax_total, total, amount_paid, \
+                     created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
+                    args![
+                        invoice.org_id,
+                        header.account_id,
+                        invoice.invoice_number.as_str(),
+                        header.invoice_type,
+                        header.status,
+                        header.invoice_date,
+                        header.due_date,
+                        header.billing_period_start,
+                        header.billing_period_end,
+                        header.currency,
+                        header.subtotal,
+                        header.tax_total,
+                        header.total,
+                        header.amount_paid,
+                        invoice.at
+                    ],
+                )
+                .await?;
+            Upserted::Created(id)
+        }
+        Some((id,)) => {
+            let stored: StoredInvoice = tx
+                .fetch_one(
+                    "SELECT account_id, invoice_type, status, invoice_date, due_date, billing_period_start, \
+                     billing_period_end, currency, subtotal, tax_total, total, amount_paid FROM invoices WHERE id = $1",
+                    args![id],
+                )
+                .await?;
+            let stored_lines: Vec<StoredLine> = tx
+                .fetch_all(
+                    "SELECT position, description, charge_type, service_id, site_address, order_reference, period_start, \
+                     period_end, quantity, unit_price, amount, tax_rate, tax_amount, total_amount \
+                     FROM invoice_lines WHERE invoice_id = $1 ORDER BY position",
+                    args![id],
+                )
+                .await?;
+            if stored == header && stored_lines == lines {
+                return Ok(Upserted::Unchanged(id));
+            }
+            tx.execute(
+                "UPDATE invoices SET account_id = $1, invoice_type = $2, status = $3, invoice_date = $4, due_date = $5, \
+                 billing_period_start = $6, billing_period_end = $7, currency = $8, subtotal = $9, tax_total = $10, \
+                 total = $11, amount_paid = $12, updated_at = $13 WHERE id = $14",
+                args![
+                    header.account_id,
+                    header.invoice_type,
+                    header.status,
+                    header.invoice_date,
+                    header.due_date,
+                    header.billing_period_start,
+                    header.billing_period_end,
+                    header.currency,
+                    header.subtotal,
+                    header.tax_total,
+                    header.total,
+                    header.amount_paid,
+                    invoice.at,
+                    id
+                ],
+            )
+            .await?;
+            tx.execute("DELETE FROM invoice_lines WHERE invoice_id = $1", args![id])
+                .await?;
+            Upserted::Updated(id)
+        }
+    };
+    for line in lines {
+        tx.execute(
+            "INSERT INTO invoice_lines (invoice_id, position, description, charge_type, service_id, site_address, \
+             order_reference, period_start, period_end, quantity, unit_price, amount, tax_rate, tax_amount, total_amount) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            args![
+                outcome.id(),
+                line.position,
+                line.description,
+                line.charge_type,
+                line.service_id,
+                line.site_address,
+                line.order_reference,
+                line.period_start,
+                line.period_end,
+                line.quantity,
+                line.unit_price,
+                line.amount,
+                line.tax_rate,
+                line.tax_amount,
+                line.total_amount
+            ],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
