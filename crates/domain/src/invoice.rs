@@ -32,16 +32,14 @@ pub enum InvoiceStatus {
     Void,
 }
 
-/// What an invoice line charges for.
+/// What an invoice line charges for: `Recurring` (a service's periodic fee),
+/// `OneTime` (such as installation), `Usage` (metered, such as 4G backup data,
+/// usually for the month before), `Credit` (money given back, such as an SLA credit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub enum ChargeType {
-    /// A periodic fee for a service (monthly rental).
     Recurring,
-    /// A single charge such as installation.
     OneTime,
-    /// Metered consumption (for example 4G backup data).
     Usage,
-    /// Money given back (for example an SLA credit).
     Credit,
 }
 

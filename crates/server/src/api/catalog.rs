@@ -173,12 +173,13 @@ async fn basic_read(state: &AppState, caller: &Caller) -> Result<AccessScope, Ap
     caller.access_scope(state).await
 }
 
-fn not_found(what: &str) -> ApiError {
+/// The one answer for a record the caller may not see, whatever the reason.
+pub(crate) fn not_found(what: &str) -> ApiError {
     ApiError::not_found(format!("no {what} with this id in your organization"))
 }
 
 /// Another organization's id, or a malformed one, is simply not there.
-fn id_of(kind: IdKind, text: &str, what: &str) -> Result<i64, ApiError> {
+pub(crate) fn id_of(kind: IdKind, text: &str, what: &str) -> Result<i64, ApiError> {
     kind.parse(text).ok_or_else(|| not_found(what))
 }
 

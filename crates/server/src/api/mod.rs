@@ -4,6 +4,7 @@ pub mod api_clients;
 pub mod cases;
 pub mod catalog;
 mod guard;
+pub mod invoices;
 pub mod me;
 pub mod pagination;
 pub mod users;
@@ -35,6 +36,7 @@ use crate::state::AppState;
         (name = "Sites", description = "Where services are delivered [customerapi/basic.read]"),
         (name = "Services", description = "Network services and their technical details [customerapi/basic.read]"),
         (name = "Cases", description = "Support cases, their conversation, attachments and RFOs [customerapi/support.read to read, customerapi/support.read-write to change]"),
+        (name = "Invoices", description = "Invoices and credit notes, their lines, PDF summaries and CSV line items [customerapi/billing.read]"),
     )
 )]
 struct ApiDoc;
@@ -110,6 +112,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::cancel_case))
         .routes(routes!(cases::get_rfo))
         .routes(routes!(cases::rfo_document))
+        .routes(routes!(invoices::list_invoices))
+        .routes(routes!(invoices::get_invoice))
+        .routes(routes!(invoices::list_invoice_lines))
+        .routes(routes!(invoices::get_invoice_document))
+        .routes(routes!(invoices::get_invoice_lines_csv))
         .split_for_parts()
 }
 

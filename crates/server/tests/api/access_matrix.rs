@@ -4,13 +4,16 @@
 //! router serves without an entry here fails the test, so no endpoint escapes it.
 
 use oneportal_domain::case::{CaseOrigin, CasePriority, CaseSubject, CaseType};
+use oneportal_domain::ids::IdKind;
 use oneportal_domain::{Permission, PermissionSet};
 use oneportal_store::cases::{NewAttachment, NewCase, add_attachment, insert_case, publish_rfo};
 use oneportal_store::catalog::{NewService, NewSite, insert_service, insert_site};
 use oneportal_store::orgs::{NewAccount, create_account};
 use serde_json::Value;
+use time::macros::date;
 
 use crate::helpers::{TestApp, perms, spawn_app};
+use crate::invoices;
 
 /// Who may call an operation.
 #[derive(Clone, Copy, Debug)]
@@ -37,6 +40,7 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         }
         ("get", p) if p.starts_with("/v2/cases") => Rule::Scope("SupportRead"),
         ("post", p) if p.starts_with("/v2/cases") => Rule::Scope("SupportReadWrite"),
+        ("get", p) if p.starts_with("/v2/invoices") => Rule::Scope("BillingRead"),
         (_, p) if p.starts_with("/v2/api-clients") || p.starts_with("/v2/users") => Rule::UserOnly,
         ("get", "/v2/openapi.json") => Rule::Public,
         _ => return None,
@@ -49,6 +53,7 @@ struct Org {
     service: [i64; 2],
     case: [i64; 2],
     attachment: [i64; 2],
+    invoice: [i64; 2],
 }
 
 /// Whether a client's scopes satisfy the one an operation needs (read-write covers read).
@@ -72,6 +77,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
     let mut service = [0; 2];
     let mut case = [0; 2];
     let mut attachment = [0; 2];
+    let mut invoice = [0; 2];
     for (i, contract) in [a, b].into_iter().enumerate() {
         site[i] = insert_site(
             db,
@@ -156,6 +162,12 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         publish_rfo(db, case[i], "Final", &rfo_body(), 1)
             .await
             .unwrap();
+        let number = format!("INV-{i}");
+        invoice[i] = invoices::insert(
+            db,
+            &invoices::new_invoice(org_id, contract, &number, date!(2026 - 01 - 01)),
+        )
+        .await;
     }
     Org {
         contract: [a, b],
@@ -163,6 +175,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         service,
         case,
         attachment,
+        invoice,
     }
 }
 
@@ -184,6 +197,7 @@ fn fill(path: &str, org: &Org, slot: usize, client_id: &str, user_id: i64) -> St
             "{attachmentId}",
             &format!("ATT-{:06}", org.attachment[slot]),
         )
+        .replace("{invoiceId}", &IdKind::Invoice.format(org.invoice[slot]))
         .replace("{clientId}", client_id)
         .replace("{userId}", &format!("USR-{user_id:06}"))
 }
