@@ -2,6 +2,7 @@
 //! welcome that shows how to log in and a curl sequence that works when pasted.
 
 mod cases;
+mod invoices;
 
 use oneportal_domain::{Permission, PermissionSet};
 use oneportal_store::orgs::{self, NewAccount};
@@ -55,6 +56,7 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
             let org_id = orgs::create_organization(db, ORGANIZATION).await?;
             let first_service = seed_catalog(db, org_id).await?;
             cases::seed(state, org_id, first_service).await?;
+            invoices::seed(db, org_id).await?;
             org_id
         }
     };

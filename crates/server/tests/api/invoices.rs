@@ -1,8 +1,9 @@
 //! Invoices: scope and permission, tenant isolation, account restrictions,
 //! list conventions, money as decimal strings, the PDF and CSV downloads,
-//! and idempotent upserts.
+//! idempotent upserts and the demo's year of invoices.
 
 use std::collections::HashSet;
+use std::str::FromStr;
 
 use oneportal_domain::Permission;
 use oneportal_domain::ids::IdKind;
@@ -758,4 +759,66 @@ async fn upserting_the_same_invoice_twice_changes_nothing() {
         upsert_invoice(db, &unknown_service).await,
         Err(StoreError::NotFound)
     ));
+}
+
+#[tokio::test]
+async fn the_demo_seeds_a_year_of_invoices_that_add_up() {
+    let app = spawn_app().await;
+    oneportal::demo::seed(&app.app.state, "demo-password-123")
+        .await
+        .unwrap();
+    let billing = oneportal_store::users::find_by_email(app.db(), "billing@acme.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let token = app.user_token(billing.id).await;
+    let all = json(&app, "/v2/invoices?limit=200", &token).await;
+    let invoices = all["data"].as_array().unwrap();
+    assert_eq!(
+        invoices.len(),
+        3 * 12 + 1,
+        "twelve per contract account and a credit note"
+    );
+    let count = |key: &str, value: &str| invoices.iter().filter(|i| i[key] == value).count();
+    assert_eq!(count("type", "CreditNote"), 1);
+    assert_eq!(count("status", "PartiallyPaid"), 1);
+    assert!(count("status", "Paid") > 30, "most are paid");
+    assert!(invoices.iter().any(|i| i["isOverdue"] == true));
+    for invoice in invoices {
+        assert_eq!(
+            invoice["invoiceNumber"], invoice["invoiceId"],
+            "the demo prints the ids"
+        );
+        let lines = json(
+            &app,
+            &format!(
+                "/v2/invoices/{}/lines?limit=200",
+                invoice["invoiceId"].as_str().unwrap()
+            ),
+            &token,
+        )
+        .await;
+        let sum = |key: &str| -> Decimal {
+            lines["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| Decimal::from_str(l[key].as_str().unwrap()).unwrap())
+                .sum()
+        };
+        let stated = |key: &str| Decimal::from_str(invoice[key].as_str().unwrap()).unwrap();
+        assert_eq!(
+            sum("amount"),
+            stated("subtotal"),
+            "{}",
+            invoice["invoiceId"]
+        );
+        assert_eq!(
+            sum("taxAmount"),
+            stated("taxTotal"),
+            "{}",
+            invoice["invoiceId"]
+        );
+        assert_eq!(stated("total") - stated("amountPaid"), stated("amountDue"));
+    }
 }
