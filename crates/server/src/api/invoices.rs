@@ -5,7 +5,6 @@
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use oneportal_domain::ApiScope;
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::{ChargeType, InvoiceStatus, InvoiceType, Money, is_overdue};
 use oneportal_domain::query::parse_day;
@@ -14,10 +13,11 @@ use oneportal_store::invoices::{self, INVOICE_LINES, INVOICES, InvoiceLineRow, I
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::cases::file_response;
 use super::catalog::{id_of, not_found};
 use super::pagination::{Page, detail_response, page_response, parse_list_query};
 use super::rfc3339;
-use crate::auth::caller::Caller;
+use crate::auth::caller::{Access, BillingRead};
 use crate::documents;
 use crate::http::ApiError;
 use crate::http::problem::Problem;
@@ -172,12 +172,6 @@ impl From<InvoiceLineRow> for InvoiceLine {
     }
 }
 
-/// The scope check and the access scope every handler here starts with.
-async fn billing_read(state: &AppState, caller: &Caller) -> Result<AccessScope, ApiError> {
-    caller.require(ApiScope::BillingRead)?;
-    caller.access_scope(state).await
-}
-
 async fn visible_invoice(
     state: &AppState,
     scope: &AccessScope,
@@ -215,13 +209,12 @@ async fn invoice_with_lines(
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Missing customerapi/billing.read", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_invoices(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BillingRead>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let scope = billing_read(&state, &caller).await?;
     let query = parse_list_query(&INVOICES, raw.as_deref())?;
-    let page = invoices::list_invoices(&state.db, &scope, &query).await?;
+    let page = invoices::list_invoices(&state.db, &access.scope, &query).await?;
     Ok(page_response::<_, Invoice>(
         &state.public_url,
         &uri,
@@ -239,12 +232,11 @@ pub async fn list_invoices(
         (status = 404, description = "No such invoice among the accounts you may see", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_invoice(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BillingRead>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let scope = billing_read(&state, &caller).await?;
-    let invoice = visible_invoice(&state, &scope, &id).await?;
+    let invoice = visible_invoice(&state, &access.scope, &id).await?;
     Ok(detail_response(&headers, &Invoice::from(invoice)))
 }
 
@@ -258,13 +250,12 @@ pub async fn get_invoice(
         (status = 404, description = "No such invoice among the accounts you may see", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_invoice_lines(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BillingRead>,
     Path(id): Path<String>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let scope = billing_read(&state, &caller).await?;
-    let invoice = visible_invoice(&state, &scope, &id).await?;
+    let invoice = visible_invoice(&state, &access.scope, &id).await?;
     let query = parse_list_query(&INVOICE_LINES, raw.as_deref())?;
     let page = invoices::list_invoice_lines(&state.db, &invoice, &query).await?;
     Ok(page_response::<_, InvoiceLine>(
@@ -285,24 +276,23 @@ pub async fn list_invoice_lines(
         (status = 404, description = "No such invoice among the accounts you may see", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_invoice_document(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BillingRead>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let scope = billing_read(&state, &caller).await?;
-    let (row, lines) = invoice_with_lines(&state, &scope, &id).await?;
+    let (row, lines) = invoice_with_lines(&state, &access.scope, &id).await?;
     // The invoice is visible, so its account is too.
-    let account = catalog::find_account(&state.db, &scope, row.account_id)
+    let account = catalog::find_account(&state.db, &access.scope, row.account_id)
         .await?
         .ok_or_else(|| not_found("invoice"))?;
     let invoice = Invoice::from(row);
-    let file_name = documents::file_name(&invoice.invoice_number, "pdf");
+    let file_name = format!("{}.pdf", invoice.invoice_number);
     // Long invoices take a while to lay out; keep that off the request threads.
     let pdf = tokio::task::spawn_blocking(move || {
         documents::invoice::render(&invoice, &account.name, &lines)
     })
     .await
     .map_err(|e| ApiError::Internal(format!("rendering the invoice PDF: {e}")))?;
-    Ok(documents::attachment("application/pdf", &file_name, pdf))
+    Ok(file_response("application/pdf", &file_name, pdf))
 }
 
 /// Download an invoice's lines as CSV.
@@ -316,18 +306,13 @@ pub async fn get_invoice_document(
         (status = 404, description = "No such invoice among the accounts you may see", body = Problem, content_type = "application/problem+json")))]
 pub async fn get_invoice_lines_csv(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BillingRead>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let scope = billing_read(&state, &caller).await?;
-    let (row, lines) = invoice_with_lines(&state, &scope, &id).await?;
+    let (row, lines) = invoice_with_lines(&state, &access.scope, &id).await?;
     let invoice = Invoice::from(row);
-    let file_name = documents::file_name(&format!("{}-lines", invoice.invoice_number), "csv");
+    let file_name = format!("{}-lines.csv", invoice.invoice_number);
     let csv = documents::invoice_csv::render(&invoice, &lines)
         .map_err(|e| ApiError::Internal(format!("writing the invoice CSV: {e}")))?;
-    Ok(documents::attachment(
-        "text/csv; charset=utf-8",
-        &file_name,
-        csv,
-    ))
+    Ok(file_response("text/csv; charset=utf-8", &file_name, csv))
 }
