@@ -745,6 +745,8 @@ async fn case_lists_filter_sort_and_name_unknown_parameters() {
         &[CaseStatus::InProgress, CaseStatus::Pending],
     )
     .await;
+    // Times are kept in milliseconds: make sure the first case is modified later.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     provider_moves(
         &app,
         first["caseId"].as_str().unwrap(),
