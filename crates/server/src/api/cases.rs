@@ -251,6 +251,7 @@ pub struct NewCaseBody {
     #[schema(example = "SVC-000001")]
     pub service_id: String,
     /// What happened and what you need; the first message of the conversation.
+    #[schema(min_length = 1, max_length = 20000, pattern = "\\S")]
     pub message: String,
     /// RFC 3339; required for incidents.
     #[serde(default)]
@@ -272,14 +273,24 @@ pub struct NewCaseBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyBody {
+    #[schema(min_length = 1, max_length = 20000, pattern = "\\S")]
     pub message: String,
 }
 
-/// Why the case is closed, reopened or cancelled (required for reopen and cancel).
+/// Why the case is reopened or cancelled.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
+    pub reason: String,
+}
+
+/// Why the case is closed (optional).
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub reason: Option<String>,
 }
 
@@ -428,7 +439,7 @@ const IN_MEMORY: ListSpec = ListSpec {
 /// List a case's communications.
 #[utoipa::path(get, path = "/v2/cases/{caseId}/communications", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
     params(("caseId" = String, Path, description = "CASE-0000001"),
-        ("offset" = Option<u32>, Query, description = "Records to skip"), ("limit" = Option<u32>, Query, description = "Page size, 1–200 (default 50)")),
+        ("offset" = Option<u32>, Query, minimum = 0, description = "Records to skip"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)")),
     description = "The conversation, oldest first.",
     responses((status = 200, body = Page<Communication>), (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -502,7 +513,7 @@ pub async fn reply(
 /// List a case's attachments.
 #[utoipa::path(get, path = "/v2/cases/{caseId}/attachments", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
     params(("caseId" = String, Path, description = "CASE-0000001"),
-        ("offset" = Option<u32>, Query, description = "Records to skip"), ("limit" = Option<u32>, Query, description = "Page size, 1–200 (default 50)")),
+        ("offset" = Option<u32>, Query, minimum = 0, description = "Records to skip"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)")),
     responses((status = 200, body = Page<Attachment>), (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -690,12 +701,11 @@ async fn act(
     state: AppState,
     access: Access<SupportReadWrite>,
     id: String,
-    body: Option<ActionBody>,
+    reason: Option<String>,
     action: CustomerAction,
 ) -> Result<Response, ApiError> {
     let case = case_service::visible(&state, &access.scope, &id).await?;
     let actor = CaseActor::customer(&state, &access.caller).await?;
-    let reason = body.and_then(|b| b.reason);
     case_service::customer_action(&state, &case, &actor, action, reason.as_deref()).await?;
     let case = case_service::visible(&state, &access.scope, &id).await?;
     Ok(axum::Json(Case::from(case)).into_response())
@@ -738,12 +748,19 @@ pub async fn close_case(
     Path(id): Path<String>,
     OptionalJson(body): OptionalJson<ActionBody>,
 ) -> Result<Response, ApiError> {
-    act(state, access, id, body, CustomerAction::Close).await
+    act(
+        state,
+        access,
+        id,
+        body.and_then(|b| b.reason),
+        CustomerAction::Close,
+    )
+    .await
 }
 
 /// Reopen a resolved case.
 #[utoipa::path(post, path = "/v2/cases/{caseId}/reopen", tag = "Cases", security(("oauth2" = ["customerapi/support.read-write"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001")), request_body = ActionBody,
+    params(("caseId" = String, Path, description = "CASE-0000001")), request_body = ReasonBody,
     description = "The problem is back: `Resolved` → `InProgress`. Say why in `reason`.",
     responses((status = 200, body = Case), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -753,14 +770,14 @@ pub async fn reopen_case(
     State(state): State<AppState>,
     access: Access<SupportReadWrite>,
     Path(id): Path<String>,
-    OptionalJson(body): OptionalJson<ActionBody>,
+    ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<Response, ApiError> {
-    act(state, access, id, body, CustomerAction::Reopen).await
+    act(state, access, id, Some(body.reason), CustomerAction::Reopen).await
 }
 
 /// Cancel a case.
 #[utoipa::path(post, path = "/v2/cases/{caseId}/cancel", tag = "Cases", security(("oauth2" = ["customerapi/support.read-write"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001")), request_body = ActionBody,
+    params(("caseId" = String, Path, description = "CASE-0000001")), request_body = ReasonBody,
     description = "Withdraws a case before it is resolved (`Acknowledged`, `InProgress`, `Pending` or `Held` → `Cancelled`). Say why in `reason`.",
     responses((status = 200, body = Case), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -770,9 +787,9 @@ pub async fn cancel_case(
     State(state): State<AppState>,
     access: Access<SupportReadWrite>,
     Path(id): Path<String>,
-    OptionalJson(body): OptionalJson<ActionBody>,
+    ApiJson(body): ApiJson<ReasonBody>,
 ) -> Result<Response, ApiError> {
-    act(state, access, id, body, CustomerAction::Cancel).await
+    act(state, access, id, Some(body.reason), CustomerAction::Cancel).await
 }
 
 /// Get a case's RFO.

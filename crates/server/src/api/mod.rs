@@ -76,9 +76,71 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// The answers every operation can give, documented once: 401, 403 and 429 on
+/// operations that need a token, 503 everywhere, and 400/415/422 where there is a body.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = operation.request_body.is_some();
+                let mut common = vec![(
+                    "503",
+                    "The database is unavailable; retry after the time in Retry-After",
+                )];
+                if secured {
+                    common.extend([
+                        ("401", "No access token, or it is invalid, expired or revoked (WWW-Authenticate says why)"),
+                        ("403", "The token lacks the scope or permission this needs; the problem names it"),
+                        ("429", "Too many requests from this client; retry after the time in Retry-After"),
+                    ]);
+                }
+                if has_body {
+                    common.extend([
+                        (
+                            "400",
+                            "The body is not valid JSON (the problem gives line and column)",
+                        ),
+                        ("415", "The body is not of the documented content type"),
+                        ("422", "A field is missing or invalid; `errors` names each"),
+                    ]);
+                }
+                for (status, description) in common {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                }
+            }
+        }
+    }
+}
+
 /// The `/v2` routes and their OpenAPI document.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(me::me))
         .routes(routes!(api_clients::create, api_clients::list))
         .routes(routes!(
@@ -117,7 +179,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(invoices::list_invoice_lines))
         .routes(routes!(invoices::get_invoice_document))
         .routes(routes!(invoices::get_invoice_lines_csv))
-        .split_for_parts()
+        .split_for_parts();
+    // The routes' operations exist only now, so the common answers are added last.
+    let mut openapi = openapi;
+    CommonResponses.modify(&mut openapi);
+    (router, openapi)
 }
 
 pub fn router(state: &AppState) -> Router<AppState> {

@@ -79,8 +79,15 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = error.inner();
         match inner.classify() {
             serde_json::error::Category::Data => {
-                let pointer = json_pointer(&error.path().to_string());
+                let mut pointer = json_pointer(&error.path().to_string());
                 let detail = strip_position(&inner.to_string());
+                // serde reports a missing field at its parent; point at the field itself.
+                if let Some(field) = detail
+                    .strip_prefix("missing field `")
+                    .and_then(|rest| rest.split('`').next())
+                {
+                    pointer = format!("{pointer}/{field}");
+                }
                 ApiError::validation(vec![FieldError::new(pointer, "invalid_value", detail)])
             }
             _ => syntax_problem(text, inner),
