@@ -74,6 +74,11 @@ enum Command {
         #[command(flatten)]
         storage: StorageFlags,
     },
+    /// Manage the provider's staff (operations API).
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// Manage users.
     Users {
         #[command(subcommand)]
@@ -88,6 +93,32 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Add a staff member.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// `Agent` or `Admin`.
+        #[arg(long, default_value = "Agent")]
+        role: String,
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
+    /// Print a short-lived staff token for the operations API; the mint is audited.
+    Token {
+        #[arg(long)]
+        email: String,
+        /// Lifetime in seconds (60–3600, default 900).
+        #[arg(long, default_value_t = 900)]
+        ttl: u32,
+        #[command(flatten)]
+        storage: StorageFlags,
     },
 }
 
@@ -220,6 +251,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Users { command } => users_command(file, command).await,
+        Command::Staff { command } => staff_command(file, command).await,
         Command::Keys { command } => keys_command(file, command).await,
         Command::Config {
             command: ConfigCommand::Check { storage },
@@ -246,6 +278,56 @@ fn parse_permissions(text: &str) -> anyhow::Result<PermissionSet> {
         .filter(|p| !p.trim().is_empty())
         .map(|p| Permission::parse(p).with_context(|| format!("unknown permission '{}'", p.trim())))
         .collect()
+}
+
+async fn staff_command(
+    file: Option<&std::path::Path>,
+    command: StaffCommand,
+) -> anyhow::Result<()> {
+    match command {
+        StaffCommand::Create {
+            email,
+            name,
+            role,
+            storage,
+        } => {
+            if role != "Agent" && role != "Admin" {
+                anyhow::bail!("--role is Agent or Admin, not '{role}'");
+            }
+            let email =
+                oneportal_domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let config = load(file, storage, None)?;
+            let db = open_database(&config).await?;
+            let id = users::insert_staff(&db, email.as_str(), name.trim(), &role, None).await?;
+            println!("{}", oneportal_domain::ids::IdKind::Staff.format(id));
+            Ok(())
+        }
+        StaffCommand::Token {
+            email,
+            ttl,
+            storage,
+        } => {
+            let config = load(file, storage, None)?;
+            let db = open_database(&config).await?;
+            let master = open_master_key(&config, &db).await?;
+            let ring = KeyRing::initialize(db.clone(), master, config.oauth.signing_alg).await?;
+            let staff = users::find_staff_by_email(&db, &email.trim().to_lowercase())
+                .await?
+                .filter(|s| s.status == "Active")
+                .with_context(|| format!("no active staff member with the email {email}"))?;
+            let authority = TokenAuthority::new(&config.public_url(config.bind));
+            let token = crate::ops::auth::mint_staff_token(
+                &db,
+                &authority,
+                &ring.current(),
+                &staff,
+                ttl.clamp(60, 3600),
+            )
+            .await?;
+            println!("{token}");
+            Ok(())
+        }
+    }
 }
 
 async fn users_command(

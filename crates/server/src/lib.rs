@@ -15,6 +15,7 @@ pub mod documents;
 pub mod health;
 pub mod http;
 pub mod oauth;
+pub mod ops;
 pub mod services;
 pub mod state;
 mod tasks;
@@ -172,6 +173,7 @@ async fn shutdown_signal() {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router(&state))
+        .merge(ops::router())
         .merge(oauth::routes())
         .merge(health::routes())
         .fallback(not_found)

@@ -170,3 +170,22 @@ pub async fn insert_staff(
         .await?;
     Ok(id)
 }
+
+pub async fn find_staff_by_email(
+    db: &impl Exec,
+    email: &str,
+) -> Result<Option<StaffRow>, StoreError> {
+    db.fetch_optional(
+        "SELECT id, email, name, role, status, password_hash, created_at FROM staff WHERE email = $1",
+        args![email],
+    )
+    .await
+}
+
+pub async fn find_staff(db: &impl Exec, id: i64) -> Result<Option<StaffRow>, StoreError> {
+    db.fetch_optional(
+        "SELECT id, email, name, role, status, password_hash, created_at FROM staff WHERE id = $1",
+        args![id],
+    )
+    .await
+}

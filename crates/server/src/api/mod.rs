@@ -78,7 +78,7 @@ impl Modify for SecuritySchemes {
 
 /// The answers every operation can give, documented once: 401, 403 and 429 on
 /// operations that need a token, 503 everywhere, and 400/415/422 where there is a body.
-struct CommonResponses;
+pub(crate) struct CommonResponses;
 
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {

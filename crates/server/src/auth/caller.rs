@@ -125,21 +125,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
-        let value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or(ApiError::MissingToken)?;
-        let value = value.to_str().map_err(|_| {
-            ApiError::InvalidToken("the Authorization header is not readable".into())
-        })?;
-        let token = match value.split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-            _ => {
-                return Err(ApiError::InvalidToken(
-                    "send the access token as 'Authorization: Bearer <token>'".into(),
-                ));
-            }
-        };
+        let token = bearer_token(parts)?;
         let claims = verified_claims(state, token)
             .await
             .map_err(|e| ApiError::InvalidToken(e.to_string()))?;
@@ -147,8 +133,28 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The token in `Authorization: Bearer <token>`.
+pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
+    let value = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::MissingToken)?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::InvalidToken("the Authorization header is not readable".into()))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Ok(token.trim()),
+        _ => Err(ApiError::InvalidToken(
+            "send the access token as 'Authorization: Bearer <token>'".into(),
+        )),
+    }
+}
+
 /// Verifies a token once, then serves it from memory until it expires.
-async fn verified_claims(state: &AppState, token: &str) -> Result<Arc<AccessClaims>, TokenError> {
+pub(crate) async fn verified_claims(
+    state: &AppState,
+    token: &str,
+) -> Result<Arc<AccessClaims>, TokenError> {
     let claims = match state.verified_tokens.get(token) {
         Some(claims) => claims,
         None => {
@@ -178,10 +184,16 @@ async fn verified_claims(state: &AppState, token: &str) -> Result<Arc<AccessClai
 /// The token's subject as it is now: a revoked client or removed user loses access at once.
 async fn resolve(state: &AppState, claims: Arc<AccessClaims>) -> Result<Caller, ApiError> {
     let invalid = |e: TokenError| ApiError::InvalidToken(e.to_string());
+    if claims.token_use == TokenUse::Staff {
+        return Err(ApiError::InvalidToken(
+            "a staff token is for the operations API (/ops/v1), not API V2".into(),
+        ));
+    }
     let org_id = IdKind::Organization
         .parse(&claims.org_id)
         .ok_or_else(|| invalid(TokenError::Malformed))?;
     match claims.token_use {
+        TokenUse::Staff => Err(invalid(TokenError::Malformed)),
         TokenUse::Client => {
             let client = state
                 .directory

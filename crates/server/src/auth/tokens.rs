@@ -7,12 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use super::key_ring::KeySet;
 
-/// Whose token it is: a machine (client credentials) or a person (user token).
+/// Whose token it is: a machine (client credentials), a customer's person (user
+/// token), or the provider's staff (operations API only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenUse {
     Client,
     User,
+    Staff,
 }
 
 /// The claims of every access token OnePortal issues.
@@ -36,6 +38,9 @@ pub struct AccessClaims {
 
 /// The client id user tokens carry: the portal acts as their client (RFC 9068 needs one).
 pub const PORTAL_CLIENT_ID: &str = "oneportal-portal";
+
+/// The client id staff tokens carry.
+pub const OPERATIONS_CLIENT_ID: &str = "oneportal-operations";
 
 /// Who the token is for and for how long.
 pub struct TokenRequest<'a> {

@@ -26,6 +26,8 @@ enum Rule {
     UserOnly,
     /// No token needed.
     Public,
+    /// The provider's staff only (operations API); customers' tokens get 403.
+    StaffOnly,
 }
 
 fn rule_for(method: &str, path: &str) -> Option<Rule> {
@@ -42,7 +44,8 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ("post", p) if p.starts_with("/v2/cases") => Rule::Scope("SupportReadWrite"),
         ("get", p) if p.starts_with("/v2/invoices") => Rule::Scope("BillingRead"),
         (_, p) if p.starts_with("/v2/api-clients") || p.starts_with("/v2/users") => Rule::UserOnly,
-        ("get", "/v2/openapi.json") => Rule::Public,
+        ("get", "/v2/openapi.json" | "/ops/v1/openapi.json") => Rule::Public,
+        (_, p) if p.starts_with("/ops/v1/") => Rule::StaffOnly,
         _ => return None,
     })
 }
@@ -271,14 +274,17 @@ async fn every_operation_enforces_scope_tenant_and_account_restrictions() {
         })
         .await;
 
-    let document: Value = app.get_public_json("/v2/openapi.json").await;
     let mut operations: Vec<(String, String)> = Vec::new();
-    for (path, item) in document["paths"].as_object().unwrap() {
-        for method in item.as_object().unwrap().keys() {
-            operations.push((method.clone(), path.clone()));
+    for document in ["/v2/openapi.json", "/ops/v1/openapi.json"] {
+        let document: Value = app.get_public_json(document).await;
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                operations.push((method.clone(), path.clone()));
+            }
         }
     }
     operations.push(("get".into(), "/v2/openapi.json".into()));
+    operations.push(("get".into(), "/ops/v1/openapi.json".into()));
     let missing: Vec<_> = operations
         .iter()
         .filter(|(m, p)| rule_for(m, p).is_none())
@@ -349,7 +355,7 @@ async fn every_operation_enforces_scope_tenant_and_account_restrictions() {
                     let status = call(&app, method, &target, own.service[0], Some(token)).await;
                     let expected = match rule {
                         Rule::Public | Rule::AnyToken => 200,
-                        Rule::UserOnly => 403,
+                        Rule::UserOnly | Rule::StaffOnly => 403,
                         Rule::Scope(needed) if !satisfies(scopes, needed) => 403,
                         Rule::Scope(_) if org_name == "other" => 404,
                         Rule::Scope(_) if has_param && is_restricted && slot == 1 => 404,

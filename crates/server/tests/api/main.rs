@@ -13,5 +13,6 @@ mod invoices;
 mod keys;
 mod oauth_library;
 mod openapi;
+mod operations;
 mod tampering;
 mod token_endpoint;

@@ -1,0 +1,87 @@
+//! Staff tokens: minted for a staff member (CLI now, the staff login later) and
+//! accepted only by the operations API.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use oneportal_domain::ScopeSet;
+use oneportal_domain::ids::IdKind;
+use oneportal_store::users::{self, StaffRow};
+use oneportal_store::{Db, StoreError};
+use serde_json::json;
+
+use crate::audit::{self, Actor, Event};
+use crate::auth::caller::{bearer_token, verified_claims};
+use crate::auth::key_ring::KeySet;
+use crate::auth::tokens::{OPERATIONS_CLIENT_ID, TokenAuthority, TokenRequest, TokenUse};
+use crate::http::ApiError;
+use crate::services::cases::CaseActor;
+use crate::state::AppState;
+
+/// An active staff member calling the operations API.
+pub struct Staff(pub StaffRow);
+
+impl Staff {
+    /// How the staff member appears on cases and in the audit log.
+    pub fn case_actor(&self) -> CaseActor {
+        CaseActor {
+            audit: Actor::Staff { id: self.0.id },
+            name: format!("{} (provider)", self.0.name),
+            contact_email: self.0.email.clone(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_token(parts)?;
+        let claims = verified_claims(state, token)
+            .await
+            .map_err(|e| ApiError::InvalidToken(e.to_string()))?;
+        if claims.token_use != TokenUse::Staff {
+            return Err(ApiError::forbidden(
+                "staff_token_required",
+                "the operations API is for the provider's staff: call it with a staff token, not a customer's token",
+            ));
+        }
+        let inactive = || ApiError::InvalidToken("the staff member is no longer active".into());
+        let id = IdKind::Staff.parse(&claims.sub).ok_or_else(inactive)?;
+        let staff = users::find_staff(&state.db, id)
+            .await?
+            .filter(|s| s.status == "Active")
+            .ok_or_else(inactive)?;
+        Ok(Staff(staff))
+    }
+}
+
+/// A short-lived staff token; the mint is audited.
+pub async fn mint_staff_token(
+    db: &Db,
+    authority: &TokenAuthority,
+    keys: &KeySet,
+    staff: &StaffRow,
+    ttl_secs: u32,
+) -> Result<String, StoreError> {
+    let subject = IdKind::Staff.format(staff.id);
+    let (token, claims) = authority.issue(
+        keys,
+        TokenRequest {
+            subject: &subject,
+            client_id: OPERATIONS_CLIENT_ID,
+            // Staff belong to no customer organization.
+            org_id: 0,
+            scopes: ScopeSet::default(),
+            token_use: TokenUse::Staff,
+            ttl_secs,
+        },
+    );
+    audit::record(
+        db,
+        Event::new(Actor::Cli, "staff.token_minted")
+            .target("staff", subject)
+            .details(json!({ "jti": claims.jti, "expiresIn": ttl_secs })),
+    )
+    .await?;
+    Ok(token)
+}
