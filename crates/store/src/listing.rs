@@ -231,6 +231,18 @@ impl Listing {
                 }
                 self.conditions
                     .push(format!("({})", alternatives.join(" OR ")));
+                // Implied by the OR chain, but it lets the planner seek the index to the
+                // cursor instead of scanning from the top (SQLite does not see through the
+                // OR with bound values): the 10,000th page costs what the first does.
+                if let Some((column, direction)) = sort.first() {
+                    let p = self.bind(Self::cursor_arg(column.kind, &cursor.values[0]));
+                    let op = if *direction == Direction::Ascending {
+                        ">="
+                    } else {
+                        "<="
+                    };
+                    self.conditions.push(format!("{} {op} {p}", column.sql));
+                }
             }
         }
         let direction = |d: Direction| {

@@ -36,6 +36,7 @@ CREATE INDEX cases_org_updated ON cases(org_id, updated_at, id);
 CREATE INDEX cases_org_created ON cases(org_id, created_at, id);
 CREATE INDEX cases_org_status ON cases(org_id, status);
 CREATE INDEX cases_service ON cases(service_id);
+CREATE INDEX cases_org_reference ON cases(org_id, customer_reference);
 CREATE INDEX cases_resolved ON cases(status, resolved_at);
 
 CREATE TABLE case_communications (
