@@ -7,7 +7,7 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey};
 use serde_json::{Value, json};
 
-use crate::catalog::{AccessScope, DATE_FIELDS, single, visible_accounts};
+use crate::catalog::{AccessScope, DATE_FIELDS, visible_accounts};
 use crate::counts::CountCache;
 use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
 use crate::{Exec, StoreError, args};
@@ -194,10 +194,9 @@ pub async fn find_case(
     scope: &AccessScope,
     id: i64,
 ) -> Result<Option<CaseRow>, StoreError> {
-    let (query, id) = single(id, &CASES);
     let mut listing = case_listing(db, scope).await?;
     listing.require_eq("c.id", id);
-    Ok(listing.run::<CaseRow>(db, &query).await?.rows.pop())
+    listing.first::<CaseRow>(db).await
 }
 
 /// A case by id in any organization: for the provider's staff and the import.

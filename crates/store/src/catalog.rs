@@ -2,7 +2,7 @@
 //! [`AccessScope`]: the caller's organization and account restrictions.
 
 use oneportal_domain::ids::IdKind;
-use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey, Start};
+use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey};
 use serde_json::{Value, json};
 
 use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
@@ -175,29 +175,15 @@ pub async fn list_accounts(
     listing.run(db, query).await
 }
 
-/// One record by id through the same access rules as its list.
-pub(crate) fn single(id: i64, spec: &ListSpec) -> (ListQuery, i64) {
-    (
-        ListQuery {
-            filters: vec![],
-            sort: spec.default_sort.to_vec(),
-            start: Start::Offset(0),
-            limit: 1,
-        },
-        id,
-    )
-}
-
 pub async fn find_account(
     db: &impl Exec,
     scope: &AccessScope,
     id: i64,
 ) -> Result<Option<AccountRow>, StoreError> {
-    let (query, id) = single(id, &ACCOUNTS);
     let mut listing = Listing::new(ACCOUNT_SELECT, "accounts a", ACCOUNT_COLUMNS, "a.id");
     restrict_accounts(&mut listing, scope);
     listing.require_eq("a.id", id);
-    Ok(listing.run::<AccountRow>(db, &query).await?.rows.pop())
+    listing.first::<AccountRow>(db).await
 }
 
 /// The ids of the accounts the scope may see, by type: (contract, delivery).
@@ -371,10 +357,9 @@ pub async fn find_site(
     scope: &AccessScope,
     id: i64,
 ) -> Result<Option<SiteRow>, StoreError> {
-    let (query, id) = single(id, &SITES);
     let mut listing = site_listing(db, scope).await?;
     listing.require_eq("s.id", id);
-    Ok(listing.run::<SiteRow>(db, &query).await?.rows.pop())
+    listing.first::<SiteRow>(db).await
 }
 
 pub struct NewSite<'a> {
@@ -601,10 +586,9 @@ pub async fn find_service(
     scope: &AccessScope,
     id: i64,
 ) -> Result<Option<ServiceRow>, StoreError> {
-    let (query, id) = single(id, &SERVICES);
     let mut listing = service_listing(db, scope).await?;
     listing.require_eq("v.id", id);
-    Ok(listing.run::<ServiceRow>(db, &query).await?.rows.pop())
+    listing.first::<ServiceRow>(db).await
 }
 
 pub struct NewService<'a> {

@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::Arg;
+use crate::{Arg, StoreError};
 
 pub struct CountCache {
     totals: quick_cache::sync::Cache<String, (i64, Instant)>,
@@ -32,14 +32,32 @@ impl CountCache {
         format!("{}|{sql}|{args:?}", self.generation.load(Ordering::Relaxed))
     }
 
-    pub(crate) fn get(&self, key: &str) -> Option<i64> {
-        self.totals
-            .get(key)
-            .filter(|(_, at)| at.elapsed() < self.time_to_live)
-            .map(|(total, _)| total)
-    }
-
-    pub(crate) fn put(&self, key: String, total: i64) {
-        self.totals.insert(key, (total, Instant::now()));
+    /// The remembered total for `key`, or `count`'s answer. Only one caller counts a
+    /// given key at a time; the others wait for its answer rather than all
+    /// recounting together when the total expires.
+    pub(crate) async fn total(
+        &self,
+        key: String,
+        count: impl Future<Output = Result<i64, StoreError>>,
+    ) -> Result<i64, StoreError> {
+        let mut count = Some(count);
+        loop {
+            match self.totals.get_value_or_guard_async(&key).await {
+                Ok((total, at)) if at.elapsed() < self.time_to_live => return Ok(total),
+                // Expired: drop it, unless another caller has just refreshed it.
+                Ok(_) => {
+                    self.totals
+                        .remove_if(&key, |(_, at)| at.elapsed() >= self.time_to_live);
+                }
+                Err(guard) => {
+                    let Some(count) = count.take() else {
+                        continue;
+                    };
+                    let total = count.await?;
+                    let _ = guard.insert((total, Instant::now()));
+                    return Ok(total);
+                }
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use time::Date;
 
-use crate::catalog::{AccessScope, DATE_FIELDS, restrict_to_visible_account, single};
+use crate::catalog::{AccessScope, DATE_FIELDS, restrict_to_visible_account};
 use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
 use crate::{Db, Exec, StoreError, args};
 
@@ -198,10 +198,9 @@ pub async fn find_invoice(
     scope: &AccessScope,
     id: i64,
 ) -> Result<Option<InvoiceRow>, StoreError> {
-    let (query, id) = single(id, &INVOICES);
     let mut listing = invoice_listing(db, scope).await?;
     listing.require_eq("i.id", id);
-    Ok(listing.run::<InvoiceRow>(db, &query).await?.rows.pop())
+    listing.first::<InvoiceRow>(db).await
 }
 
 /// One line of an invoice as stored; periods are `YYYY-MM-DD`.

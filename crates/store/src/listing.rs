@@ -161,6 +161,17 @@ impl Listing {
         }
     }
 
+    /// The one record the conditions select (a detail through its list's access rules).
+    pub async fn first<T: Listed>(self, db: &impl Exec) -> Result<Option<T>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} LIMIT 1",
+            self.select,
+            self.from,
+            self.where_clause()
+        );
+        Ok(db.fetch_all_dynamic(sql, self.args).await?.pop())
+    }
+
     /// One page, the total across all pages, and the cursor for the next page.
     pub async fn run<T: Listed>(
         self,
@@ -182,22 +193,21 @@ impl Listing {
             self.from,
             self.where_clause()
         );
-        let key = counts.map(|c| c.key(&count_sql, &self.args));
-        let remembered = counts.zip(key.as_deref()).and_then(|(c, k)| c.get(k));
-        let total = match remembered {
-            Some(total) => total,
-            None => {
-                let (total,): (i64,) = db
-                    .fetch_all_dynamic(count_sql, self.args.clone())
-                    .await?
-                    .into_iter()
-                    .next()
-                    .unwrap_or((0,));
-                if let (Some(counts), Some(key)) = (counts, key) {
-                    counts.put(key, total);
-                }
-                total
+        let count = async {
+            let (total,): (i64,) = db
+                .fetch_all_dynamic(count_sql.clone(), self.args.clone())
+                .await?
+                .into_iter()
+                .next()
+                .unwrap_or((0,));
+            Ok(total)
+        };
+        let total = match counts {
+            Some(counts) => {
+                let key = counts.key(&count_sql, &self.args);
+                counts.total(key, count).await?
             }
+            None => count.await?,
         };
 
         let sort: Vec<(&'static Column, Direction)> = query
