@@ -384,6 +384,9 @@ OnePortal demo is running at {url}
     ACCESS=$(curl -s -u "$ID:$SECRET" -d grant_type=client_credentials -d scope=customerapi/basic.read {url}/oauth2/token | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
     curl -s {url}/v2/me -H "Authorization: Bearer $ACCESS"
 
+  Support cases and invoices: a token of support@acme.example reads /v2/cases (every status,
+  RFOs at /v2/cases/{{caseId}}/rfo/document); billing@acme.example reads /v2/invoices (PDF and CSV).
+
   Discovery: {url}/.well-known/oauth-authorization-server   API reference: {url}/v2/openapi.json
 "#
     );

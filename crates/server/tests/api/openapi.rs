@@ -11,6 +11,8 @@ async fn the_openapi_document_matches_its_snapshot() {
     let document: Value = app.get_public_json("/v2/openapi.json").await;
     assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
     insta::assert_json_snapshot!("openapi", document);
+    let operations: Value = app.get_public_json("/ops/v1/openapi.json").await;
+    insta::assert_json_snapshot!("operations_openapi", operations);
 }
 
 #[tokio::test]
@@ -22,7 +24,17 @@ async fn every_operation_documents_its_errors_and_security() {
         schemes["oauth2"]["flows"]["clientCredentials"]["tokenUrl"],
         "/oauth2/token"
     );
-    for (path, operations) in document["paths"].as_object().unwrap() {
+    let operations_api: Value = app.get_public_json("/ops/v1/openapi.json").await;
+    assert_eq!(
+        operations_api["components"]["securitySchemes"]["staffToken"]["scheme"],
+        "bearer"
+    );
+    for (path, operations) in document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .chain(operations_api["paths"].as_object().unwrap())
+    {
         for (method, operation) in operations.as_object().unwrap() {
             let responses = operation["responses"].as_object().unwrap();
             assert!(
