@@ -12,48 +12,11 @@ use crate::counts::CountCache;
 use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
 use crate::{Exec, StoreError, args};
 
-macro_rules! names {
-    ($($variant:expr),* $(,)?) => { &[$($variant.as_str()),*] };
-}
-
-pub const CASE_TYPES: &[&str] = names!(CaseType::Incident, CaseType::NonIncident);
-pub const CASE_STATUSES: &[&str] = names!(
-    CaseStatus::Acknowledged,
-    CaseStatus::InProgress,
-    CaseStatus::Pending,
-    CaseStatus::Held,
-    CaseStatus::Resolved,
-    CaseStatus::Closed,
-    CaseStatus::Cancelled,
-    CaseStatus::Rejected,
-);
-pub const CASE_SUBJECTS: &[&str] = names!(
-    CaseSubject::RfoRequest,
-    CaseSubject::ServiceDegradation,
-    CaseSubject::ServiceIntermittent,
-    CaseSubject::ServiceDown,
-    CaseSubject::ActivationSupport,
-    CaseSubject::ChangeRequest,
-    CaseSubject::EngineerDispatch,
-    CaseSubject::InformationRequest,
-    CaseSubject::Other,
-    CaseSubject::SoftwareUpdate,
-    CaseSubject::UtilizationReport,
-);
-pub const CASE_PRIORITIES: &[&str] = names!(
-    CasePriority::P1,
-    CasePriority::P2,
-    CasePriority::P3,
-    CasePriority::P4,
-    CasePriority::P5
-);
-pub const CASE_ORIGINS: &[&str] = names!(
-    CaseOrigin::Portal,
-    CaseOrigin::Api,
-    CaseOrigin::Email,
-    CaseOrigin::Phone,
-    CaseOrigin::Monitoring
-);
+pub const CASE_TYPES: &[&str] = CaseType::NAMES;
+pub const CASE_STATUSES: &[&str] = CaseStatus::NAMES;
+pub const CASE_SUBJECTS: &[&str] = CaseSubject::NAMES;
+pub const CASE_PRIORITIES: &[&str] = CasePriority::NAMES;
+pub const CASE_ORIGINS: &[&str] = CaseOrigin::NAMES;
 
 const fn field(name: &'static str, kind: FieldKind, sortable: bool) -> Field {
     Field {
