@@ -1,5 +1,6 @@
-//! The command line: `serve`, `migrate`, `users`, `keys`, `config`.
+//! The command line: `serve`, `seed`, `import`, `migrate`, `staff`, `users`, `keys`, `config`.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -66,6 +67,18 @@ enum Command {
         /// The organization to fill (created when missing).
         #[arg(long, default_value = "ACME Corporation")]
         organization: String,
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
+    /// Import organizations, accounts, sites, services, invoices, case updates and
+    /// RFOs from a JSON document (see the README). The whole file is checked first;
+    /// importing it again changes nothing.
+    Import {
+        /// The JSON document.
+        file: PathBuf,
+        /// Check the file and report, without writing anything.
+        #[arg(long)]
+        check: bool,
         #[command(flatten)]
         storage: StorageFlags,
     },
@@ -243,6 +256,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             db.close().await;
             result
         }
+        Command::Import {
+            file: path,
+            check,
+            storage,
+        } => {
+            let config = load(file, storage, None)?;
+            import_command(config, &path, check).await
+        }
         Command::Migrate { storage } => {
             let config = load(file, storage, None)?;
             let db = open_database(&config).await?;
@@ -264,6 +285,62 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn import_command(
+    config: Config,
+    path: &std::path::Path,
+    check_only: bool,
+) -> anyhow::Result<()> {
+    use crate::services::import;
+
+    let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let document: import::ImportDocument = crate::http::json::parse(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), describe(&e)))?;
+    let state = crate::offline_state(config).await?;
+    let result = async {
+        let checked = import::check(&state, document)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), describe(&e)))?;
+        if check_only {
+            println!(
+                "{}: valid, {} records to write; nothing written (--check)",
+                path.display(),
+                checked.records()
+            );
+            return Ok(());
+        }
+        let bar = indicatif::ProgressBar::new(checked.records()).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} records  {per_sec}  eta {eta}",
+            )
+            .expect("the template is valid"),
+        );
+        let actor = import::provider_actor(Actor::Cli);
+        let summary = import::apply(&state, checked, &actor, &|n| bar.inc(n))
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), describe(&e)))?;
+        bar.finish_and_clear();
+        // A closed pipe (`| head`) is the reader's choice, not a failure of the import.
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::to_string_pretty(&summary)?
+        );
+        Ok(())
+    }
+    .await;
+    state.db.close().await;
+    result
+}
+
+/// An API error as lines a person at a terminal can act on.
+fn describe(error: &crate::http::ApiError) -> String {
+    let mut text = error.to_string();
+    for field in error.field_errors() {
+        text.push_str(&format!("\n  {}: {}", field.pointer, field.detail));
+    }
+    text
 }
 
 fn toml_like(config: &Config) -> String {

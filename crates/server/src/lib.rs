@@ -84,6 +84,16 @@ pub struct App {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
+/// Everything the services need, for a command that works on the database
+/// without serving (the import).
+pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
+    let db = open_database(&config).await?;
+    let master = open_master_key(&config, &db).await?;
+    let keys = KeyRing::initialize(db.clone(), master.clone(), config.oauth.signing_alg).await?;
+    let bound = config.bind;
+    Ok(AppState::new(config, bound, db, master, keys, None))
+}
+
 impl App {
     /// Binds `config.bind` (port 0 picks a free port), prepares storage and keys, and serves.
     pub async fn start(config: Config) -> anyhow::Result<App> {

@@ -277,6 +277,31 @@ pub async fn add_communication(
     Ok(id)
 }
 
+/// The message the provider sent under its own reference, if it was imported before.
+pub async fn find_communication_by_ref(
+    db: &impl Exec,
+    case_id: i64,
+    reference: &str,
+) -> Result<Option<i64>, StoreError> {
+    let found: Option<(i64,)> = db
+        .fetch_optional(
+            "SELECT id FROM case_communications WHERE case_id = $1 AND external_ref = $2",
+            args![case_id, reference],
+        )
+        .await?;
+    Ok(found.map(|(id,)| id))
+}
+
+/// Records the provider's reference of a message, so importing it again adds nothing.
+pub async fn tag_communication(db: &impl Exec, id: i64, reference: &str) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE case_communications SET external_ref = $2 WHERE id = $1",
+        args![id, reference],
+    )
+    .await?;
+    Ok(())
+}
+
 async fn touch(db: &impl Exec, case_id: i64, at: i64) -> Result<(), StoreError> {
     db.execute(
         "UPDATE cases SET updated_at = $2 WHERE id = $1",

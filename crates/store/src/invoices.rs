@@ -351,21 +351,7 @@ pub struct NewInvoiceLine {
     pub amounts: LineAmounts,
 }
 
-/// What [`upsert_invoice`] did, with the invoice's id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Upserted {
-    Created(i64),
-    Updated(i64),
-    Unchanged(i64),
-}
-
-impl Upserted {
-    pub fn id(self) -> i64 {
-        match self {
-            Upserted::Created(id) | Upserted::Updated(id) | Upserted::Unchanged(id) => id,
-        }
-    }
-}
+pub use crate::provisioning::Upserted;
 
 /// An invoice's columns exactly as written, to tell whether an upsert changes anything.
 #[derive(Debug, PartialEq, sqlx::FromRow)]

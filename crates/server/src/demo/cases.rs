@@ -279,7 +279,7 @@ pub async fn seed(state: &AppState, org_id: i64, first_service: i64) -> anyhow::
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("demo case vanished"))?;
             let done = match step {
-                Provider(text) => cases::provider_reply(state, &now, &provider, text)
+                Provider(text) => cases::provider_reply(state, &now, &provider, text, None)
                     .await
                     .map(drop),
                 Customer(text) => cases::reply(state, &now, &customer, text).await.map(drop),

@@ -93,6 +93,14 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The fields a 400 or 422 points at; none for other errors.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            ApiError::BadRequest { errors, .. } | ApiError::Unprocessable { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         ApiError::BadRequest {
             code,

@@ -82,7 +82,9 @@ pub async fn reply(
 ) -> Result<Response, ApiError> {
     let case = any_case(&state, &id).await?;
     let communication_id =
-        case_service::provider_reply(&state, &case, &staff.case_actor(), &body.message).await?;
+        case_service::provider_reply(&state, &case, &staff.case_actor(), &body.message, None)
+            .await?
+            .id();
     let created = cases::communications(&state.db, case.id)
         .await?
         .into_iter()

@@ -1,9 +1,10 @@
 //! The provider's operations API (`/ops/v1`): staff move cases through their
-//! statuses, reply to customers and publish RFOs, through the same services
+//! statuses, reply to customers, publish RFOs and import back-office data, through the same services
 //! (rules and audit) as the customer API. Staff authenticate with staff tokens.
 
 pub mod auth;
 pub mod cases;
+pub mod imports;
 
 use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -21,7 +22,8 @@ use crate::state::AppState;
         version = "1.0.0"
     ),
     modifiers(&StaffTokenScheme),
-    tags((name = "Cases", description = "Customer cases as the provider works them"))
+    tags((name = "Cases", description = "Customer cases as the provider works them"),
+        (name = "Imports", description = "Bulk upserts from the provider's back office"))
 )]
 struct OpsDoc;
 
@@ -50,6 +52,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::change_status))
         .routes(routes!(cases::reply))
         .routes(routes!(cases::publish_rfo))
+        .merge(OpenApiRouter::new().routes(routes!(imports::import)).layer(
+            axum::extract::DefaultBodyLimit::max(imports::MAX_DOCUMENT_BYTES),
+        ))
         .split_for_parts();
     crate::api::CommonResponses.modify(&mut openapi);
     (router, openapi)

@@ -9,6 +9,7 @@ use oneportal_domain::case::{
 use oneportal_domain::ids::IdKind;
 use oneportal_store::cases::{self, CaseRow, NewAttachment, NewCase};
 use oneportal_store::catalog::{self, AccessScope};
+use oneportal_store::provisioning::Upserted;
 use oneportal_store::{StoreError, Tx, now_ms};
 use serde_json::json;
 
@@ -376,10 +377,16 @@ pub async fn provider_reply(
     case: &CaseRow,
     actor: &CaseActor,
     message: &str,
-) -> Result<i64, ApiError> {
+    reference: Option<&str>,
+) -> Result<Upserted, ApiError> {
     let message = check_message("/message", message).map_err(|e| ApiError::validation(vec![e]))?;
     let at = now_ms();
     let tx = state.db.begin().await?;
+    if let Some(reference) = reference
+        && let Some(id) = cases::find_communication_by_ref(&tx, case.id, reference).await?
+    {
+        return Ok(Upserted::Unchanged(id));
+    }
     let id = cases::add_communication(
         &tx,
         case.id,
@@ -389,11 +396,14 @@ pub async fn provider_reply(
         at,
     )
     .await?;
+    if let Some(reference) = reference {
+        cases::tag_communication(&tx, id, reference).await?;
+    }
     let event = Event::new(actor.audit.clone(), "case.provider_replied")
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id));
     commit(state, tx, event).await?;
-    Ok(id)
+    Ok(Upserted::Created(id))
 }
 
 /// An uploaded file, checked against the size limit and the type allow-list.

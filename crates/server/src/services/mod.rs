@@ -3,6 +3,7 @@
 
 pub mod api_clients;
 pub mod cases;
+pub mod import;
 pub mod rfo;
 pub mod users;
 

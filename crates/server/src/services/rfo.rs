@@ -96,7 +96,7 @@ impl Rfo {
 }
 
 /// Checks the content a person wrote; each error names its field.
-fn check(content: &RfoContent) -> Vec<FieldError> {
+pub(crate) fn check(content: &RfoContent) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut time = |pointer: &str, text: &str| match parse_time(pointer, text) {
         Ok(at) => Some(at),

@@ -9,6 +9,7 @@ mod catalog;
 mod conventions;
 mod demo;
 mod helpers;
+mod imports;
 mod invoices;
 mod keys;
 mod oauth_library;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::catalog::seed;
 use crate::helpers::{TestApp, problem, spawn_app};
 
-async fn staff_token(app: &TestApp) -> String {
+pub async fn staff_token(app: &TestApp) -> String {
     let db = app.db();
     let email = format!(
         "noc{}@provider.example",
