@@ -152,6 +152,16 @@ pub async fn list_cases(
     listing.run_counted(db, query, Some(counts)).await
 }
 
+/// Every organization's cases, for the provider's queue; filters and sorts as [`CASES`].
+pub async fn list_case_queue(
+    db: &impl Exec,
+    query: &ListQuery,
+) -> Result<ListPage<CaseRow>, StoreError> {
+    let mut listing = Listing::new(case_columns!(), "cases c", CASE_COLUMNS, "c.id");
+    listing.filter(&query.filters);
+    listing.run_counted(db, query, None).await
+}
+
 pub async fn find_case(
     db: &impl Exec,
     scope: &AccessScope,

@@ -55,6 +55,29 @@ pub async fn find_organization_by_name(
     .await
 }
 
+/// An organization with the provider's reference, for the operations API.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrganizationSummary {
+    pub id: i64,
+    pub name: String,
+    pub external_ref: Option<String>,
+    pub created_at: i64,
+    pub accounts: i64,
+    pub users: i64,
+}
+
+/// Every organization, by name.
+pub async fn list_organizations(db: &impl Exec) -> Result<Vec<OrganizationSummary>, StoreError> {
+    db.fetch_all(
+        "SELECT o.id, o.name, o.external_ref, o.created_at, \
+         (SELECT COUNT(*) FROM accounts a WHERE a.org_id = o.id) AS accounts, \
+         (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id AND u.status <> 'Removed') AS users \
+         FROM organizations o ORDER BY o.name, o.id",
+        args![],
+    )
+    .await
+}
+
 pub async fn set_api_client_quota(
     db: &impl Exec,
     org_id: i64,

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod cases;
 pub mod imports;
+pub mod queue;
 
 use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -23,7 +24,8 @@ use crate::state::AppState;
     ),
     modifiers(&StaffTokenScheme),
     tags((name = "Cases", description = "Customer cases as the provider works them"),
-        (name = "Imports", description = "Bulk upserts from the provider's back office"))
+        (name = "Imports", description = "Bulk upserts from the provider's back office"),
+        (name = "Organizations", description = "Customer organizations"))
 )]
 struct OpsDoc;
 
@@ -49,6 +51,8 @@ impl Modify for StaffTokenScheme {
 
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut openapi) = OpenApiRouter::with_openapi(OpsDoc::openapi())
+        .routes(routes!(queue::list_organizations))
+        .routes(routes!(queue::list_cases))
         .routes(routes!(cases::change_status))
         .routes(routes!(cases::reply))
         .routes(routes!(cases::publish_rfo))

@@ -252,3 +252,76 @@ async fn only_staff_tokens_open_the_operations_api_and_they_open_nothing_else() 
     .await;
     assert_eq!(missing.status(), 404);
 }
+
+#[tokio::test]
+async fn staff_see_every_organization_and_one_queue_of_every_customers_cases() {
+    let app = spawn_app().await;
+    let staff = staff_token(&app).await;
+    let other_org = oneportal_store::orgs::create_organization(app.db(), "Initech")
+        .await
+        .unwrap();
+    let mut opened = Vec::new();
+    for org_id in [app.org_id, other_org] {
+        let catalog = seed(&app, org_id, 1).await;
+        let customer = app.user_in(org_id, PermissionSet::all()).await;
+        let case: Value = app
+            .post_json(
+                "/v2/cases",
+                &customer.token,
+                json!({"type": "NonIncident", "subject": "InformationRequest", "priority": "P4",
+                       "serviceId": IdKind::Service.format(catalog.services[0]), "message": "A question"}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        opened.push(case["caseId"].as_str().unwrap().to_owned());
+    }
+
+    let organizations: Value = send(&app, "GET", "/ops/v1/organizations", &staff, Value::Null)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = organizations["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Initech", "Test Org"], "by name: {organizations}");
+    assert_eq!(organizations["data"][0]["users"], 1);
+
+    let queue = send(
+        &app,
+        "GET",
+        "/ops/v1/cases?status=Acknowledged&sort=priority,createdDate",
+        &staff,
+        Value::Null,
+    )
+    .await;
+    assert_eq!(queue.headers()["x-total-count"], "2");
+    let queue: Value = queue.json().await.unwrap();
+    let ids: Vec<&str> = queue["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["caseId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, opened.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        queue["data"][1]["organizationId"],
+        IdKind::Organization.format(other_org)
+    );
+
+    let (status, body) =
+        problem(send(&app, "GET", "/ops/v1/cases?state=open", &staff, Value::Null).await).await;
+    assert_eq!(status, 400, "an unknown filter is named: {body}");
+    let customer = app.user(PermissionSet::all()).await;
+    let refused = send(&app, "GET", "/ops/v1/cases", &customer.token, Value::Null).await;
+    assert_eq!(
+        refused.status(),
+        403,
+        "a customer's token is not a staff token"
+    );
+}
