@@ -170,9 +170,10 @@ impl ListSpec {
             }
             seen.push(name);
             match name.as_str() {
+                // At most i32::MAX, as the OpenAPI document's int32 says; deeper is a cursor's job.
                 "offset" => match value.parse::<u32>() {
-                    Ok(n) => offset = Some(n),
-                    Err(_) => errors.push(QueryError::new(name, "invalid_parameter", format!("offset must be a whole number of 0 or more, not '{value}'"))),
+                    Ok(n) if n <= i32::MAX as u32 => offset = Some(n),
+                    _ => errors.push(QueryError::new(name, "invalid_parameter", format!("offset must be a whole number from 0 to {}, not '{value}'; page deeper with cursor", i32::MAX))),
                 },
                 "limit" => match value.parse::<u32>() {
                     Ok(n) if (1..=MAX_LIMIT).contains(&n) => limit = n,
@@ -280,10 +281,16 @@ impl ListSpec {
             QueryError::new(
                 name,
                 "unknown_parameter",
-                format!(
-                    "'{name}' is not a parameter here; filters: {}; and offset, limit, cursor, sort",
-                    known.join(", ")
-                ),
+                if known.is_empty() {
+                    format!(
+                        "'{name}' is not a parameter here; this list has no filters, only offset and limit"
+                    )
+                } else {
+                    format!(
+                        "'{name}' is not a parameter here; filters: {}; and offset, limit, cursor, sort",
+                        known.join(", ")
+                    )
+                },
             )
         };
         let (base, op) = match name.rsplit_once('.') {
@@ -483,6 +490,7 @@ mod tests {
             (&[("limit", "0")], "limit", "invalid_parameter"),
             (&[("limit", "201")], "limit", "invalid_parameter"),
             (&[("offset", "-1")], "offset", "invalid_parameter"),
+            (&[("offset", "2147483648")], "offset", "invalid_parameter"),
             (
                 &[("lastModifiedDate.gte", "yesterday")],
                 "lastModifiedDate.gte",

@@ -27,9 +27,14 @@ use crate::state::AppState;
 #[schema(example = json!({"apiClientName": "ScopeName1", "scopes": ["BasicRead"]}))]
 pub struct CreateApiClient {
     /// 1–100 characters, unique in your organization (ignoring case).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\x00-\\x1F\\x7F]*[^\\s\\x00-\\x1F\\x7F][^\\x00-\\x1F\\x7F]*$"
+    )]
     pub api_client_name: String,
     /// One or more of `BasicRead`, `SupportRead`, `SupportReadWrite`, `BillingRead`. Fixed for the client's life.
-    #[schema(value_type = Vec<ApiScope>)]
+    #[schema(value_type = Vec<ApiScope>, min_items = 1)]
     pub scopes: Vec<String>,
 }
 
@@ -189,12 +194,13 @@ const API_CLIENTS: ListSpec = ListSpec {
     get, path = "/v2/api-clients", tag = "APIClients",
     security(("userToken" = [])),
     params(
-        ("status" = Option<String>, Query, description = "Active, Suspended or Revoked; `a,b` for either"),
+        ("status" = Option<String>, Query, pattern = "^(Active|Suspended|Revoked)(,(Active|Suspended|Revoked))*$", description = "Active, Suspended or Revoked; `a,b` for either"),
         ("offset" = Option<u32>, Query, description = "Records to skip (default 0)"),
-        ("limit" = Option<u32>, Query, description = "Records per page, 1–200 (default 50)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Records per page, 1–200 (default 50)"),
     ),
     responses(
         (status = 200, description = "Newest first", body = Page<ApiClient>),
+        (status = 400, description = "Unknown parameter or status", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a user token, or no Developer Portal (API) permission", body = Problem, content_type = "application/problem+json"),
     )
@@ -270,24 +276,26 @@ pub async fn revoke(
     patch, path = "/v2/api-clients/{clientId}", tag = "APIClients",
     security(("userToken" = [])),
     params(("clientId" = String, Path, description = "The client id")),
+    description = "Always refused: an API client's name and scopes are fixed for its life. Create a new client with the scopes you need, move your integration to it, then revoke the old one.",
     responses(
         (status = 404, description = "No such client visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 405, description = "API clients are immutable", body = Problem, content_type = "application/problem+json"),
+        (status = 405, description = "API clients are immutable", body = Problem, content_type = "application/problem+json", headers(("Allow" = String, description = "GET, DELETE"))),
     )
 )]
 pub async fn refuse_change(
     State(state): State<AppState>,
     Person(user): Person,
     Path(client_id): Path<String>,
-) -> ApiError {
+) -> Response {
     // Another organization's client is a 404 here as everywhere.
     if let Err(error) = service::visible(&state, &user, &client_id).await {
-        return error;
+        return error.into_response();
     }
-    ApiError::MethodNotAllowed {
+    let refusal = ApiError::MethodNotAllowed {
         code: "api_client_immutable",
         detail: "an API client's scopes cannot be changed after creation; create a new API client with the scopes you need, then revoke this one".into(),
-    }
+    };
+    ([(header::ALLOW, "GET, DELETE")], refusal).into_response()
 }
 
 /// The body of `POST /v2/api-clients/{clientId}/secrets`.
@@ -295,6 +303,8 @@ pub async fn refuse_change(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RotateSecret {
     /// How long the previous secrets keep working, 0–168 hours (default 24).
+    #[schema(maximum = 168)]
+    #[serde(default, deserialize_with = "crate::http::json::whole_number")]
     pub grace_period_hours: Option<u32>,
 }
 
@@ -363,6 +373,7 @@ pub async fn rotate_secret(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TransferApiClient {
     /// The developer who will own the client (`USR-000042`).
+    #[schema(pattern = "^USR-[0-9]{6,18}$")]
     pub new_owner_user_id: String,
 }
 
@@ -376,6 +387,7 @@ pub struct TransferApiClient {
         (status = 200, description = "The client with its new owner", body = ApiClient),
         (status = 403, description = "No User Management permission", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such client in your organization", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The client is revoked", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The new owner cannot own this client", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -261,12 +261,98 @@ pub struct NewCaseBody {
     pub end_of_incident: Option<String>,
     /// Your own reference (ticket number), up to 100 characters; filterable.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub customer_reference: String,
     /// For `RfoRequest`: the incident the RFO is wanted for.
     #[serde(default)]
     pub related_case_id: Option<String>,
     #[serde(default)]
     pub contact: Option<Contact>,
+}
+
+/// Documents what [`CaseType::check`] enforces on `NewCaseBody`: one variant per
+/// case type, each with its own subjects and priorities, and `startOfIncident`
+/// required for incidents (and absent otherwise). Generated from the domain's
+/// rules, so the document cannot drift from them.
+pub struct CaseTypeVariants;
+
+impl utoipa::Modify for CaseTypeVariants {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(schema) = components.schemas.get("NewCaseBody") else {
+            return;
+        };
+        let Ok(base) = serde_json::to_value(schema) else {
+            return;
+        };
+        let names =
+            |values: Vec<&'static str>| serde_json::json!({"type": "string", "enum": values});
+        let variants: Vec<serde_json::Value> = CaseType::ALL
+            .iter()
+            .map(|case_type| {
+                let mut variant = base.clone();
+                variant["title"] = serde_json::json!(case_type.as_str());
+                variant.as_object_mut().map(|v| v.remove("description"));
+                variant.as_object_mut().map(|v| v.remove("example"));
+                let properties = &mut variant["properties"];
+                properties["type"] = names(vec![case_type.as_str()]);
+                properties["subject"] =
+                    names(case_type.subjects().iter().map(|s| s.as_str()).collect());
+                properties["priority"] =
+                    names(case_type.priorities().iter().map(|p| p.as_str()).collect());
+                if *case_type == CaseType::Incident {
+                    properties["startOfIncident"] = serde_json::json!({
+                        "type": "string", "format": "date-time",
+                        "description": "RFC 3339: when the service was first affected"});
+                    if let Some(required) = variant["required"].as_array_mut() {
+                        required.push(serde_json::json!("startOfIncident"));
+                    }
+                } else if let Some(properties) = properties.as_object_mut() {
+                    properties.remove("startOfIncident");
+                    properties.remove("endOfIncident");
+                }
+                variant
+            })
+            .collect();
+        let mut combined = serde_json::json!({ "oneOf": variants });
+        for kept in ["description", "example"] {
+            if let Some(value) = base.get(kept) {
+                combined[kept] = value.clone();
+            }
+        }
+        if let Ok(schema) = serde_json::from_value(combined) {
+            components.schemas.insert("NewCaseBody".into(), schema);
+        }
+    }
+}
+
+/// Lists every type an attachment download can answer with: the allow-list of uploads.
+pub struct AttachmentTypes;
+
+impl utoipa::Modify for AttachmentTypes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let path = "/v2/cases/{caseId}/attachments/{attachmentId}";
+        let Some(operation) = openapi
+            .paths
+            .paths
+            .get_mut(path)
+            .and_then(|item| item.get.as_mut())
+        else {
+            return;
+        };
+        if let Some(utoipa::openapi::RefOr::T(response)) =
+            operation.responses.responses.get_mut("200")
+            && let Some(content) = response.content.shift_remove("application/octet-stream")
+        {
+            for allowed in case_service::ALLOWED_ATTACHMENT_TYPES {
+                response
+                    .content
+                    .insert((*allowed).to_owned(), content.clone());
+            }
+        }
+    }
 }
 
 /// A reply to a case.
@@ -340,7 +426,7 @@ pub async fn list_cases(
 /// Open a case.
 #[utoipa::path(post, path = "/v2/cases", tag = "Cases", security(("oauth2" = ["customerapi/support.read-write"]), ("userToken" = [])),
     request_body = NewCaseBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body within 24 hours returns the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]([ -~]*[!-~])?$", description = "Makes a retry safe: the same key and body within 24 hours returns the first answer")),
     responses((status = 201, body = Case, headers(("Location" = String))),
         (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -414,7 +500,7 @@ async fn detail(state: &AppState, case: CaseRow) -> Result<CaseDetail, ApiError>
 
 /// Get a case with its conversation and history.
 #[utoipa::path(get, path = "/v2/cases/{caseId}", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001")),
+    params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")),
     description = "The whole case: fields, every communication in order, the status history and attachments. Poll cheaply with `If-None-Match`.",
     responses((status = 200, body = CaseDetail, headers(("ETag" = String))), (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -438,7 +524,7 @@ const IN_MEMORY: ListSpec = ListSpec {
 
 /// List a case's communications.
 #[utoipa::path(get, path = "/v2/cases/{caseId}/communications", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001"),
+    params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001"),
         ("offset" = Option<u32>, Query, minimum = 0, description = "Records to skip"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)")),
     description = "The conversation, oldest first.",
     responses((status = 200, body = Page<Communication>), (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -480,8 +566,8 @@ fn in_memory_page<T: Serialize>(
 
 /// Reply to a case.
 #[utoipa::path(post, path = "/v2/cases/{caseId}/communications", tag = "Cases", security(("oauth2" = ["customerapi/support.read-write"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]([ -~]*[!-~])?$", description = "Makes a retry safe")),
     request_body = ReplyBody,
     description = "Adds your message to the conversation. A reply to a `Pending` case (waiting for you) moves it back to `InProgress`.",
     responses((status = 201, body = Communication), (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -512,7 +598,7 @@ pub async fn reply(
 
 /// List a case's attachments.
 #[utoipa::path(get, path = "/v2/cases/{caseId}/attachments", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001"),
+    params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001"),
         ("offset" = Option<u32>, Query, minimum = 0, description = "Records to skip"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)")),
     responses((status = 200, body = Page<Attachment>), (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -538,15 +624,16 @@ pub async fn list_attachments(
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct AttachmentUpload {
-    /// The file; its part's Content-Type must be an allowed type.
+    /// The file. Its type is the part's Content-Type, or, when that is missing or
+    /// `application/octet-stream`, the one its file name's extension implies; it must be an allowed type.
     #[schema(format = Binary, content_media_type = "application/octet-stream")]
     pub file: String,
 }
 
 /// Attach a file to a case.
 #[utoipa::path(post, path = "/v2/cases/{caseId}/attachments", tag = "Cases", security(("oauth2" = ["customerapi/support.read-write"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe")),
+    params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001"),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]([ -~]*[!-~])?$", description = "Makes a retry safe")),
     request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
     description = "Upload one file as the `file` part of a `multipart/form-data` body. Allowed types: PDF, PNG, JPEG, GIF, plain text, CSV, JSON, ZIP, e-mail (message/rfc822), packet captures (application/vnd.tcpdump.pcap), Word and Excel (OOXML). The size limit is 10 MiB unless the provider configured another.",
     responses((status = 201, body = Attachment, headers(("Location" = String))), (status = 400, description = "Not a multipart body, or no `file` part", body = Problem, content_type = "application/problem+json"),
@@ -605,10 +692,18 @@ async fn read_file_part(multipart: &mut Multipart, max: u64) -> Result<Upload, A
             .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_owned())
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "attachment".to_owned());
-        let content_type = field
+        let declared = field
             .content_type()
             .map(|t| t.split(';').next().unwrap_or(t).trim().to_ascii_lowercase())
-            .unwrap_or_else(|| "application/octet-stream".to_owned());
+            .filter(|t| t != "application/octet-stream" && !t.is_empty());
+        // Tools that do not know a file's type (curl -F without ;type=) say
+        // application/octet-stream or nothing; then the file name's extension tells.
+        let content_type = declared.unwrap_or_else(|| {
+            mime_guess::from_path(&file_name)
+                .first_raw()
+                .unwrap_or("application/octet-stream")
+                .to_owned()
+        });
         let mut content = Vec::new();
         // Read chunk by chunk so an oversized file is refused as soon as it passes the limit.
         while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
@@ -640,7 +735,7 @@ async fn read_file_part(multipart: &mut Multipart, max: u64) -> Result<Upload, A
 
 /// Download an attachment.
 #[utoipa::path(get, path = "/v2/cases/{caseId}/attachments/{attachmentId}", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001"), ("attachmentId" = String, Path, description = "ATT-000001")),
+    params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001"), ("attachmentId" = String, Path, description = "ATT-000001")),
     responses((status = 200, description = "The file, with its content type and `Content-Disposition: attachment`", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -711,7 +806,7 @@ async fn act(
     Ok(axum::Json(Case::from(case)).into_response())
 }
 
-/// An optional JSON body: absent or empty is `None`.
+/// An optional JSON body: absent, empty or `null` is `None`.
 pub struct OptionalJson<T>(pub Option<T>);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S>
@@ -729,14 +824,14 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         if !has_body {
             return Ok(OptionalJson(None));
         }
-        let ApiJson(value) = ApiJson::from_request(request, state).await?;
-        Ok(OptionalJson(Some(value)))
+        let ApiJson(value) = ApiJson::<Option<T>>::from_request(request, state).await?;
+        Ok(OptionalJson(value))
     }
 }
 
 /// Close a resolved case.
 #[utoipa::path(post, path = "/v2/cases/{caseId}/close", tag = "Cases", security(("oauth2" = ["customerapi/support.read-write"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001")), request_body(content = Option<ActionBody>, description = "Optional reason"),
+    params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")), request_body(content = Option<ActionBody>, description = "Optional reason"),
     description = "Confirms the resolution: `Resolved` → `Closed`. Resolved cases also close by themselves after a number of days the provider configures.",
     responses((status = 200, body = Case), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -760,7 +855,7 @@ pub async fn close_case(
 
 /// Reopen a resolved case.
 #[utoipa::path(post, path = "/v2/cases/{caseId}/reopen", tag = "Cases", security(("oauth2" = ["customerapi/support.read-write"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001")), request_body = ReasonBody,
+    params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")), request_body = ReasonBody,
     description = "The problem is back: `Resolved` → `InProgress`. Say why in `reason`.",
     responses((status = 200, body = Case), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -777,7 +872,7 @@ pub async fn reopen_case(
 
 /// Cancel a case.
 #[utoipa::path(post, path = "/v2/cases/{caseId}/cancel", tag = "Cases", security(("oauth2" = ["customerapi/support.read-write"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001")), request_body = ReasonBody,
+    params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")), request_body = ReasonBody,
     description = "Withdraws a case before it is resolved (`Acknowledged`, `InProgress`, `Pending` or `Held` → `Cancelled`). Say why in `reason`.",
     responses((status = 200, body = Case), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -794,7 +889,7 @@ pub async fn cancel_case(
 
 /// Get a case's RFO.
 #[utoipa::path(get, path = "/v2/cases/{caseId}/rfo", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001")),
+    params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")),
     description = "The reason for outage of an incident, once the provider has published it (first `Preliminary`, then `Final`). Until then: 404 with code `rfo_not_available`.",
     responses((status = 200, body = Rfo, headers(("ETag" = String))), (status = 304, description = "Not modified"),
         (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -812,7 +907,7 @@ pub async fn get_rfo(
 
 /// Download a case's RFO as PDF.
 #[utoipa::path(get, path = "/v2/cases/{caseId}/rfo/document", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
-    params(("caseId" = String, Path, description = "CASE-0000001")),
+    params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")),
     responses((status = 200, description = "The RFO as a PDF document", content_type = "application/pdf", body = Vec<u8>),
         (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or code `rfo_not_available`", body = Problem, content_type = "application/problem+json")))]

@@ -183,6 +183,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     // The routes' operations exist only now, so the common answers are added last.
     let mut openapi = openapi;
     CommonResponses.modify(&mut openapi);
+    cases::CaseTypeVariants.modify(&mut openapi);
+    cases::AttachmentTypes.modify(&mut openapi);
     (router, openapi)
 }
 

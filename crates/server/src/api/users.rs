@@ -21,6 +21,7 @@ use crate::state::AppState;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateUser {
     /// The user's complete set of permissions; `Sites & Services (View)` is always kept.
+    #[schema(value_type = Vec<oneportal_domain::Permission>)]
     pub permissions: Vec<String>,
 }
 
@@ -94,6 +95,7 @@ pub async fn update(
         (status = 204, description = "Removed"),
         (status = 403, description = "No User Management permission", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your organization", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The user cannot be removed now (yourself, or already removed); the detail says why", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn remove(

@@ -74,6 +74,14 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "the body is empty; send a JSON object",
         ));
     }
+    // serde would read an array positionally into a struct's fields; every body here is an object.
+    if text.trim_start().starts_with('[') {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "",
+            "invalid_type",
+            "the body is a JSON array; send a JSON object, as the API reference shows",
+        )]));
+    }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let inner = error.inner();
@@ -169,6 +177,31 @@ fn json_pointer(path: &str) -> String {
     pointer
 }
 
+/// An optional whole number that also accepts `24.0`: JSON does not tell the two
+/// apart, and some encoders (JavaScript's among them) may write either.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u32>, D::Error> {
+    use serde::Deserialize;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    let whole = number.as_u64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX))
+            .map(|f| f as u64)
+    });
+    whole
+        .and_then(|n| u32::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "expected a whole number of 0 or more, not {number}"
+            ))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +249,37 @@ mod tests {
         assert_eq!(json_pointer("scopes[2]"), "/scopes/2");
         assert_eq!(json_pointer("a.b[0].c"), "/a/b/0/c");
         assert_eq!(json_pointer("."), "");
+    }
+
+    #[test]
+    fn a_whole_number_may_be_written_with_a_zero_fraction() {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            #[serde(default, deserialize_with = "super::whole_number")]
+            hours: Option<u32>,
+        }
+        let hours = |text: &str| parse::<Body>(text.as_bytes()).map(|b| b.hours);
+        assert_eq!(hours(r#"{"hours": 24}"#).unwrap(), Some(24));
+        assert_eq!(hours(r#"{"hours": 24.0}"#).unwrap(), Some(24));
+        assert_eq!(hours(r#"{}"#).unwrap(), None);
+        for refused in [
+            r#"{"hours": 1.5}"#,
+            r#"{"hours": -1}"#,
+            r#"{"hours": "24"}"#,
+        ] {
+            assert!(hours(refused).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn an_array_is_not_read_into_an_object_field_by_field() {
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Body {
+            #[serde(default)]
+            name: String,
+        }
+        let error = parse::<Body>(b"[]").err().expect("refused");
+        assert!(error.to_string().contains("send a JSON object"), "{error}");
     }
 }

@@ -26,6 +26,8 @@ async fn any_case(state: &AppState, id: &str) -> Result<CaseRow, ApiError> {
     found.ok_or_else(|| ApiError::not_found(format!("no case '{id}'")))
 }
 
+const MAX_REASON_CHARS: usize = 2000;
+
 /// A provider's status change.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -49,15 +51,16 @@ pub async fn change_status(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StatusChangeBody>,
 ) -> Result<Response, ApiError> {
+    let reason = body.reason.trim();
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(ApiError::validation(vec![crate::http::FieldError::new(
+            "/reason",
+            "too_long",
+            format!("reason is at most {MAX_REASON_CHARS} characters"),
+        )]));
+    }
     let case = any_case(&state, &id).await?;
-    case_service::provider_move(
-        &state,
-        &case,
-        &staff.case_actor(),
-        body.status,
-        body.reason.trim(),
-    )
-    .await?;
+    case_service::provider_move(&state, &case, &staff.case_actor(), body.status, reason).await?;
     let case = any_case(&state, &id).await?;
     Ok(Json(Case::from(case)).into_response())
 }

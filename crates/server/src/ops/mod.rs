@@ -49,6 +49,52 @@ impl Modify for StaffTokenScheme {
     }
 }
 
+/// `RfoBody` and `RfoRecord` flatten `RfoContent` beside `status`. utoipa writes that
+/// as an `allOf` of two closed objects, which no document satisfies; this writes the
+/// one closed object the server actually reads.
+struct FlattenedRfo;
+
+impl Modify for FlattenedRfo {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(content) = components
+            .schemas
+            .get("RfoContent")
+            .and_then(|s| serde_json::to_value(s).ok())
+        else {
+            return;
+        };
+        for name in ["RfoBody", "RfoRecord"] {
+            let Some(flattened) = components
+                .schemas
+                .get(name)
+                .and_then(|s| serde_json::to_value(s).ok())
+            else {
+                continue;
+            };
+            let mut merged = content.clone();
+            for part in flattened["allOf"].as_array().into_iter().flatten() {
+                for (key, value) in part["properties"].as_object().into_iter().flatten() {
+                    merged["properties"][key] = value.clone();
+                }
+                for required in part["required"].as_array().into_iter().flatten() {
+                    if let Some(list) = merged["required"].as_array_mut() {
+                        list.push(required.clone());
+                    }
+                }
+            }
+            if let Some(description) = flattened.get("description") {
+                merged["description"] = description.clone();
+            }
+            if let Ok(schema) = serde_json::from_value(merged) {
+                components.schemas.insert(name.into(), schema);
+            }
+        }
+    }
+}
+
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut openapi) = OpenApiRouter::with_openapi(OpsDoc::openapi())
         .routes(routes!(queue::list_organizations))
@@ -61,6 +107,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .split_for_parts();
     crate::api::CommonResponses.modify(&mut openapi);
+    FlattenedRfo.modify(&mut openapi);
     (router, openapi)
 }
 
