@@ -427,6 +427,33 @@ async fn attachments_upload_list_and_download_with_limits() {
     let list = get_json(&app, &format!("/v2/cases/{id}/attachments"), &token).await;
     assert_eq!(list["pagination"]["total"], 1);
 
+    // `curl -F file=@capture.pcap` says application/octet-stream: the extension tells.
+    let response = upload(
+        &app,
+        &token,
+        id,
+        "capture.png",
+        "application/octet-stream",
+        vec![137, 80, 78, 71],
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let typed: Value = response.json().await.unwrap();
+    assert_eq!(typed["contentType"], "image/png", "{typed}");
+    let (status, _) = problem(
+        upload(
+            &app,
+            &token,
+            id,
+            "notes",
+            "application/octet-stream",
+            vec![1; 4],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 415, "no type and no extension is not guessed");
+
     let (status, body) = problem(
         upload(
             &app,
