@@ -18,11 +18,22 @@ const CHANNEL: &str = "oneportal_changes";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
-    Client { client_id: String },
-    User { user_id: i64 },
-    Organization { org_id: i64 },
-    TokenRevoked { jti: String, exp: i64 },
+    Client {
+        client_id: String,
+    },
+    User {
+        user_id: i64,
+    },
+    Organization {
+        org_id: i64,
+    },
+    TokenRevoked {
+        jti: String,
+        exp: i64,
+    },
     Keys,
+    /// Some case changed: case totals and kept case answers are out of date.
+    Cases,
 }
 
 impl AppState {
@@ -48,6 +59,10 @@ impl AppState {
             Change::Organization { org_id } => self.directory.forget_organization(*org_id),
             Change::TokenRevoked { jti, exp } => {
                 self.revoked_tokens.insert(jti.clone(), *exp);
+            }
+            Change::Cases => {
+                self.case_counts.invalidate();
+                self.case_reads.invalidate();
             }
             Change::Keys => {
                 if let Err(error) = self.keys.reload().await {
@@ -99,6 +114,8 @@ impl AppState {
 
     async fn forget_cached_state(&self) {
         self.directory.forget_all();
+        self.case_counts.invalidate();
+        self.case_reads.invalidate();
         if let Err(error) = self.load_revoked_tokens().await {
             tracing::warn!(%error, "could not reload revoked tokens");
         }

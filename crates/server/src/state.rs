@@ -39,6 +39,8 @@ pub struct AppInner {
     pub issuance_quota: Option<DefaultKeyedRateLimiter<String>>,
     /// Totals of case lists, forgotten on every case change on this node.
     pub case_counts: oneportal_store::counts::CountCache,
+    /// Finished case lists and details, kept until a case changes.
+    pub case_reads: crate::http::response_cache::ResponseCache,
     /// API V2 requests per caller; `None` when switched off.
     pub rate_limits: Option<crate::http::rate_limit::CallerLimits>,
     /// Client id → when it last obtained a token; written to the database in batches.
@@ -75,6 +77,10 @@ impl AppState {
             case_counts: oneportal_store::counts::CountCache::new(std::time::Duration::from_secs(
                 1,
             )),
+            case_reads: crate::http::response_cache::ResponseCache::new(
+                64 << 20,
+                std::time::Duration::from_secs(1),
+            ),
             authority: TokenAuthority::new(&public_url),
             secret_hasher: SecretHasher::new(&master_key.derive("oneportal/client-secret-hmac")),
             public_url,

@@ -413,14 +413,21 @@ pub async fn list_cases(
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let query = parse_list_query(&CASES, raw.as_deref())?;
-    let page = cases::list_cases(&state.db, &access.scope, &query, &state.case_counts).await?;
-    Ok(page_response::<_, Case>(
-        &state.public_url,
-        &uri,
-        &query,
-        page,
-    ))
+    let key = format!("{:?}|{uri}", access.scope);
+    state
+        .case_reads
+        .answer(key, &HeaderMap::new(), async {
+            let query = parse_list_query(&CASES, raw.as_deref())?;
+            let page =
+                cases::list_cases(&state.db, &access.scope, &query, &state.case_counts).await?;
+            Ok(page_response::<_, Case>(
+                &state.public_url,
+                &uri,
+                &query,
+                page,
+            ))
+        })
+        .await
 }
 
 /// Open a case.
@@ -512,8 +519,18 @@ pub async fn get_case(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let case = case_service::visible(&state, &access.scope, &id).await?;
-    Ok(detail_response(&headers, &detail(&state, case).await?))
+    let key = format!("{:?}|case|{id}", access.scope);
+    state
+        .case_reads
+        .answer(key, &headers, async {
+            let case = case_service::visible(&state, &access.scope, &id).await?;
+            // The ETag check is the cache's, on every answer, kept or new.
+            Ok(detail_response(
+                &HeaderMap::new(),
+                &detail(&state, case).await?,
+            ))
+        })
+        .await
 }
 
 /// Paging over a short list held in memory (a case's messages or files).

@@ -146,15 +146,8 @@ pub fn detail_response<T: Serialize>(
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
-    let matches = request_headers
-        .get(axum::http::header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',').any(|t| {
-                t.trim() == tag || t.trim() == "*" || t.trim().trim_start_matches("W/") == tag
-            })
-        });
     let etag = axum::http::HeaderValue::from_str(&tag).expect("hex is a valid header");
+    let matches = crate::http::response_cache::matches_etag(request_headers, &etag);
     if matches {
         return (
             axum::http::StatusCode::NOT_MODIFIED,

@@ -5,6 +5,7 @@ pub mod json;
 pub mod problem;
 pub mod rate_limit;
 pub mod request_id;
+pub mod response_cache;
 pub mod security_headers;
 
 pub use problem::{ApiError, FieldError};

@@ -13,8 +13,9 @@ use oneportal_store::provisioning::Upserted;
 use oneportal_store::{StoreError, Tx, now_ms};
 use serde_json::json;
 
-use crate::audit::{self, Actor, Event};
+use crate::audit::{Actor, Event};
 use crate::auth::caller::Caller;
+use crate::cluster::Change;
 use crate::http::{ApiError, FieldError};
 use crate::state::AppState;
 
@@ -305,12 +306,10 @@ async fn related_case(
     }
 }
 
-/// Commits a case change with its audit event; this node's case totals are recounted.
+/// Commits a case change with its audit event; every node forgets its case totals
+/// and kept case answers.
 async fn commit(state: &AppState, tx: Tx, event: Event) -> Result<(), StoreError> {
-    audit::record(&tx, event).await?;
-    tx.commit().await?;
-    state.case_counts.invalidate();
-    Ok(())
+    super::commit_audited(state, tx, event, Change::Cases).await
 }
 
 /// Finds a case the caller may see, or 404.

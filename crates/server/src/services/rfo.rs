@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::cases::CaseActor;
 use crate::api::{parse_time, rfc3339};
-use crate::audit::{self, Event};
+use crate::audit::Event;
 use crate::http::{ApiError, FieldError};
 use crate::state::AppState;
 
@@ -202,9 +202,7 @@ pub async fn publish(
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id))
         .details(json!({ "status": status.as_str(), "version": version }));
-    audit::record(&tx, event).await?;
-    tx.commit().await?;
-    state.case_counts.invalidate();
+    super::commit_audited(state, tx, event, crate::cluster::Change::Cases).await?;
     Ok(version)
 }
 

@@ -919,3 +919,88 @@ async fn case_details_carry_an_etag_that_changes_with_a_reply() {
         .unwrap();
     assert_eq!(changed.status(), 200);
 }
+
+/// Case lists and details are answered from memory while nothing changed; every
+/// change shows at once on the node that made it, and on another node within a second.
+#[tokio::test]
+async fn kept_case_answers_never_hide_a_change() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let case = open(&app, &token, incident(catalog.services[0])).await;
+    let id = case["caseId"].as_str().unwrap().to_owned();
+    let list_path = "/v2/cases?status=Acknowledged";
+    let detail_path = format!("/v2/cases/{id}");
+
+    let before = get_json(&app, list_path, &token).await;
+    assert_eq!(
+        get_json(&app, list_path, &token).await,
+        before,
+        "a repeat is the same answer"
+    );
+    let first = app.get(&detail_path, &token).await;
+    let etag = first.headers()["etag"].clone();
+    let not_modified = app
+        .http
+        .get(app.at(&detail_path))
+        .bearer_auth(&token)
+        .header("if-none-match", etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        not_modified.status(),
+        304,
+        "a kept detail still honours If-None-Match"
+    );
+
+    open(&app, &token, incident(catalog.services[1])).await;
+    let after = get_json(&app, list_path, &token).await;
+    assert_eq!(
+        after["pagination"]["total"], 2,
+        "a new case is listed at once"
+    );
+    let reply = app
+        .post_json(
+            &format!("{detail_path}/communications"),
+            &token,
+            json!({"message": "Any news?"}),
+        )
+        .await;
+    assert_eq!(reply.status(), 201);
+    let changed = app
+        .http
+        .get(app.at(&detail_path))
+        .bearer_auth(&token)
+        .header("if-none-match", etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        changed.status(),
+        200,
+        "a changed case is not 'not modified'"
+    );
+    assert_ne!(changed.headers()["etag"], etag);
+    let detail: Value = changed.json().await.unwrap();
+    assert!(detail.to_string().contains("Any news?"), "{detail}");
+
+    // Another node kept the list too; a change made here reaches it within a second.
+    let other = app.second_node().await;
+    assert_eq!(
+        get_json(&other, list_path, &token).await["pagination"]["total"],
+        2
+    );
+    open(&app, &token, incident(catalog.services[0])).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(1500);
+    loop {
+        let total = get_json(&other, list_path, &token).await["pagination"]["total"].clone();
+        if total == 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other node still lists {total} cases"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

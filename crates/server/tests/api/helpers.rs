@@ -117,6 +117,18 @@ pub fn perms(list: &[Permission]) -> PermissionSet {
 }
 
 impl TestApp {
+    /// Another server on the same database (and the same master key), like a second
+    /// node behind the same public URL.
+    pub async fn second_node(&self) -> TestApp {
+        let mut config = self.app.state.config.clone();
+        config.bind = "127.0.0.1:0".parse().unwrap();
+        config.public_url = Some(self.url.clone());
+        let mut node = start(config, self._dir.clone()).await;
+        // Requests go to this node's own port; tokens still name the shared public URL.
+        node.url = node.app.address_url();
+        node
+    }
+
     pub fn db(&self) -> &Db {
         &self.app.state.db
     }
