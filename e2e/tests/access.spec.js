@@ -1,0 +1,46 @@
+// What a person without the Developer Portal permission sees, and forged requests.
+const { test, expect } = require('@playwright/test');
+const { logIn, shot } = require('./helpers');
+
+test('the viewer does not see the Developer Portal and cannot open it', async ({ page }) => {
+  await logIn(page, 'viewer@acme.example');
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav.getByRole('link', { name: 'Home' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Developer Portal' })).toHaveCount(0);
+  await shot(page, '07-home-viewer');
+  const response = await page.goto('/portal/developer/clients');
+  expect(response.status()).toBe(403);
+  await expect(page.locator('main')).toContainText('Developer Portal (API)');
+});
+
+test('a wrong password is refused with the generic message', async ({ page }) => {
+  await page.goto('/portal/login');
+  await page.getByLabel('Email address').fill('developer@acme.example');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('alert')).toContainText('email address or password is not correct');
+  await shot(page, '08-login-failed');
+});
+
+test('a cross-site form POST is refused', async ({ page, request, baseURL }) => {
+  await logIn(page, 'developer@acme.example');
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name.endsWith('op_session'));
+  const response = await request.post(`${baseURL}/portal/developer/clients`, {
+    headers: { Origin: 'https://attacker.example', Cookie: `${session.name}=${session.value}` },
+    form: { apiClientName: 'Forged', scopes: 'BasicRead' },
+    maxRedirects: 0,
+  });
+  expect(response.status()).toBe(403);
+});
+
+test('keyboard: the first Tab reaches the skip link, and pages fit a phone', async ({ page }) => {
+  await logIn(page, 'developer@acme.example');
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.setViewportSize({ width: 375, height: 740 });
+  await page.goto('/portal/developer/clients');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await shot(page, '09-phone-clients');
+});
