@@ -52,7 +52,10 @@ impl ClientRow {
                 .map(|s| s.name().to_owned())
                 .collect(),
             created: day_time(row.created_at),
-            last_used: row.last_used_at.map(day_time).unwrap_or_else(|| "Never".into()),
+            last_used: row
+                .last_used_at
+                .map(day_time)
+                .unwrap_or_else(|| "Never".into()),
             status: row.status.clone(),
             status_note: row.suspension_reason.clone().unwrap_or_default(),
             owner_email: view.owner_email.clone(),
@@ -164,7 +167,10 @@ pub async fn list(
         layout: layout(&state, &session, "API clients").await,
         clients: views.iter().map(ClientRow::from_view).collect(),
         notice: notice.to_owned(),
-        sees_organization: session.user.permissions.contains(Permission::UserManagement),
+        sees_organization: session
+            .user
+            .permissions
+            .contains(Permission::UserManagement),
     })
 }
 
@@ -223,15 +229,22 @@ pub async fn create(
     let ip = Some(peer.ip().to_string());
     match api_clients::create(&state, &session.user, &name, &scope_names, ip).await {
         Ok((view, secret)) => {
-            let target =
-                keep_for_reveal(&state, &session, &view.row.client_id, "created", secret.expose())
-                    .await?;
+            let target = keep_for_reveal(
+                &state,
+                &session,
+                &view.row.client_id,
+                "created",
+                secret.expose(),
+            )
+            .await?;
             Ok(Redirect::to(&target).into_response())
         }
-        Err(error @ (ApiError::Unprocessable { .. }
-        | ApiError::BadRequest { .. }
-        | ApiError::Conflict { .. }
-        | ApiError::Forbidden { .. })) => {
+        Err(
+            error @ (ApiError::Unprocessable { .. }
+            | ApiError::BadRequest { .. }
+            | ApiError::Conflict { .. }
+            | ApiError::Forbidden { .. }),
+        ) => {
             let status = match &error {
                 ApiError::Conflict { .. } => StatusCode::CONFLICT,
                 ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
@@ -381,9 +394,16 @@ pub async fn rotate(
             )]))
         })?;
     let ip = Some(peer.ip().to_string());
-    let (view, secret, _) = api_clients::rotate(&state, &session.user, &client_id, grace, ip).await?;
-    let target =
-        keep_for_reveal(&state, &session, &view.row.client_id, "rotated", secret.expose()).await?;
+    let (view, secret, _) =
+        api_clients::rotate(&state, &session.user, &client_id, grace, ip).await?;
+    let target = keep_for_reveal(
+        &state,
+        &session,
+        &view.row.client_id,
+        "rotated",
+        secret.expose(),
+    )
+    .await?;
     Ok(Redirect::to(&target).into_response())
 }
 

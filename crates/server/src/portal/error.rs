@@ -94,7 +94,9 @@ fn internal() -> (StatusCode, String, String, Vec<String>) {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         "Something went wrong on our side".into(),
-        format!("Reload the page to try again. If it keeps failing, tell support the request id {id}."),
+        format!(
+            "Reload the page to try again. If it keeps failing, tell support the request id {id}."
+        ),
         vec![],
     )
 }

@@ -32,7 +32,10 @@ struct GettingStartedPage {
     token_endpoint: String,
 }
 
-pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, PortalError> {
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, PortalError> {
     require(&session, Permission::DeveloperPortal)?;
     render::page(&ApiPage {
         layout: Layout::for_session(&state, &session, "API reference", "developer").await,

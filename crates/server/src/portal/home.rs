@@ -18,7 +18,10 @@ struct HomePage {
     permissions: Vec<&'static str>,
 }
 
-pub async fn page(State(state): State<AppState>, session: Session) -> Result<Response, PortalError> {
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, PortalError> {
     let first_name = oneportal_store::users::find(&state.db, session.user.id)
         .await?
         .map(|u| u.first_name)

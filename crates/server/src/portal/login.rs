@@ -113,14 +113,7 @@ pub async fn submit(
     let next = fields.text("next");
     let ip = peer.ip().to_string();
     let fail = |status: StatusCode, message: String| {
-        login_page(
-            &state,
-            status,
-            email.clone(),
-            &next,
-            message,
-            String::new(),
-        )
+        login_page(&state, status, email.clone(), &next, message, String::new())
     };
     if email.is_empty() || password.is_empty() {
         return fail(
@@ -202,7 +195,9 @@ pub async fn submit(
                     &state.db,
                     Event::new(Actor::System, "portal.login_locked")
                         .org(org)
-                        .details(json!({ "email": email, "lockedUntil": crate::api::rfc3339(until) }))
+                        .details(
+                            json!({ "email": email, "lockedUntil": crate::api::rfc3339(until) }),
+                        )
                         .ip(Some(ip)),
                 )
                 .await?;

@@ -68,6 +68,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/portal/assets/{file}", get(assets::own))
         .route("/portal/assets/swagger/{file}", get(assets::swagger))
-        .route("/portal/{*rest}", get(error::not_found).post(error::not_found))
+        .route(
+            "/portal/{*rest}",
+            get(error::not_found).post(error::not_found),
+        )
         .layer(axum::middleware::from_fn(headers::middleware))
 }

@@ -55,8 +55,7 @@ pub async fn record_failure(
     let mut locked = None;
     let mut email_failures = 0;
     for (subject, limit) in subjects(email, ip) {
-        let failures =
-            portal::add_login_failure(&state.db, &subject, now, now - WINDOW_MS).await?;
+        let failures = portal::add_login_failure(&state.db, &subject, now, now - WINDOW_MS).await?;
         if subject.starts_with("email:") {
             email_failures = failures;
         }
@@ -73,8 +72,7 @@ pub async fn record_failure(
 }
 
 pub async fn clear(state: &AppState, email: &str) -> Result<(), StoreError> {
-    portal::clear_login_failures(&state.db, &format!("email:{}", email.trim().to_lowercase()))
-        .await
+    portal::clear_login_failures(&state.db, &format!("email:{}", email.trim().to_lowercase())).await
 }
 
 /// "14:05 UTC (in 12 minutes)" for a lock's end.

@@ -14,5 +14,6 @@ mod keys;
 mod oauth_library;
 mod openapi;
 mod operations;
+mod portal;
 mod tampering;
 mod token_endpoint;
