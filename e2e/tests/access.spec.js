@@ -2,12 +2,23 @@
 const { test, expect } = require('@playwright/test');
 const { logIn, shot } = require('./helpers');
 
-test('the viewer does not see the Developer Portal and cannot open it', async ({ page }) => {
+test('the viewer sees Sites & Services but not the Developer Portal, and cannot open it by URL', async ({ page }) => {
   await logIn(page, 'viewer@acme.example');
   const nav = page.getByRole('navigation', { name: 'Main' });
   await expect(nav.getByRole('link', { name: 'Home' })).toBeVisible();
   await expect(nav.getByRole('link', { name: 'Developer Portal' })).toHaveCount(0);
   await shot(page, '07-home-viewer');
+  // Sites & Services is theirs: a list, then a service's technical details.
+  await nav.getByRole('link', { name: 'Sites & Services' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sites & Services');
+  await page.getByLabel('Status').selectOption('RFS');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page.locator('tbody tr').first()).toContainText('RFS');
+  await shot(page, '10-services');
+  await page.locator('tbody tr a').first().click();
+  await expect(page.getByRole('heading', { name: 'Technical details' })).toBeVisible();
+  await expect(page.locator('main')).toContainText('IP addresses');
+  await shot(page, '11-service-detail');
   const response = await page.goto('/portal/developer/clients');
   expect(response.status()).toBe(403);
   await expect(page.locator('main')).toContainText('Developer Portal (API)');

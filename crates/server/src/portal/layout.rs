@@ -16,13 +16,22 @@ pub struct Section {
 }
 
 /// The sections the portal has so far, in navigation order.
-pub const SECTIONS: [Section; 1] = [Section {
-    key: "developer",
-    label: "Developer Portal",
-    href: "/portal/developer/clients",
-    needs: Permission::DeveloperPortal,
-    summary: "API clients, the interactive API reference and a getting-started guide",
-}];
+pub const SECTIONS: [Section; 2] = [
+    Section {
+        key: "catalog",
+        label: "Sites & Services",
+        href: "/portal/services",
+        needs: Permission::SitesServicesView,
+        summary: "Your services with their technical details, and the sites they are delivered to",
+    },
+    Section {
+        key: "developer",
+        label: "Developer Portal",
+        href: "/portal/developer/clients",
+        needs: Permission::DeveloperPortal,
+        summary: "API clients, the interactive API reference and a getting-started guide",
+    },
+];
 
 pub struct NavItem {
     pub key: &'static str,

@@ -8,10 +8,11 @@
 //! - [`throttle`]: failed logins counted in the database, lockout
 //! - [`login`]: sign in and sign out
 //! - [`layout`]: the navigation a user's permissions allow
-//! - [`home`], [`developer`], [`explorer`]: the pages
+//! - [`home`], [`catalog`], [`developer`], [`explorer`]: the pages
 //! - [`form`], [`error`], [`render`]: reading forms, answering errors, rendering pages
 
 pub mod assets;
+pub mod catalog;
 pub mod csrf;
 pub mod developer;
 pub mod error;
@@ -41,6 +42,10 @@ pub fn router() -> Router<AppState> {
         .route("/portal/", get(home::page))
         .route("/portal/login", get(login::form).post(login::submit))
         .route("/portal/logout", post(login::logout))
+        .route("/portal/services", get(catalog::services))
+        .route("/portal/services/{service_id}", get(catalog::service))
+        .route("/portal/sites", get(catalog::sites))
+        .route("/portal/sites/{site_id}", get(catalog::site))
         .route("/portal/developer", get(developer::index))
         .route("/portal/developer/", get(developer::index))
         .route(

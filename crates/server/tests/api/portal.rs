@@ -766,3 +766,73 @@ async fn odd_input_gets_a_page_not_a_crash() {
         .unwrap();
     assert!(!xss.contains("<script>alert(1)</script>"));
 }
+
+#[tokio::test]
+async fn sites_and_services_pages_show_only_what_the_api_would() {
+    let app = spawn_app().await;
+    let mine = crate::catalog::seed(&app, app.org_id, 2).await;
+    let other_org = oneportal_store::orgs::create_organization(app.db(), "Other")
+        .await
+        .unwrap();
+    let theirs = crate::catalog::seed(&app, other_org, 1).await;
+    let email = person(&app, perms(&[Permission::SitesServicesView])).await;
+    let mut browser = Browser::new(&app);
+    browser.login(&email).await;
+
+    let home = browser.get("/portal/").await.text().await.unwrap();
+    assert!(
+        home.contains("href=\"/portal/services\""),
+        "the section is offered"
+    );
+
+    let list = browser.get("/portal/services").await;
+    assert_eq!(list.status(), StatusCode::OK);
+    let list = list.text().await.unwrap();
+    for id in &mine.services {
+        assert!(list.contains(&format!("SVC-{id:06}")), "{list}");
+    }
+    assert!(!list.contains(&format!("SVC-{:06}", theirs.services[0])));
+    assert!(list.contains("of 4."), "the total is shown");
+
+    let rfs = browser
+        .get("/portal/services?status=RFS&q=internet")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        rfs.contains("status-rfs") && !rfs.contains("status-inprogress"),
+        "{rfs}"
+    );
+
+    let detail = browser
+        .get(&format!("/portal/services/SVC-{:06}", mine.services[0]))
+        .await;
+    assert_eq!(detail.status(), StatusCode::OK);
+    let detail = detail.text().await.unwrap();
+    assert!(detail.contains("Technical details") && detail.contains("PO-1"));
+
+    let site = browser
+        .get(&format!("/portal/sites/SITE-{:06}", mine.sites[0]))
+        .await;
+    assert_eq!(site.status(), StatusCode::OK);
+    assert!(site.text().await.unwrap().contains("Damrak 1"));
+    assert_eq!(browser.get("/portal/sites").await.status(), StatusCode::OK);
+
+    // Another organization's records, or a malformed id, are simply not there.
+    for path in [
+        format!("/portal/services/SVC-{:06}", theirs.services[0]),
+        format!("/portal/sites/SITE-{:06}", theirs.sites[0]),
+        "/portal/services/garbage".to_owned(),
+    ] {
+        assert_eq!(
+            browser.get(&path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    // A bad filter is explained, not a crash.
+    let bad = browser.get("/portal/services?status=Bogus").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("allowed"));
+}
