@@ -37,8 +37,10 @@ struct ErrorPage {
 
 /// Where to send someone after login: only paths inside the portal.
 pub fn safe_next(next: &str) -> &str {
+    // Visible ASCII only: a control character would not fit in a Location header.
     let inside = next.starts_with("/portal/")
-        && !next.starts_with("//")
+        && next.bytes().all(|b| b.is_ascii_graphic())
+        && !next.contains("..")
         && !next.contains('\\')
         && !next.starts_with("/portal/login")
         && !next.starts_with("/portal/logout");
@@ -176,4 +178,28 @@ impl IntoResponse for PortalError {
 
 pub async fn not_found(_uri: Uri) -> PortalError {
     PortalError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_portal_paths_are_followed_after_login() {
+        assert_eq!(
+            safe_next("/portal/developer/clients"),
+            "/portal/developer/clients"
+        );
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/portal/../v2/me",
+            "/portal/\\evil.example",
+            "/portal/x\r\nSet-Cookie: a=b",
+            "/portal/login",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/portal/", "{bad:?}");
+        }
+    }
 }

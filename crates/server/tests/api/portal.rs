@@ -736,6 +736,29 @@ async fn odd_input_gets_a_page_not_a_crash() {
             response.status()
         );
     }
+    // A hostile `next` after login lands on the home page, never elsewhere or on a 500.
+    let mut fresh = Browser::new(&app);
+    for next in [
+        "/portal/\r\nSet-Cookie: a=b",
+        "https://evil.example/",
+        "//evil.example",
+    ] {
+        fresh.cookies.clear();
+        let token = fresh.csrf_from("/portal/login").await;
+        let response = fresh
+            .post_form(
+                "/portal/login",
+                &[
+                    ("csrf_token", token.as_str()),
+                    ("email", email.as_str()),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(location(&response), "/portal/", "{next:?}");
+    }
     let token = browser.csrf_from("/portal/developer/clients/new").await;
     let long_name = "x".repeat(5000);
     let response = browser
