@@ -3,6 +3,10 @@ const { test, expect } = require('@playwright/test');
 const { logIn, shot } = require('./helpers');
 
 test('seed article: log in, Developer Portal, API tab, authorize, POST /v2/api-clients creates a client', async ({ page }) => {
+  // The CSP must not block anything the pages need, and no script may fail.
+  const problems = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
+  page.on('pageerror', (error) => problems.push(error.message));
   await logIn(page, 'developer@acme.example');
   await shot(page, '01-home-developer');
 
@@ -34,6 +38,7 @@ test('seed article: log in, Developer Portal, API tab, authorize, POST /v2/api-c
   // The client made in the API tab is on the API clients tab.
   await page.getByRole('navigation', { name: 'Developer Portal' }).getByRole('link', { name: 'API clients' }).click();
   await expect(page.getByRole('cell', { name: created.clientId })).toBeVisible();
+  expect(problems).toEqual([]);
 });
 
 test('create a client in the form: the secret is shown once, gone on reload, and works at the token endpoint', async ({ page, request, baseURL }) => {
