@@ -177,7 +177,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .merge(oauth::routes())
         .merge(health::routes())
-        .merge(portal::router())
+        .merge(portal::router(&state))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(axum::middleware::from_fn(

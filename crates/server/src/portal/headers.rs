@@ -1,10 +1,12 @@
 //! Security headers of every portal answer. Pages load scripts and styles only
 //! from this server (no inline scripts), cannot be framed, and are not cached.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+
+use crate::state::AppState;
 
 /// Pages: own scripts and styles only, forms post only here, no framing.
 pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -29,7 +31,10 @@ const COMMON: [(HeaderName, &str); 5] = [
     ),
 ];
 
-pub async fn middleware(request: Request, next: Next) -> Response {
+/// Browsers keep to HTTPS for a year once they have seen the portal over HTTPS.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let explorer = request.uri().path() == "/portal/developer/api";
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -40,6 +45,12 @@ pub async fn middleware(request: Request, next: Next) -> Response {
     );
     for (name, value) in COMMON {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    if super::session::secure(&state) {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
     }
     // Pages can carry a secret or a CSRF token; only the assets are cached.
     headers

@@ -35,7 +35,7 @@ use crate::state::AppState;
 pub use error::PortalError;
 pub use session::Session;
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/portal/") }))
         .route("/portal", get(|| async { Redirect::to("/portal/") }))
@@ -77,5 +77,8 @@ pub fn router() -> Router<AppState> {
             "/portal/{*rest}",
             get(error::not_found).post(error::not_found),
         )
-        .layer(axum::middleware::from_fn(headers::middleware))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::middleware,
+        ))
 }

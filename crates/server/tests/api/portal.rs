@@ -427,6 +427,13 @@ fn check_headers(response: &Response, path: &str) {
     assert_eq!(header("x-frame-options"), "DENY");
     assert_eq!(header("referrer-policy"), "same-origin");
     assert_eq!(header("cache-control"), "no-store", "{path}");
+    assert!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_none(),
+        "{path}: no HSTS over plain http"
+    );
 }
 
 #[tokio::test]
