@@ -41,7 +41,7 @@ test('seed article: log in, Developer Portal, API tab, authorize, POST /v2/api-c
   expect(problems).toEqual([]);
 });
 
-test('create a client in the form: the secret is shown once, gone on reload, and works at the token endpoint', async ({ page, request, baseURL }) => {
+test('create a client in the form: the secret is shown once, gone on reload, works at the token endpoint; rotate, then revoke', async ({ page, request, baseURL }) => {
   await logIn(page, 'developer@acme.example');
   await page.goto('/portal/developer/clients/new');
   await shot(page, '03-new-client-form');
@@ -76,7 +76,17 @@ test('create a client in the form: the secret is shown once, gone on reload, and
   await page.goto('/portal/developer/clients');
   await shot(page, '05-clients-list');
   const row = page.getByRole('row').filter({ hasText: clientId });
-  await row.getByRole('link', { name: /Revoke/ }).click();
+  await row.getByRole('link', { name: /Rotate secret/ }).click();
+  await page.getByLabel('1 hour').check();
+  await page.getByRole('button', { name: 'Rotate secret' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('New client secret');
+  const rotated = await page.getByLabel('Client secret').inputValue();
+  expect(rotated).not.toBe(secret);
+  await page.goto('/portal/developer/clients');
+  // Both secrets are listed by their last 4 characters; the old one with its deadline.
+  await expect(page.getByRole('row').filter({ hasText: clientId })).toContainText(`…${rotated.slice(-4)}`);
+  await expect(page.getByRole('row').filter({ hasText: clientId })).toContainText('works until');
+  await page.getByRole('row').filter({ hasText: clientId }).getByRole('link', { name: /Revoke/ }).click();
   await page.getByLabel(/I understand/).check();
   await page.getByRole('button', { name: 'Revoke API client' }).click();
   await expect(page.getByRole('status')).toContainText('revoked');

@@ -215,6 +215,11 @@ fn locked_message(until: i64) -> String {
     )
 }
 
+/// Makes the stand-in hash ahead of the first login.
+pub async fn warm_up() {
+    dummy_hash().await;
+}
+
 /// A real Argon2 hash to verify against when the email is unknown.
 async fn dummy_hash() -> String {
     static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
