@@ -8,14 +8,9 @@ use axum::response::Response;
 
 use crate::state::AppState;
 
-/// Pages: own scripts and styles only, forms post only here, no framing.
+/// Own scripts and styles only (the API tab's Swagger UI included), forms post only here, no framing.
 pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-/// The API explorer: Swagger UI sets style attributes while it renders, so styles
-/// (never scripts) may be inline there.
-pub const EXPLORER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const COMMON: [(HeaderName, &str); 5] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -35,13 +30,11 @@ const COMMON: [(HeaderName, &str); 5] = [
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let explorer = request.uri().path() == "/portal/developer/api";
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    let csp = if explorer { EXPLORER_CSP } else { PAGE_CSP };
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
+        HeaderValue::from_static(PAGE_CSP),
     );
     for (name, value) in COMMON {
         headers.insert(name, HeaderValue::from_static(value));

@@ -423,6 +423,10 @@ fn check_headers(response: &Response, path: &str) {
         "{path}: {csp}"
     );
     assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+    assert!(
+        !csp.contains("unsafe-inline"),
+        "{path}: no inline styles either: {csp}"
+    );
     assert_eq!(header("x-content-type-options"), "nosniff");
     assert_eq!(header("x-frame-options"), "DENY");
     assert_eq!(header("referrer-policy"), "same-origin");

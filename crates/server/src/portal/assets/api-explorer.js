@@ -30,8 +30,11 @@
       if (response.status === 401 || response.redirected) {
         throw new Error("Your session has ended. Reload the page and log in again.");
       }
-      return response.json().then(function (body) {
-        if (!response.ok) { throw new Error(body.detail || "The token could not be issued."); }
+      if (response.status === 403) {
+        throw new Error("The token was refused: reload the page (your form token may be out of date) and try again.");
+      }
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        if (!response.ok || !body.accessToken) { throw new Error(body.detail || "The token could not be issued; reload the page and try again."); }
         return body;
       });
     }).then(function (body) {
