@@ -55,3 +55,20 @@ test('keyboard: the first Tab reaches the skip link, and pages fit a phone', asy
   expect(overflow).toBeLessThanOrEqual(0);
   await shot(page, '09-phone-clients');
 });
+
+test('a script typed into a free-text field is shown as text and never runs', async ({ page }) => {
+  const dialogs = [];
+  page.on('dialog', async (dialog) => { dialogs.push(dialog.message()); await dialog.dismiss(); });
+  await logIn(page, 'developer@acme.example');
+  const payload = `<img src=x onerror="alert('xss')"><script>alert('xss')</script>`;
+  await page.goto('/portal/developer/clients/new');
+  await page.getByLabel('Name').fill(payload);
+  await page.getByRole('checkbox', { name: /BasicRead/ }).check();
+  await page.getByRole('button', { name: 'Create API client' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('API client created');
+  await page.goto('/portal/developer/clients');
+  await expect(page.locator('main')).toContainText(payload);
+  await page.goto('/portal/services?q=' + encodeURIComponent(payload));
+  await expect(page.getByLabel('Name or id')).toHaveValue(payload);
+  expect(dialogs).toEqual([]);
+});
