@@ -870,3 +870,37 @@ async fn sites_and_services_pages_show_only_what_the_api_would() {
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text().await.unwrap().contains("allowed"));
 }
+
+#[tokio::test]
+async fn sessions_end_when_idle_too_long_past_their_lifetime_or_when_the_user_is_removed() {
+    let app = spawn_app().await;
+    let email = person(&app, developer_permissions()).await;
+    let cases: [(&'static str, &str); 3] = [
+        (
+            "UPDATE portal_sessions SET last_seen_at = last_seen_at - 31 * 60 * 1000",
+            "idle",
+        ),
+        ("UPDATE portal_sessions SET expires_at = 0", "absolute"),
+        ("UPDATE users SET status = 'Removed'", "removed"),
+    ];
+    for (sql, why) in cases {
+        let mut browser = Browser::new(&app);
+        browser.login(&email).await;
+        assert_eq!(
+            browser.get("/portal/").await.status(),
+            StatusCode::OK,
+            "{why}"
+        );
+        oneportal_store::Exec::execute(app.db(), sql, vec![])
+            .await
+            .unwrap();
+        let user = users::find_by_email(app.db(), &email)
+            .await
+            .unwrap()
+            .unwrap();
+        app.app.state.directory.forget_user(user.id);
+        let after = browser.get("/portal/developer/clients").await;
+        assert_eq!(after.status(), StatusCode::SEE_OTHER, "{why}");
+        assert!(location(&after).starts_with("/portal/login"), "{why}");
+    }
+}
