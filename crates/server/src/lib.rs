@@ -16,6 +16,7 @@ pub mod health;
 pub mod http;
 pub mod oauth;
 pub mod ops;
+pub mod portal;
 pub mod services;
 pub mod state;
 mod tasks;
@@ -186,6 +187,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .merge(oauth::routes())
         .merge(health::routes())
+        .merge(portal::router(&state))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(1024 * 1024))
         .layer(axum::middleware::from_fn(

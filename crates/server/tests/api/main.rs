@@ -15,5 +15,6 @@ mod keys;
 mod oauth_library;
 mod openapi;
 mod operations;
+mod portal;
 mod tampering;
 mod token_endpoint;

@@ -1,0 +1,394 @@
+//! Sites & Services: read-only lists and details, through the same store
+//! queries and access scope as `/v2/sites` and `/v2/services`, so a user
+//! restricted to some accounts sees exactly what the API shows them.
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use oneportal_domain::Permission;
+use oneportal_domain::ids::IdKind;
+use oneportal_domain::query::{ListQuery, Start};
+use oneportal_store::catalog::{self, SERVICE_STATUSES, SERVICES, SITES};
+
+use super::developer::day_time;
+use super::layout::Layout;
+use super::login::require;
+use super::session::Session;
+use super::{PortalError, render};
+use crate::api::catalog::{Service, Site, id_of, not_found};
+use crate::api::pagination::parse_list_query;
+use crate::state::AppState;
+
+const PAGE_SIZE: &str = "25";
+
+/// One row of a services table.
+pub struct ServiceLine {
+    pub id: String,
+    pub name: String,
+    pub service_type: String,
+    pub status: String,
+    pub bandwidth: String,
+    pub site_id: String,
+    pub ready_for_service: String,
+}
+
+impl From<Service> for ServiceLine {
+    fn from(s: Service) -> Self {
+        ServiceLine {
+            bandwidth: format!(
+                "{} / {} Mbit/s",
+                s.bandwidth.downstream_mbps, s.bandwidth.upstream_mbps
+            ),
+            id: s.service_id,
+            name: s.service_name,
+            service_type: s.service_type,
+            status: s.status,
+            site_id: s.site_id,
+            ready_for_service: s.ready_for_service_date.unwrap_or_else(|| "—".into()),
+        }
+    }
+}
+
+/// Links to the previous and next page, keeping the filters.
+pub struct Pager {
+    pub from: u32,
+    pub to: u32,
+    pub total: i64,
+    pub previous: String,
+    pub next: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/services.html")]
+struct ServicesPage {
+    layout: Layout,
+    services: Vec<ServiceLine>,
+    statuses: Vec<(&'static str, bool)>,
+    search: String,
+    pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "portal/service.html")]
+struct ServicePage {
+    layout: Layout,
+    service: Service,
+    created: String,
+    updated: String,
+    details: Vec<(String, Vec<String>)>,
+}
+
+pub struct SiteLine {
+    pub id: String,
+    pub name: String,
+    pub city: String,
+    pub country: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/sites.html")]
+struct SitesPage {
+    layout: Layout,
+    sites: Vec<SiteLine>,
+    search: String,
+    pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "portal/site.html")]
+struct SitePage {
+    layout: Layout,
+    site: Site,
+    services: Vec<ServiceLine>,
+}
+
+fn gate(session: &Session) -> Result<(), PortalError> {
+    require(session, Permission::SitesServicesView)
+}
+
+/// The page's query as the API's list query: empty fields dropped, page size fixed,
+/// `q` searched in the name. Unknown parameters get the API's clear 400.
+fn list_query(
+    raw: Option<&str>,
+    name_field: &str,
+    allowed: &[&str],
+) -> (Vec<(String, String)>, String) {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+    let mut kept: Vec<(String, String)> = Vec::new();
+    let mut search = String::new();
+    for (name, value) in pairs {
+        let value = value.trim().to_owned();
+        if value.is_empty() {
+            continue;
+        }
+        if name == "q" {
+            search = value;
+        } else if allowed.contains(&name.as_str()) {
+            kept.push((name, value));
+        }
+    }
+    let mut api = kept.clone();
+    if !search.is_empty() {
+        // The API filters text fields by exact value; the list below narrows by substring.
+        api.retain(|(n, _)| n != name_field);
+    }
+    api.push(("limit".into(), PAGE_SIZE.into()));
+    (api, search)
+}
+
+fn pager(
+    base: &str,
+    pairs: &[(String, String)],
+    query: &ListQuery,
+    total: i64,
+    shown: usize,
+) -> Pager {
+    let offset = match query.start {
+        Start::Offset(o) => o,
+        Start::After(_) => 0,
+    };
+    let limit = query.limit;
+    let link = |offset: u32| {
+        let mut kept: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(n, _)| n != "offset" && n != "limit")
+            .cloned()
+            .collect();
+        if offset > 0 {
+            kept.push(("offset".into(), offset.to_string()));
+        }
+        let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
+        if query.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{query}")
+        }
+    };
+    Pager {
+        from: if shown == 0 { 0 } else { offset + 1 },
+        to: offset + shown as u32,
+        total,
+        previous: if offset > 0 {
+            link(offset.saturating_sub(limit))
+        } else {
+            String::new()
+        },
+        next: if i64::from(offset + limit) < total {
+            link(offset + limit)
+        } else {
+            String::new()
+        },
+    }
+}
+
+fn contains_folded(text: &str, needle: &str) -> bool {
+    text.to_lowercase().contains(&needle.to_lowercase())
+}
+
+pub async fn services(
+    State(state): State<AppState>,
+    session: Session,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PortalError> {
+    gate(&session)?;
+    let (mut pairs, search) = list_query(raw.as_deref(), "serviceName", &["status", "offset"]);
+    if !search.is_empty() {
+        // A name search looks through the first 200 matches of the other filters.
+        pairs.retain(|(n, _)| n != "limit" && n != "offset");
+        pairs.push(("limit".into(), "200".into()));
+    }
+    let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    let query = parse_list_query(&SERVICES, Some(&encoded))?;
+    let page =
+        catalog::list_services(&state.db, &session.user.access_scope(), None, &query).await?;
+    let total = page.total;
+    let services: Vec<ServiceLine> = page
+        .rows
+        .into_iter()
+        .map(|row| ServiceLine::from(Service::from(row)))
+        .filter(|s| {
+            search.is_empty()
+                || contains_folded(&s.name, &search)
+                || contains_folded(&s.id, &search)
+        })
+        .collect();
+    let status = pairs
+        .iter()
+        .find(|(n, _)| n == "status")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let mut link_pairs = pairs.clone();
+    if !search.is_empty() {
+        link_pairs.push(("q".into(), search.clone()));
+    }
+    let pager = if search.is_empty() {
+        pager(
+            "/portal/services",
+            &link_pairs,
+            &query,
+            total,
+            services.len(),
+        )
+    } else {
+        let shown = services.len();
+        Pager {
+            from: u32::from(shown > 0),
+            to: shown as u32,
+            total: shown as i64,
+            previous: String::new(),
+            next: String::new(),
+        }
+    };
+    render::page(&ServicesPage {
+        layout: Layout::for_session(&state, &session, "Services", "catalog").await,
+        statuses: SERVICE_STATUSES
+            .iter()
+            .map(|s| (*s, *s == status))
+            .collect(),
+        services,
+        search,
+        pager,
+    })
+}
+
+pub async fn service(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, PortalError> {
+    gate(&session)?;
+    let id = id_of(IdKind::Service, &id, "service")?;
+    let row = catalog::find_service(&state.db, &session.user.access_scope(), id)
+        .await?
+        .ok_or_else(|| not_found("service"))?;
+    let (created, updated) = (day_time(row.created_at), day_time(row.updated_at));
+    let service = Service::from(row);
+    let details = technical_details(&service.technical_details);
+    render::page(&ServicePage {
+        layout: Layout::for_session(&state, &session, service.service_name.clone(), "catalog")
+            .await,
+        service,
+        created,
+        updated,
+        details,
+    })
+}
+
+/// `{ipAddresses: [...], hardware: [{...}], dnsRecords: [...]}` as labelled lines.
+fn technical_details(value: &serde_json::Value) -> Vec<(String, Vec<String>)> {
+    let Some(object) = value.as_object() else {
+        return Vec::new();
+    };
+    object
+        .iter()
+        .map(|(key, value)| {
+            let label = match key.as_str() {
+                "ipAddresses" => "IP addresses".to_owned(),
+                "hardware" => "Hardware".to_owned(),
+                "dnsRecords" => "DNS records".to_owned(),
+                other => other.to_owned(),
+            };
+            let lines = match value {
+                serde_json::Value::Array(items) => items.iter().map(describe).collect(),
+                other => vec![describe(other)],
+            };
+            (label, lines)
+        })
+        .collect()
+}
+
+fn describe(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", describe(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+pub async fn sites(
+    State(state): State<AppState>,
+    session: Session,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PortalError> {
+    gate(&session)?;
+    let (mut pairs, search) = list_query(raw.as_deref(), "name", &["offset"]);
+    if !search.is_empty() {
+        pairs.retain(|(n, _)| n != "limit" && n != "offset");
+        pairs.push(("limit".into(), "200".into()));
+    }
+    let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    let query = parse_list_query(&SITES, Some(&encoded))?;
+    let page = catalog::list_sites(&state.db, &session.user.access_scope(), None, &query).await?;
+    let total = page.total;
+    let sites: Vec<SiteLine> = page
+        .rows
+        .into_iter()
+        .map(Site::from)
+        .map(|s| SiteLine {
+            id: s.site_id,
+            name: s.name,
+            city: s.address.city,
+            country: s.address.country,
+            status: s.status,
+        })
+        .filter(|s| {
+            search.is_empty()
+                || contains_folded(&s.name, &search)
+                || contains_folded(&s.city, &search)
+                || contains_folded(&s.id, &search)
+        })
+        .collect();
+    let pager = if search.is_empty() {
+        pager("/portal/sites", &pairs, &query, total, sites.len())
+    } else {
+        let shown = sites.len();
+        Pager {
+            from: u32::from(shown > 0),
+            to: shown as u32,
+            total: shown as i64,
+            previous: String::new(),
+            next: String::new(),
+        }
+    };
+    render::page(&SitesPage {
+        layout: Layout::for_session(&state, &session, "Sites", "catalog").await,
+        sites,
+        search,
+        pager,
+    })
+}
+
+pub async fn site(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, PortalError> {
+    gate(&session)?;
+    let scope = session.user.access_scope();
+    let id = id_of(IdKind::Site, &id, "site")?;
+    let row = catalog::find_site(&state.db, &scope, id)
+        .await?
+        .ok_or_else(|| not_found("site"))?;
+    let site = Site::from(row);
+    let query = parse_list_query(
+        &SERVICES,
+        Some(&format!("siteId={}&limit=200", site.site_id)),
+    )?;
+    let services = catalog::list_services(&state.db, &scope, None, &query)
+        .await?
+        .rows
+        .into_iter()
+        .map(|row| ServiceLine::from(Service::from(row)))
+        .collect();
+    render::page(&SitePage {
+        layout: Layout::for_session(&state, &session, site.name.clone(), "catalog").await,
+        site,
+        services,
+    })
+}

@@ -1,0 +1,205 @@
+//! How portal requests fail: as a page that says what to do next, never a stack trace.
+
+use askama::Template;
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use oneportal_store::StoreError;
+
+use super::layout::Layout;
+use crate::http::ApiError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PortalError {
+    #[error("log in first")]
+    LoginRequired { next: String },
+    #[error("{0}")]
+    Csrf(&'static str),
+    #[error("the form could not be read")]
+    BadForm,
+    #[error("page not found")]
+    NotFound,
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("page rendering failed: {0}")]
+    Render(#[from] askama::Error),
+}
+
+#[derive(Template)]
+#[template(path = "portal/error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+    details: Vec<String>,
+}
+
+/// Where to send someone after login: only paths inside the portal.
+pub fn safe_next(next: &str) -> &str {
+    // Visible ASCII only: a control character would not fit in a Location header.
+    let inside = next.starts_with("/portal/")
+        && next.bytes().all(|b| b.is_ascii_graphic())
+        && !next.contains("..")
+        && !next.contains('\\')
+        && !next.starts_with("/portal/login")
+        && !next.starts_with("/portal/logout");
+    if inside { next } else { "/portal/" }
+}
+
+impl PortalError {
+    fn describe(&self) -> (StatusCode, String, String, Vec<String>) {
+        match self {
+            PortalError::LoginRequired { .. } => (
+                StatusCode::UNAUTHORIZED,
+                "Please log in".into(),
+                "Log in to see this page.".into(),
+                vec![],
+            ),
+            PortalError::Csrf(why) => (
+                StatusCode::FORBIDDEN,
+                "This form could not be accepted".into(),
+                format!(
+                    "For your protection the request was refused: {why}. Go back, reload the page and submit the form again."
+                ),
+                vec![],
+            ),
+            PortalError::BadForm => (
+                StatusCode::BAD_REQUEST,
+                "This form could not be read".into(),
+                "Go back, reload the page and submit the form again.".into(),
+                vec![],
+            ),
+            PortalError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found".into(),
+                "There is no portal page at this address. Use the navigation to find what you need.".into(),
+                vec![],
+            ),
+            PortalError::Api(error) => describe_api(error),
+            PortalError::Store(StoreError::Unavailable(_)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The portal is briefly unavailable".into(),
+                "The database is not reachable right now. Wait a moment and reload the page.".into(),
+                vec![],
+            ),
+            PortalError::Store(_) | PortalError::Render(_) => {
+                tracing::error!(error = %self, "portal request failed");
+                internal()
+            }
+        }
+    }
+}
+
+fn internal() -> (StatusCode, String, String, Vec<String>) {
+    let id = crate::http::request_id::current().unwrap_or_default();
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side".into(),
+        format!(
+            "Reload the page to try again. If it keeps failing, tell support the request id {id}."
+        ),
+        vec![],
+    )
+}
+
+fn describe_api(error: &ApiError) -> (StatusCode, String, String, Vec<String>) {
+    let message = error.to_string();
+    match error {
+        ApiError::Forbidden { .. } | ApiError::InsufficientScope(_) => (
+            StatusCode::FORBIDDEN,
+            "You do not have access to this".into(),
+            message,
+            vec![],
+        ),
+        ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "Not found".into(), message, vec![]),
+        ApiError::Conflict { .. } => (
+            StatusCode::CONFLICT,
+            "This cannot be done now".into(),
+            message,
+            vec![],
+        ),
+        ApiError::BadRequest { errors, .. } | ApiError::Unprocessable { errors, .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Please check the form".into(),
+            message,
+            errors.iter().map(|e| e.detail.clone()).collect(),
+        ),
+        ApiError::TooManyRequests { .. } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests".into(),
+            message,
+            vec![],
+        ),
+        ApiError::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The portal is briefly unavailable".into(),
+            "Wait a moment and reload the page.".into(),
+            vec![],
+        ),
+        ApiError::Internal(cause) => {
+            tracing::error!(%cause, "portal request failed");
+            internal()
+        }
+        _ => (
+            StatusCode::BAD_REQUEST,
+            "This request could not be completed".into(),
+            message,
+            vec![],
+        ),
+    }
+}
+
+impl IntoResponse for PortalError {
+    fn into_response(self) -> Response {
+        if let PortalError::LoginRequired { next } = &self {
+            let target = format!(
+                "/portal/login?next={}",
+                percent_encoding::utf8_percent_encode(
+                    safe_next(next),
+                    percent_encoding::NON_ALPHANUMERIC
+                )
+            );
+            return Redirect::to(&target).into_response();
+        }
+        let (status, heading, message, details) = self.describe();
+        let page = ErrorPage {
+            layout: Layout::public(heading.clone()),
+            heading,
+            message,
+            details,
+        };
+        match page.render() {
+            Ok(body) => (status, Html(body)).into_response(),
+            Err(_) => (status, "The portal could not show this page.").into_response(),
+        }
+    }
+}
+
+pub async fn not_found(_uri: Uri) -> PortalError {
+    PortalError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_portal_paths_are_followed_after_login() {
+        assert_eq!(
+            safe_next("/portal/developer/clients"),
+            "/portal/developer/clients"
+        );
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/portal/../v2/me",
+            "/portal/\\evil.example",
+            "/portal/x\r\nSet-Cookie: a=b",
+            "/portal/login",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/portal/", "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The frame around every page: who is logged in, and the sections their
+//! permissions open. A section without its permission is neither shown nor served.
+
+use oneportal_domain::{Permission, PermissionSet};
+
+use super::session::Session;
+use crate::state::AppState;
+
+/// One part of the portal and the permission that opens it.
+pub struct Section {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub href: &'static str,
+    pub needs: Permission,
+    pub summary: &'static str,
+}
+
+/// The sections the portal has so far, in navigation order.
+pub const SECTIONS: [Section; 2] = [
+    Section {
+        key: "catalog",
+        label: "Sites & Services",
+        href: "/portal/services",
+        needs: Permission::SitesServicesView,
+        summary: "Your services with their technical details, and the sites they are delivered to",
+    },
+    Section {
+        key: "developer",
+        label: "Developer Portal",
+        href: "/portal/developer/clients",
+        needs: Permission::DeveloperPortal,
+        summary: "API clients, the interactive API reference and a getting-started guide",
+    },
+];
+
+pub struct NavItem {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub href: &'static str,
+}
+
+pub fn sections_for(permissions: PermissionSet) -> Vec<&'static Section> {
+    SECTIONS
+        .iter()
+        .filter(|s| permissions.contains(s.needs))
+        .collect()
+}
+
+/// What the base template needs.
+pub struct Layout {
+    pub title: String,
+    pub asset_version: &'static str,
+    pub current: &'static str,
+    /// Empty on pages without a logged-in person.
+    pub user_email: String,
+    pub org_name: String,
+    pub nav: Vec<NavItem>,
+    pub csrf_token: String,
+}
+
+impl Layout {
+    /// A page for someone not logged in (login, errors).
+    pub fn public(title: impl Into<String>) -> Layout {
+        Layout {
+            title: title.into(),
+            asset_version: super::assets::VERSION.as_str(),
+            current: "",
+            user_email: String::new(),
+            org_name: String::new(),
+            nav: Vec::new(),
+            csrf_token: String::new(),
+        }
+    }
+
+    pub async fn for_session(
+        state: &AppState,
+        session: &Session,
+        title: impl Into<String>,
+        current: &'static str,
+    ) -> Layout {
+        let org_name = state
+            .directory
+            .organization(&state.db, session.user.org_id)
+            .await
+            .ok()
+            .flatten()
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
+        let mut nav = vec![NavItem {
+            key: "home",
+            label: "Home",
+            href: "/portal/",
+        }];
+        nav.extend(
+            sections_for(session.user.permissions)
+                .into_iter()
+                .map(|s| NavItem {
+                    key: s.key,
+                    label: s.label,
+                    href: s.href,
+                }),
+        );
+        Layout {
+            title: title.into(),
+            asset_version: super::assets::VERSION.as_str(),
+            current,
+            user_email: session.user.email.clone(),
+            org_name,
+            nav,
+            csrf_token: session.csrf_token.clone(),
+        }
+    }
+
+    pub fn is_current(&self, key: &str) -> bool {
+        self.current == key
+    }
+}

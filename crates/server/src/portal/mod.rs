@@ -1,0 +1,88 @@
+//! The customer portal: server-rendered pages (askama) on top of the same
+//! services, rules and audit as API V2. Each file does one job:
+//!
+//! - [`assets`]: the stylesheet, scripts and vendored Swagger UI, long-cached
+//! - [`headers`]: security headers of every portal answer
+//! - [`session`]: database sessions behind an HttpOnly cookie
+//! - [`csrf`]: the per-session form token and the Origin/Referer check
+//! - [`throttle`]: failed logins counted in the database, lockout
+//! - [`login`]: sign in and sign out
+//! - [`layout`]: the navigation a user's permissions allow
+//! - [`home`], [`catalog`], [`developer`], [`explorer`]: the pages
+//! - [`form`], [`error`], [`render`]: reading forms, answering errors, rendering pages
+
+pub mod assets;
+pub mod catalog;
+pub mod csrf;
+pub mod developer;
+pub mod error;
+pub mod explorer;
+pub mod form;
+pub mod headers;
+pub mod home;
+pub mod layout;
+pub mod login;
+pub mod render;
+pub mod session;
+pub mod throttle;
+
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+pub use error::PortalError;
+pub use session::Session;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    // The first unknown-email login must not pay for making the stand-in hash.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(login::warm_up());
+    }
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/portal/") }))
+        .route("/portal", get(|| async { Redirect::to("/portal/") }))
+        .route("/portal/", get(home::page))
+        .route("/portal/login", get(login::form).post(login::submit))
+        .route("/portal/logout", post(login::logout))
+        .route("/portal/services", get(catalog::services))
+        .route("/portal/services/{service_id}", get(catalog::service))
+        .route("/portal/sites", get(catalog::sites))
+        .route("/portal/sites/{site_id}", get(catalog::site))
+        .route("/portal/developer", get(developer::index))
+        .route("/portal/developer/", get(developer::index))
+        .route(
+            "/portal/developer/clients",
+            get(developer::list).post(developer::create),
+        )
+        .route("/portal/developer/clients/new", get(developer::new_form))
+        .route(
+            "/portal/developer/clients/{client_id}/secret/{reveal}",
+            get(developer::reveal),
+        )
+        .route(
+            "/portal/developer/clients/{client_id}/rotate",
+            get(developer::rotate_form).post(developer::rotate),
+        )
+        .route(
+            "/portal/developer/clients/{client_id}/revoke",
+            get(developer::revoke_form).post(developer::revoke),
+        )
+        .route("/portal/developer/api", get(explorer::page))
+        .route("/portal/developer/api/token", post(explorer::token))
+        .route(
+            "/portal/developer/getting-started",
+            get(explorer::getting_started),
+        )
+        .route("/portal/assets/{file}", get(assets::own))
+        .route("/portal/assets/swagger/{file}", get(assets::swagger))
+        .route(
+            "/portal/{*rest}",
+            get(error::not_found).post(error::not_found),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::middleware,
+        ))
+}
