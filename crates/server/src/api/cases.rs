@@ -691,7 +691,10 @@ pub async fn upload_attachment(
 }
 
 /// Reads the `file` part of an upload (also the portal's upload form).
-pub(crate) async fn read_file_part(multipart: &mut Multipart, max: u64) -> Result<Upload, ApiError> {
+pub(crate) async fn read_file_part(
+    multipart: &mut Multipart,
+    max: u64,
+) -> Result<Upload, ApiError> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             case_service::too_large(max)

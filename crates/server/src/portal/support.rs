@@ -117,9 +117,11 @@ struct CasesPage {
 
 async fn count(state: &AppState, scope: &AccessScope, filter: &str) -> Result<i64, PortalError> {
     let query = parse_list_query(&CASES, Some(&format!("{filter}&limit=1")))?;
-    Ok(cases::list_cases(&state.db, scope, &query, &state.case_counts)
-        .await?
-        .total)
+    Ok(
+        cases::list_cases(&state.db, scope, &query, &state.case_counts)
+            .await?
+            .total,
+    )
 }
 
 /// Open cases by status and by priority, counted by the same list query as the API.
@@ -238,11 +240,7 @@ pub async fn list(
         search,
         pager,
         can_edit: session.user.permissions.contains(Permission::SupportEdit),
-        status_chart: count_chart(
-            "open-by-status",
-            "Open cases by status",
-            &status_counts,
-        ),
+        status_chart: count_chart("open-by-status", "Open cases by status", &status_counts),
         priority_chart: count_chart(
             "open-by-priority",
             "Open cases by priority",
@@ -929,10 +927,7 @@ mod tests {
     #[test]
     fn form_times_are_utc() {
         assert_eq!(form_time("/s", "").unwrap(), None);
-        assert_eq!(
-            form_time("/s", "1970-01-01T00:01").unwrap(),
-            Some(60_000)
-        );
+        assert_eq!(form_time("/s", "1970-01-01T00:01").unwrap(), Some(60_000));
         assert!(form_time("/s", "yesterday").is_err());
     }
 }
