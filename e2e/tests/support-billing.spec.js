@@ -62,4 +62,28 @@ test('billing shows the twelve-month chart and downloads an invoice PDF', async 
   await page.getByRole('link', { name: /^PDF of INV-/ }).first().click();
   const download = await downloading;
   expect(download.suggestedFilename()).toMatch(/^INV-.*\.pdf$/);
+  const csv = page.waitForEvent('download');
+  await page.getByRole('link', { name: /^CSV of INV-/ }).first().click();
+  expect((await csv).suggestedFilename()).toMatch(/^INV-.*-lines\.csv$/);
+});
+
+test('a script typed into the case fields is shown as text and never runs', async ({ page }) => {
+  const dialogs = [];
+  page.on('dialog', async (dialog) => { dialogs.push(dialog.message()); await dialog.dismiss(); });
+  await logIn(page, 'admin@acme.example');
+  const payload = `<img src=x onerror="alert('xss')"><script>alert('xss')</script>`;
+  await page.goto('/portal/support/new?type=NonIncident');
+  await page.getByLabel('Subject').selectOption('InformationRequest');
+  await page.getByLabel('Priority').selectOption('P4');
+  await page.getByLabel('Service').selectOption({ index: 1 });
+  await page.getByLabel('What happened, and what do you need?').fill(payload);
+  await page.getByLabel('Your reference (optional)').fill(payload.slice(0, 100));
+  await page.getByRole('button', { name: 'Open case' }).click();
+  await expect(page.locator('.thread')).toContainText(payload);
+  await page.getByLabel('Your reply').fill(payload);
+  await page.getByRole('button', { name: 'Send reply' }).click();
+  await expect(page.locator('.message-body').last()).toHaveText(payload);
+  await page.goto('/portal/support?q=' + encodeURIComponent(payload));
+  await expect(page.getByLabel('Reference or case id')).toHaveValue(payload);
+  expect(dialogs).toEqual([]);
 });

@@ -299,6 +299,7 @@ struct CasePage {
     notices: Notices,
     max_upload: String,
     accept: String,
+    timeline_chart: String,
 }
 
 async fn case_page(
@@ -311,6 +312,14 @@ async fn case_page(
     let id = IdKind::Case.format(case.id);
     let is_incident = case.case_type == CaseType::Incident.as_str();
     let status_now = case.status();
+    // A case with a published RFO shows its incident timeline.
+    let timeline_chart = match case.rfo_status {
+        Some(_) => rfo::published(state, &case)
+            .await
+            .map(|r| rfo_timeline(&r))
+            .unwrap_or_default(),
+        None => String::new(),
+    };
     let detail = detail(state, case).await?;
     let can_edit = session.user.permissions.contains(Permission::SupportEdit);
     let max = state.config.cases.attachment_max_bytes;
@@ -330,6 +339,7 @@ async fn case_page(
             notices,
             max_upload: format!("{:.1} MiB", max as f64 / (1024.0 * 1024.0)),
             accept: case_service::ALLOWED_ATTACHMENT_TYPES.join(","),
+            timeline_chart,
             id,
         },
     )

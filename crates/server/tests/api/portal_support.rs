@@ -728,6 +728,11 @@ async fn portal_support_the_rfo_page_and_the_charts() {
         "the same document as the API"
     );
 
+    let case_page = browser.page(&format!("/portal/support/cases/{case}")).await;
+    let charts = svgs(&case_page);
+    assert_eq!(charts.len(), 1, "the case shows its incident timeline");
+    assert_well_formed(charts[0]);
+
     let list = browser.page("/portal/support").await;
     let charts = svgs(&list);
     assert_eq!(charts.len(), 2, "open cases by status and by priority");
