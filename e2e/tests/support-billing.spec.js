@@ -87,3 +87,22 @@ test('a script typed into the case fields is shown as text and never runs', asyn
   await expect(page.getByLabel('Reference or case id')).toHaveValue(payload);
   expect(dialogs).toEqual([]);
 });
+
+test('support and billing pages fit a phone', async ({ page }) => {
+  await logIn(page, 'admin@acme.example');
+  await page.setViewportSize({ width: 375, height: 740 });
+  for (const path of [
+    '/portal/support',
+    '/portal/support/new?type=Incident',
+    '/portal/support/cases/CASE-0000001',
+    '/portal/support/cases/CASE-0000001/rfo',
+    '/portal/billing',
+  ]) {
+    await page.goto(path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+  }
+  await shot(page, '23-phone-billing');
+  await page.goto('/portal/support/cases/CASE-0000001/rfo');
+  await shot(page, '24-phone-rfo');
+});

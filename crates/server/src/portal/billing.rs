@@ -117,7 +117,7 @@ async fn twelve_months(
             .filter(|r| r.currency == currency && r.invoice_date.starts_with(&key))
             .map(|r| r.total)
             .sum();
-        let label = format!("{} {}", &start.month().to_string()[..3], start.year() % 100);
+        let label = start.month().to_string()[..3].to_owned();
         let value = total.to_string().parse::<f64>().unwrap_or(0.0);
         bars.push(Bar {
             label: label.clone(),
@@ -138,7 +138,14 @@ async fn twelve_months(
             months.first().map_or("", |m| m.label.as_str()),
             months.last().map_or("", |m| m.label.as_str()),
         ),
-        &format!("Total ({currency})"),
+        (
+            &format!(
+                "Month, {} to {}",
+                months.first().map_or("", |m| m.label.as_str()),
+                months.last().map_or("", |m| m.label.as_str()),
+            ),
+            &format!("Total ({currency})"),
+        ),
         &bars,
     );
     Ok((chart, months, currency))

@@ -12,12 +12,12 @@ pub struct Bar {
     pub shown: String,
 }
 
-const WIDTH: f64 = 640.0;
+const WIDTH: f64 = 480.0;
 const HEIGHT: f64 = 260.0;
 const LEFT: f64 = 64.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 24.0;
-const BOTTOM: f64 = 44.0;
+const BOTTOM: f64 = 48.0;
 
 /// Text safe inside SVG elements and attributes.
 pub fn escape(text: &str) -> String {
@@ -60,9 +60,18 @@ fn axis_number(value: f64) -> String {
     }
 }
 
-/// A vertical bar chart with a labelled y axis (`y_label`) and one label per bar.
-/// `id` must be unique on the page; it names the title and description.
-pub fn bar_chart(id: &str, title: &str, description: &str, y_label: &str, bars: &[Bar]) -> String {
+/// A vertical bar chart with labelled axes (`x_label` under the bars' own
+/// labels, `y_label` along the left). Drawn 480 units wide so its text stays
+/// readable when a phone shrinks it. `id` must be unique on the page; it names
+/// the title and description.
+pub fn bar_chart(
+    id: &str,
+    title: &str,
+    description: &str,
+    axes: (&str, &str),
+    bars: &[Bar],
+) -> String {
+    let (x_label, y_label) = axes;
     let id = escape(id);
     let max = nice_ceiling(bars.iter().map(|b| b.value).fold(0.0, f64::max));
     let plot_w = WIDTH - LEFT - RIGHT;
@@ -82,7 +91,7 @@ pub fn bar_chart(id: &str, title: &str, description: &str, y_label: &str, bars: 
         let _ = write!(
             svg,
             "<line class=\"chart-grid\" x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#d0d5dd\" stroke-width=\"1\"/>\
-<text class=\"chart-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"11\" fill=\"#475467\">{}</text>",
+<text class=\"chart-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"12\" fill=\"#475467\">{}</text>",
             WIDTH - RIGHT,
             LEFT - 6.0,
             y + 4.0,
@@ -105,6 +114,13 @@ pub fn bar_chart(id: &str, title: &str, description: &str, y_label: &str, bars: 
         WIDTH - RIGHT,
         TOP + plot_h
     );
+    let _ = write!(
+        svg,
+        "<text class=\"chart-axis-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#344054\">{}</text>",
+        LEFT + plot_w / 2.0,
+        HEIGHT - 6.0,
+        escape(x_label)
+    );
     if !bars.is_empty() {
         let slot = plot_w / bars.len() as f64;
         let bar_w = (slot * 0.6).max(2.0);
@@ -123,7 +139,7 @@ pub fn bar_chart(id: &str, title: &str, description: &str, y_label: &str, bars: 
                 "<g class=\"chart-item\"><title>{}: {}</title>\
 <rect class=\"chart-bar\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar_w:.1}\" height=\"{h:.1}\" fill=\"#1d4ed8\"/>\
 <text class=\"chart-value\" x=\"{centre:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"10\" fill=\"#101828\">{}</text>\
-<text class=\"chart-label\" x=\"{centre:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#344054\">{}</text></g>",
+<text class=\"chart-label\" x=\"{centre:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"12\" fill=\"#344054\">{}</text></g>",
                 escape(&bar.label),
                 escape(&bar.shown),
                 (y - 4.0).max(10.0),
@@ -154,8 +170,11 @@ fn offset_text(minutes: i64) -> String {
 }
 
 /// A vertical timeline: one dot per moment, in order, each with its time, its
-/// distance from the first moment, and a description (cut at 90 characters).
+/// distance from the first moment, and a description (cut at 56 characters, so
+/// the text stays readable at phone width; the page lists the full text).
 pub fn timeline(id: &str, title: &str, moments: &[Moment]) -> String {
+    const TIMELINE_WIDTH: f64 = 420.0;
+    const CUT: usize = 56;
     let id = escape(id);
     let row = 44.0;
     let height = 24.0 + row * moments.len().max(1) as f64;
@@ -163,7 +182,7 @@ pub fn timeline(id: &str, title: &str, moments: &[Moment]) -> String {
     let mut svg = String::new();
     let _ = write!(
         svg,
-        "<svg class=\"chart chart-timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" focusable=\"false\">\
+        "<svg class=\"chart chart-timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {TIMELINE_WIDTH} {height:.0}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" focusable=\"false\">\
 <title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{} moments, from {} to {}</desc>",
         escape(title),
         moments.len(),
@@ -179,8 +198,8 @@ pub fn timeline(id: &str, title: &str, moments: &[Moment]) -> String {
     }
     for (i, moment) in moments.iter().enumerate() {
         let y = 24.0 + row * i as f64;
-        let what: String = moment.what.chars().take(90).collect();
-        let what = if moment.what.chars().count() > 90 {
+        let what: String = moment.what.chars().take(CUT).collect();
+        let what = if moment.what.chars().count() > CUT {
             format!("{what}…")
         } else {
             what
@@ -252,13 +271,14 @@ pub(crate) mod tests {
             "totals",
             "Invoice totals",
             "Twelve months",
-            "EUR",
+            ("Month", "EUR"),
             &bars(&[10.0, 20.0, 35.0]),
         );
         assert_well_formed(&svg);
         assert!(svg.contains("<title id=\"totals-title\">Invoice totals</title>"));
         assert_eq!(svg.matches("<rect class=\"chart-bar\"").count(), 3);
         assert!(svg.contains(">EUR</text>"), "y axis label");
+        assert!(svg.contains(">Month</text>"), "x axis label");
         assert!(svg.contains(">M2</text>"), "x labels");
         // The highest bar reaches at most the top of the plot.
         assert!(!svg.contains("height=\"-"));
@@ -269,7 +289,7 @@ pub(crate) mod tests {
         for values in [vec![], vec![0.0, 0.0], vec![f64::NAN, -5.0, f64::INFINITY]] {
             let mut bars = bars(&values);
             bars.iter_mut().for_each(|b| b.shown = "?".into());
-            let svg = bar_chart("c", "t", "d", "y", &bars);
+            let svg = bar_chart("c", "t", "d", ("x", "y"), &bars);
             assert_well_formed(&svg);
             assert!(!svg.contains("NaN") && !svg.contains("inf"), "{svg}");
         }
@@ -281,7 +301,7 @@ pub(crate) mod tests {
             "x\"y",
             "<script>alert(1)</script>",
             "a & b",
-            "<y>",
+            ("<x>", "<y>"),
             &[Bar {
                 label: "</svg><script>".into(),
                 value: 1.0,

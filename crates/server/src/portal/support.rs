@@ -148,7 +148,7 @@ async fn open_counts(
     Ok((by_status, by_priority))
 }
 
-fn count_chart(id: &str, title: &str, counts: &[(String, i64)]) -> String {
+fn count_chart(id: &str, title: &str, by: &str, counts: &[(String, i64)]) -> String {
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let bars: Vec<Bar> = counts
         .iter()
@@ -166,7 +166,7 @@ fn count_chart(id: &str, title: &str, counts: &[(String, i64)]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    charts::bar_chart(id, title, &description, "Open cases", &bars)
+    charts::bar_chart(id, title, &description, (by, "Open cases"), &bars)
 }
 
 pub async fn list(
@@ -240,10 +240,16 @@ pub async fn list(
         search,
         pager,
         can_edit: session.user.permissions.contains(Permission::SupportEdit),
-        status_chart: count_chart("open-by-status", "Open cases by status", &status_counts),
+        status_chart: count_chart(
+            "open-by-status",
+            "Open cases by status",
+            "Status",
+            &status_counts,
+        ),
         priority_chart: count_chart(
             "open-by-priority",
             "Open cases by priority",
+            "Priority",
             &priority_counts,
         ),
         status_counts,
