@@ -9,6 +9,7 @@ test('open an incident through the form, reply, attach a file and see the thread
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Support' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Support');
   await expect(page.locator('svg.chart')).toHaveCount(2);
+  await shot(page, '19-support');
   await page.getByRole('link', { name: 'New case' }).click();
 
   // The type comes first; its subjects replace the other type's.
