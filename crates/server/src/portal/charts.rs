@@ -50,6 +50,21 @@ fn nice_ceiling(value: f64) -> f64 {
     10.0 * magnitude
 }
 
+/// The top of the y axis and how many grid steps lead to it. Counts (whole
+/// numbers) get whole-number steps: nobody has 1.5 open cases.
+fn scale(bars: &[Bar]) -> (f64, u32) {
+    let finite = || bars.iter().map(|b| b.value).filter(|v| v.is_finite());
+    let highest = finite().fold(0.0, f64::max);
+    if finite().all(|v| v.fract() == 0.0) {
+        let top = highest.ceil().max(1.0);
+        if top <= 4.0 {
+            return (top, top as u32);
+        }
+        return ((nice_ceiling(top) / 4.0).ceil() * 4.0, 4);
+    }
+    (nice_ceiling(highest), 4)
+}
+
 fn axis_number(value: f64) -> String {
     if value >= 10_000.0 {
         format!("{}k", (value / 1000.0).round())
@@ -73,7 +88,7 @@ pub fn bar_chart(
 ) -> String {
     let (x_label, y_label) = axes;
     let id = escape(id);
-    let max = nice_ceiling(bars.iter().map(|b| b.value).fold(0.0, f64::max));
+    let (max, steps) = scale(bars);
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let mut svg = String::new();
@@ -84,10 +99,10 @@ pub fn bar_chart(
         escape(title),
         escape(description)
     );
-    // Grid lines and y-axis numbers at 0, ¼, ½, ¾ and the top.
-    for step in 0..=4 {
-        let value = max * f64::from(step) / 4.0;
-        let y = TOP + plot_h - plot_h * f64::from(step) / 4.0;
+    // Grid lines and y-axis numbers from 0 to the top in equal steps.
+    for step in 0..=steps {
+        let value = max * f64::from(step) / f64::from(steps);
+        let y = TOP + plot_h - plot_h * f64::from(step) / f64::from(steps);
         let _ = write!(
             svg,
             "<line class=\"chart-grid\" x1=\"{LEFT}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#d0d5dd\" stroke-width=\"1\"/>\
@@ -310,6 +325,16 @@ pub(crate) mod tests {
         );
         assert_well_formed(&svg);
         assert!(svg.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn counts_get_whole_number_steps() {
+        let top = |values: &[f64]| scale(&bars(values));
+        assert_eq!(top(&[2.0, 1.0]), (2.0, 2));
+        assert_eq!(top(&[0.0]), (1.0, 1));
+        assert_eq!(top(&[3.0, 5.0]), (8.0, 4));
+        assert_eq!(top(&[7.0, 12.0]), (20.0, 4));
+        assert_eq!(top(&[4781.5]), (5000.0, 4));
     }
 
     #[test]
