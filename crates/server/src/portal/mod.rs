@@ -8,11 +8,14 @@
 //! - [`throttle`]: failed logins counted in the database, lockout
 //! - [`login`]: sign in and sign out
 //! - [`layout`]: the navigation a user's permissions allow
-//! - [`home`], [`catalog`], [`developer`], [`explorer`]: the pages
+//! - [`home`], [`catalog`], [`developer`], [`explorer`], [`support`], [`billing`]: the pages
+//! - [`charts`]: pictures drawn on the server as inline SVG
 //! - [`form`], [`error`], [`render`]: reading forms, answering errors, rendering pages
 
 pub mod assets;
+pub mod billing;
 pub mod catalog;
+pub mod charts;
 pub mod csrf;
 pub mod developer;
 pub mod error;
@@ -24,6 +27,7 @@ pub mod layout;
 pub mod login;
 pub mod render;
 pub mod session;
+pub mod support;
 pub mod throttle;
 
 use axum::Router;
@@ -75,6 +79,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/portal/developer/getting-started",
             get(explorer::getting_started),
         )
+        .merge(support::routes())
+        .merge(billing::routes())
         .route("/portal/assets/{file}", get(assets::own))
         .route("/portal/assets/swagger/{file}", get(assets::swagger))
         .route(

@@ -16,5 +16,6 @@ mod oauth_library;
 mod openapi;
 mod operations;
 mod portal;
+mod portal_support;
 mod tampering;
 mod token_endpoint;
