@@ -512,61 +512,21 @@ async fn act(
     }
 }
 
-pub async fn close(
+/// Close, reopen or cancel: the action is the last path segment.
+pub async fn customer_move(
     State(state): State<AppState>,
     headers: HeaderMap,
     session: Session,
-    Path(id): Path<String>,
+    Path((id, action)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, PortalError> {
-    act(
-        state,
-        headers,
-        session,
-        id,
-        body,
-        CustomerAction::Close,
-        "close",
-    )
-    .await
-}
-
-pub async fn reopen(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    session: Session,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, PortalError> {
-    act(
-        state,
-        headers,
-        session,
-        id,
-        body,
-        CustomerAction::Reopen,
-        "reopen",
-    )
-    .await
-}
-
-pub async fn cancel(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    session: Session,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, PortalError> {
-    act(
-        state,
-        headers,
-        session,
-        id,
-        body,
-        CustomerAction::Cancel,
-        "cancel",
-    )
-    .await
+    let (action, name) = match action.as_str() {
+        "close" => (CustomerAction::Close, "close"),
+        "reopen" => (CustomerAction::Reopen, "reopen"),
+        "cancel" => (CustomerAction::Cancel, "cancel"),
+        _ => return Err(PortalError::NotFound),
+    };
+    act(state, headers, session, id, body, action, name).await
 }
 
 /// A service the new case can be about.
@@ -915,9 +875,10 @@ pub fn routes() -> axum::Router<AppState> {
             "/portal/support/cases/{case_id}/attachments/{attachment_id}",
             get(download),
         )
-        .route("/portal/support/cases/{case_id}/close", post(close))
-        .route("/portal/support/cases/{case_id}/reopen", post(reopen))
-        .route("/portal/support/cases/{case_id}/cancel", post(cancel))
+        .route(
+            "/portal/support/cases/{case_id}/{action}",
+            post(customer_move),
+        )
         .route("/portal/support/cases/{case_id}/rfo", get(rfo_view))
         .route("/portal/support/cases/{case_id}/rfo.pdf", get(rfo_document))
 }
