@@ -88,12 +88,7 @@ impl Db {
                 SqliteDurability::Full => SqliteSynchronous::Full,
             })
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT)
-            // Reads go through the OS page cache without a copy per call, and each
-            // connection keeps 16 MiB of index pages (SQLite's default is 2 MiB),
-            // which a million cases' indexes need to stay off the disk path.
-            .pragma("mmap_size", "268435456")
-            .pragma("cache_size", "-16384");
+            .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
