@@ -36,6 +36,39 @@ pub struct Config {
     pub api_clients: ApiClientsConfig,
     pub cases: CasesConfig,
     pub rate_limits: RateLimitsConfig,
+    /// The SMTP server e-mail goes out through; without it the outbox is the only destination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<SmtpConfig>,
+    /// Set by `serve --demo`: the page header links to the outbox. Not a file setting.
+    #[serde(skip)]
+    pub demo: bool,
+}
+
+/// `[smtp]`: where e-mail is delivered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "SmtpConfig::default_port")]
+    pub port: u16,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The sender address, e.g. `OnePortal <noreply@example.net>`.
+    pub from: String,
+    /// Upgrade the connection with STARTTLS (required when true); false sends in the clear.
+    #[serde(default = "SmtpConfig::default_starttls")]
+    pub starttls: bool,
+}
+
+impl SmtpConfig {
+    fn default_port() -> u16 {
+        587
+    }
+    fn default_starttls() -> bool {
+        true
+    }
 }
 
 /// API V2 requests each API client (or person) may make, per node.
@@ -127,6 +160,8 @@ impl Default for Config {
             api_clients: ApiClientsConfig::default(),
             cases: CasesConfig::default(),
             rate_limits: RateLimitsConfig::default(),
+            smtp: None,
+            demo: false,
         }
     }
 }
@@ -253,8 +288,9 @@ impl Config {
 
 /// Top-level settings read from `ONEPORTAL_*` variables (`ONEPORTAL_OAUTH__SIGNING_ALG`
 /// for nested ones); other `ONEPORTAL_` variables, such as the demo password, are not settings.
-const CONFIG_KEYS: [&str; 13] = [
+const CONFIG_KEYS: [&str; 14] = [
     "cases",
+    "smtp",
     "rate_limits",
     "bind",
     "data_dir",
