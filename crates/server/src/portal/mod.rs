@@ -11,6 +11,7 @@
 //! - [`home`], [`catalog`], [`developer`], [`explorer`]: the pages
 //! - [`form`], [`error`], [`render`]: reading forms, answering errors, rendering pages
 
+pub mod account;
 pub mod assets;
 pub mod catalog;
 pub mod csrf;
@@ -25,6 +26,7 @@ pub mod login;
 pub mod render;
 pub mod session;
 pub mod throttle;
+pub mod users;
 
 use axum::Router;
 use axum::response::Redirect;
@@ -75,6 +77,35 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/portal/developer/getting-started",
             get(explorer::getting_started),
         )
+        // User Management, and the pages e-mails link to.
+        .route("/portal/users", get(users::list).post(users::create))
+        .route(
+            "/portal/users/new",
+            get(users::new_form).post(users::step_two),
+        )
+        .route(
+            "/portal/users/{user_id}",
+            get(users::edit_form).post(users::update),
+        )
+        .route("/portal/users/{user_id}/resend", post(users::resend))
+        .route(
+            "/portal/users/{user_id}/remove",
+            get(users::remove_form).post(users::remove),
+        )
+        .route(
+            "/portal/activate/{token}",
+            get(account::activate_form).post(account::activate),
+        )
+        .route(
+            "/portal/password/forgot",
+            get(account::forgot_form).post(account::forgot),
+        )
+        .route(
+            "/portal/password/reset/{token}",
+            get(account::reset_form).post(account::reset),
+        )
+        .route("/portal/outbox", get(account::demo_outbox))
+        .route("/portal/outbox/{id}", get(account::demo_outbox_message))
         .route("/portal/assets/{file}", get(assets::own))
         .route("/portal/assets/swagger/{file}", get(assets::swagger))
         .route(
