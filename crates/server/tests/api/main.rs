@@ -16,5 +16,6 @@ mod oauth_library;
 mod openapi;
 mod operations;
 mod portal;
+mod portal_users;
 mod tampering;
 mod token_endpoint;
