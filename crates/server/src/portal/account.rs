@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use oneportal_store::outbox;
@@ -17,6 +17,14 @@ use super::layout::Layout;
 use super::{PortalError, csrf, render, session};
 use crate::services::users::{self as service, LinkCheck};
 use crate::state::AppState;
+
+/// The token of a link from an e-mail. It rides in the query string, which the
+/// access log leaves out, so links never reach the logs.
+#[derive(serde::Deserialize)]
+pub struct LinkQuery {
+    #[serde(default)]
+    token: String,
+}
 
 /// Before a session exists, these forms' CSRF token is a cookie the hidden field must match.
 const FORM_CSRF_COOKIE: &str = "op_account_csrf";
@@ -148,13 +156,13 @@ fn purpose_of(kind: &str) -> (&'static str, &'static str, &'static str) {
         (
             service::ACTIVATION_PURPOSE,
             "Activate your user",
-            "/portal/activate/",
+            "/portal/activate?token=",
         )
     } else {
         (
             service::RESET_PURPOSE,
             "Choose a new password",
-            "/portal/password/reset/",
+            "/portal/password/reset?token=",
         )
     }
 }
@@ -249,7 +257,7 @@ async fn link_submit(
 
 pub async fn activate_form(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    Query(LinkQuery { token }): Query<LinkQuery>,
 ) -> Result<Response, PortalError> {
     link_form(&state, "activate", &token).await
 }
@@ -258,7 +266,7 @@ pub async fn activate(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Path(token): Path<String>,
+    Query(LinkQuery { token }): Query<LinkQuery>,
     body: Bytes,
 ) -> Result<Response, PortalError> {
     link_submit(&state, peer, &headers, "activate", &token, &body).await
@@ -266,7 +274,7 @@ pub async fn activate(
 
 pub async fn reset_form(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    Query(LinkQuery { token }): Query<LinkQuery>,
 ) -> Result<Response, PortalError> {
     link_form(&state, "reset", &token).await
 }
@@ -275,7 +283,7 @@ pub async fn reset(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Path(token): Path<String>,
+    Query(LinkQuery { token }): Query<LinkQuery>,
     body: Bytes,
 ) -> Result<Response, PortalError> {
     link_submit(&state, peer, &headers, "reset", &token, &body).await

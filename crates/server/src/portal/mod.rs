@@ -93,7 +93,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(users::remove_form).post(users::remove),
         )
         .route(
-            "/portal/activate/{token}",
+            "/portal/activate",
             get(account::activate_form).post(account::activate),
         )
         .route(
@@ -101,7 +101,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(account::forgot_form).post(account::forgot),
         )
         .route(
-            "/portal/password/reset/{token}",
+            "/portal/password/reset",
             get(account::reset_form).post(account::reset),
         )
         .route("/portal/outbox", get(account::demo_outbox))

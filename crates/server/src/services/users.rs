@@ -330,14 +330,14 @@ async fn write_link(
     let (ttl, path, subject, body) = if purpose == ACTIVATION {
         (
             ACTIVATION_TTL_MS,
-            "/portal/activate/",
+            "/portal/activate?token=",
             "Activate your OnePortal user",
             "You have been given a OnePortal user. Open this link within 7 days to choose your password and activate it:",
         )
     } else {
         (
             RESET_TTL_MS,
-            "/portal/password/reset/",
+            "/portal/password/reset?token=",
             "Reset your OnePortal password",
             "Someone asked to reset the password of your OnePortal user. Open this link within 1 hour to choose a new one; it works once. If it was not you, ignore this e-mail: your password stays as it is.",
         )
