@@ -778,3 +778,40 @@ async fn the_demo_outbox_page_exists_only_in_demo_mode() {
     );
     assert_eq!(browser.get("/portal/outbox").await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn staff_read_the_outbox_in_the_operations_api_and_customers_cannot() {
+    let app = spawn_app().await;
+    let (_, admin) = person(&app, admin_permissions()).await;
+    let mut browser = Browser::new(&app);
+    browser.login(&admin).await;
+    assert_eq!(
+        add_user(&mut browser, "ops.olga@example.test", &[])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let staff = crate::operations::staff_token(&app).await;
+    let response = app.get("/ops/v1/outbox?limit=10", &staff).await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body[0]["to"], "ops.olga@example.test");
+    assert_eq!(body[0]["state"], "Stored");
+    assert!(
+        body[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("/portal/activate?token=")
+    );
+    assert_eq!(
+        app.get("/ops/v1/outbox?limit=0", &staff).await.status(),
+        400
+    );
+
+    let customer = app.developer().await;
+    assert_eq!(
+        app.get("/ops/v1/outbox", &customer.token).await.status(),
+        403,
+        "a customer's token opens nothing in the operations API"
+    );
+}
