@@ -63,6 +63,22 @@ pub struct SmtpConfig {
 }
 
 impl SmtpConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.host.trim().is_empty() {
+            return Err("smtp.host is empty; name the SMTP server".into());
+        }
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(format!(
+                "smtp.from is '{}'; it must be an address such as 'OnePortal <noreply@example.net>'",
+                self.from
+            ));
+        }
+        if self.username.is_some() != self.password.is_some() {
+            return Err("smtp.username and smtp.password go together: set both or neither".into());
+        }
+        Ok(())
+    }
+
     fn default_port() -> u16 {
         587
     }
@@ -270,6 +286,9 @@ impl Config {
         if self.pg_max_connections == 0 {
             return Err("pg_max_connections must be at least 1".into());
         }
+        if let Some(smtp) = &self.smtp {
+            smtp.validate()?;
+        }
         Ok(())
     }
 
@@ -337,6 +356,27 @@ mod tests {
         std::fs::write(&file, "[oauth]\naccess_token_ttl_secs = 10\n").unwrap();
         let error = Config::load(Some(&file), FlagOverrides::default()).unwrap_err();
         assert!(error.contains("oauth.access_token_ttl_secs"), "{error}");
+    }
+
+    #[test]
+    fn an_smtp_section_is_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("smtp.toml");
+        std::fs::write(
+            &file,
+            "[smtp]\nhost = \"mail.example.net\"\nfrom = \"OnePortal <noreply@example.net>\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&file), FlagOverrides::default()).unwrap();
+        let smtp = config.smtp.unwrap();
+        assert_eq!((smtp.port, smtp.starttls), (587, true));
+        std::fs::write(
+            &file,
+            "[smtp]\nhost = \"mail.example.net\"\nfrom = \"not an address\"\n",
+        )
+        .unwrap();
+        let error = Config::load(Some(&file), FlagOverrides::default()).unwrap_err();
+        assert!(error.contains("smtp.from"), "{error}");
     }
 
     #[test]
