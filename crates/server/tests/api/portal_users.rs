@@ -815,3 +815,148 @@ async fn staff_read_the_outbox_in_the_operations_api_and_customers_cannot() {
         "a customer's token opens nothing in the operations API"
     );
 }
+
+#[tokio::test]
+async fn a_delivery_account_user_needs_a_delivery_account_and_is_listed_under_its_tab() {
+    let app = spawn_app().await;
+    let account = |kind: &'static str, name: &'static str| oneportal_store::orgs::NewAccount {
+        org_id: app.org_id,
+        account_type: kind,
+        name,
+        country: "DE",
+        billing_currency: "EUR",
+    };
+    let contract = oneportal_store::orgs::create_account(app.db(), account("Contract", "Main"))
+        .await
+        .unwrap();
+    let delivery = oneportal_store::orgs::create_account(app.db(), account("Delivery", "Branch"))
+        .await
+        .unwrap();
+    let (_, admin) = person(&app, admin_permissions()).await;
+    let mut browser = Browser::new(&app);
+    browser.login(&admin).await;
+    let token = browser.csrf_from("/portal/users/new").await;
+    let email = "dora.delivery@example.test";
+    let contract_id = contract.to_string();
+    let delivery_id = delivery.to_string();
+    let base = [
+        ("csrf_token", token.as_str()),
+        ("firstName", "Dora"),
+        ("lastName", "Delivery"),
+        ("email", email),
+        ("userType", "Personal"),
+        ("kind", "DeliveryAccount"),
+    ];
+    let mut wrong = base.to_vec();
+    wrong.push(("accounts", &contract_id));
+    let refused = browser.post_form("/portal/users", &wrong).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("contract account"));
+    assert!(
+        users::find_by_email(app.db(), email)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let mut right = base.to_vec();
+    right.push(("accounts", &delivery_id));
+    let added = browser.post_form("/portal/users", &right).await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    assert!(location(&added).contains("tab=delivery"));
+    let user = users::find_by_email(app.db(), email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.kind, "DeliveryAccount");
+    let access = users::account_access(app.db(), user.id).await.unwrap();
+    assert_eq!(access, vec![(delivery, "Delivery".to_owned())]);
+    let tab = browser
+        .get("/portal/users?tab=delivery")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(tab.contains(email));
+    let org_tab = browser.get("/portal/users").await.text().await.unwrap();
+    assert!(!org_tab.contains(email));
+}
+
+#[tokio::test]
+async fn odd_input_gets_a_page_that_says_what_to_fix_never_a_500() {
+    let app = spawn_app().await;
+    let (_, admin) = person(&app, admin_permissions()).await;
+    let mut browser = Browser::new(&app);
+    browser.login(&admin).await;
+    for path in [
+        "/portal/users/garbage",
+        "/portal/users/USR-999999",
+        "/portal/users/USR-999999/remove",
+    ] {
+        assert_eq!(
+            browser.get(path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let token = browser.csrf_from("/portal/users/new").await;
+    let long = "x".repeat(5000);
+    let step = browser
+        .post_form(
+            "/portal/users/new",
+            &[
+                ("csrf_token", &token),
+                ("firstName", &long),
+                ("lastName", "<script>alert(1)</script>"),
+                ("email", "not-an-email"),
+                ("phone", "call me"),
+                ("kind", "Martian"),
+                ("userType", "Robot"),
+            ],
+        )
+        .await;
+    assert_eq!(step.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = step.text().await.unwrap();
+    assert!(page.contains("Please check the form"));
+    assert!(!page.contains("<script>alert(1)</script>"), "shown as text");
+    let create = browser
+        .post_form(
+            "/portal/users",
+            &[
+                ("csrf_token", &token),
+                ("firstName", "A"),
+                ("lastName", "B"),
+                ("email", "a.b@example.test"),
+                ("permissions", "not a permission"),
+                ("accounts", "999999"),
+                ("accounts", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(create.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let taken = add_user(&mut browser, &admin, &[]).await;
+    assert_eq!(
+        taken.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an existing email"
+    );
+    assert!(taken.text().await.unwrap().contains("already exists"));
+
+    let mut anonymous = Browser::new(&app);
+    let csrf = anonymous.csrf_from("/portal/password/forgot").await;
+    let forgot = anonymous
+        .post_form(
+            "/portal/password/forgot",
+            &[("csrf_token", &csrf), ("email", &long)],
+        )
+        .await;
+    assert_eq!(forgot.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let link = anonymous
+        .get(&format!("/portal/activate?token={long}"))
+        .await;
+    assert_eq!(link.status(), StatusCode::GONE);
+    assert_eq!(
+        anonymous.get("/portal/password/reset").await.status(),
+        StatusCode::GONE
+    );
+}
