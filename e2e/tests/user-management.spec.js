@@ -14,6 +14,12 @@ test('add a user in two steps, activate from the demo outbox, log in with only t
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('User Management');
   await expect(page.getByRole('link', { name: 'Delivery Account' })).toBeVisible();
   await shot(page, '20-users');
+  // The users list fits a phone-width screen.
+  await page.setViewportSize({ width: 375, height: 740 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await shot(page, '20-users-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   await page.getByRole('link', { name: 'Add user' }).click();
   await page.getByLabel('First name').fill('Nora');
