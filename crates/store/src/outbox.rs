@@ -186,3 +186,18 @@ pub async fn users_of(
     )
     .await
 }
+
+/// When the newest link of `purpose` was made for the user, if any.
+pub async fn newest_link_token_at(
+    db: &impl Exec,
+    user_id: i64,
+    purpose: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row: Option<(Option<i64>,)> = db
+        .fetch_optional(
+            "SELECT MAX(created_at) FROM user_link_tokens WHERE user_id = $1 AND purpose = $2",
+            args![user_id, purpose],
+        )
+        .await?;
+    Ok(row.and_then(|(at,)| at))
+}

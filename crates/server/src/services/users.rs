@@ -214,6 +214,8 @@ pub async fn mint_user_token(
 pub const ACTIVATION_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 /// How long a password-reset link works.
 pub const RESET_TTL_MS: i64 = 60 * 60 * 1000;
+/// At most one reset e-mail per user this often.
+const RESET_EMAIL_EVERY_MS: i64 = 60 * 1000;
 const ACTIVATION: &str = "activation";
 const RESET: &str = "reset";
 
@@ -629,6 +631,11 @@ pub async fn request_password_reset(
         return Ok(());
     };
     if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
+        return Ok(());
+    }
+    // One reset e-mail a minute per user, so the form cannot flood a mailbox.
+    let newest = oneportal_store::outbox::newest_link_token_at(&state.db, user.id, RESET).await?;
+    if newest.is_some_and(|at| oneportal_store::now_ms() - at < RESET_EMAIL_EVERY_MS) {
         return Ok(());
     }
     let tx = state.db.begin().await?;
