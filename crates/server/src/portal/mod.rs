@@ -9,6 +9,7 @@
 //! - [`login`]: sign in and sign out
 //! - [`layout`]: the navigation a user's permissions allow
 //! - [`home`], [`catalog`], [`developer`], [`explorer`]: the pages
+//! - [`users`]: User Management; [`account`]: activation, password reset, the demo outbox
 //! - [`form`], [`error`], [`render`]: reading forms, answering errors, rendering pages
 
 pub mod account;
