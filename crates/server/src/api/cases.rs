@@ -478,7 +478,8 @@ pub async fn create_case(
         .into_response())
 }
 
-async fn detail(state: &AppState, case: CaseRow) -> Result<CaseDetail, ApiError> {
+/// The case with its conversation, history and files (also the portal's case page).
+pub(crate) async fn detail(state: &AppState, case: CaseRow) -> Result<CaseDetail, ApiError> {
     let (messages, history, files) = tokio::try_join!(
         cases::communications(&state.db, case.id),
         cases::status_history(&state.db, case.id),
@@ -689,7 +690,11 @@ pub async fn upload_attachment(
         .into_response())
 }
 
-async fn read_file_part(multipart: &mut Multipart, max: u64) -> Result<Upload, ApiError> {
+/// Reads the `file` part of an upload (also the portal's upload form).
+pub(crate) async fn read_file_part(
+    multipart: &mut Multipart,
+    max: u64,
+) -> Result<Upload, ApiError> {
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             case_service::too_large(max)
@@ -761,10 +766,20 @@ pub async fn download_attachment(
     access: Access<SupportRead>,
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let case = case_service::visible(&state, &access.scope, &id).await?;
+    attachment_download(&state, &access.scope, &id, &attachment_id).await
+}
+
+/// An attachment of a visible case as a download (also the portal's link).
+pub(crate) async fn attachment_download(
+    state: &AppState,
+    scope: &oneportal_store::catalog::AccessScope,
+    id: &str,
+    attachment_id: &str,
+) -> Result<Response, ApiError> {
+    let case = case_service::visible(state, scope, id).await?;
     let missing = || ApiError::not_found(format!("{id} has no attachment '{attachment_id}'"));
     let number = IdKind::Attachment
-        .parse(&attachment_id)
+        .parse(attachment_id)
         .ok_or_else(missing)?;
     let (row, content) = cases::attachment_content(&state.db, case.id, number)
         .await?
@@ -934,9 +949,14 @@ pub async fn rfo_document(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let case = case_service::visible(&state, &access.scope, &id).await?;
-    let rfo = rfo::published(&state, &case).await?;
+    rfo_pdf(&state, &case).await
+}
+
+/// The published RFO of a case as its PDF download (also the portal's link).
+pub(crate) async fn rfo_pdf(state: &AppState, case: &CaseRow) -> Result<Response, ApiError> {
+    let rfo = rfo::published(state, case).await?;
     let case_id = IdKind::Case.format(case.id);
-    let pdf = crate::documents::rfo::render(&case, &rfo);
+    let pdf = crate::documents::rfo::render(case, &rfo);
     Ok(file_response(
         "application/pdf",
         &format!("RFO-{case_id}-v{}.pdf", rfo.version),

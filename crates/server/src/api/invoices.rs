@@ -172,7 +172,7 @@ impl From<InvoiceLineRow> for InvoiceLine {
     }
 }
 
-async fn visible_invoice(
+pub(crate) async fn visible_invoice(
     state: &AppState,
     scope: &AccessScope,
     id: &str,
@@ -279,9 +279,18 @@ pub async fn get_invoice_document(
     access: Access<BillingRead>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (row, lines) = invoice_with_lines(&state, &access.scope, &id).await?;
+    invoice_pdf(&state, &access.scope, &id).await
+}
+
+/// A visible invoice's PDF summary as a download (also the portal's link).
+pub(crate) async fn invoice_pdf(
+    state: &AppState,
+    scope: &AccessScope,
+    id: &str,
+) -> Result<Response, ApiError> {
+    let (row, lines) = invoice_with_lines(state, scope, id).await?;
     // The invoice is visible, so its account is too.
-    let account = catalog::find_account(&state.db, &access.scope, row.account_id)
+    let account = catalog::find_account(&state.db, scope, row.account_id)
         .await?
         .ok_or_else(|| not_found("invoice"))?;
     let invoice = Invoice::from(row);
@@ -309,7 +318,16 @@ pub async fn get_invoice_lines_csv(
     access: Access<BillingRead>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (row, lines) = invoice_with_lines(&state, &access.scope, &id).await?;
+    invoice_csv(&state, &access.scope, &id).await
+}
+
+/// A visible invoice's lines as a CSV download (also the portal's link).
+pub(crate) async fn invoice_csv(
+    state: &AppState,
+    scope: &AccessScope,
+    id: &str,
+) -> Result<Response, ApiError> {
+    let (row, lines) = invoice_with_lines(state, scope, id).await?;
     let invoice = Invoice::from(row);
     let file_name = format!("{}-lines.csv", invoice.invoice_number);
     let csv = documents::invoice_csv::render(&invoice, &lines)

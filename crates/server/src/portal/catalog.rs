@@ -138,7 +138,7 @@ fn list_query(
     (api, search)
 }
 
-fn pager(
+pub(super) fn pager(
     base: &str,
     pairs: &[(String, String)],
     query: &ListQuery,

@@ -16,13 +16,27 @@ pub struct Section {
 }
 
 /// The sections the portal has so far, in navigation order.
-pub const SECTIONS: [Section; 3] = [
+pub const SECTIONS: [Section; 5] = [
     Section {
         key: "catalog",
         label: "Sites & Services",
         href: "/portal/services",
         needs: Permission::SitesServicesView,
         summary: "Your services with their technical details, and the sites they are delivered to",
+    },
+    Section {
+        key: "support",
+        label: "Support",
+        href: "/portal/support",
+        needs: Permission::SupportView,
+        summary: "Your cases with their conversation and files, new cases, and reasons for outage",
+    },
+    Section {
+        key: "billing",
+        label: "Billing",
+        href: "/portal/billing",
+        needs: Permission::BillingView,
+        summary: "Invoices and credit notes with their lines, as PDF and CSV",
     },
     Section {
         key: "developer",

@@ -8,13 +8,16 @@
 //! - [`throttle`]: failed logins counted in the database, lockout
 //! - [`login`]: sign in and sign out
 //! - [`layout`]: the navigation a user's permissions allow
-//! - [`home`], [`catalog`], [`developer`], [`explorer`]: the pages
+//! - [`home`], [`catalog`], [`developer`], [`explorer`], [`support`], [`billing`]: the pages
+//! - [`charts`]: pictures drawn on the server as inline SVG
 //! - [`users`]: User Management; [`account`]: activation, password reset, the demo outbox
 //! - [`form`], [`error`], [`render`]: reading forms, answering errors, rendering pages
 
 pub mod account;
 pub mod assets;
+pub mod billing;
 pub mod catalog;
+pub mod charts;
 pub mod csrf;
 pub mod developer;
 pub mod error;
@@ -26,6 +29,7 @@ pub mod layout;
 pub mod login;
 pub mod render;
 pub mod session;
+pub mod support;
 pub mod throttle;
 pub mod users;
 
@@ -78,6 +82,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/portal/developer/getting-started",
             get(explorer::getting_started),
         )
+        .merge(support::routes())
+        .merge(billing::routes())
         // User Management, and the pages e-mails link to.
         .route("/portal/users", get(users::list).post(users::create))
         .route(

@@ -32,11 +32,7 @@ impl CaseActor {
     /// The customer behind an API request: a person, or an API client (whose contact is its owner).
     pub async fn customer(state: &AppState, caller: &Caller) -> Result<CaseActor, ApiError> {
         Ok(match caller {
-            Caller::User { user, .. } => CaseActor {
-                audit: Actor::user(user),
-                name: user.email.clone(),
-                contact_email: user.email.clone(),
-            },
+            Caller::User { user, .. } => CaseActor::person(user),
             Caller::Client { client, .. } => {
                 let owner = state
                     .directory
@@ -54,6 +50,15 @@ impl CaseActor {
                 }
             }
         })
+    }
+
+    /// A logged-in person (an API user token, or the portal).
+    pub fn person(user: &crate::directory::UserEntry) -> CaseActor {
+        CaseActor {
+            audit: Actor::user(user),
+            name: user.email.clone(),
+            contact_email: user.email.clone(),
+        }
     }
 
     pub fn system() -> CaseActor {

@@ -16,6 +16,7 @@ mod oauth_library;
 mod openapi;
 mod operations;
 mod portal;
+mod portal_support;
 mod portal_users;
 mod tampering;
 mod token_endpoint;
