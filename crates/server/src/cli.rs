@@ -233,7 +233,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             demo_password,
         } => {
-            let config = load(file, storage, bind)?;
+            let mut config = load(file, storage, bind)?;
+            config.demo = demo;
             telemetry::init_logging(config.log_format);
             let app = App::start(config).await?;
             if demo {

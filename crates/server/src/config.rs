@@ -36,6 +36,55 @@ pub struct Config {
     pub api_clients: ApiClientsConfig,
     pub cases: CasesConfig,
     pub rate_limits: RateLimitsConfig,
+    /// The SMTP server e-mail goes out through; without it the outbox is the only destination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<SmtpConfig>,
+    /// Set by `serve --demo`: the page header links to the outbox. Not a file setting.
+    #[serde(skip)]
+    pub demo: bool,
+}
+
+/// `[smtp]`: where e-mail is delivered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "SmtpConfig::default_port")]
+    pub port: u16,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The sender address, e.g. `OnePortal <noreply@example.net>`.
+    pub from: String,
+    /// Upgrade the connection with STARTTLS (required when true); false sends in the clear.
+    #[serde(default = "SmtpConfig::default_starttls")]
+    pub starttls: bool,
+}
+
+impl SmtpConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.host.trim().is_empty() {
+            return Err("smtp.host is empty; name the SMTP server".into());
+        }
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(format!(
+                "smtp.from is '{}'; it must be an address such as 'OnePortal <noreply@example.net>'",
+                self.from
+            ));
+        }
+        if self.username.is_some() != self.password.is_some() {
+            return Err("smtp.username and smtp.password go together: set both or neither".into());
+        }
+        Ok(())
+    }
+
+    fn default_port() -> u16 {
+        587
+    }
+    fn default_starttls() -> bool {
+        true
+    }
 }
 
 /// API V2 requests each API client (or person) may make, per node.
@@ -127,6 +176,8 @@ impl Default for Config {
             api_clients: ApiClientsConfig::default(),
             cases: CasesConfig::default(),
             rate_limits: RateLimitsConfig::default(),
+            smtp: None,
+            demo: false,
         }
     }
 }
@@ -235,6 +286,9 @@ impl Config {
         if self.pg_max_connections == 0 {
             return Err("pg_max_connections must be at least 1".into());
         }
+        if let Some(smtp) = &self.smtp {
+            smtp.validate()?;
+        }
         Ok(())
     }
 
@@ -253,8 +307,9 @@ impl Config {
 
 /// Top-level settings read from `ONEPORTAL_*` variables (`ONEPORTAL_OAUTH__SIGNING_ALG`
 /// for nested ones); other `ONEPORTAL_` variables, such as the demo password, are not settings.
-const CONFIG_KEYS: [&str; 13] = [
+const CONFIG_KEYS: [&str; 14] = [
     "cases",
+    "smtp",
     "rate_limits",
     "bind",
     "data_dir",
@@ -301,6 +356,27 @@ mod tests {
         std::fs::write(&file, "[oauth]\naccess_token_ttl_secs = 10\n").unwrap();
         let error = Config::load(Some(&file), FlagOverrides::default()).unwrap_err();
         assert!(error.contains("oauth.access_token_ttl_secs"), "{error}");
+    }
+
+    #[test]
+    fn an_smtp_section_is_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("smtp.toml");
+        std::fs::write(
+            &file,
+            "[smtp]\nhost = \"mail.example.net\"\nfrom = \"OnePortal <noreply@example.net>\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&file), FlagOverrides::default()).unwrap();
+        let smtp = config.smtp.unwrap();
+        assert_eq!((smtp.port, smtp.starttls), (587, true));
+        std::fs::write(
+            &file,
+            "[smtp]\nhost = \"mail.example.net\"\nfrom = \"not an address\"\n",
+        )
+        .unwrap();
+        let error = Config::load(Some(&file), FlagOverrides::default()).unwrap_err();
+        assert!(error.contains("smtp.from"), "{error}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod invoices;
 pub mod keys;
 pub mod listing;
 pub mod orgs;
+pub mod outbox;
 pub mod portal;
 pub mod provisioning;
 pub mod revocations;

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod cases;
 pub mod imports;
+pub mod outbox;
 pub mod queue;
 
 use axum::{Json, Router};
@@ -25,7 +26,8 @@ use crate::state::AppState;
     modifiers(&StaffTokenScheme),
     tags((name = "Cases", description = "Customer cases as the provider works them"),
         (name = "Imports", description = "Bulk upserts from the provider's back office"),
-        (name = "Organizations", description = "Customer organizations"))
+        (name = "Organizations", description = "Customer organizations"),
+        (name = "Outbox", description = "Every e-mail OnePortal sent, and its delivery state"))
 )]
 struct OpsDoc;
 
@@ -102,6 +104,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::change_status))
         .routes(routes!(cases::reply))
         .routes(routes!(cases::publish_rfo))
+        .routes(routes!(outbox::list_outbox))
         .merge(OpenApiRouter::new().routes(routes!(imports::import)).layer(
             axum::extract::DefaultBodyLimit::max(imports::MAX_DOCUMENT_BYTES),
         ))

@@ -16,7 +16,7 @@ pub struct Section {
 }
 
 /// The sections the portal has so far, in navigation order.
-pub const SECTIONS: [Section; 4] = [
+pub const SECTIONS: [Section; 5] = [
     Section {
         key: "catalog",
         label: "Sites & Services",
@@ -45,6 +45,13 @@ pub const SECTIONS: [Section; 4] = [
         needs: Permission::DeveloperPortal,
         summary: "API clients, the interactive API reference and a getting-started guide",
     },
+    Section {
+        key: "users",
+        label: "User Management",
+        href: "/portal/users",
+        needs: Permission::UserManagement,
+        summary: "The users of your organization and its delivery accounts: add, change permissions, remove",
+    },
 ];
 
 pub struct NavItem {
@@ -70,6 +77,8 @@ pub struct Layout {
     pub org_name: String,
     pub nav: Vec<NavItem>,
     pub csrf_token: String,
+    /// `serve --demo`: the header links to the demo outbox.
+    pub demo: bool,
 }
 
 impl Layout {
@@ -83,6 +92,7 @@ impl Layout {
             org_name: String::new(),
             nav: Vec::new(),
             csrf_token: String::new(),
+            demo: false,
         }
     }
 
@@ -122,6 +132,7 @@ impl Layout {
             org_name,
             nav,
             csrf_token: session.csrf_token.clone(),
+            demo: state.config.demo,
         }
     }
 

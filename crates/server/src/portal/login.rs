@@ -53,6 +53,7 @@ fn login_page(
     let token = crate::auth::random::alphanumeric(32);
     let mut layout = Layout::public("Log in");
     layout.csrf_token = token.clone();
+    layout.demo = state.config.demo;
     let mut response = render::page_with_status(
         status,
         &LoginPage {

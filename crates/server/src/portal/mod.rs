@@ -10,8 +10,10 @@
 //! - [`layout`]: the navigation a user's permissions allow
 //! - [`home`], [`catalog`], [`developer`], [`explorer`], [`support`], [`billing`]: the pages
 //! - [`charts`]: pictures drawn on the server as inline SVG
+//! - [`users`]: User Management; [`account`]: activation, password reset, the demo outbox
 //! - [`form`], [`error`], [`render`]: reading forms, answering errors, rendering pages
 
+pub mod account;
 pub mod assets;
 pub mod billing;
 pub mod catalog;
@@ -29,6 +31,7 @@ pub mod render;
 pub mod session;
 pub mod support;
 pub mod throttle;
+pub mod users;
 
 use axum::Router;
 use axum::response::Redirect;
@@ -81,6 +84,35 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .merge(support::routes())
         .merge(billing::routes())
+        // User Management, and the pages e-mails link to.
+        .route("/portal/users", get(users::list).post(users::create))
+        .route(
+            "/portal/users/new",
+            get(users::new_form).post(users::step_two),
+        )
+        .route(
+            "/portal/users/{user_id}",
+            get(users::edit_form).post(users::update),
+        )
+        .route("/portal/users/{user_id}/resend", post(users::resend))
+        .route(
+            "/portal/users/{user_id}/remove",
+            get(users::remove_form).post(users::remove),
+        )
+        .route(
+            "/portal/activate",
+            get(account::activate_form).post(account::activate),
+        )
+        .route(
+            "/portal/password/forgot",
+            get(account::forgot_form).post(account::forgot),
+        )
+        .route(
+            "/portal/password/reset",
+            get(account::reset_form).post(account::reset),
+        )
+        .route("/portal/outbox", get(account::demo_outbox))
+        .route("/portal/outbox/{id}", get(account::demo_outbox_message))
         .route("/portal/assets/{file}", get(assets::own))
         .route("/portal/assets/swagger/{file}", get(assets::swagger))
         .route(

@@ -4,6 +4,7 @@
 pub mod api_clients;
 pub mod cases;
 pub mod import;
+pub mod mail;
 pub mod rfo;
 pub mod users;
 

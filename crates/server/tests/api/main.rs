@@ -17,5 +17,6 @@ mod openapi;
 mod operations;
 mod portal;
 mod portal_support;
+mod portal_users;
 mod tampering;
 mod token_endpoint;

@@ -1,0 +1,139 @@
+//! E-mail: every message is written to the outbox first, in the same
+//! transaction as the change that sends it, so none is ever lost. When `[smtp]`
+//! is configured the outbox is delivered over SMTP (STARTTLS through rustls) and
+//! retried with growing pauses until it goes; otherwise the outbox is the only
+//! destination. Logs name a message by its id only: bodies carry links.
+
+use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use oneportal_store::outbox::{self, OutboxRow};
+use oneportal_store::{Exec, StoreError, now_ms};
+
+use crate::config::{Config, SmtpConfig};
+use crate::state::AppState;
+
+/// Messages waiting for SMTP.
+pub const PENDING: &str = "Pending";
+/// Delivered to the SMTP server.
+pub const SENT: &str = "Sent";
+/// Kept in the outbox only: no SMTP server is configured.
+pub const STORED: &str = "Stored";
+
+/// Writes a message to the outbox (inside the caller's transaction).
+pub async fn enqueue(
+    db: &impl Exec,
+    config: &Config,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<i64, StoreError> {
+    let state = if config.smtp.is_some() {
+        PENDING
+    } else {
+        STORED
+    };
+    outbox::insert(db, to, subject, body, state).await
+}
+
+/// The pause before attempt `attempts + 1`: one minute, doubling, at most an hour.
+pub fn retry_pause_ms(attempts: i64) -> i64 {
+    let minutes = 1_i64 << attempts.clamp(0, 6);
+    minutes.min(60) * 60_000
+}
+
+/// Delivers what is due; run by the minute task and right after a message is written.
+pub async fn deliver_due(state: &AppState) -> usize {
+    let Some(smtp) = state.config.smtp.clone() else {
+        return 0;
+    };
+    let due = match outbox::due(&state.db, now_ms(), 50).await {
+        Ok(due) => due,
+        Err(error) => {
+            tracing::warn!(%error, "could not read the outbox");
+            return 0;
+        }
+    };
+    let mut sent = 0;
+    for message in due {
+        let retry_at = now_ms() + retry_pause_ms(message.attempts);
+        match outbox::claim(&state.db, message.id, message.attempts, retry_at).await {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(error) => {
+                tracing::warn!(%error, outbox_id = message.id, "could not claim an outbox message");
+                continue;
+            }
+        }
+        match send(&smtp, &message).await {
+            Ok(()) => {
+                sent += 1;
+                if let Err(error) = outbox::mark_sent(&state.db, message.id).await {
+                    tracing::warn!(%error, outbox_id = message.id, "delivered, but could not record it");
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, outbox_id = message.id, attempts = message.attempts + 1, "e-mail delivery failed; will retry");
+                let _ = outbox::mark_failed(&state.db, message.id, &error).await;
+            }
+        }
+    }
+    sent
+}
+
+/// Delivers in the background, so the request that wrote the message does not wait for SMTP.
+pub fn deliver_soon(state: &AppState) {
+    if state.config.smtp.is_some() {
+        let state = state.clone();
+        tokio::spawn(async move {
+            deliver_due(&state).await;
+        });
+    }
+}
+
+async fn send(smtp: &SmtpConfig, message: &OutboxRow) -> Result<(), String> {
+    let email = Message::builder()
+        .from(smtp.from.parse().map_err(|e| format!("smtp.from: {e}"))?)
+        .to(message
+            .recipient
+            .parse()
+            .map_err(|e| format!("recipient: {e}"))?)
+        .subject(message.subject.clone())
+        .header(ContentType::TEXT_PLAIN)
+        .body(message.body.clone())
+        .map_err(|e| format!("message: {e}"))?;
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.clone())
+        .port(smtp.port)
+        .timeout(Some(Duration::from_secs(20)));
+    if smtp.starttls {
+        let tls = TlsParameters::new(smtp.host.clone()).map_err(|e| format!("tls: {e}"))?;
+        builder = builder.tls(Tls::Required(tls));
+    }
+    if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    let transport = builder.build();
+    // The SMTP server's answer never contains the message body.
+    transport
+        .send(email)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_pause_ms;
+
+    #[test]
+    fn retries_back_off_to_an_hour() {
+        assert_eq!(retry_pause_ms(0), 60_000);
+        assert_eq!(retry_pause_ms(1), 120_000);
+        assert_eq!(retry_pause_ms(5), 32 * 60_000);
+        assert_eq!(retry_pause_ms(6), 60 * 60_000);
+        assert_eq!(retry_pause_ms(40), 60 * 60_000);
+    }
+}

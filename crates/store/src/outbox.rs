@@ -1,0 +1,203 @@
+//! The e-mail outbox and the single-use links that e-mails carry.
+
+use crate::{Exec, StoreError, args, now_ms};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+/// Stores a message; `state` is `Pending` (to deliver) or `Stored` (no SMTP configured).
+pub async fn insert(
+    db: &impl Exec,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    state: &str,
+) -> Result<i64, StoreError> {
+    let now = now_ms();
+    let (id,): (i64,) = db
+        .fetch_one(
+            "INSERT INTO outbox (recipient, subject, body, state, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, 0, $5, $5) RETURNING id",
+            args![recipient, subject, body, state, now],
+        )
+        .await?;
+    Ok(id)
+}
+
+/// The newest messages first.
+pub async fn list(db: &impl Exec, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+    db.fetch_all(
+        "SELECT id, recipient, subject, body, state, attempts, next_attempt_at, last_error, created_at, sent_at \
+         FROM outbox ORDER BY id DESC LIMIT $1",
+        args![limit],
+    )
+    .await
+}
+
+pub async fn find(db: &impl Exec, id: i64) -> Result<Option<OutboxRow>, StoreError> {
+    db.fetch_optional(
+        "SELECT id, recipient, subject, body, state, attempts, next_attempt_at, last_error, created_at, sent_at \
+         FROM outbox WHERE id = $1",
+        args![id],
+    )
+    .await
+}
+
+/// Messages waiting for delivery whose next attempt is due.
+pub async fn due(db: &impl Exec, now: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+    db.fetch_all(
+        "SELECT id, recipient, subject, body, state, attempts, next_attempt_at, last_error, created_at, sent_at \
+         FROM outbox WHERE state = 'Pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+        args![now, limit],
+    )
+    .await
+}
+
+/// Claims a due message for one attempt (another node cannot take it meanwhile).
+pub async fn claim(
+    db: &impl Exec,
+    id: i64,
+    attempts: i64,
+    retry_at: i64,
+) -> Result<bool, StoreError> {
+    let changed = db
+        .execute(
+            "UPDATE outbox SET attempts = $1, next_attempt_at = $2 \
+             WHERE id = $3 AND state = 'Pending' AND attempts = $4",
+            args![attempts + 1, retry_at, id, attempts],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+pub async fn mark_sent(db: &impl Exec, id: i64) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE outbox SET state = 'Sent', sent_at = $1, last_error = NULL WHERE id = $2",
+        args![now_ms(), id],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_failed(db: &impl Exec, id: i64, error: &str) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE outbox SET last_error = $1 WHERE id = $2",
+        args![error, id],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_link_token(
+    db: &impl Exec,
+    token_hash: &str,
+    user_id: i64,
+    purpose: &str,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT INTO user_link_tokens (token_hash, user_id, purpose, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+        args![token_hash, user_id, purpose, now_ms(), expires_at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Makes every unused link of `purpose` for the user stop working (a newer one was sent).
+pub async fn retire_link_tokens(
+    db: &impl Exec,
+    user_id: i64,
+    purpose: &str,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE user_link_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL",
+        args![now_ms(), user_id, purpose],
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkTokenRow {
+    pub user_id: i64,
+    pub purpose: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+pub async fn find_link_token(
+    db: &impl Exec,
+    token_hash: &str,
+) -> Result<Option<LinkTokenRow>, StoreError> {
+    db.fetch_optional(
+        "SELECT user_id, purpose, expires_at, used_at FROM user_link_tokens WHERE token_hash = $1",
+        args![token_hash],
+    )
+    .await
+}
+
+/// Uses the link once: true only for the one caller that found it unused and unexpired.
+pub async fn use_link_token(
+    db: &impl Exec,
+    token_hash: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let changed = db
+        .execute(
+            "UPDATE user_link_tokens SET used_at = $1 \
+             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
+            args![now, token_hash],
+        )
+        .await?;
+    Ok(changed == 1)
+}
+
+/// Ends every portal session of a user (removal, password reset).
+pub async fn end_sessions_of(db: &impl Exec, user_id: i64) -> Result<(), StoreError> {
+    db.execute(
+        "DELETE FROM portal_sessions WHERE user_id = $1",
+        args![user_id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The users of an organization, oldest first.
+pub async fn users_of(
+    db: &impl Exec,
+    org_id: i64,
+) -> Result<Vec<crate::users::UserRow>, StoreError> {
+    db.fetch_all(
+        "SELECT id, org_id, email, first_name, last_name, phone, country, user_type, kind, status, \
+         permissions, password_hash, created_at, updated_at FROM users WHERE org_id = $1 ORDER BY id",
+        args![org_id],
+    )
+    .await
+}
+
+/// When the newest link of `purpose` was made for the user, if any.
+pub async fn newest_link_token_at(
+    db: &impl Exec,
+    user_id: i64,
+    purpose: &str,
+) -> Result<Option<i64>, StoreError> {
+    let row: Option<(Option<i64>,)> = db
+        .fetch_optional(
+            "SELECT MAX(created_at) FROM user_link_tokens WHERE user_id = $1 AND purpose = $2",
+            args![user_id, purpose],
+        )
+        .await?;
+    Ok(row.and_then(|(at,)| at))
+}
