@@ -4,6 +4,7 @@
 
 mod access_matrix;
 mod api_clients;
+mod browser;
 mod cases;
 mod catalog;
 mod conventions;

@@ -1,138 +1,13 @@
 //! The portal through HTTP, as a browser would use it: login, sessions, CSRF,
 //! security headers, navigation by permission, and the secret shown once.
 
-use std::collections::HashMap;
-
 use oneportal_domain::{Permission, PermissionSet};
 use oneportal_store::users;
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::header::SET_COOKIE;
 use reqwest::{Response, StatusCode};
 
+use crate::browser::{Browser, PASSWORD, hidden_csrf, location, person};
 use crate::helpers::{TestApp, perms, spawn_app, spawn_app_with};
-
-const PASSWORD: &str = "correct horse battery staple";
-
-/// A cookie-keeping client that does not follow redirects and sends this server's Origin.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    origin: String,
-    cookies: HashMap<String, String>,
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: app.app.address_url(),
-            origin: app.url.clone(),
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn keep_cookies(&mut self, headers: &HeaderMap) {
-        for value in headers.get_all(SET_COOKIE) {
-            let text = value.to_str().unwrap();
-            let pair = text.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn get(&mut self, path: &str) -> Response {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("Cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(response.headers());
-        response
-    }
-
-    async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("Cookie", self.cookie_header())
-            .header("Origin", self.origin.clone())
-            .form(fields)
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(response.headers());
-        response
-    }
-
-    /// The CSRF token in the hidden field of the page at `path`.
-    async fn csrf_from(&mut self, path: &str) -> String {
-        let page = self.get(path).await.text().await.unwrap();
-        hidden_csrf(&page)
-    }
-
-    async fn try_login(&mut self, email: &str, password: &str) -> Response {
-        let token = self.csrf_from("/portal/login").await;
-        self.post_form(
-            "/portal/login",
-            &[
-                ("csrf_token", &token),
-                ("email", email),
-                ("password", password),
-                ("next", "/portal/"),
-            ],
-        )
-        .await
-    }
-
-    async fn login(&mut self, email: &str) {
-        let response = self.try_login(email, PASSWORD).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "login succeeds");
-    }
-}
-
-fn hidden_csrf(page: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = page.find(marker).expect("page has a CSRF field") + marker.len();
-    page[start..start + page[start..].find('"').unwrap()].to_owned()
-}
-
-fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get(LOCATION)
-        .expect("a redirect")
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// An active user of the test organization who can log in with [`PASSWORD`].
-async fn person(app: &TestApp, permissions: PermissionSet) -> String {
-    let user = app.user(permissions).await;
-    let hash = oneportal::auth::password::hash(PASSWORD.into())
-        .await
-        .unwrap();
-    users::set_password_hash(app.db(), user.id, &hash)
-        .await
-        .unwrap();
-    user.email
-}
 
 fn developer_permissions() -> PermissionSet {
     perms(&[Permission::SitesServicesView, Permission::DeveloperPortal])
@@ -150,7 +25,7 @@ async fn audit_actions(app: &TestApp, org: Option<i64>) -> Vec<String> {
 #[tokio::test]
 async fn login_starts_a_session_whose_cookie_is_httponly_lax_and_stored_only_as_a_hash() {
     let app = spawn_app().await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let mut browser = Browser::new(&app);
     let response = browser.try_login(&email, PASSWORD).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -196,7 +71,7 @@ async fn login_starts_a_session_whose_cookie_is_httponly_lax_and_stored_only_as_
 #[tokio::test]
 async fn the_session_cookie_is_secure_and_host_bound_when_the_public_url_is_https() {
     let app = spawn_app_with(|c| c.public_url = Some("https://portal.example".into())).await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let mut browser = Browser::new(&app);
     browser.origin = "https://portal.example".into();
     let response = browser.try_login(&email, PASSWORD).await;
@@ -217,7 +92,7 @@ async fn the_session_cookie_is_secure_and_host_bound_when_the_public_url_is_http
 #[tokio::test]
 async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = spawn_app().await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let mut browser = Browser::new(&app);
     let wrong = browser.try_login(&email, "not the password").await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
@@ -244,7 +119,7 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
 #[tokio::test]
 async fn only_active_users_can_log_in() {
     let app = spawn_app().await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let row = users::find_by_email(app.db(), &email)
         .await
         .unwrap()
@@ -261,7 +136,7 @@ async fn only_active_users_can_log_in() {
 #[tokio::test]
 async fn repeated_failures_lock_the_login_and_say_until_when() {
     let app = spawn_app().await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let mut browser = Browser::new(&app);
     let mut last = StatusCode::OK;
     for _ in 0..oneportal::portal::throttle::MAX_FAILURES_PER_EMAIL {
@@ -291,7 +166,7 @@ async fn repeated_failures_lock_the_login_and_say_until_when() {
 #[tokio::test]
 async fn every_state_changing_request_needs_the_csrf_token_and_this_origin() {
     let app = spawn_app().await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let mut browser = Browser::new(&app);
     browser.login(&email).await;
     let token = browser.csrf_from("/portal/developer/clients/new").await;
@@ -373,7 +248,7 @@ async fn every_state_changing_request_needs_the_csrf_token_and_this_origin() {
 #[tokio::test]
 async fn portal_pages_carry_the_security_headers() {
     let app = spawn_app().await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let mut browser = Browser::new(&app);
     for path in ["/portal/login", "/portal/nowhere"] {
         check_headers(&browser.get(path).await, path);
@@ -443,7 +318,7 @@ fn check_headers(response: &Response, path: &str) {
 #[tokio::test]
 async fn pages_need_a_session_and_logout_ends_it() {
     let app = spawn_app().await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let mut browser = Browser::new(&app);
     let anonymous = browser.get("/portal/developer/clients").await;
     assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
@@ -467,7 +342,9 @@ async fn pages_need_a_session_and_logout_ends_it() {
 #[tokio::test]
 async fn the_viewer_gets_no_developer_portal_in_the_navigation_or_by_url() {
     let app = spawn_app().await;
-    let email = person(&app, perms(&[Permission::SitesServicesView])).await;
+    let email = person(&app, perms(&[Permission::SitesServicesView]))
+        .await
+        .1;
     let mut browser = Browser::new(&app);
     browser.login(&email).await;
     let home = browser.get("/portal/").await.text().await.unwrap();
@@ -502,7 +379,7 @@ async fn the_viewer_gets_no_developer_portal_in_the_navigation_or_by_url() {
         .unwrap();
     assert_eq!(mint.status(), StatusCode::FORBIDDEN);
 
-    let developer = person(&app, developer_permissions()).await;
+    let developer = person(&app, developer_permissions()).await.1;
     let mut browser = Browser::new(&app);
     browser.login(&developer).await;
     let home = browser.get("/portal/").await.text().await.unwrap();
@@ -512,7 +389,7 @@ async fn the_viewer_gets_no_developer_portal_in_the_navigation_or_by_url() {
 #[tokio::test]
 async fn a_new_secret_is_shown_exactly_once() {
     let app = spawn_app().await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let mut browser = Browser::new(&app);
     browser.login(&email).await;
     let form = browser
@@ -577,7 +454,7 @@ async fn a_new_secret_is_shown_exactly_once() {
 #[tokio::test]
 async fn rotate_and_revoke_go_through_the_same_rules_and_audit_as_the_api() {
     let app = spawn_app().await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let mut browser = Browser::new(&app);
     browser.login(&email).await;
     let token = browser.csrf_from("/portal/developer/clients/new").await;
@@ -665,7 +542,7 @@ async fn rotate_and_revoke_go_through_the_same_rules_and_audit_as_the_api() {
     }
 
     // Someone else's client is not found, not forbidden.
-    let stranger = person(&app, developer_permissions()).await;
+    let stranger = person(&app, developer_permissions()).await.1;
     let mut other = Browser::new(&app);
     other.login(&stranger).await;
     assert_eq!(
@@ -677,7 +554,7 @@ async fn rotate_and_revoke_go_through_the_same_rules_and_audit_as_the_api() {
 #[tokio::test]
 async fn the_api_tab_mints_an_audited_user_token_that_creates_clients() {
     let app = spawn_app().await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let mut browser = Browser::new(&app);
     browser.login(&email).await;
     let page = browser
@@ -730,7 +607,7 @@ async fn the_api_tab_mints_an_audited_user_token_that_creates_clients() {
 #[tokio::test]
 async fn odd_input_gets_a_page_not_a_crash() {
     let app = spawn_app().await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let mut browser = Browser::new(&app);
     browser.login(&email).await;
     for path in [
@@ -809,7 +686,9 @@ async fn sites_and_services_pages_show_only_what_the_api_would() {
         .await
         .unwrap();
     let theirs = crate::catalog::seed(&app, other_org, 1).await;
-    let email = person(&app, perms(&[Permission::SitesServicesView])).await;
+    let email = person(&app, perms(&[Permission::SitesServicesView]))
+        .await
+        .1;
     let mut browser = Browser::new(&app);
     browser.login(&email).await;
 
@@ -874,7 +753,7 @@ async fn sites_and_services_pages_show_only_what_the_api_would() {
 #[tokio::test]
 async fn sessions_end_when_idle_too_long_past_their_lifetime_or_when_the_user_is_removed() {
     let app = spawn_app().await;
-    let email = person(&app, developer_permissions()).await;
+    let email = person(&app, developer_permissions()).await.1;
     let cases: [(&'static str, &str); 3] = [
         (
             "UPDATE portal_sessions SET last_seen_at = last_seen_at - 31 * 60 * 1000",

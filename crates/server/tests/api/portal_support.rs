@@ -3,8 +3,6 @@
 //! errors, replies, uploads, close / cancel, CSRF, the RFO page, invoices with
 //! their downloads, and the SVG charts.
 
-use std::collections::HashMap;
-
 use oneportal::services::cases::{self as case_service, CaseActor};
 use oneportal::services::rfo::{self, RfoContent, TimelineEntry};
 use oneportal_domain::case::{CaseStatus, RfoImpact, RfoStatus};
@@ -12,164 +10,13 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::{Permission, PermissionSet};
 use oneportal_store::cases::find_case_anywhere;
 use oneportal_store::orgs::{NewAccount, create_account};
-use oneportal_store::users;
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
-use reqwest::{Response, StatusCode};
+use reqwest::StatusCode;
 use time::{Duration, OffsetDateTime};
 
+use crate::browser::{Browser, location};
 use crate::catalog::seed;
 use crate::helpers::{TestApp, perms, spawn_app, spawn_app_with};
 use crate::invoices::{insert, new_invoice};
-
-const PASSWORD: &str = "correct horse battery staple";
-
-/// A cookie-keeping client that does not follow redirects and sends this server's Origin.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    origin: String,
-    cookies: HashMap<String, String>,
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: app.app.address_url(),
-            origin: app.url.clone(),
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn keep_cookies(&mut self, headers: &HeaderMap) {
-        for value in headers.get_all(SET_COOKIE) {
-            let pair = value.to_str().unwrap().split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn get(&mut self, path: &str) -> Response {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("Cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(response.headers());
-        response
-    }
-
-    async fn page(&mut self, path: &str) -> String {
-        let response = self.get(path).await;
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        response.text().await.unwrap()
-    }
-
-    async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("Cookie", self.cookie_header())
-            .header("Origin", self.origin.clone())
-            .form(fields)
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(response.headers());
-        response
-    }
-
-    async fn post_file(
-        &mut self,
-        path: &str,
-        token: &str,
-        name: &str,
-        mime: &str,
-        bytes: Vec<u8>,
-    ) -> Response {
-        let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name(name.to_owned())
-            .mime_str(mime)
-            .unwrap();
-        let form = reqwest::multipart::Form::new()
-            .text("csrf_token", token.to_owned())
-            .part("file", part);
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("Cookie", self.cookie_header())
-            .header("Origin", self.origin.clone())
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(response.headers());
-        response
-    }
-
-    async fn csrf_from(&mut self, path: &str) -> String {
-        let page = self.get(path).await.text().await.unwrap();
-        let marker = "name=\"csrf_token\" value=\"";
-        let start = page.find(marker).expect("page has a CSRF field") + marker.len();
-        page[start..start + page[start..].find('"').unwrap()].to_owned()
-    }
-
-    async fn login(app: &TestApp, permissions: PermissionSet) -> Browser {
-        Browser::login_in(app, app.org_id, permissions).await
-    }
-
-    async fn login_in(app: &TestApp, org_id: i64, permissions: PermissionSet) -> Browser {
-        let user = app.user_in(org_id, permissions).await;
-        let hash = oneportal::auth::password::hash(PASSWORD.into())
-            .await
-            .unwrap();
-        users::set_password_hash(app.db(), user.id, &hash)
-            .await
-            .unwrap();
-        let mut browser = Browser::new(app);
-        let token = browser.csrf_from("/portal/login").await;
-        let response = browser
-            .post_form(
-                "/portal/login",
-                &[
-                    ("csrf_token", &token),
-                    ("email", &user.email),
-                    ("password", PASSWORD),
-                    ("next", "/portal/"),
-                ],
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "login succeeds");
-        browser
-    }
-}
-
-fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get(LOCATION)
-        .expect("a redirect")
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
 
 fn support_edit() -> PermissionSet {
     perms(&[
@@ -251,13 +98,13 @@ async fn portal_support_sections_follow_the_permissions() {
     let app = spawn_app().await;
     let catalog = seed(&app, app.org_id, 1).await;
     let case = open_through_form(
-        &mut Browser::login(&app, support_edit()).await,
+        &mut Browser::signed_in(&app, support_edit()).await,
         catalog.services[0],
     )
     .await;
 
     // Without Support or Billing: no link, and 403 by URL.
-    let mut viewer = Browser::login(&app, perms(&[Permission::SitesServicesView])).await;
+    let mut viewer = Browser::signed_in(&app, perms(&[Permission::SitesServicesView])).await;
     let home = viewer.page("/portal/").await;
     assert!(!home.contains("href=\"/portal/support\""));
     assert!(!home.contains("href=\"/portal/billing\""));
@@ -274,7 +121,7 @@ async fn portal_support_sections_follow_the_permissions() {
     }
 
     // Support (View) reads but cannot post, and is offered no form.
-    let mut reader = Browser::login(&app, perms(&[Permission::SupportView])).await;
+    let mut reader = Browser::signed_in(&app, perms(&[Permission::SupportView])).await;
     let home = reader.page("/portal/").await;
     assert!(home.contains("href=\"/portal/support\""));
     assert!(!home.contains("href=\"/portal/billing\""));
@@ -317,7 +164,7 @@ async fn portal_support_another_organizations_case_and_invoice_are_not_found() {
         .await
         .unwrap();
     let theirs = seed(&app, other_org, 1).await;
-    let mut stranger = Browser::login_in(&app, other_org, PermissionSet::all()).await;
+    let mut stranger = Browser::signed_in_at(&app, other_org, PermissionSet::all()).await;
     let case = open_through_form(&mut stranger, theirs.services[0]).await;
     let account = theirs.contract[0];
     let invoice = IdKind::Invoice.format(
@@ -340,7 +187,7 @@ async fn portal_support_another_organizations_case_and_invoice_are_not_found() {
         200
     );
 
-    let mut me = Browser::login(&app, PermissionSet::all()).await;
+    let mut me = Browser::signed_in(&app, PermissionSet::all()).await;
     for path in [
         format!("/portal/support/cases/{case}"),
         format!("/portal/support/cases/{case}/rfo"),
@@ -371,7 +218,10 @@ async fn portal_support_another_organizations_case_and_invoice_are_not_found() {
 
 async fn open_seed(app: &TestApp) -> (Vec<i64>, Browser) {
     let catalog = seed(app, app.org_id, 1).await;
-    (catalog.services, Browser::login(app, support_edit()).await)
+    (
+        catalog.services,
+        Browser::signed_in(app, support_edit()).await,
+    )
 }
 
 #[tokio::test]
@@ -771,7 +621,7 @@ async fn portal_support_billing_lists_filters_shows_lines_charts_and_downloads()
             .await,
         );
     }
-    let mut browser = Browser::login(&app, perms(&[Permission::BillingView])).await;
+    let mut browser = Browser::signed_in(&app, perms(&[Permission::BillingView])).await;
     let page = browser.page("/portal/billing").await;
     assert!(page.contains("INV-T-00") && page.contains("INV-T-13"));
     let charts = svgs(&page);

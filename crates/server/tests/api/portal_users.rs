@@ -2,140 +2,16 @@
 //! activation and reset links (single use, expiring), removal, CSRF on every
 //! form, and delivery of the outbox to a real SMTP listener.
 
-use std::collections::HashMap;
-
 use oneportal::config::SmtpConfig;
 use oneportal_domain::{Permission, PermissionSet};
 use oneportal_store::{Exec, outbox, users};
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use reqwest::{Response, StatusCode};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
+use crate::browser::{Browser, PASSWORD, hidden_csrf, location, person};
 use crate::helpers::{TestApp, perms, spawn_app, spawn_app_with};
 
-const PASSWORD: &str = "correct horse battery staple";
 const NEW_PASSWORD: &str = "a brand new password, long";
-
-/// A cookie-keeping client that does not follow redirects and sends this server's Origin.
-struct Browser {
-    http: reqwest::Client,
-    base: String,
-    origin: String,
-    cookies: HashMap<String, String>,
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base: app.app.address_url(),
-            origin: app.url.clone(),
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn keep_cookies(&mut self, headers: &HeaderMap) {
-        for value in headers.get_all(SET_COOKIE) {
-            let text = value.to_str().unwrap();
-            let pair = text.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn get(&mut self, path: &str) -> Response {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("Cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(response.headers());
-        response
-    }
-
-    async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("Cookie", self.cookie_header())
-            .header("Origin", self.origin.clone())
-            .form(fields)
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(response.headers());
-        response
-    }
-
-    async fn csrf_from(&mut self, path: &str) -> String {
-        let page = self.get(path).await.text().await.unwrap();
-        hidden_csrf(&page)
-    }
-
-    async fn try_login(&mut self, email: &str, password: &str) -> Response {
-        let token = self.csrf_from("/portal/login").await;
-        self.post_form(
-            "/portal/login",
-            &[
-                ("csrf_token", &token),
-                ("email", email),
-                ("password", password),
-                ("next", "/portal/"),
-            ],
-        )
-        .await
-    }
-
-    async fn login(&mut self, email: &str) {
-        let response = self.try_login(email, PASSWORD).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "login succeeds");
-    }
-}
-
-fn hidden_csrf(page: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = page.find(marker).expect("page has a CSRF field") + marker.len();
-    page[start..start + page[start..].find('"').unwrap()].to_owned()
-}
-
-fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get(LOCATION)
-        .expect("a redirect")
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// An active user of the test organization who can log in with [`PASSWORD`].
-async fn person(app: &TestApp, permissions: PermissionSet) -> (i64, String) {
-    let user = app.user(permissions).await;
-    let hash = oneportal::auth::password::hash(PASSWORD.into())
-        .await
-        .unwrap();
-    users::set_password_hash(app.db(), user.id, &hash)
-        .await
-        .unwrap();
-    (user.id, user.email)
-}
 
 fn admin_permissions() -> PermissionSet {
     perms(&[
