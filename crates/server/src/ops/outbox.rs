@@ -46,6 +46,7 @@ impl From<OutboxRow> for OutboxMessage {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
     /// Newest messages first; default 50, at most 200.
@@ -61,8 +62,10 @@ pub struct OutboxQuery {
 pub async fn list_outbox(
     State(state): State<AppState>,
     _staff: Staff,
-    Query(query): Query<OutboxQuery>,
+    query: Result<Query<OutboxQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<OutboxMessage>>, ApiError> {
+    // axum's own rejection is plain text; every API error here is a problem document.
+    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(ApiError::bad_request(
