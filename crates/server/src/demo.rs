@@ -375,6 +375,9 @@ OnePortal demo is running at {url}
   Organization: {ORGANIZATION}
   Demo users (password: {password}):
 {users}
+  The portal: open {url}/ in a browser and log in as any of them (the e-mails
+  OnePortal sends, such as activation links, are in the outbox linked from the page header).
+
   Try the API (paste into another terminal):
 
     TOKEN=$({exe} users token --email developer@acme.example {data})
