@@ -53,6 +53,7 @@ impl Actor {
 
 /// One event; `org_id` defaults to the actor's organization.
 #[must_use = "an event is only recorded by `record`"]
+#[derive(Clone)]
 pub struct Event {
     actor: Actor,
     action: &'static str,
@@ -60,6 +61,9 @@ pub struct Event {
     target: Option<(&'static str, String)>,
     details: Value,
     ip: Option<String>,
+    /// The request that caused it, taken when the event is made: it may be
+    /// recorded later by another task (see `services::case_writer`).
+    request_id: Option<String>,
 }
 
 impl Event {
@@ -71,6 +75,7 @@ impl Event {
             target: None,
             details: Value::Object(Default::default()),
             ip: None,
+            request_id: crate::http::request_id::current(),
         }
     }
 
@@ -113,7 +118,7 @@ pub async fn record(db: &impl Exec, event: Event) -> Result<(), StoreError> {
             target_id,
             details: event.details.to_string(),
             ip: event.ip,
-            request_id: crate::http::request_id::current(),
+            request_id: event.request_id,
         },
     )
     .await

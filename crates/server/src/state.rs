@@ -41,6 +41,8 @@ pub struct AppInner {
     pub case_counts: oneportal_store::counts::CountCache,
     /// Finished case lists and details, kept until a case changes.
     pub case_reads: crate::http::response_cache::ResponseCache,
+    /// Opens cases in shared transactions; started on first use.
+    pub case_writer: std::sync::OnceLock<crate::services::case_writer::CaseWriter>,
     /// API V2 requests per caller; `None` when switched off.
     pub rate_limits: Option<crate::http::rate_limit::CallerLimits>,
     /// Client id → when it last obtained a token; written to the database in batches.
@@ -77,6 +79,7 @@ impl AppState {
             case_counts: oneportal_store::counts::CountCache::new(std::time::Duration::from_secs(
                 1,
             )),
+            case_writer: std::sync::OnceLock::new(),
             case_reads: crate::http::response_cache::ResponseCache::new(
                 64 << 20,
                 std::time::Duration::from_secs(1),

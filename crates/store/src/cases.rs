@@ -181,7 +181,7 @@ pub async fn find_case_anywhere(db: &impl Exec, id: i64) -> Result<Option<CaseRo
     .await
 }
 
-pub struct NewCase<'a> {
+pub struct NewCase {
     pub org_id: i64,
     pub case_type: CaseType,
     pub subject: CaseSubject,
@@ -190,22 +190,22 @@ pub struct NewCase<'a> {
     pub site_id: i64,
     pub contract_account_id: i64,
     pub delivery_account_id: i64,
-    pub customer_reference: &'a str,
+    pub customer_reference: String,
     pub origin: CaseOrigin,
     pub start_of_incident: Option<i64>,
     pub end_of_incident: Option<i64>,
-    pub contact_name: &'a str,
-    pub contact_email: &'a str,
-    pub contact_phone: &'a str,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub contact_phone: String,
     pub related_case_id: Option<i64>,
-    pub created_by: &'a str,
+    pub created_by: String,
     /// The customer's first message, stored as the first communication.
-    pub message: &'a str,
+    pub message: String,
     pub at: i64,
 }
 
-/// Opens a case in `Acknowledged` with its first message; returns its id.
-pub async fn insert_case(db: &impl Exec, case: NewCase<'_>) -> Result<i64, StoreError> {
+/// Opens a case in `Acknowledged` with its first message; returns the stored case.
+pub async fn insert_case(db: &impl Exec, case: &NewCase) -> Result<CaseRow, StoreError> {
     let (id,): (i64,) = db
         .fetch_one(
             "INSERT INTO cases (org_id, case_type, subject, priority, status, service_id, site_id, contract_account_id, \
@@ -222,15 +222,15 @@ pub async fn insert_case(db: &impl Exec, case: NewCase<'_>) -> Result<i64, Store
                 case.site_id,
                 case.contract_account_id,
                 case.delivery_account_id,
-                case.customer_reference,
+                case.customer_reference.as_str(),
                 case.origin.as_str(),
                 case.start_of_incident,
                 case.end_of_incident,
-                case.contact_name,
-                case.contact_email,
-                case.contact_phone,
+                case.contact_name.as_str(),
+                case.contact_email.as_str(),
+                case.contact_phone.as_str(),
                 case.related_case_id,
-                case.created_by,
+                case.created_by.as_str(),
                 case.at
             ],
         )
@@ -238,11 +238,40 @@ pub async fn insert_case(db: &impl Exec, case: NewCase<'_>) -> Result<i64, Store
     db.execute(
         "INSERT INTO case_status_history (case_id, from_status, to_status, reason, changed_by, at) \
          VALUES ($1, NULL, 'Acknowledged', '', $2, $3)",
-        args![id, case.created_by, case.at],
+        args![id, case.created_by.as_str(), case.at],
     )
     .await?;
-    insert_communication(db, id, "Customer", case.message, case.created_by, case.at).await?;
-    Ok(id)
+    insert_communication(db, id, "Customer", &case.message, &case.created_by, case.at).await?;
+    // Everything else about a new case is known, so no read is needed to answer with it.
+    Ok(CaseRow {
+        id,
+        org_id: case.org_id,
+        case_type: case.case_type.as_str().to_owned(),
+        subject: case.subject.as_str().to_owned(),
+        priority: case.priority.as_str().to_owned(),
+        status: CaseStatus::Acknowledged.as_str().to_owned(),
+        service_id: case.service_id,
+        site_id: case.site_id,
+        contract_account_id: case.contract_account_id,
+        delivery_account_id: case.delivery_account_id,
+        customer_reference: case.customer_reference.clone(),
+        origin: case.origin.as_str().to_owned(),
+        start_of_incident: case.start_of_incident,
+        end_of_incident: case.end_of_incident,
+        contact_name: case.contact_name.clone(),
+        contact_email: case.contact_email.clone(),
+        contact_phone: case.contact_phone.clone(),
+        related_case_id: case.related_case_id,
+        created_by: case.created_by.clone(),
+        created_at: case.at,
+        updated_at: case.at,
+        resolved_at: None,
+        closed_at: None,
+        sla_paused_ms: 0,
+        pending_since: None,
+        rfo_status: None,
+        rfo_issued_at: None,
+    })
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -13,6 +13,7 @@ use oneportal_store::provisioning::Upserted;
 use oneportal_store::{StoreError, Tx, now_ms};
 use serde_json::json;
 
+use super::case_writer;
 use crate::audit::{Actor, Event};
 use crate::auth::caller::Caller;
 use crate::cluster::Change;
@@ -188,47 +189,32 @@ pub async fn open(
         return Err(ApiError::validation(errors));
     };
 
-    let at = now_ms();
-    let tx = state.db.begin().await?;
-    let id = cases::insert_case(
-        &tx,
-        NewCase {
-            org_id: service.org_id,
-            case_type: request.case_type,
-            subject: request.subject,
-            priority: request.priority,
-            service_id: service.id,
-            site_id: service.site_id,
-            contract_account_id: service.contract_account_id,
-            delivery_account_id: service.delivery_account_id,
-            customer_reference: &reference,
-            origin: request.origin,
-            start_of_incident: request.start_of_incident,
-            end_of_incident: request.end_of_incident,
-            contact_name: &contact_name,
-            contact_email: &contact_email,
-            contact_phone: &contact_phone,
-            related_case_id: related,
-            created_by: &actor.name,
-            message: &message,
-            at,
-        },
-    )
-    .await?;
-    let case_id = IdKind::Case.format(id);
-    let event = Event::new(actor.audit.clone(), "case.opened")
-        .target("case", &case_id)
-        .org(Some(service.org_id))
-        .details(json!({
-            "type": request.case_type.as_str(),
-            "subject": request.subject.as_str(),
-            "priority": request.priority.as_str(),
-            "serviceId": IdKind::Service.format(service.id),
-        }));
-    commit(state, tx, event).await?;
-    cases::find_case_anywhere(&state.db, id)
-        .await?
-        .ok_or_else(|| ApiError::Internal("a case vanished after it was opened".into()))
+    let case = NewCase {
+        org_id: service.org_id,
+        case_type: request.case_type,
+        subject: request.subject,
+        priority: request.priority,
+        service_id: service.id,
+        site_id: service.site_id,
+        contract_account_id: service.contract_account_id,
+        delivery_account_id: service.delivery_account_id,
+        customer_reference: reference,
+        origin: request.origin,
+        start_of_incident: request.start_of_incident,
+        end_of_incident: request.end_of_incident,
+        contact_name,
+        contact_email,
+        contact_phone,
+        related_case_id: related,
+        created_by: actor.name.clone(),
+        message,
+        at: now_ms(),
+    };
+    let event = case_writer::opened_event(&actor.audit, &case, IdKind::Service.format(service.id));
+    let writer = state
+        .case_writer
+        .get_or_init(|| case_writer::CaseWriter::start(state));
+    Ok(writer.open(case, event).await?)
 }
 
 fn check_incident_times(request: &CaseRequest, errors: &mut Vec<FieldError>) {

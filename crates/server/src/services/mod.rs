@@ -2,6 +2,7 @@
 //! the CLI so that every path runs the same permission checks and audit.
 
 pub mod api_clients;
+pub mod case_writer;
 pub mod cases;
 pub mod import;
 pub mod mail;

@@ -123,7 +123,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         .unwrap();
         case[i] = insert_case(
             db,
-            NewCase {
+            &NewCase {
                 org_id,
                 case_type: CaseType::Incident,
                 subject: CaseSubject::ServiceDown,
@@ -132,21 +132,22 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
                 site_id: site[i],
                 contract_account_id: contract,
                 delivery_account_id: d,
-                customer_reference: "",
+                customer_reference: String::new(),
                 origin: CaseOrigin::Portal,
                 start_of_incident: Some(1),
                 end_of_incident: None,
-                contact_name: "",
-                contact_email: "",
-                contact_phone: "",
+                contact_name: String::new(),
+                contact_email: String::new(),
+                contact_phone: String::new(),
                 related_case_id: None,
-                created_by: "matrix",
-                message: "down",
+                created_by: "matrix".into(),
+                message: "down".into(),
                 at: 1,
             },
         )
         .await
-        .unwrap();
+        .unwrap()
+        .id;
         attachment[i] = add_attachment(
             db,
             NewAttachment {

@@ -106,6 +106,52 @@ async fn an_incident_opens_acknowledged_with_the_first_message() {
     assert_eq!(detail["statusHistory"][0]["to"], "Acknowledged");
 }
 
+/// Cases opened at the same moment share a commit (see `services::case_writer`):
+/// each is still answered exactly as stored, has its first message, and gets an
+/// audit event of its own that names it.
+#[tokio::test]
+async fn cases_opened_at_once_are_each_whole_and_answered_as_stored() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let attempts = (0..40).map(|i| {
+        let mut body = incident(catalog.services[i % 2]);
+        body["customerReference"] = json!(format!("T-{i}"));
+        body["message"] = json!(format!("Outage report number {i}."));
+        app.post_json("/v2/cases", &token, body)
+    });
+    let mut opened = HashSet::new();
+    for (i, response) in futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(response.status(), 201);
+        let answered: Value = response.json().await.unwrap();
+        let case_id = answered["caseId"].as_str().unwrap().to_owned();
+        let stored = get_json(&app, &format!("/v2/cases/{case_id}"), &token).await;
+        for (field, value) in answered.as_object().unwrap() {
+            assert_eq!(&stored[field], value, "{case_id}: {field}");
+        }
+        assert_eq!(answered["customerReference"], format!("T-{i}"));
+        assert_eq!(
+            stored["communications"][0]["message"],
+            format!("Outage report number {i}.")
+        );
+        assert_eq!(stored["statusHistory"].as_array().unwrap().len(), 1);
+        assert!(opened.insert(case_id));
+    }
+    let audited: Vec<(String,)> = app
+        .db()
+        .fetch_all(
+            "SELECT target_id FROM audit_log WHERE action = 'case.opened'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let audited: HashSet<String> = audited.into_iter().map(|(id,)| id).collect();
+    assert_eq!(audited, opened);
+}
+
 #[tokio::test]
 async fn subjects_priorities_and_incident_times_follow_the_help_article() {
     let app = spawn_app().await;
