@@ -22,5 +22,6 @@ mod portal;
 mod portal_support;
 mod portal_users;
 mod processes;
+mod several_nodes;
 mod tampering;
 mod token_endpoint;

@@ -69,6 +69,20 @@ impl Node {
         }
     }
 
+    /// The same database and keys, with its own data directory: another machine.
+    pub fn another_node(&self, dir: &Path) -> Node {
+        Node {
+            data_dir: dir.to_path_buf(),
+            ..self.clone()
+        }
+    }
+
+    pub fn with_env(mut self, key: &str, value: &str) -> Node {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_oneportal"));
         command
@@ -306,6 +320,24 @@ pub fn new_case(service_id: &str, message: &str) -> Value {
         "serviceId": service_id,
         "message": message
     })
+}
+
+/// Polls `check` until it holds or `within` has passed; true when it held.
+pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    loop {
+        if check().await {
+            return true;
+        }
+        if started.elapsed() >= within {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
