@@ -2,7 +2,8 @@
 //! 503 (never a 500, never a hang) while it is gone, says it is not ready, and
 //! recovers by itself within seconds, without a restart.
 //!
-//! The test stops a private PostgreSQL cluster of its own, never the shared one.
+//! The test stops a private PostgreSQL cluster of its own (Debian's binaries in
+//! `/usr/lib/postgresql/*/bin`), never the shared one.
 
 use std::time::{Duration, Instant};
 
@@ -157,9 +158,17 @@ async fn a_database_outage_answers_503_and_recovers_without_a_restart() {
         );
         return;
     }
-    let postgres = PrivatePostgres::start().expect(
-        "PostgreSQL 15's initdb/pg_ctl in /usr/lib/postgresql/15/bin (the fault test runs its own cluster)",
-    );
+    let Some(postgres) = PrivatePostgres::start() else {
+        // As scripts/test does for a missing PostgreSQL: skipped with a note, except in CI.
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI needs PostgreSQL's server binaries (/usr/lib/postgresql/*/bin) for the outage test"
+        );
+        eprintln!(
+            "NOTE: no PostgreSQL server binaries in /usr/lib/postgresql/*/bin, so the outage test did NOT run"
+        );
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let node = Node::new(dir.path(), Some(postgres.url()));
     let user_token = node.seed_organization("Outage Org");

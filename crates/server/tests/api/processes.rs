@@ -93,7 +93,10 @@ impl Node {
             .arg(&self.public_url)
             .env("ONEPORTAL_MASTER_KEY", &self.master_key)
             .env("ONEPORTAL_LOG_FORMAT", "text")
+            // Only what this Node says configures the process.
             .env_remove("ONEPORTAL_CONFIG")
+            .env_remove("ONEPORTAL_DATABASE_URL")
+            .env_remove("ONEPORTAL_MASTER_KEY_FILE")
             .envs(self.env.iter().map(|(k, v)| (k, v)));
         if let Some(url) = &self.database_url {
             command.arg("--database-url").arg(url);
@@ -340,23 +343,35 @@ where
     }
 }
 
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+/// Debian's PostgreSQL binaries, the newest version installed.
+fn pg_bin() -> Option<PathBuf> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
+}
 
 /// A PostgreSQL cluster of the test's own, in a temporary directory on a free
 /// port, with trust authentication. Run as the `postgres` OS user when the
 /// tests run as root (PostgreSQL refuses root). Stopped and deleted on drop.
 pub struct PrivatePostgres {
+    bin: PathBuf,
     dir: tempfile::TempDir,
     pub port: u16,
     as_postgres: bool,
 }
 
 impl PrivatePostgres {
-    /// None when this machine has no PostgreSQL 15 binaries.
+    /// None when this machine has no PostgreSQL server binaries (`/usr/lib/postgresql/*/bin`).
     pub fn start() -> Option<PrivatePostgres> {
-        if !Path::new(PG_BIN).join("initdb").exists() {
-            return None;
-        }
+        let bin = pg_bin()?;
         let dir = tempfile::Builder::new()
             .prefix("oneportal-pg-")
             .tempdir()
@@ -371,6 +386,7 @@ impl PrivatePostgres {
             }
         }
         let cluster = PrivatePostgres {
+            bin,
             dir,
             port: free_port(),
             as_postgres,
@@ -404,10 +420,10 @@ impl PrivatePostgres {
     }
 
     fn command(&self, program: &str, args: &[&str]) -> Command {
-        let program = format!("{PG_BIN}/{program}");
+        let program = self.bin.join(program);
         let mut command = if self.as_postgres {
             let mut c = Command::new("runuser");
-            c.args(["-u", "postgres", "--", &program]);
+            c.args(["-u", "postgres", "--"]).arg(&program);
             c
         } else {
             Command::new(program)
