@@ -507,13 +507,23 @@ async fn keys_command(file: Option<&std::path::Path>, command: KeysCommand) -> a
                 .details(serde_json::json!({ "next": rotation.next })),
         )
         .await?;
+        // Running servers reload their keys on this notification (PostgreSQL only).
+        let told = crate::cluster::notify_nodes(&db, &crate::cluster::Change::Keys).await;
         println!(
             "now signing with {}; next key {} is published",
             rotation.now_signing, rotation.next
         );
-        println!(
-            "running servers pick this up within a second on PostgreSQL; on SQLite restart the server or wait for the unknown-key refresh"
-        );
+        match (&db, told) {
+            (oneportal_store::Db::Pg(_), Ok(())) => {
+                println!("running servers were told and pick this up within a second")
+            }
+            (oneportal_store::Db::Pg(_), Err(error)) => println!(
+                "could not tell running servers ({error}); they pick this up within a minute"
+            ),
+            _ => println!(
+                "a running server on this SQLite file picks this up within a minute (at once for a token signed with the new key)"
+            ),
+        }
     }
     println!(
         "{:<18} {:<6} {:<9} {:<22} retires",

@@ -36,19 +36,23 @@ pub enum Change {
     Cases,
 }
 
+/// Tells every node listening on PostgreSQL about a change; also for commands
+/// that change the database without serving (`keys rotate`). Nothing on SQLite.
+pub async fn notify_nodes(db: &Db, change: &Change) -> Result<(), oneportal_store::StoreError> {
+    if let Db::Pg(_) = db {
+        let payload = serde_json::to_string(change).expect("change serializes");
+        db.execute("SELECT pg_notify($1, $2)", args![CHANNEL, payload])
+            .await?;
+    }
+    Ok(())
+}
+
 impl AppState {
     /// Applies a change here and tells the other nodes.
     pub async fn publish(&self, change: Change) {
         self.apply(&change).await;
-        if let Db::Pg(_) = &self.db {
-            let payload = serde_json::to_string(&change).expect("change serializes");
-            if let Err(error) = self
-                .db
-                .execute("SELECT pg_notify($1, $2)", args![CHANNEL, payload])
-                .await
-            {
-                tracing::warn!(%error, "could not notify other nodes; they will catch up when their caches expire or reconnect");
-            }
+        if let Err(error) = notify_nodes(&self.db, &change).await {
+            tracing::warn!(%error, "could not notify other nodes; they will catch up when their caches expire or reconnect");
         }
     }
 

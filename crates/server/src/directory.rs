@@ -3,6 +3,7 @@
 //! endpoint and the API guard do not query the database per request.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use oneportal_domain::{ApiClientStatus, PermissionSet, ScopeSet, SuspensionReason, UserStatus};
 use oneportal_store::{Db, StoreError, api_clients, now_ms, orgs, users};
@@ -106,15 +107,19 @@ impl Directory {
         if client_id.len() > 200 {
             return Ok(None);
         }
-        self.clients
-            .get_or_insert_async(client_id, load_client(db, client_id))
-            .await
+        bounded(
+            self.clients
+                .get_or_insert_async(client_id, load_client(db, client_id)),
+        )
+        .await
     }
 
     pub async fn user(&self, db: &Db, user_id: i64) -> Result<Option<Arc<UserEntry>>, StoreError> {
-        self.users
-            .get_or_insert_async(&user_id, load_user(db, user_id))
-            .await
+        bounded(
+            self.users
+                .get_or_insert_async(&user_id, load_user(db, user_id)),
+        )
+        .await
     }
 
     pub async fn organization(
@@ -122,16 +127,15 @@ impl Directory {
         db: &Db,
         org_id: i64,
     ) -> Result<Option<Arc<OrganizationEntry>>, StoreError> {
-        self.organizations
-            .get_or_insert_async(&org_id, async {
-                Ok(orgs::find_organization(db, org_id).await?.map(|o| {
-                    Arc::new(OrganizationEntry {
-                        id: o.id,
-                        name: o.name,
-                    })
-                }))
-            })
-            .await
+        bounded(self.organizations.get_or_insert_async(&org_id, async {
+            Ok(orgs::find_organization(db, org_id).await?.map(|o| {
+                Arc::new(OrganizationEntry {
+                    id: o.id,
+                    name: o.name,
+                })
+            }))
+        }))
+        .await
     }
 
     pub fn forget_organization(&self, org_id: i64) {
@@ -152,6 +156,24 @@ impl Directory {
         self.users.clear();
         self.organizations.clear();
     }
+}
+
+/// How long a lookup may take, waiting included. Concurrent lookups of one entry
+/// wait for the first one's load and, when it fails, load one after another; in a
+/// database outage each load takes the pool's 3 s acquire timeout, so without a
+/// bound the tenth request for a busy client would answer its 503 after 30 s.
+const LOOKUP_BUDGET: Duration = Duration::from_secs(4);
+
+async fn bounded<T>(
+    lookup: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(LOOKUP_BUDGET, lookup)
+        .await
+        .unwrap_or_else(|_| {
+            Err(StoreError::Unavailable(
+                "the database did not answer in time".into(),
+            ))
+        })
 }
 
 async fn load_client(db: &Db, client_id: &str) -> Result<Option<Arc<ClientEntry>>, StoreError> {

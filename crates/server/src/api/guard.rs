@@ -21,7 +21,12 @@ async fn guarded(state: &AppState, request: Request, next: Next) -> Result<Respo
     let (mut parts, body) = request.into_parts();
     // A bad token is left to the handler's extractor, which answers the 401.
     let caller = match parts.headers.contains_key(header::AUTHORIZATION) {
-        true => Caller::from_request_parts(&mut parts, state).await.ok(),
+        true => match Caller::from_request_parts(&mut parts, state).await {
+            Ok(caller) => Some(caller),
+            // The handler would only wait for the database a second time.
+            Err(error @ (ApiError::Unavailable | ApiError::Internal(_))) => return Err(error),
+            Err(_) => None,
+        },
         false => None,
     };
     let mut request = Request::from_parts(parts, body);
