@@ -30,7 +30,7 @@ use crate::state::AppState;
     modifiers(&SecuritySchemes),
     tags(
         (name = "Me", description = "Who is calling"),
-        (name = "APIClients", description = "Machine credentials with fixed scopes, managed by people"),
+        (name = "APIClients", description = "Machine credentials with fixed scopes, managed by people: call with a user token (`Authorization: Bearer`), or from a portal page with its session cookie, this site's `Origin` and the page's CSRF token in `X-CSRF-Token`. Client-credentials tokens are refused here."),
         (name = "Users", description = "User Management"),
         (name = "Accounts", description = "Contract and delivery accounts [customerapi/basic.read]"),
         (name = "Sites", description = "Where services are delivered [customerapi/basic.read]"),

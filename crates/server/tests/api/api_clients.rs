@@ -585,3 +585,85 @@ async fn the_client_list_filters_by_status_and_refuses_unknown_parameters() {
         (400, Some("colour"))
     );
 }
+
+/// PRODUCT §2: `/v2/api-clients` also takes a portal session, with CSRF
+/// protection on changes; other API V2 resources do not take sessions.
+#[tokio::test]
+async fn a_portal_session_manages_clients_with_its_csrf_token_and_origin() {
+    use crate::browser::Browser;
+    use Permission::*;
+    let app = spawn_app().await;
+    let mut browser = Browser::signed_in(
+        &app,
+        perms(&[DeveloperPortal, SitesServicesView, SupportView]),
+    )
+    .await;
+    let page = browser
+        .get("/portal/developer/clients")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let marker = "<meta name=\"csrf-token\" content=\"";
+    let start = page.find(marker).expect("pages carry the CSRF token") + marker.len();
+    let csrf = page[start..start + page[start..].find('"').unwrap()].to_owned();
+    let body = json!({"apiClientName": "From the portal", "scopes": ["BasicRead"]});
+    let post = |origin: Option<&str>, token: Option<&str>| {
+        let mut request = browser
+            .http
+            .post(format!("{}/v2/api-clients", browser.base))
+            .header("Cookie", browser.cookie_header())
+            .json(&body);
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        if let Some(token) = token {
+            request = request.header("X-CSRF-Token", token);
+        }
+        request.send()
+    };
+    let own = browser.origin.clone();
+    for (origin, token, why) in [
+        (Some(own.as_str()), None, "no CSRF token"),
+        (
+            Some(own.as_str()),
+            Some("wrong-token"),
+            "a wrong CSRF token",
+        ),
+        (
+            Some("https://evil.example"),
+            Some(csrf.as_str()),
+            "another site",
+        ),
+        (None, Some(csrf.as_str()), "no Origin or Referer"),
+    ] {
+        let (status, problem) = problem(post(origin, token).await.unwrap()).await;
+        assert_eq!(status, 403, "{why}: {problem}");
+        assert_eq!(problem["code"], "csrf_failed", "{why}");
+    }
+    let created = post(Some(&own), Some(&csrf)).await.unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert!(created["clientSecret"].as_str().unwrap().len() > 40);
+
+    let listed = browser
+        .http
+        .get(format!("{}/v2/api-clients", browser.base))
+        .header("Cookie", browser.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    let listed: Value = listed.json().await.unwrap();
+    assert_eq!(listed["data"][0]["clientId"], created["clientId"]);
+
+    // Elsewhere in API V2 a session is not a credential.
+    let cases = browser
+        .http
+        .get(format!("{}/v2/sites", browser.base))
+        .header("Cookie", browser.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cases.status(), 401);
+}
