@@ -1,20 +1,35 @@
 //! The case benchmarks of the API V2 issue: with N generated cases, a filtered
-//! list, the first and the 10,000th page by cursor, a detail, and creation.
+//! list, the first and the 10,000th page by cursor, a detail, creation, and an
+//! invoice PDF.
 
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::load::Load;
+use crate::load::{Load, Measurement};
 use crate::processes::Server;
 use crate::{Options, print_table, write_report};
 
 /// The page the issue asks to compare with the first.
 const DEEP_PAGE: usize = 10_000;
 
-pub async fn run(root: &Path, oha: &Path, binary: &Path, options: &Options) -> anyhow::Result<()> {
+pub const FILTERED_ROW: &str =
+    "GET /v2/cases?status=InProgress,Pending&sort=-lastModifiedDate&limit=50";
+pub const FIRST_PAGE_ROW: &str = "GET /v2/cases?limit=50 (first page)";
+pub const DEEP_PAGE_ROW: &str = "GET /v2/cases?limit=50&cursor=… (10,000th page)";
+pub const DETAIL_ROW: &str = "GET /v2/cases/{id}";
+pub const CREATE_ROW: &str = "POST /v2/cases";
+pub const INVOICE_PDF_ROW: &str = "GET /v2/invoices/{id}/document (PDF)";
+
+/// Measures, prints and writes `target/bench/cases-<backend>.json`; returns the rows and the report.
+pub async fn run(
+    root: &Path,
+    oha: &Path,
+    binary: &Path,
+    options: &Options,
+) -> anyhow::Result<(Vec<Measurement>, Value)> {
     let database = options.database_url.as_deref();
     let server = Server::start(binary, &options.algorithm, database).await?;
     let (client_id, secret) = server.create_client().await?;
@@ -57,33 +72,38 @@ pub async fn run(root: &Path, oha: &Path, binary: &Path, options: &Options) -> a
         .as_str()
         .context("a service")?
         .to_owned();
+    let invoice = server.get_json("/v2/invoices?limit=1", &token).await?["data"][0]["invoiceId"]
+        .as_str()
+        .context("an invoice")?
+        .to_owned();
     let new_case = json!({"type": "NonIncident", "subject": "InformationRequest", "priority": "P4",
         "serviceId": service, "message": "Load test: please ignore."})
     .to_string();
 
     let loads = [
         (
-            "GET /v2/cases?status=InProgress,Pending&sort=-lastModifiedDate&limit=50",
+            FILTERED_ROW,
             Load::get_with_bearer(
                 &url("/v2/cases?status=InProgress,Pending&sort=-lastModifiedDate&limit=50"),
                 &token,
             ),
         ),
         (
-            "GET /v2/cases?limit=50 (first page)",
+            FIRST_PAGE_ROW,
             Load::get_with_bearer(&url("/v2/cases?limit=50"), &token),
         ),
+        (DEEP_PAGE_ROW, Load::get_with_bearer(&url(&deep), &token)),
         (
-            "GET /v2/cases?limit=50&cursor=… (10,000th page)",
-            Load::get_with_bearer(&url(&deep), &token),
-        ),
-        (
-            "GET /v2/cases/{id}",
+            DETAIL_ROW,
             Load::get_with_bearer(&url(&format!("/v2/cases/{some_case}")), &token),
         ),
         (
-            "POST /v2/cases",
+            CREATE_ROW,
             Load::post_json_with_bearer(&url("/v2/cases"), &token, &new_case),
+        ),
+        (
+            INVOICE_PDF_ROW,
+            Load::get_with_bearer(&url(&format!("/v2/invoices/{invoice}/document")), &token),
         ),
     ];
     let mut rows = Vec::new();
@@ -106,11 +126,7 @@ pub async fn run(root: &Path, oha: &Path, binary: &Path, options: &Options) -> a
         "{} cases on {backend}, generated in {seed_secs:.1} s; walking to page {DEEP_PAGE} took {walk_secs:.1} s",
         options.cases
     );
-    println!(
-        "load: oha, {} connections, keep-alive, {} s per endpoint, load generator on the same machine",
-        options.connections,
-        options.duration.as_secs()
-    );
+    crate::print_load_line(options);
     let report = json!({
         "backend": backend,
         "cases": options.cases,
@@ -119,5 +135,6 @@ pub async fn run(root: &Path, oha: &Path, binary: &Path, options: &Options) -> a
         "seconds": options.duration.as_secs(),
         "results": rows,
     });
-    write_report(root, &format!("cases-{}", backend.to_lowercase()), &report)
+    write_report(root, &format!("cases-{}", backend.to_lowercase()), &report)?;
+    Ok((rows, report))
 }

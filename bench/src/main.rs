@@ -1,11 +1,15 @@
 //! OnePortal under load from `oha` on this machine, against real processes:
 //!
+//! - `cargo run --release -p oneportal-bench -- all`: everything below in one
+//!   run, on SQLite and PostgreSQL, then each figure against its target;
 //! - `cargo run --release -p oneportal-bench -- oauth`: the token endpoint and
 //!   `/v2/me`, side by side with panva's `oidc-provider`
 //!   (`../shared/bench/peer-oidc-provider/`) in the same run;
 //! - `cargo run --release -p oneportal-bench -- cases [--cases N] [--database-url postgres://…]`:
 //!   a filtered case list, the first and the 10,000th page by cursor, a case
-//!   detail and case creation, over N generated cases (default one million).
+//!   detail, case creation and an invoice PDF, over N generated cases (default one million);
+//! - `cargo run --release -p oneportal-bench -- soak [--minutes N] [--rate R]`:
+//!   mixed traffic at a fixed rate, errors and latency per minute, memory at start and end.
 //!
 //! Each prints a table (requests/s, p50, p99, server CPU, peak memory) and writes
 //! the same figures to `target/bench/<name>.json`. Only ratios and medians of the
@@ -13,7 +17,10 @@
 
 mod cases;
 mod load;
+mod oauth;
 mod processes;
+mod soak;
+mod targets;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -21,9 +28,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde_json::json;
 
-use load::{Load, Measurement};
-use processes::{Peer, Server};
+use load::Measurement;
 
+#[derive(Clone)]
 pub struct Options {
     duration: Duration,
     connections: u32,
@@ -31,6 +38,9 @@ pub struct Options {
     with_peer: bool,
     cases: i64,
     database_url: Option<String>,
+    /// Soak: how long, and requests per second in all.
+    soak_minutes: u64,
+    soak_rate: u32,
 }
 
 fn parse_options() -> anyhow::Result<(String, Options)> {
@@ -43,6 +53,8 @@ fn parse_options() -> anyhow::Result<(String, Options)> {
         with_peer: true,
         cases: 1_000_000,
         database_url: None,
+        soak_minutes: 10,
+        soak_rate: 200,
     };
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
@@ -53,8 +65,10 @@ fn parse_options() -> anyhow::Result<(String, Options)> {
             "--no-peer" => options.with_peer = false,
             "--cases" => options.cases = value()?.parse()?,
             "--database-url" => options.database_url = Some(value()?),
+            "--minutes" => options.soak_minutes = value()?.parse()?,
+            "--rate" => options.soak_rate = value()?.parse()?,
             other => bail!(
-                "unknown option {other}; options: --seconds N --connections N --alg ES256|EdDSA|RS256 --no-peer --cases N --database-url URL"
+                "unknown option {other}; options: --seconds N --connections N --alg ES256|EdDSA|RS256 --no-peer --cases N --database-url URL --minutes N --rate R"
             ),
         }
     }
@@ -71,97 +85,75 @@ fn repo_root() -> PathBuf {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (command, options) = parse_options()?;
-    if command != "oauth" && command != "cases" {
-        bail!("unknown benchmark '{command}'; available: oauth, cases");
+    if !["oauth", "cases", "all", "soak"].contains(&command.as_str()) {
+        bail!("unknown benchmark '{command}'; available: all, oauth, cases, soak");
     }
     let root = repo_root();
-    let oha = load::ensure_oha()?;
     let binary = processes::build_release(&root)?;
-    if command == "cases" {
-        return cases::run(&root, &oha, &binary, &options).await;
+    if command == "soak" {
+        return soak::run(&root, &binary, &options).await;
     }
-    let mut rows: Vec<Measurement> = Vec::new();
+    let oha = load::ensure_oha()?;
+    match command.as_str() {
+        "oauth" => oauth::run(&root, &oha, &binary, &options).await.map(drop),
+        "cases" => cases::run(&root, &oha, &binary, &options).await.map(drop),
+        _ => all(&root, &oha, &binary, options).await,
+    }
+}
 
-    let server =
-        Server::start(&binary, &options.algorithm, options.database_url.as_deref()).await?;
-    let idle_kib = server.rss_kib();
-    let (client_id, secret) = server.create_client().await?;
-    let token_load =
-        Load::token_request(&format!("{}/oauth2/token", server.url), &client_id, &secret);
-    let oneportal_tokens = token_load.run(
-        &oha,
-        "OnePortal POST /oauth2/token",
-        options.connections,
-        options.duration,
-        server.pid(),
-    )?;
-    let access = server.access_token(&client_id, &secret).await?;
-    let me = Load::get_with_bearer(&format!("{}/v2/me", server.url), &access).run(
-        &oha,
-        "OnePortal GET /v2/me (reused token)",
-        options.connections,
-        options.duration,
-        server.pid(),
-    )?;
-    let secret_check = server.wrong_secret_status(&client_id).await?;
-    drop(server);
-    rows.push(oneportal_tokens.clone());
-    rows.push(me);
-
-    let mut peer_tokens = None;
-    if options.with_peer {
-        match Peer::start(&root, &options.algorithm).await {
-            Ok(peer) => {
-                let load = Load::token_request(
-                    &format!("{}/token", peer.url),
-                    "m2m-basic",
-                    "m2m-basic-secret-0123456789abcdef0123",
-                )
-                .with_scope("api:read");
-                let measured = load.run(
-                    &oha,
-                    "oidc-provider POST /token",
-                    options.connections,
-                    options.duration,
-                    peer.pid(),
-                )?;
-                peer_tokens = Some(measured.clone());
-                rows.push(measured);
-            }
-            Err(error) => eprintln!("peer not run: {error:#}"),
+/// Every benchmark of the issues in one run: the token endpoint with its peer,
+/// then the case and invoice loads on SQLite and on PostgreSQL; then every
+/// figure against its target.
+async fn all(
+    root: &std::path::Path,
+    oha: &std::path::Path,
+    binary: &std::path::Path,
+    mut options: Options,
+) -> anyhow::Result<()> {
+    let (oauth_rows, oauth) = oauth::run(root, oha, binary, &options).await?;
+    let sqlite_options = Options {
+        database_url: None,
+        ..options.clone()
+    };
+    let (sqlite_rows, sqlite) = cases::run(root, oha, binary, &sqlite_options).await?;
+    let postgres = match options
+        .database_url
+        .take()
+        .or_else(processes::fresh_bench_database)
+    {
+        Some(url) => {
+            options.database_url = Some(url);
+            Some(cases::run(root, oha, binary, &options).await?)
         }
-    }
-
-    print_table(&rows);
-    println!(
-        "OnePortal idle memory after start: {:.1} MB",
-        idle_kib as f64 / 1024.0
+        None => {
+            println!(
+                "NOTE: PostgreSQL is not reachable at 127.0.0.1:5432 (and no --database-url was given), so the PostgreSQL half was NOT run."
+            );
+            None
+        }
+    };
+    let verdicts = targets::judge(
+        &oauth_rows,
+        &sqlite_rows,
+        postgres.as_ref().map(|(rows, _)| rows.as_slice()),
     );
-    println!("a wrong secret answers {secret_check} (expected 401)");
-    let ratio = peer_tokens
-        .as_ref()
-        .map(|p| oneportal_tokens.requests_per_sec / p.requests_per_sec);
-    if let Some(ratio) = ratio {
-        println!(
-            "token endpoint ratio OnePortal / oidc-provider ({}): {ratio:.2}x",
-            options.algorithm
-        );
-    }
+    targets::print(&verdicts);
+    let report = json!({
+        "oauth": oauth,
+        "sqlite": sqlite,
+        "postgres": postgres.map(|(_, report)| report),
+        "targets": verdicts,
+    });
+    write_report(root, "all", &report)
+}
+
+/// How the load was made, under every table.
+pub fn print_load_line(options: &Options) {
     println!(
         "load: oha, {} connections, keep-alive, {} s per endpoint, load generator on the same machine",
         options.connections,
         options.duration.as_secs()
     );
-
-    let report = json!({
-        "algorithm": options.algorithm,
-        "connections": options.connections,
-        "seconds": options.duration.as_secs(),
-        "idleMemoryKiB": idle_kib,
-        "tokenRatioVsPeer": ratio,
-        "results": rows,
-    });
-    write_report(&root, "oauth", &report)
 }
 
 pub fn print_table(rows: &[Measurement]) {

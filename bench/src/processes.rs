@@ -47,6 +47,28 @@ fn wait_for_port(port: u16, child: &mut Child) -> anyhow::Result<()> {
     bail!("nothing listened on port {port} within a minute")
 }
 
+/// A new, empty `op_bench` database on the machine's PostgreSQL, or `None` when
+/// PostgreSQL is not reachable on 127.0.0.1:5432.
+pub fn fresh_bench_database() -> Option<String> {
+    TcpStream::connect(("127.0.0.1", 5432)).ok()?;
+    let admin = "postgres://postgres@127.0.0.1:5432/postgres";
+    let recreated = Command::new("psql")
+        .args([
+            admin,
+            "-qc",
+            "DROP DATABASE IF EXISTS op_bench",
+            "-qc",
+            "CREATE DATABASE op_bench",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !recreated {
+        eprintln!("could not recreate the op_bench database with psql");
+        return None;
+    }
+    Some("postgres://postgres@127.0.0.1:5432/op_bench".into())
+}
+
 /// OnePortal on a free port with its own data directory.
 pub struct Server {
     child: Child,
@@ -57,7 +79,7 @@ pub struct Server {
     http: reqwest::Client,
 }
 
-const PASSWORD: &str = "benchmark-password-1234";
+pub const PASSWORD: &str = "benchmark-password-1234";
 
 impl Server {
     /// OnePortal on embedded SQLite, or on PostgreSQL when `database_url` is given.

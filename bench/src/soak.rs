@@ -1,0 +1,372 @@
+//! Soak: ten minutes (by default) of mixed traffic at a fixed rate against one
+//! server — token requests, case lists and details, new cases and replies, and
+//! portal pages — on SQLite, or PostgreSQL with `--database-url`. Prints errors
+//! and latency minute by minute and the server's memory at the start and the
+//! end; fails when any request failed or memory grew by more than 10%.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::processes::{PASSWORD, Server};
+use crate::{Options, write_report};
+
+/// Memory may move by this much between the end of warm-up and the end.
+const MEMORY_TOLERANCE: f64 = 0.10;
+/// Traffic before the starting memory is read: caches and pools fill first.
+const WARM_UP: Duration = Duration::from_secs(30);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What one request does; the mix repeats every 20 requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Token,
+    CaseList,
+    CaseDetail,
+    NewCase,
+    Reply,
+    PortalPage,
+}
+
+const MIX: [Kind; 20] = {
+    use Kind::*;
+    [
+        CaseList, CaseDetail, Token, CaseList, PortalPage, CaseDetail, NewCase, CaseList, Reply,
+        CaseDetail, CaseList, PortalPage, Token, CaseDetail, CaseList, NewCase, CaseDetail, Reply,
+        CaseList, PortalPage,
+    ]
+};
+
+/// Latencies and failures of one minute.
+#[derive(Default)]
+struct Minute {
+    latencies_ms: Vec<f64>,
+    failures: BTreeMap<String, u64>,
+}
+
+struct Traffic {
+    http: reqwest::Client,
+    base: String,
+    client_id: String,
+    secret: String,
+    token: String,
+    service: String,
+    case: String,
+    portal_cookie: String,
+}
+
+pub async fn run(root: &Path, binary: &Path, options: &Options) -> anyhow::Result<()> {
+    let server = Server::start(binary, "ES256", options.database_url.as_deref()).await?;
+    server.cli(&[
+        "seed",
+        "--cases",
+        "10000",
+        "--organization",
+        "Benchmark Org",
+    ])?;
+    let traffic = Arc::new(prepare(&server).await?);
+    let minutes = options.soak_minutes.max(1);
+    let rate = options.soak_rate.max(1);
+    println!(
+        "soak: {minutes} min at {rate} requests/s of mixed traffic (after {} s of warm-up)",
+        WARM_UP.as_secs()
+    );
+
+    drive(&traffic, rate, WARM_UP, None).await;
+    let start_kib = server.rss_kib();
+    let stats: Arc<Mutex<Vec<Minute>>> = Arc::new(Mutex::new(
+        (0..minutes).map(|_| Minute::default()).collect(),
+    ));
+    let mut samples = vec![(0.0, start_kib)];
+    let started = Instant::now();
+    let sampled = Arc::new(Mutex::new(Vec::new()));
+    let sampler = {
+        let sampled = sampled.clone();
+        let pid = server.pid();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(15)).await;
+                let kib = crate::load::status_kib(pid, "VmRSS").unwrap_or_default();
+                sampled
+                    .lock()
+                    .unwrap()
+                    .push((started.elapsed().as_secs_f64(), kib));
+            }
+        })
+    };
+    drive(
+        &traffic,
+        rate,
+        Duration::from_secs(minutes * 60),
+        Some(stats.clone()),
+    )
+    .await;
+    sampler.abort();
+    let end_kib = server.rss_kib();
+    samples.extend(sampled.lock().unwrap().iter().copied());
+    samples.push((started.elapsed().as_secs_f64(), end_kib));
+
+    let stats = std::mem::take(&mut *stats.lock().unwrap());
+    report(root, &stats, start_kib, end_kib, &samples, options)
+}
+
+/// A client with every scope, a token, a service and a case to work on, and a portal session.
+async fn prepare(server: &Server) -> anyhow::Result<Traffic> {
+    let (client_id, secret) = server.create_client().await?;
+    let token = server.access_token(&client_id, &secret).await?;
+    let service = server.get_json("/v2/services?limit=1", &token).await?["data"][0]["serviceId"]
+        .as_str()
+        .context("a service")?
+        .to_owned();
+    let case = server.get_json("/v2/cases?limit=1", &token).await?["data"][0]["caseId"]
+        .as_str()
+        .context("a case")?
+        .to_owned();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(REQUEST_TIMEOUT)
+        .build()?;
+    let portal_cookie = portal_login(&http, &server.url).await?;
+    Ok(Traffic {
+        http,
+        base: server.url.clone(),
+        client_id,
+        secret,
+        token,
+        service,
+        case,
+        portal_cookie,
+    })
+}
+
+/// Logs the benchmark user in to the portal the way a browser does; returns its cookie.
+async fn portal_login(http: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+    let form = http.get(format!("{base}/portal/login")).send().await?;
+    let mut cookies = set_cookies(&form);
+    let page = form.text().await?;
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = page.find(marker).context("the login form's CSRF field")? + marker.len();
+    let csrf = &page[start..start + page[start..].find('"').context("CSRF value")?];
+    let answer = http
+        .post(format!("{base}/portal/login"))
+        .header("Cookie", cookies.join("; "))
+        .header("Origin", base)
+        .form(&[
+            ("csrf_token", csrf),
+            ("email", "bench@example.test"),
+            ("password", PASSWORD),
+            ("next", "/portal/"),
+        ])
+        .send()
+        .await?;
+    if answer.status() != StatusCode::SEE_OTHER {
+        bail!("portal login answered {}", answer.status());
+    }
+    cookies.extend(set_cookies(&answer));
+    Ok(cookies.join("; "))
+}
+
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter(|pair| !pair.ends_with('='))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Sends requests at `rate` per second for `length`, recording into `stats` when given.
+async fn drive(
+    traffic: &Arc<Traffic>,
+    rate: u32,
+    length: Duration,
+    stats: Option<Arc<Mutex<Vec<Minute>>>>,
+) {
+    let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let started = Instant::now();
+    let mut in_flight = tokio::task::JoinSet::new();
+    let mut n = 0usize;
+    while started.elapsed() < length {
+        ticks.tick().await;
+        let kind = MIX[n % MIX.len()];
+        n += 1;
+        let traffic = traffic.clone();
+        let stats = stats.clone();
+        in_flight.spawn(async move {
+            let sent = Instant::now();
+            let outcome = send(&traffic, kind, n).await;
+            let Some(stats) = stats else { return };
+            let minute = (started.elapsed().as_secs() / 60) as usize;
+            let mut stats = stats.lock().unwrap();
+            let Some(slot) = stats.get_mut(minute) else {
+                return;
+            };
+            match outcome {
+                Ok(()) => slot
+                    .latencies_ms
+                    .push(sent.elapsed().as_secs_f64() * 1000.0),
+                Err(failure) => *slot.failures.entry(failure).or_default() += 1,
+            }
+        });
+        while in_flight.try_join_next().is_some() {}
+    }
+    while in_flight.join_next().await.is_some() {}
+}
+
+/// One request of `kind`; `Err` names what failed.
+async fn send(traffic: &Traffic, kind: Kind, n: usize) -> Result<(), String> {
+    let http = &traffic.http;
+    let url = |path: &str| format!("{}{path}", traffic.base);
+    let request = match kind {
+        Kind::Token => http
+            .post(url("/oauth2/token"))
+            .basic_auth(&traffic.client_id, Some(&traffic.secret))
+            .form(&[("grant_type", "client_credentials")]),
+        Kind::CaseList => http
+            .get(url(
+                "/v2/cases?status=InProgress,Pending&sort=-lastModifiedDate&limit=50",
+            ))
+            .bearer_auth(&traffic.token),
+        Kind::CaseDetail => http
+            .get(url(&format!("/v2/cases/{}", traffic.case)))
+            .bearer_auth(&traffic.token),
+        Kind::NewCase => http
+            .post(url("/v2/cases"))
+            .bearer_auth(&traffic.token)
+            .json(
+                &json!({"type": "NonIncident", "subject": "InformationRequest",
+                "priority": "P4", "serviceId": traffic.service,
+                "message": format!("Soak test request {n}: please ignore.")}),
+            ),
+        Kind::Reply => http
+            .post(url(&format!("/v2/cases/{}/communications", traffic.case)))
+            .bearer_auth(&traffic.token)
+            .json(&json!({"message": format!("Soak test reply {n}.")})),
+        Kind::PortalPage => http
+            .get(url(if n.is_multiple_of(2) {
+                "/portal/support"
+            } else {
+                "/portal/services"
+            }))
+            .header("Cookie", &traffic.portal_cookie),
+    };
+    match request.send().await {
+        Ok(response) if response.status().is_success() => {
+            // Read the whole body: a response is only done when its body is.
+            response
+                .bytes()
+                .await
+                .map(drop)
+                .map_err(|e| format!("{kind:?}: body: {e}"))
+        }
+        Ok(response) => Err(format!("{kind:?}: HTTP {}", response.status())),
+        Err(error) if error.is_timeout() => Err(format!("{kind:?}: timed out")),
+        Err(error) => Err(format!("{kind:?}: {error}")),
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn report(
+    root: &Path,
+    stats: &[Minute],
+    start_kib: u64,
+    end_kib: u64,
+    samples: &[(f64, u64)],
+    options: &Options,
+) -> anyhow::Result<()> {
+    println!();
+    println!(
+        "{:>6} {:>9} {:>8} {:>8} {:>8}  failures",
+        "minute", "requests", "p50 ms", "p99 ms", "max ms"
+    );
+    let mut minutes = Vec::new();
+    let mut failed = 0;
+    for (i, minute) in stats.iter().enumerate() {
+        let mut sorted = minute.latencies_ms.clone();
+        sorted.sort_by(f64::total_cmp);
+        let failures: u64 = minute.failures.values().sum();
+        failed += failures;
+        let (p50, p99, max) = (
+            percentile(&sorted, 0.5),
+            percentile(&sorted, 0.99),
+            sorted.last().copied().unwrap_or(f64::NAN),
+        );
+        println!(
+            "{:>6} {:>9} {:>8.2} {:>8.2} {:>8.1}  {}",
+            i + 1,
+            sorted.len() as u64 + failures,
+            p50,
+            p99,
+            max,
+            if failures == 0 {
+                "0".to_owned()
+            } else {
+                format!("{failures} {:?}", minute.failures)
+            }
+        );
+        minutes.push(
+            json!({"minute": i + 1, "ok": sorted.len(), "failures": minute.failures,
+            "p50Ms": p50, "p99Ms": p99, "maxMs": max}),
+        );
+    }
+    let growth = end_kib as f64 / start_kib.max(1) as f64 - 1.0;
+    println!(
+        "server memory (RSS): {:.1} MB after warm-up, {:.1} MB at the end ({:+.1}%); samples every 15 s: {}",
+        start_kib as f64 / 1024.0,
+        end_kib as f64 / 1024.0,
+        growth * 100.0,
+        samples
+            .iter()
+            .map(|(_, kib)| format!("{:.0}", *kib as f64 / 1024.0))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let backend = if options.database_url.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    write_report(
+        root,
+        &format!("soak-{backend}"),
+        &json!({
+            "minutes": options.soak_minutes,
+            "ratePerSecond": options.soak_rate,
+            "perMinute": minutes,
+            "failures": failed,
+            "startMemoryKiB": start_kib,
+            "endMemoryKiB": end_kib,
+            "memorySamplesKiB": samples,
+        }),
+    )?;
+    if failed > 0 {
+        bail!("{failed} requests failed during the soak");
+    }
+    if growth > MEMORY_TOLERANCE {
+        bail!(
+            "memory grew by {:.1}% (allowed {:.0}%)",
+            growth * 100.0,
+            MEMORY_TOLERANCE * 100.0
+        );
+    }
+    println!(
+        "soak passed: no failures, memory within {:.0}%",
+        MEMORY_TOLERANCE * 100.0
+    );
+    Ok(())
+}
