@@ -13,9 +13,11 @@
 //! inside the last minute) + current`, so that a caller cannot double its quota
 //! around a window boundary.
 //!
-//! What a node does not yet know is what the other nodes counted since its last
-//! sync: a limit can be overshot by at most the traffic the other nodes let
-//! through in one sync interval (plus the sync's own duration). If the database
+//! What a node does not yet know is what the other nodes counted since they and
+//! then it last synced: a limit can be overshot by at most the traffic the other
+//! nodes let through in two sync intervals (plus the syncs' own duration); a
+//! node new to a key also decides its first requests alone until its next sync.
+//! If the database
 //! cannot be reached, the counts stay local and are sent with the next sync
 //! that succeeds; meanwhile each node decides from what it knows.
 //!

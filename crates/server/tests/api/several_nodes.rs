@@ -277,9 +277,10 @@ where
 }
 
 /// How far past a limit the two nodes may go: what the other node lets through
-/// before a sync tells this one (200 ms syncs, requests 50 ms apart), with
-/// room for a slow sync on a busy machine. Counted per node, it would be the limit again.
-const OVERSHOOT: usize = 4;
+/// before this one hears of it, up to two 200 ms sync intervals (the other's
+/// sync, then this one's), with requests 50 ms apart, i.e. about 4, with room
+/// for a slow sync on a busy machine. Counted per node, it would be the limit again.
+const OVERSHOOT: usize = 5;
 
 /// The per-minute limit is counted across nodes (see the README's "Running
 /// several nodes"): requests spread over A and B are refused on both once
@@ -352,7 +353,7 @@ async fn failed_client_authentication_is_throttled_across_nodes() {
     if skip_on_sqlite("failed_client_authentication_is_throttled_across_nodes") {
         return;
     }
-    const LIMIT: usize = 6;
+    const LIMIT: usize = 8;
     let dirs = temp_dirs(2);
     let (_, nodes, _, user_token) = cluster(&dirs, |n| {
         n.with_env(
@@ -371,8 +372,9 @@ async fn failed_client_authentication_is_throttled_across_nodes() {
         "limit {LIMIT}: {failures} failed attempts answered across two nodes (overshoot {}): {statuses:?}",
         failures.saturating_sub(LIMIT)
     );
+    // Past half the limit each failure is answered later, so fewer slip through.
     assert!(
-        (LIMIT..=LIMIT + OVERSHOOT).contains(&failures),
+        (LIMIT..=LIMIT + OVERSHOOT - 1).contains(&failures),
         "{failures} failures answered for a limit of {LIMIT}: {statuses:?}"
     );
     for node in [a, b] {
