@@ -93,3 +93,51 @@ pub async fn purge(db: &impl Exec, before: i64) -> Result<u64, StoreError> {
     )
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SqliteDurability;
+
+    fn delta(key: &str, window_start: i64, delta: i64) -> Delta {
+        Delta {
+            key: key.into(),
+            window_start,
+            delta,
+        }
+    }
+
+    #[tokio::test]
+    async fn adds_deltas_and_reads_totals_and_purges_old_windows() {
+        let path = std::env::temp_dir().join(format!(
+            "oneportal-rate-counters-{}-{}.db",
+            std::process::id(),
+            crate::now_ms()
+        ));
+        let db = Db::open_sqlite(&path, SqliteDurability::Normal)
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let first = add_and_read(&db, vec![delta("b", 0, 2), delta("a", 0, 1)])
+            .await
+            .unwrap();
+        assert_eq!(first.len(), 2);
+        let second = add_and_read(
+            &db,
+            vec![delta("a", 0, 3), delta("b", 0, 0), delta("c", 0, 0)],
+        )
+        .await
+        .unwrap();
+        let mut got: Vec<_> = second.iter().map(|t| (t.key.as_str(), t.count)).collect();
+        got.sort();
+        assert_eq!(got, [("a", 4), ("b", 2)], "0 only reads; no row, no total");
+        add_and_read(&db, vec![delta("a", 60_000, 1)])
+            .await
+            .unwrap();
+        assert_eq!(purge(&db, 60_000).await.unwrap(), 2);
+        db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+}
