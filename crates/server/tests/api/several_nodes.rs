@@ -385,3 +385,30 @@ async fn failed_client_authentication_is_throttled_across_nodes() {
         );
     }
 }
+
+/// A client that does not cache its tokens meets one issuance quota, whichever node it asks.
+#[tokio::test]
+async fn the_token_issuance_quota_holds_across_nodes() {
+    if skip_on_sqlite("the_token_issuance_quota_holds_across_nodes") {
+        return;
+    }
+    const LIMIT: usize = 10;
+    let dirs = temp_dirs(2);
+    let (_, nodes, _, user_token) = cluster(&dirs, |n| {
+        n.with_env("ONEPORTAL_OAUTH__ISSUANCE_PER_MINUTE", &LIMIT.to_string())
+    })
+    .await;
+    let [a, b] = &nodes[..] else { unreachable!() };
+    let (id, secret) = a.create_client(&user_token, &["BasicRead"]).await;
+
+    let (issued, statuses) =
+        spend_alternately(200, |i| [a, b][i].request_token(&id, &secret)).await;
+    eprintln!(
+        "limit {LIMIT}: {issued} tokens issued across two nodes (overshoot {}): {statuses:?}",
+        issued.saturating_sub(LIMIT)
+    );
+    assert!(
+        (LIMIT..=LIMIT + OVERSHOOT).contains(&issued),
+        "{issued} tokens issued for a quota of {LIMIT}: {statuses:?}"
+    );
+}
