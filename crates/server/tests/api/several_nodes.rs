@@ -344,6 +344,15 @@ async fn a_callers_rate_limit_holds_across_nodes() {
         200,
         "other callers are counted apart"
     );
+    for node in [a, b] {
+        assert!(
+            !node
+                .log_tail()
+                .contains("could not share rate-limit counters"),
+            "a sync failed: {}",
+            node.log_tail()
+        );
+    }
 }
 
 /// A secret guessed through several nodes meets one count: wrong secrets sent
