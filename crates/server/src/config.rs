@@ -87,7 +87,8 @@ impl SmtpConfig {
     }
 }
 
-/// API V2 requests each API client (or person) may make, per node.
+/// API V2 requests each API client (or person) may make: the burst per node, the
+/// per-minute total across nodes on PostgreSQL.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RateLimitsConfig {

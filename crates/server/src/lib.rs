@@ -18,6 +18,7 @@ pub mod oauth;
 pub mod ops;
 pub mod portal;
 pub mod services;
+pub mod shared_counters;
 pub mod state;
 mod tasks;
 pub mod telemetry;
@@ -118,6 +119,9 @@ impl App {
         state.spawn_change_listener();
         let (shutdown, mut shutdown_rx) = tokio::sync::watch::channel(false);
         tasks::spawn(state.clone(), shutdown.subscribe());
+        if let Some(counters) = &state.shared_counters {
+            shared_counters::spawn_sync(counters.clone(), state.db.clone(), shutdown.subscribe());
+        }
 
         let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let server = tokio::spawn(async move {

@@ -1,12 +1,10 @@
 //! Everything a request handler can reach, built once at start.
 
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
 use std::ops::Deref;
 use std::sync::Arc;
 
 use dashmap::DashMap;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use metrics_exporter_prometheus::PrometheusHandle;
 use oneportal_store::Db;
 
@@ -16,7 +14,8 @@ use crate::auth::master_key::MasterKey;
 use crate::auth::tokens::{AccessClaims, TokenAuthority};
 use crate::config::Config;
 use crate::directory::Directory;
-use crate::oauth::throttle::{FailureLog, FailureThrottle};
+use crate::oauth::throttle::{FailureLog, FailureThrottle, IssuanceQuota};
+use crate::shared_counters::SharedCounters;
 
 #[derive(Clone)]
 pub struct AppState(Arc<AppInner>);
@@ -36,7 +35,9 @@ pub struct AppInner {
     pub revoked_tokens: DashMap<String, i64>,
     pub throttle: FailureThrottle,
     pub failure_log: FailureLog,
-    pub issuance_quota: Option<DefaultKeyedRateLimiter<String>>,
+    pub issuance_quota: Option<IssuanceQuota>,
+    /// Counts the limits share across nodes; `Some` on PostgreSQL only.
+    pub shared_counters: Option<Arc<SharedCounters>>,
     /// Totals of case lists, forgotten on every case change on this node.
     pub case_counts: oneportal_store::counts::CountCache,
     /// Finished case lists and details, kept until a case changes.
@@ -67,13 +68,22 @@ impl AppState {
         metrics: Option<PrometheusHandle>,
     ) -> Self {
         let public_url = config.public_url(bound);
-        let issuance_quota = NonZeroU32::new(config.oauth.issuance_per_minute)
-            .map(|n| RateLimiter::keyed(Quota::per_minute(n)));
+        // Several nodes may share a PostgreSQL database; SQLite has one node.
+        let shared_counters = match db.backend() {
+            oneportal_store::Backend::Postgres => Some(Arc::new(SharedCounters::new())),
+            oneportal_store::Backend::Sqlite => None,
+        };
+        let issuance_quota =
+            IssuanceQuota::new(config.oauth.issuance_per_minute, shared_counters.clone());
         let throttle = FailureThrottle::new(
             config.oauth.failures_per_client_per_minute,
             config.oauth.failures_per_address_per_minute,
+            shared_counters.clone(),
         );
-        let rate_limits = crate::http::rate_limit::CallerLimits::new(&config.rate_limits);
+        let rate_limits = crate::http::rate_limit::CallerLimits::new(
+            &config.rate_limits,
+            shared_counters.clone(),
+        );
         AppState(Arc::new(AppInner {
             rate_limits,
             case_counts: oneportal_store::counts::CountCache::new(std::time::Duration::from_secs(
@@ -97,6 +107,7 @@ impl AppState {
             throttle,
             failure_log: FailureLog::default(),
             issuance_quota,
+            shared_counters,
             last_used: DashMap::new(),
             metrics,
         }))

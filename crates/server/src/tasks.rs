@@ -70,6 +70,9 @@ async fn forget_expired(state: &AppState) {
     if let Some(limits) = &state.rate_limits {
         limits.forget_idle();
     }
+    if let Some(quota) = &state.issuance_quota {
+        quota.forget_idle();
+    }
     let _ = oneportal_store::idempotency::purge(
         &state.db,
         now_ms() - crate::http::idempotency::KEPT_FOR_MS,

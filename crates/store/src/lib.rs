@@ -16,6 +16,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod portal;
 pub mod provisioning;
+pub mod rate_counters;
 pub mod revocations;
 pub mod settings;
 pub mod users;

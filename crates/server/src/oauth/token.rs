@@ -70,11 +70,8 @@ pub async fn token(
     };
 
     if let Some(quota) = &state.issuance_quota
-        && let Err(not_until) = quota.check_key(&client.client_id)
+        && let Err(wait) = quota.check(&client.client_id)
     {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(
-            &governor::clock::DefaultClock::default(),
-        ));
         return Err(OAuthError::slow_down(
             "this API client requests tokens faster than its quota allows; reuse each token until it expires",
             wait,

@@ -109,7 +109,9 @@ async fn write(state: &AppState, mut batch: Vec<Job>) {
             }
         }
         Err(error) if batch.len() == 1 => {
-            let _ = batch.pop().map(|job| job.answer.send(Err(error)));
+            if let Some(job) = batch.pop() {
+                let _ = job.answer.send(Err(error));
+            }
         }
         Err(error) => {
             tracing::warn!(%error, cases = batch.len(), "a batch of new cases failed; writing them one by one");
