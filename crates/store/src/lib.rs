@@ -18,6 +18,7 @@ pub mod portal;
 pub mod provisioning;
 pub mod revocations;
 pub mod settings;
+pub mod staff;
 pub mod users;
 
 pub use db::{Arg, Backend, Db, Exec, Record, SqliteDurability, Tx};

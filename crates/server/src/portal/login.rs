@@ -209,7 +209,7 @@ pub async fn submit(
     }
 }
 
-fn locked_message(until: i64) -> String {
+pub(super) fn locked_message(until: i64) -> String {
     format!(
         "Too many failed attempts to log in. For your security, logging in is paused until {}. Try again then, or reset your password with your administrator.",
         throttle::describe_until(until)
@@ -222,7 +222,7 @@ pub async fn warm_up() {
 }
 
 /// A real Argon2 hash to verify against when the email is unknown.
-async fn dummy_hash() -> String {
+pub(super) async fn dummy_hash() -> String {
     static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     HASH.get_or_init(|| async {
         crate::auth::password::hash("not-a-real-password-at-all".into())

@@ -138,10 +138,11 @@ pub async fn end(state: &AppState, session: &Session) -> Result<(), StoreError> 
     portal::delete_session(&state.db, &session.token_hash).await
 }
 
-/// Drops expired sessions and unshown secrets; run by the periodic tasks.
+/// Drops expired sessions (customers' and staff's) and unshown secrets; run by the periodic tasks.
 pub async fn purge(state: &AppState) -> Result<(), StoreError> {
     let now = now_ms();
-    portal::purge_expired(&state.db, now, now - IDLE_MS).await
+    portal::purge_expired(&state.db, now, now - IDLE_MS).await?;
+    oneportal_store::staff::purge_expired(&state.db, now, now - IDLE_MS).await
 }
 
 impl FromRequestParts<AppState> for Session {

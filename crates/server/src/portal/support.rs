@@ -362,7 +362,7 @@ pub async fn show(
 }
 
 /// The message of a refusal the person can fix (a form error), or the error to answer with.
-fn fixable(error: ApiError) -> Result<(StatusCode, String), PortalError> {
+pub(crate) fn fixable(error: ApiError) -> Result<(StatusCode, String), PortalError> {
     let status = match &error {
         ApiError::Unprocessable { .. } | ApiError::BadRequest { .. } => {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -387,7 +387,7 @@ fn fixable(error: ApiError) -> Result<(StatusCode, String), PortalError> {
     Ok((status, capitalize(&text)))
 }
 
-fn capitalize(text: &str) -> String {
+pub(crate) fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

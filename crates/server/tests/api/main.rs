@@ -17,6 +17,7 @@ mod oauth_library;
 mod openapi;
 mod operations;
 mod portal;
+mod portal_staff;
 mod portal_support;
 mod portal_users;
 mod tampering;
