@@ -125,14 +125,14 @@ test('staff pages: organizations, import, outbox, and no way in with a customer 
     mimeType: 'application/json',
     buffer: Buffer.from('{"organizations": [{"ref": "crm-e2e", "name": "E2E Ltd", "accounts": [{"ref": "C-1", "type": "Sideways", "name": "x", "country": "NL"}]}]}'),
   });
-  await staff.getByRole('button', { name: 'Import' }).click();
+  await staff.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(staff.locator('#import-errors')).toContainText('/organizations/0/accounts/0/type');
   await staff.getByLabel('Import file').setInputFiles({
     name: 'e2e.json',
     mimeType: 'application/json',
     buffer: Buffer.from('{"organizations": [{"ref": "crm-e2e", "name": "E2E Ltd", "accounts": [{"ref": "C-1", "type": "Contract", "name": "E2E Contracts", "country": "NL"}]}]}'),
   });
-  await staff.getByRole('button', { name: 'Import' }).click();
+  await staff.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(staff.locator('#import-summary')).toContainText('Organizations');
   await shot(staff, '36-staff-import');
 
