@@ -1,4 +1,4 @@
-//! Staff tokens: minted for a staff member (CLI now, the staff login later) and
+//! Staff tokens: minted for a staff member (`oneportal staff token`) and
 //! accepted only by the operations API.
 
 use axum::extract::FromRequestParts;
