@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
 
+use super::csrf::CsrfForm;
 use super::error::safe_next;
 use super::form::FormFields;
 use super::layout::Layout;
@@ -235,12 +236,8 @@ pub(super) async fn dummy_hash() -> String {
 
 pub async fn logout(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    session: Session,
-    body: Bytes,
+    CsrfForm(session, _): CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     session::end(&state, &session).await?;
     audit::record(
         &state.db,
