@@ -599,3 +599,40 @@ async fn portal_staff_read_every_email_in_the_outbox_with_its_delivery_state() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn portal_staff_sessions_end_when_idle_and_when_the_staff_member_is_deactivated() {
+    use oneportal_store::Exec;
+    let app = spawn_app().await;
+    let (mut idle, _) = Browser::staff(&app, "Agent").await;
+    assert_eq!(idle.get("/staff/cases").await.status(), 200);
+    // The customers' idle timeout: 30 minutes without a request.
+    let half_an_hour_ago = oneportal_store::now_ms() - 31 * 60 * 1000;
+    app.db()
+        .execute(
+            "UPDATE staff_sessions SET last_seen_at = $1",
+            vec![half_an_hour_ago.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        idle.get("/staff/cases").await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let (mut active, email) = Browser::staff(&app, "Agent").await;
+    assert_eq!(active.get("/staff/cases").await.status(), 200);
+    app.db()
+        .execute(
+            "UPDATE staff SET status = 'Removed' WHERE email = $1",
+            vec![email.clone().into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        active.get("/staff/cases").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let response = Browser::new(&app).try_staff_login(&email, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
