@@ -15,12 +15,12 @@ use serde_json::json;
 
 use super::session::{self as staff_session, StaffSession};
 use crate::audit::{self, Actor, Event};
-use crate::portal::csrf::{self, CsrfForm};
+use crate::portal::csrf::CsrfForm;
 use crate::portal::error::safe_next_under;
 use crate::portal::form::FormFields;
 use crate::portal::layout::Layout;
-use crate::portal::login::{dummy_hash, locked_message};
-use crate::portal::session::{ABSOLUTE_MS, cookie_value, set_cookie};
+use crate::portal::login::{check_login_form, locked_message, password_matches};
+use crate::portal::session::{ABSOLUTE_MS, set_cookie};
 use crate::portal::{PortalError, render, throttle};
 use crate::state::AppState;
 
@@ -112,13 +112,7 @@ pub async fn submit(
     body: Bytes,
 ) -> Result<Response, PortalError> {
     let fields = FormFields::parse(&body)?;
-    csrf::same_origin(&state, &headers)?;
-    let expected = cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if !csrf::token_matches(&expected, fields.get(csrf::FIELD)) {
-        return Err(PortalError::Csrf(
-            "the login form is out of date (or cookies are switched off)",
-        ));
-    }
+    check_login_form(&state, &headers, &fields, LOGIN_CSRF_COOKIE)?;
     let email = fields.text("email").trim().to_lowercase();
     let password = fields.text("password");
     let next = fields.text("next");
@@ -140,14 +134,12 @@ pub async fn submit(
         return fail(StatusCode::TOO_MANY_REQUESTS, locked_message(until));
     }
     let member = users::find_staff_by_email(&state.db, &email).await?;
-    let verified = match member.as_ref().and_then(|s| s.password_hash.clone()) {
-        Some(hash) => crate::auth::password::verify(password, hash).await,
-        None => {
-            // Unknown staff (or no password set) cost the same time as a wrong password.
-            crate::auth::password::verify(password, dummy_hash().await).await;
-            false
-        }
-    };
+    // Unknown staff, and staff without a password (tokens only), cost a wrong password's time.
+    let verified = password_matches(
+        password,
+        member.as_ref().and_then(|s| s.password_hash.clone()),
+    )
+    .await;
     let active = member.as_ref().is_some_and(|s| s.status == "Active");
     match member {
         Some(member) if verified && active => {
