@@ -147,3 +147,24 @@ test('staff pages: organizations, import, outbox, and no way in with a customer 
   await expect(page).toHaveURL(/\/staff\/login/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Provider staff log in');
 });
+
+test('staff pages fit a phone', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+  const staff = await context.newPage();
+  await staffLogIn(staff);
+  for (const path of [
+    '/staff/cases',
+    '/staff/cases/CASE-0000001',
+    '/staff/organizations',
+    '/staff/organizations/ORG-000001',
+    '/staff/import',
+    '/staff/audit',
+    '/staff/outbox',
+  ]) {
+    await staff.goto(path);
+    const overflow = await staff.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+  }
+  await shot(staff, '38-phone-staff-outbox');
+  await context.close();
+});
