@@ -636,3 +636,89 @@ async fn portal_staff_sessions_end_when_idle_and_when_the_staff_member_is_deacti
     let response = Browser::new(&app).try_staff_login(&email, PASSWORD).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn portal_staff_passwords_come_from_the_command_line_and_pages_carry_the_portals_headers() {
+    let app = spawn_app().await;
+    let run = |args: &[&str], password: Option<&str>| {
+        let config = &app.app.state.config;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_oneportal"));
+        command.args(args).arg("--data-dir").arg(&config.data_dir);
+        if crate::helpers::backend_is_postgres() {
+            command
+                .arg("--database-url")
+                .arg(config.database_url.as_ref().unwrap());
+            command.env("ONEPORTAL_MASTER_KEY", config.master_key.as_ref().unwrap());
+        }
+        command.env_remove("ONEPORTAL_STAFF_PASSWORD");
+        if let Some(password) = password {
+            command.env("ONEPORTAL_STAFF_PASSWORD", password);
+        }
+        command.output().unwrap()
+    };
+    let email = "noc@provider.example";
+    let created = run(
+        &[
+            "staff", "create", "--email", email, "--name", "NOC", "--role", "Agent",
+        ],
+        Some(PASSWORD),
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let mut browser = Browser::new(&app);
+    assert_eq!(browser.try_staff_login(email, PASSWORD).await.status(), 303);
+    assert_eq!(browser.get("/staff/cases").await.status(), 200);
+
+    let short = run(
+        &[
+            "staff",
+            "set-password",
+            "--email",
+            email,
+            "--password",
+            "short",
+        ],
+        None,
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("12 characters"));
+    let changed = run(
+        &[
+            "staff",
+            "set-password",
+            "--email",
+            email,
+            "--password",
+            "a new staff password",
+        ],
+        None,
+    );
+    assert!(
+        changed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&changed.stderr)
+    );
+    // The old password's session ends with it.
+    assert_eq!(
+        browser.get("/staff/cases").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let mut again = Browser::new(&app);
+    assert_eq!(again.try_staff_login(email, PASSWORD).await.status(), 401);
+    assert_eq!(
+        again
+            .try_staff_login(email, "a new staff password")
+            .await
+            .status(),
+        303
+    );
+
+    let page = again.get("/staff/cases").await;
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+}
