@@ -251,8 +251,32 @@ async fn portal_staff_work_a_case_to_a_final_rfo_that_the_customer_reads() {
     let (mut staff, _) = Browser::staff(&app, "Agent").await;
     let page = format!("/staff/cases/{case}");
 
+    // The customer's file opens for staff too.
+    let token = customer
+        .csrf_from(&format!("/portal/support/cases/{case}"))
+        .await;
+    let uploaded = customer
+        .post_file(
+            &format!("/portal/support/cases/{case}/attachments"),
+            &token,
+            "traceroute.txt",
+            "text/plain",
+            b"1  10.0.0.1  1.2 ms".to_vec(),
+        )
+        .await;
+    assert_eq!(uploaded.status(), 303);
+
     // Only the provider's moves are offered; others are refused with the reason.
     let shown = staff.page(&page).await;
+    let marker = "href=\"";
+    let at = shown
+        .find(&format!("{marker}/staff/cases/{case}/attachments/"))
+        .expect("a link to the file")
+        + marker.len();
+    let href = &shown[at..at + shown[at..].find('"').unwrap()];
+    let file = staff.get(href).await;
+    assert_eq!(file.status(), 200, "{href}");
+    assert_eq!(file.bytes().await.unwrap().as_ref(), b"1  10.0.0.1  1.2 ms");
     assert!(shown.contains("Our office lost internet at 08:15."));
     assert!(shown.contains("<option value=\"InProgress\">"));
     assert!(shown.contains("<option value=\"Rejected\">"));
@@ -561,6 +585,36 @@ async fn portal_staff_audit_log_filters_by_actor_action_organization_and_dates()
     assert!(in_range.contains("case.status_changed"));
     let later = staff.page(&format!("/staff/audit?from={tomorrow}")).await;
     assert!(later.contains("No events match"));
+
+    // The same filter as JSON lines, and the export is itself audited.
+    assert!(moves.contains("/staff/audit/export?action=case.status"));
+    let export = staff.get("/staff/audit/export?action=case.status").await;
+    assert_eq!(export.status(), 200);
+    assert!(
+        export.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/x-ndjson")
+    );
+    let text = export.text().await.unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!lines.is_empty());
+    assert!(lines.iter().all(|l| l["action"] == "case.status_changed"));
+    assert_eq!(lines[0]["details"]["to"], "InProgress");
+    assert_eq!(lines[0]["actorId"], staff_ref.as_str());
+    assert!(
+        staff
+            .page("/staff/audit?action=audit.exported")
+            .await
+            .contains("audit.exported")
+    );
+    assert_eq!(
+        staff.get("/staff/audit/export?from=soon").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 
     let bad = staff
         .get("/staff/audit?from=yesterday&organization=acme&to=2026-13-40")

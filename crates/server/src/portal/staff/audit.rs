@@ -3,8 +3,8 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use oneportal_domain::ids::IdKind;
 use oneportal_store::audit::{self, AuditFilter};
 use serde::Deserialize;
@@ -16,6 +16,8 @@ use crate::portal::{PortalError, render};
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
+/// The most events one export holds; narrow the filter (a date range) for more.
+const EXPORT_MAX: i64 = 100_000;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 #[derive(Deserialize, Default)]
@@ -56,6 +58,7 @@ struct AuditPage {
     to: i64,
     previous: String,
     next: String,
+    export: String,
 }
 
 /// A `YYYY-MM-DD` day as Unix ms at its start (UTC).
@@ -163,6 +166,7 @@ pub async fn list(
         to: 0,
         previous: String::new(),
         next: String::new(),
+        export: String::new(),
         filter,
     };
     let (audit_filter, offset) = match parse_filter(&page.filter) {
@@ -182,6 +186,7 @@ pub async fn list(
     if page.to < total {
         page.next = link(&page.filter, offset + PAGE_SIZE);
     }
+    page.export = link(&page.filter, 0).replacen("/staff/audit?", "/staff/audit/export?", 1);
     page.events = rows
         .into_iter()
         .map(|r| EventLine {
@@ -205,6 +210,71 @@ pub async fn list(
         })
         .collect();
     render::page(&page)
+}
+
+/// The filtered log as JSON lines (one event a line, newest first), for other tools.
+pub async fn export(
+    State(state): State<AppState>,
+    session: StaffSession,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, PortalError> {
+    let filter = query.map(|Query(q)| q).unwrap_or_default();
+    let (audit_filter, _) = parse_filter(&filter)
+        .map_err(|errors| crate::http::ApiError::bad_request("invalid_query", errors.join(" ")))?;
+    let mut body = String::new();
+    let mut offset = 0;
+    while offset < EXPORT_MAX {
+        let (rows, _) = audit::search(&state.db, &audit_filter, offset, 1000).await?;
+        let fetched = rows.len() as i64;
+        for r in rows {
+            let details: serde_json::Value =
+                serde_json::from_str(&r.details).unwrap_or(serde_json::Value::String(r.details));
+            let line = serde_json::json!({
+                "id": r.id,
+                "at": crate::api::rfc3339(r.at),
+                "organizationId": r.org_id.map(|id| IdKind::Organization.format(id)),
+                "actorType": r.actor_type,
+                "actorId": r.actor_id,
+                "action": r.action,
+                "targetType": r.target_type,
+                "targetId": r.target_id,
+                "details": details,
+                "ip": r.ip,
+                "requestId": r.request_id,
+            });
+            body.push_str(&line.to_string());
+            body.push('\n');
+        }
+        if fetched < 1000 {
+            break;
+        }
+        offset += fetched;
+    }
+    crate::audit::record(
+        &state.db,
+        crate::audit::Event::new(
+            crate::audit::Actor::Staff {
+                id: session.staff.id,
+            },
+            "audit.exported",
+        )
+        .details(
+            serde_json::json!({ "actor": filter.actor, "action": filter.action,
+            "organization": filter.organization, "from": filter.from, "to": filter.to }),
+        ),
+    )
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/x-ndjson; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"audit-log.jsonl\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use oneportal_store::cases::{self, CASES, CaseRow};
 use oneportal_store::orgs;
 
 use super::{StaffSession, layout};
-use crate::api::cases::{CaseDetail, detail, rfo_pdf};
+use crate::api::cases::{CaseDetail, attachment_download, detail, rfo_pdf};
 use crate::api::pagination::parse_list_query;
 use crate::http::ApiError;
 use crate::portal::catalog::{Pager, pager};
@@ -573,6 +573,17 @@ pub async fn publish_rfo(
         ..Notices::default()
     };
     case_page(&state, &session, case, status, notices, Some(typed)).await
+}
+
+/// A file on the case, as the customer's people download it.
+pub async fn download(
+    State(state): State<AppState>,
+    _session: StaffSession,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> Result<Response, PortalError> {
+    let case = any_case(&state, &id).await?;
+    let scope = oneportal_store::catalog::AccessScope::whole_organization(case.org_id);
+    Ok(attachment_download(&state, &scope, &id, &attachment_id).await?)
 }
 
 /// The RFO's PDF, exactly as the customer downloads it.

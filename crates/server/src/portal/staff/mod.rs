@@ -75,6 +75,11 @@ pub fn routes() -> Router<AppState> {
                 )),
         )
         .route("/staff/audit", get(audit::list))
+        .route("/staff/audit/export", get(audit::export))
+        .route(
+            "/staff/cases/{case_id}/attachments/{attachment_id}",
+            get(cases::download),
+        )
         .route("/staff/outbox", get(outbox::list))
         .route(
             "/staff/{*rest}",
