@@ -22,7 +22,7 @@ pub const IDLE_MS: i64 = 30 * 60 * 1000;
 /// And at the latest this long after login.
 pub const ABSOLUTE_MS: i64 = 12 * 60 * 60 * 1000;
 /// `last_seen_at` is written at most this often, not on every request.
-const TOUCH_EVERY_MS: i64 = 60 * 1000;
+pub(crate) const TOUCH_EVERY_MS: i64 = 60 * 1000;
 
 /// A logged-in person.
 #[derive(Debug, Clone)]

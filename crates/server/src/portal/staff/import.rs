@@ -58,10 +58,7 @@ fn summary_rows(s: &Summary) -> Vec<(&'static str, u64, u64, u64)> {
     .collect()
 }
 
-pub async fn form(
-    State(_state): State<AppState>,
-    session: StaffSession,
-) -> Result<Response, PortalError> {
+pub async fn form(session: StaffSession) -> Result<Response, PortalError> {
     render::page(&ImportPage::new(&session))
 }
 

@@ -13,12 +13,9 @@ use oneportal_store::{StoreError, now_ms, staff};
 use crate::auth::random;
 use crate::portal::PortalError;
 use crate::portal::csrf::CsrfBound;
-use crate::portal::session::{ABSOLUTE_MS, IDLE_MS, cookie_value, hash, secure};
+use crate::portal::session::{ABSOLUTE_MS, IDLE_MS, TOUCH_EVERY_MS, cookie_value, hash, secure};
 use crate::services::cases::CaseActor;
 use crate::state::AppState;
-
-/// `last_seen_at` is written at most this often.
-const TOUCH_EVERY_MS: i64 = 60 * 1000;
 
 /// A logged-in, active staff member.
 #[derive(Debug, Clone)]
