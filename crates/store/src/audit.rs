@@ -82,23 +82,15 @@ pub struct AuditFilter {
     pub until: Option<i64>,
 }
 
+/// An action filter matches the action or its start (`case.` matches `case.opened`).
 const AUDIT_WHERE: &str = "($1 IS NULL OR actor_id = $1 OR actor_type = $1) \
-     AND ($2 IS NULL OR action LIKE $2 ESCAPE '\\') AND ($3 IS NULL OR org_id = $3) \
+     AND ($2 IS NULL OR substr(action, 1, length($2)) = $2) AND ($3 IS NULL OR org_id = $3) \
      AND ($4 IS NULL OR at >= $4) AND ($5 IS NULL OR at < $5)";
 
 fn filter_args(filter: &AuditFilter) -> Vec<crate::Arg> {
-    // `_` and `%` in an action name are literal characters, not LIKE wildcards.
-    let action = filter.action_prefix.as_ref().map(|a| {
-        format!(
-            "{}%",
-            a.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )
-    });
     args![
         filter.actor.clone(),
-        action,
+        filter.action_prefix.clone(),
         filter.org_id,
         filter.from,
         filter.until
@@ -112,15 +104,15 @@ pub async fn search(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<AuditRow>, i64), StoreError> {
-    let mut page_args = filter_args(filter);
-    page_args.extend(args![limit, offset]);
+    // Integers, not text: written into the statement, so the filter keeps the only placeholders.
+    let (limit, offset) = (limit.max(0), offset.max(0));
     let rows = db
         .fetch_all_dynamic(
             format!(
                 "SELECT id, at, org_id, actor_type, actor_id, action, target_type, target_id, details, ip, request_id \
-                 FROM audit_log WHERE {AUDIT_WHERE} ORDER BY id DESC LIMIT $6 OFFSET $7"
+                 FROM audit_log WHERE {AUDIT_WHERE} ORDER BY id DESC LIMIT {limit} OFFSET {offset}"
             ),
-            page_args,
+            filter_args(filter),
         )
         .await?;
     let (total,): (i64,) = db

@@ -46,8 +46,8 @@ pub async fn find_session(
 
 pub async fn touch_session(db: &impl Exec, token_hash: &str, now: i64) -> Result<(), StoreError> {
     db.execute(
-        "UPDATE staff_sessions SET last_seen_at = $2 WHERE token_hash = $1",
-        args![token_hash, now],
+        "UPDATE staff_sessions SET last_seen_at = $1 WHERE token_hash = $2",
+        args![now, token_hash],
     )
     .await?;
     Ok(())

@@ -221,4 +221,22 @@ mod tests {
             assert_eq!(safe_next(bad), "/portal/", "{bad:?}");
         }
     }
+
+    #[test]
+    fn staff_are_sent_only_to_staff_pages_after_login() {
+        use super::safe_next_under;
+        assert_eq!(
+            safe_next_under("/staff/", "/staff/cases?status=Pending"),
+            "/staff/cases?status=Pending"
+        );
+        for bad in [
+            "/portal/",
+            "/staff/login",
+            "/staff/logout",
+            "/staff/../portal/",
+            "//evil.example",
+        ] {
+            assert_eq!(safe_next_under("/staff/", bad), "/staff/", "{bad:?}");
+        }
+    }
 }
