@@ -120,6 +120,20 @@ enum StaffCommand {
         /// `Agent` or `Admin`.
         #[arg(long, default_value = "Agent")]
         role: String,
+        /// A password for the staff pages at /staff/login (at least 12 characters); read from
+        /// ONEPORTAL_STAFF_PASSWORD when not given. Without one the staff member uses tokens only.
+        #[arg(long, env = "ONEPORTAL_STAFF_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[command(flatten)]
+        storage: StorageFlags,
+    },
+    /// Set a staff member's password for /staff/login; their open sessions end.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        /// At least 12 characters; read from ONEPORTAL_STAFF_PASSWORD when not given.
+        #[arg(long, env = "ONEPORTAL_STAFF_PASSWORD", hide_env_values = true)]
+        password: String,
         #[command(flatten)]
         storage: StorageFlags,
     },
@@ -358,6 +372,17 @@ fn parse_permissions(text: &str) -> anyhow::Result<PermissionSet> {
         .collect()
 }
 
+/// Staff passwords follow the customers' rule: 12 characters at least, 1024 bytes at most.
+async fn staff_password_hash(password: String) -> anyhow::Result<String> {
+    if password.chars().count() < 12 {
+        anyhow::bail!("passwords need at least 12 characters");
+    }
+    if password.len() > 1024 {
+        anyhow::bail!("passwords are at most 1024 bytes");
+    }
+    crate::auth::password::hash(password).await
+}
+
 async fn staff_command(
     file: Option<&std::path::Path>,
     command: StaffCommand,
@@ -367,6 +392,7 @@ async fn staff_command(
             email,
             name,
             role,
+            password,
             storage,
         } => {
             if role != "Agent" && role != "Admin" {
@@ -374,10 +400,37 @@ async fn staff_command(
             }
             let email =
                 oneportal_domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash = match password {
+                Some(password) => Some(staff_password_hash(password).await?),
+                None => None,
+            };
             let config = load(file, storage, None)?;
             let db = open_database(&config).await?;
-            let id = users::insert_staff(&db, email.as_str(), name.trim(), &role, None).await?;
+            let id = users::insert_staff(&db, email.as_str(), name.trim(), &role, hash.as_deref())
+                .await?;
             println!("{}", oneportal_domain::ids::IdKind::Staff.format(id));
+            Ok(())
+        }
+        StaffCommand::SetPassword {
+            email,
+            password,
+            storage,
+        } => {
+            let hash = staff_password_hash(password).await?;
+            let config = load(file, storage, None)?;
+            let db = open_database(&config).await?;
+            let staff = users::find_staff_by_email(&db, &email.trim().to_lowercase())
+                .await?
+                .with_context(|| format!("no staff member with the email {email}"))?;
+            oneportal_store::staff::set_password_hash(&db, staff.id, &hash).await?;
+            let subject = oneportal_domain::ids::IdKind::Staff.format(staff.id);
+            crate::audit::record(
+                &db,
+                crate::audit::Event::new(crate::audit::Actor::Cli, "staff.password_set")
+                    .target("staff", subject.clone()),
+            )
+            .await?;
+            println!("{subject}: password set");
             Ok(())
         }
         StaffCommand::Token {

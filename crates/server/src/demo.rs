@@ -14,6 +14,9 @@ use crate::state::AppState;
 
 pub const ORGANIZATION: &str = "ACME Corporation";
 
+/// The demo's provider staff member, who logs in at `/staff/login` with the demo password.
+pub const STAFF_EMAIL: &str = "staff@provider.example";
+
 /// The demo users: email, name, permissions.
 pub fn demo_users() -> Vec<(&'static str, &'static str, &'static str, PermissionSet)> {
     use Permission::*;
@@ -61,6 +64,12 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
         }
     };
     let hash = crate::auth::password::hash(password.to_owned()).await?;
+    match users::find_staff_by_email(db, STAFF_EMAIL).await? {
+        Some(staff) => oneportal_store::staff::set_password_hash(db, staff.id, &hash).await?,
+        None => {
+            users::insert_staff(db, STAFF_EMAIL, "Pat Provider", "Admin", Some(&hash)).await?;
+        }
+    }
     for (email, first, last, permissions) in demo_users() {
         match users::find_by_email(db, email).await? {
             Some(user) => users::set_password_hash(db, user.id, &hash).await?,
@@ -384,6 +393,9 @@ OnePortal demo is running at {url}
 {users}
   The portal: open {url}/ in a browser and log in as any of them (the e-mails
   OnePortal sends, such as activation links, are in the outbox linked from the page header).
+
+  Provider staff (same password): {STAFF_EMAIL} at {url}/staff/login
+  (the case queue, RFOs, organizations, import, audit log and outbox).
 
   Try the API (paste into another terminal):
 

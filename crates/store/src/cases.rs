@@ -152,12 +152,17 @@ pub async fn list_cases(
     listing.run_counted(db, query, Some(counts)).await
 }
 
-/// Every organization's cases, for the provider's queue; filters and sorts as [`CASES`].
+/// Every organization's cases (or one organization's), for the provider's queue;
+/// filters and sorts as [`CASES`].
 pub async fn list_case_queue(
     db: &impl Exec,
+    org_id: Option<i64>,
     query: &ListQuery,
 ) -> Result<ListPage<CaseRow>, StoreError> {
     let mut listing = Listing::new(case_columns!(), "cases c", CASE_COLUMNS, "c.id");
+    if let Some(org_id) = org_id {
+        listing.require_eq("c.org_id", org_id);
+    }
     listing.filter(&query.filters);
     listing.run_counted(db, query, None).await
 }

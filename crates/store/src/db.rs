@@ -496,6 +496,7 @@ mod tests {
             include_str!("catalog.rs"),
             include_str!("invoices.rs"),
             include_str!("rate_counters.rs"),
+            include_str!("staff.rs"),
         ];
         for source in sources {
             for statement in source.split('"').filter(|s| s.contains('$')) {

@@ -19,6 +19,7 @@ pub mod provisioning;
 pub mod rate_counters;
 pub mod revocations;
 pub mod settings;
+pub mod staff;
 pub mod users;
 
 pub use db::{Arg, Backend, Db, Exec, Record, SqliteDurability, Tx};

@@ -1,4 +1,4 @@
-//! Staff tokens: minted for a staff member (CLI now, the staff login later) and
+//! Staff tokens: minted for a staff member (`oneportal staff token`) and
 //! accepted only by the operations API.
 
 use axum::extract::FromRequestParts;
@@ -23,11 +23,16 @@ pub struct Staff(pub StaffRow);
 impl Staff {
     /// How the staff member appears on cases and in the audit log.
     pub fn case_actor(&self) -> CaseActor {
-        CaseActor {
-            audit: Actor::Staff { id: self.0.id },
-            name: format!("{} (provider)", self.0.name),
-            contact_email: self.0.email.clone(),
-        }
+        staff_case_actor(&self.0)
+    }
+}
+
+/// How a staff member appears on cases and in the audit log (operations API and pages alike).
+pub fn staff_case_actor(staff: &StaffRow) -> CaseActor {
+    CaseActor {
+        audit: Actor::Staff { id: staff.id },
+        name: format!("{} (provider)", staff.name),
+        contact_email: staff.email.clone(),
     }
 }
 

@@ -119,7 +119,7 @@ pub async fn list_cases(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = parse_list_query(&CASES, raw.as_deref())?;
-    let page = cases::list_case_queue(&state.db, &query).await?;
+    let page = cases::list_case_queue(&state.db, None, &query).await?;
     Ok(page_response::<_, QueuedCase>(
         &state.public_url,
         &uri,

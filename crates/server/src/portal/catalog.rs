@@ -138,7 +138,7 @@ fn list_query(
     (api, search)
 }
 
-pub(super) fn pager(
+pub(crate) fn pager(
     base: &str,
     pairs: &[(String, String)],
     query: &ListQuery,

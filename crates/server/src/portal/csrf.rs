@@ -2,10 +2,13 @@
 //! from a page of this server (Origin, or Referer when Origin is absent) and
 //! carry the session's token (a hidden form field, or `X-CSRF-Token` for scripts).
 
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, header};
 use subtle::ConstantTimeEq;
 
 use super::PortalError;
+use super::form::FormFields;
 use super::session::Session;
 use crate::state::AppState;
 
@@ -64,20 +67,54 @@ pub fn token_matches(expected: &str, given: Option<&str>) -> bool {
     }
 }
 
+/// A session that carries a CSRF token: a customer's or a staff member's.
+pub trait CsrfBound {
+    fn csrf_token(&self) -> &str;
+}
+
+impl CsrfBound for Session {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 /// Both checks for a logged-in person's request.
 pub fn verify(
     state: &AppState,
     headers: &HeaderMap,
-    session: &Session,
+    session: &impl CsrfBound,
     given: Option<&str>,
 ) -> Result<(), PortalError> {
     same_origin(state, headers)?;
-    if token_matches(&session.csrf_token, given) {
+    if token_matches(session.csrf_token(), given) {
         Ok(())
     } else {
         Err(PortalError::Csrf(
             "the form's security token is missing or out of date",
         ))
+    }
+}
+
+/// A logged-in person's form whose Origin and CSRF token were checked: the
+/// session (`S`) and the fields. Every state-changing form handler takes one.
+pub struct CsrfForm<S>(pub S, pub FormFields);
+
+impl<S> FromRequest<AppState> for CsrfForm<S>
+where
+    S: FromRequestParts<AppState, Rejection = PortalError> + CsrfBound + Send,
+{
+    type Rejection = PortalError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, PortalError> {
+        let (mut parts, body) = request.into_parts();
+        let session = S::from_request_parts(&mut parts, state).await?;
+        let headers = parts.headers.clone();
+        let body = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|_| PortalError::BadForm)?;
+        let fields = FormFields::parse(&body)?;
+        verify(state, &headers, &session, fields.get(FIELD))?;
+        Ok(CsrfForm(session, fields))
     }
 }
 

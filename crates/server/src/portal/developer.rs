@@ -5,19 +5,18 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use oneportal_domain::{ApiScope, Permission, ScopeSet};
 use oneportal_store::{now_ms, portal};
 use serde::Deserialize;
 
-use super::form::FormFields;
+use super::csrf::CsrfForm;
 use super::layout::Layout;
 use super::login::require;
 use super::session::{self, Session};
-use super::{PortalError, csrf, render};
+use super::{PortalError, render};
 use crate::api::rfc3339;
 use crate::auth::random;
 use crate::http::ApiError;
@@ -217,12 +216,8 @@ pub async fn new_form(
 pub async fn create(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    session: Session,
-    body: Bytes,
+    CsrfForm(session, fields): CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     gate(&session)?;
     let name = fields.text("apiClientName");
     let scope_names = fields.all("scopes");
@@ -374,13 +369,9 @@ pub async fn rotate_form(
 pub async fn rotate(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    session: Session,
     Path(client_id): Path<String>,
-    body: Bytes,
+    CsrfForm(session, fields): CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     gate(&session)?;
     let grace = fields
         .get("graceHours")
@@ -422,13 +413,9 @@ pub async fn revoke_form(
 pub async fn revoke(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    session: Session,
     Path(client_id): Path<String>,
-    body: Bytes,
+    CsrfForm(session, fields): CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     gate(&session)?;
     if fields.get("confirm") != Some("yes") {
         return Err(PortalError::Api(ApiError::validation(vec![

@@ -12,6 +12,9 @@ use crate::http::ApiError;
 pub enum PortalError {
     #[error("log in first")]
     LoginRequired { next: String },
+    /// A staff page without a staff session: to the staff login, never the customers'.
+    #[error("log in as staff first")]
+    StaffLoginRequired { next: String },
     #[error("{0}")]
     Csrf(&'static str),
     #[error("the form could not be read")]
@@ -37,20 +40,26 @@ struct ErrorPage {
 
 /// Where to send someone after login: only paths inside the portal.
 pub fn safe_next(next: &str) -> &str {
+    safe_next_under("/portal/", next)
+}
+
+/// Where to send someone after login: only paths under `home` (`/portal/`, `/staff/`).
+pub fn safe_next_under<'a>(home: &'static str, next: &'a str) -> &'a str {
     // Visible ASCII only: a control character would not fit in a Location header.
-    let inside = next.starts_with("/portal/")
+    let rest = next.strip_prefix(home).unwrap_or_default();
+    let inside = next.starts_with(home)
         && next.bytes().all(|b| b.is_ascii_graphic())
         && !next.contains("..")
         && !next.contains('\\')
-        && !next.starts_with("/portal/login")
-        && !next.starts_with("/portal/logout");
-    if inside { next } else { "/portal/" }
+        && !rest.starts_with("login")
+        && !rest.starts_with("logout");
+    if inside { next } else { home }
 }
 
 impl PortalError {
     fn describe(&self) -> (StatusCode, String, String, Vec<String>) {
         match self {
-            PortalError::LoginRequired { .. } => (
+            PortalError::LoginRequired { .. } | PortalError::StaffLoginRequired { .. } => (
                 StatusCode::UNAUTHORIZED,
                 "Please log in".into(),
                 "Log in to see this page.".into(),
@@ -162,6 +171,16 @@ impl IntoResponse for PortalError {
             );
             return Redirect::to(&target).into_response();
         }
+        if let PortalError::StaffLoginRequired { next } = &self {
+            let target = format!(
+                "/staff/login?next={}",
+                percent_encoding::utf8_percent_encode(
+                    safe_next_under("/staff/", next),
+                    percent_encoding::NON_ALPHANUMERIC
+                )
+            );
+            return Redirect::to(&target).into_response();
+        }
         let (status, heading, message, details) = self.describe();
         let page = ErrorPage {
             layout: Layout::public(heading.clone()),
@@ -200,6 +219,24 @@ mod tests {
             "",
         ] {
             assert_eq!(safe_next(bad), "/portal/", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn staff_are_sent_only_to_staff_pages_after_login() {
+        use super::safe_next_under;
+        assert_eq!(
+            safe_next_under("/staff/", "/staff/cases?status=Pending"),
+            "/staff/cases?status=Pending"
+        );
+        for bad in [
+            "/portal/",
+            "/staff/login",
+            "/staff/logout",
+            "/staff/../portal/",
+            "//evil.example",
+        ] {
+            assert_eq!(safe_next_under("/staff/", bad), "/staff/", "{bad:?}");
         }
     }
 }

@@ -79,6 +79,9 @@ pub struct Layout {
     pub csrf_token: String,
     /// `serve --demo`: the header links to the demo outbox.
     pub demo: bool,
+    /// Where the brand links and the log-out form posts: the portal's, or the staff pages'.
+    pub home_href: &'static str,
+    pub logout_href: &'static str,
 }
 
 impl Layout {
@@ -93,6 +96,8 @@ impl Layout {
             nav: Vec::new(),
             csrf_token: String::new(),
             demo: false,
+            home_href: "/portal/",
+            logout_href: "/portal/logout",
         }
     }
 
@@ -133,6 +138,8 @@ impl Layout {
             nav,
             csrf_token: session.csrf_token.clone(),
             demo: state.config.demo,
+            home_href: "/portal/",
+            logout_href: "/portal/logout",
         }
     }
 

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
 
+use super::csrf::CsrfForm;
 use super::error::safe_next;
 use super::form::FormFields;
 use super::layout::Layout;
@@ -102,13 +103,7 @@ pub async fn submit(
     body: Bytes,
 ) -> Result<Response, PortalError> {
     let fields = FormFields::parse(&body)?;
-    csrf::same_origin(&state, &headers)?;
-    let expected = session::cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if !csrf::token_matches(&expected, fields.get(csrf::FIELD)) {
-        return Err(PortalError::Csrf(
-            "the login form is out of date (or cookies are switched off)",
-        ));
-    }
+    check_login_form(&state, &headers, &fields, LOGIN_CSRF_COOKIE)?;
     let email = fields.text("email").trim().to_lowercase();
     let password = fields.text("password");
     let next = fields.text("next");
@@ -130,14 +125,11 @@ pub async fn submit(
     }
 
     let user = users::find_by_email(&state.db, &email).await?;
-    let verified = match user.as_ref().and_then(|u| u.password_hash.clone()) {
-        Some(hash) => crate::auth::password::verify(password, hash).await,
-        None => {
-            // Unknown users cost the same time as wrong passwords.
-            crate::auth::password::verify(password, dummy_hash().await).await;
-            false
-        }
-    };
+    let verified = password_matches(
+        password,
+        user.as_ref().and_then(|u| u.password_hash.clone()),
+    )
+    .await;
     let active = user
         .as_ref()
         .is_some_and(|u| UserStatus::parse(&u.status) == Some(UserStatus::Active));
@@ -209,7 +201,38 @@ pub async fn submit(
     }
 }
 
-fn locked_message(until: i64) -> String {
+/// The login form has no session yet: it needs this server's Origin and a hidden
+/// field matching the double-submit `cookie` the form was sent with.
+pub(super) fn check_login_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    fields: &FormFields,
+    cookie: &str,
+) -> Result<(), PortalError> {
+    csrf::same_origin(state, headers)?;
+    let expected = session::cookie_value(headers, cookie).unwrap_or_default();
+    if csrf::token_matches(&expected, fields.get(csrf::FIELD)) {
+        Ok(())
+    } else {
+        Err(PortalError::Csrf(
+            "the login form is out of date (or cookies are switched off)",
+        ))
+    }
+}
+
+/// Whether `password` matches `hash`. Without a hash (an unknown person) the same
+/// Argon2 time is spent, so a failure does not tell whether the account exists.
+pub(super) async fn password_matches(password: String, hash: Option<String>) -> bool {
+    match hash {
+        Some(hash) => crate::auth::password::verify(password, hash).await,
+        None => {
+            crate::auth::password::verify(password, dummy_hash().await).await;
+            false
+        }
+    }
+}
+
+pub(super) fn locked_message(until: i64) -> String {
     format!(
         "Too many failed attempts to log in. For your security, logging in is paused until {}. Try again then, or reset your password with your administrator.",
         throttle::describe_until(until)
@@ -235,12 +258,8 @@ async fn dummy_hash() -> String {
 
 pub async fn logout(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    session: Session,
-    body: Bytes,
+    CsrfForm(session, _): CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     session::end(&state, &session).await?;
     audit::record(
         &state.db,

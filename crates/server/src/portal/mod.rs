@@ -4,13 +4,14 @@
 //! - [`assets`]: the stylesheet, scripts and vendored Swagger UI, long-cached
 //! - [`headers`]: security headers of every portal answer
 //! - [`session`]: database sessions behind an HttpOnly cookie
-//! - [`csrf`]: the per-session form token and the Origin/Referer check
+//! - [`csrf`]: the per-session form token and the Origin/Referer check; `CsrfForm`, the checked form
 //! - [`throttle`]: failed logins counted in the database, lockout
 //! - [`login`]: sign in and sign out
 //! - [`layout`]: the navigation a user's permissions allow
 //! - [`home`], [`catalog`], [`developer`], [`explorer`], [`support`], [`billing`]: the pages
 //! - [`charts`]: pictures drawn on the server as inline SVG
 //! - [`users`]: User Management; [`account`]: activation, password reset, the demo outbox
+//! - [`staff`]: the provider's operations pages under `/staff`, with their own login
 //! - [`form`], [`error`], [`render`]: reading forms, answering errors, rendering pages
 
 pub mod account;
@@ -29,6 +30,7 @@ pub mod layout;
 pub mod login;
 pub mod render;
 pub mod session;
+pub mod staff;
 pub mod support;
 pub mod throttle;
 pub mod users;
@@ -83,6 +85,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(explorer::getting_started),
         )
         .merge(support::routes())
+        .merge(staff::routes())
         .merge(billing::routes())
         // User Management, and the pages e-mails link to.
         .route("/portal/users", get(users::list).post(users::create))

@@ -22,7 +22,7 @@ pub const IDLE_MS: i64 = 30 * 60 * 1000;
 /// And at the latest this long after login.
 pub const ABSOLUTE_MS: i64 = 12 * 60 * 60 * 1000;
 /// `last_seen_at` is written at most this often, not on every request.
-const TOUCH_EVERY_MS: i64 = 60 * 1000;
+pub(crate) const TOUCH_EVERY_MS: i64 = 60 * 1000;
 
 /// A logged-in person.
 #[derive(Debug, Clone)]
@@ -138,10 +138,11 @@ pub async fn end(state: &AppState, session: &Session) -> Result<(), StoreError> 
     portal::delete_session(&state.db, &session.token_hash).await
 }
 
-/// Drops expired sessions and unshown secrets; run by the periodic tasks.
+/// Drops expired sessions (customers' and staff's) and unshown secrets; run by the periodic tasks.
 pub async fn purge(state: &AppState) -> Result<(), StoreError> {
     let now = now_ms();
-    portal::purge_expired(&state.db, now, now - IDLE_MS).await
+    portal::purge_expired(&state.db, now, now - IDLE_MS).await?;
+    oneportal_store::staff::purge_expired(&state.db, now, now - IDLE_MS).await
 }
 
 impl FromRequestParts<AppState> for Session {

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,8 +20,8 @@ use oneportal_store::catalog::{self as catalog_store, AccessScope, SERVICES};
 
 use super::catalog::{Pager, pager};
 use super::charts::{self, Bar, Moment};
+use super::csrf::CsrfForm;
 use super::developer::day_time;
-use super::form::FormFields;
 use super::layout::Layout;
 use super::login::require;
 use super::session::Session;
@@ -362,7 +361,7 @@ pub async fn show(
 }
 
 /// The message of a refusal the person can fix (a form error), or the error to answer with.
-fn fixable(error: ApiError) -> Result<(StatusCode, String), PortalError> {
+pub(crate) fn fixable(error: ApiError) -> Result<(StatusCode, String), PortalError> {
     let status = match &error {
         ApiError::Unprocessable { .. } | ApiError::BadRequest { .. } => {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -387,7 +386,7 @@ fn fixable(error: ApiError) -> Result<(StatusCode, String), PortalError> {
     Ok((status, capitalize(&text)))
 }
 
-fn capitalize(text: &str) -> String {
+pub(crate) fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -397,13 +396,9 @@ fn capitalize(text: &str) -> String {
 
 pub async fn reply(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    session: Session,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(session, fields): CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     can_edit(&session)?;
     let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
     let message = fields.text("message");
@@ -485,15 +480,11 @@ pub async fn download(
 
 async fn act(
     state: AppState,
-    headers: HeaderMap,
-    session: Session,
+    CsrfForm(session, fields): CsrfForm<Session>,
     id: String,
-    body: Bytes,
     action: CustomerAction,
     name: &'static str,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     can_edit(&session)?;
     let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
     let reason = fields.text("reason");
@@ -515,10 +506,8 @@ async fn act(
 /// Close, reopen or cancel: the action is the last path segment.
 pub async fn customer_move(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    session: Session,
     Path((id, action)): Path<(String, String)>,
-    body: Bytes,
+    form: CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
     let (action, name) = match action.as_str() {
         "close" => (CustomerAction::Close, "close"),
@@ -526,7 +515,7 @@ pub async fn customer_move(
         "cancel" => (CustomerAction::Cancel, "cancel"),
         _ => return Err(PortalError::NotFound),
     };
-    act(state, headers, session, id, body, action, name).await
+    act(state, form, id, action, name).await
 }
 
 /// A service the new case can be about.
@@ -675,12 +664,8 @@ fn form_time(pointer: &str, text: &str) -> Result<Option<i64>, crate::http::Fiel
 
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    session: Session,
-    body: Bytes,
+    CsrfForm(session, fields): CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     can_edit(&session)?;
     let Some(case_type) = CaseType::parse(&fields.text("type")) else {
         return new_case_page(

@@ -6,21 +6,21 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::{Permission, PermissionSet, UserKind, UserType};
 use oneportal_store::{orgs, outbox, users};
 use serde::Deserialize;
 
+use super::csrf::CsrfForm;
 use super::developer::day_time;
 use super::form::FormFields;
 use super::layout::Layout;
 use super::login::require;
 use super::session::Session;
-use super::{PortalError, csrf, render};
+use super::{PortalError, render};
 use crate::http::ApiError;
 use crate::services::users::{self as service, Invitation};
 use crate::state::AppState;
@@ -285,12 +285,8 @@ pub async fn new_form(
 /// Step one sent: checked, then step two with the personal information kept in hidden fields.
 pub async fn step_two(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    session: Session,
-    body: Bytes,
+    CsrfForm(session, fields): CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     gate(&session)?;
     let p = personal_from(&fields);
     let errors = service::check_personal(&invitation(&p, PermissionSet::default(), Vec::new()));
@@ -318,12 +314,8 @@ pub async fn step_two(
 pub async fn create(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    session: Session,
-    body: Bytes,
+    CsrfForm(session, fields): CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     gate(&session)?;
     let p = personal_from(&fields);
     let permissions = permissions_from(&fields);
@@ -425,13 +417,9 @@ pub async fn edit_form(
 pub async fn update(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    session: Session,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(session, fields): CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     gate(&session)?;
     let user = find_user(&state, &session, &id).await?;
     let result = async {
@@ -473,13 +461,9 @@ pub async fn update(
 pub async fn resend(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    session: Session,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(session, _): CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     gate(&session)?;
     let user = find_user(&state, &session, &id).await?;
     service::resend_activation(&state, &session.user, user.id, peer_ip(&peer)).await?;
@@ -502,13 +486,9 @@ pub async fn remove_form(
 pub async fn remove(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    session: Session,
     Path(id): Path<String>,
-    body: Bytes,
+    CsrfForm(session, _): CsrfForm<Session>,
 ) -> Result<Response, PortalError> {
-    let fields = FormFields::parse(&body)?;
-    csrf::verify(&state, &headers, &session, fields.get(csrf::FIELD))?;
     gate(&session)?;
     let user = find_user(&state, &session, &id).await?;
     service::remove(&state, &session.user, user.id, peer_ip(&peer)).await?;

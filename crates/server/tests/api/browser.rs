@@ -155,6 +155,50 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// A browser logged in at `/staff/login` as a new staff member with `role`; returns it and the email.
+    pub async fn staff(app: &TestApp, role: &str) -> (Browser, String) {
+        let email = staff_member(app, role).await;
+        let mut browser = Browser::new(app);
+        let response = browser.try_staff_login(&email, PASSWORD).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "staff login succeeds"
+        );
+        (browser, email)
+    }
+
+    pub async fn try_staff_login(&mut self, email: &str, password: &str) -> Response {
+        let token = self.csrf_from("/staff/login").await;
+        self.post_form(
+            "/staff/login",
+            &[
+                ("csrf_token", &token),
+                ("email", email),
+                ("password", password),
+                ("next", "/staff/cases"),
+            ],
+        )
+        .await
+    }
+}
+
+/// An active staff member who logs in with [`PASSWORD`]; returns the email.
+pub async fn staff_member(app: &TestApp, role: &str) -> String {
+    let email = format!(
+        "staff-{}@provider.example",
+        oneportal::auth::random::alphanumeric(8).to_lowercase()
+    );
+    let hash = oneportal::auth::password::hash(PASSWORD.into())
+        .await
+        .unwrap();
+    users::insert_staff(app.db(), &email, "Pat Provider", role, Some(&hash))
+        .await
+        .unwrap();
+    email
+}
+
 pub fn hidden_csrf(page: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let start = page.find(marker).expect("page has a CSRF field") + marker.len();

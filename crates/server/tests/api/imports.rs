@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, backend_is_postgres, problem, spawn_app};
 use crate::operations::staff_token;
 
 /// A new customer with two accounts, a site, a service and an invoice.
-fn document(org_ref: &str, service_status: &str) -> Value {
+pub(crate) fn document(org_ref: &str, service_status: &str) -> Value {
     json!({"organizations": [{
         "ref": org_ref, "name": "Globex Corporation",
         "accounts": [

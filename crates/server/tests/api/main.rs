@@ -19,6 +19,7 @@ mod oauth_library;
 mod openapi;
 mod operations;
 mod portal;
+mod portal_staff;
 mod portal_support;
 mod portal_users;
 mod processes;

@@ -35,7 +35,7 @@ fn provider() -> CaseActor {
 }
 
 /// Opens an incident through the portal's form and returns the case id.
-async fn open_through_form(browser: &mut Browser, service: i64) -> String {
+pub(crate) async fn open_through_form(browser: &mut Browser, service: i64) -> String {
     let token = browser.csrf_from("/portal/support/new?type=Incident").await;
     let service_id = IdKind::Service.format(service);
     let response = browser

@@ -1,0 +1,88 @@
+//! The provider's operations pages under `/staff`, for staff with their own
+//! login: the case queue across customers with status changes, public replies
+//! and RFO authoring; organizations with their accounts, sites and services;
+//! invoice import; the audit log; the e-mail outbox. Every change calls the
+//! services the operations API calls (`services::cases`, `services::rfo`,
+//! `services::import`), so rules and audit events are the API's.
+//!
+//! - [`session`]: staff sessions behind their own cookie
+//! - [`login`]: staff log in and out
+//! - [`cases`]: the queue and one case; [`orgs`]: organizations
+//! - [`import`], [`audit`], [`outbox`]: the other pages
+
+pub mod audit;
+pub mod cases;
+pub mod import;
+pub mod login;
+pub mod orgs;
+pub mod outbox;
+pub mod session;
+
+use axum::Router;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+
+pub use session::StaffSession;
+
+use super::layout::{Layout, NavItem};
+use crate::state::AppState;
+
+/// The staff pages in navigation order: key, label, address.
+const NAV: [(&str, &str, &str); 5] = [
+    ("cases", "Case queue", "/staff/cases"),
+    ("orgs", "Organizations", "/staff/organizations"),
+    ("import", "Import", "/staff/import"),
+    ("audit", "Audit log", "/staff/audit"),
+    ("outbox", "Outbox", "/staff/outbox"),
+];
+
+/// The frame of a staff page: the staff navigation, and log out to the staff login.
+pub fn layout(session: &StaffSession, title: impl Into<String>, current: &'static str) -> Layout {
+    let mut layout = Layout::public(title);
+    layout.current = current;
+    layout.user_email = session.staff.email.clone();
+    layout.org_name = format!("Provider staff ({})", session.staff.role);
+    layout.nav = NAV
+        .iter()
+        .map(|(key, label, href)| NavItem { key, label, href })
+        .collect();
+    layout.csrf_token = session.csrf_token.clone();
+    layout.home_href = "/staff/";
+    layout.logout_href = "/staff/logout";
+    layout
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(|| async { Redirect::to("/staff/cases") }))
+        .route("/staff/", get(|| async { Redirect::to("/staff/cases") }))
+        .route("/staff/login", get(login::form).post(login::submit))
+        .route("/staff/logout", post(login::logout))
+        .route("/staff/cases", get(cases::queue))
+        .route("/staff/cases/{case_id}", get(cases::show))
+        .route("/staff/cases/{case_id}/status", post(cases::change_status))
+        .route("/staff/cases/{case_id}/reply", post(cases::reply))
+        .route("/staff/cases/{case_id}/rfo", post(cases::publish_rfo))
+        .route("/staff/cases/{case_id}/rfo.pdf", get(cases::rfo_document))
+        .route("/staff/organizations", get(orgs::list))
+        .route("/staff/organizations/{org_id}", get(orgs::show))
+        .route(
+            "/staff/import",
+            get(import::form)
+                .post(import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::ops::imports::MAX_DOCUMENT_BYTES,
+                )),
+        )
+        .route("/staff/audit", get(audit::list))
+        .route("/staff/audit/export", get(audit::export))
+        .route(
+            "/staff/cases/{case_id}/attachments/{attachment_id}",
+            get(cases::download),
+        )
+        .route("/staff/outbox", get(outbox::list))
+        .route(
+            "/staff/{*rest}",
+            get(super::error::not_found).post(super::error::not_found),
+        )
+}
