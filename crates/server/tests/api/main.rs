@@ -10,6 +10,7 @@ mod catalog;
 mod conventions;
 mod demo;
 mod helpers;
+mod hygiene;
 mod imports;
 mod invoices;
 mod keys;
