@@ -179,7 +179,8 @@ pub async fn create(
     Ok(response)
 }
 
-const API_CLIENTS: ListSpec = ListSpec {
+/// The filters of `GET /v2/api-clients`.
+pub const API_CLIENTS: ListSpec = ListSpec {
     fields: &[Field {
         name: "status",
         kind: FieldKind::Enum(&["Active", "Suspended", "Revoked"]),

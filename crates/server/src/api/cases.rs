@@ -395,6 +395,27 @@ fn times(body: &NewCaseBody) -> Result<(Option<i64>, Option<i64>), ApiError> {
     }
 }
 
+/// `POST /v2/cases`'s body as the case service takes it (the times parsed).
+pub fn case_request(body: NewCaseBody) -> Result<CaseRequest, ApiError> {
+    let (start, end) = times(&body)?;
+    let contact = body.contact.unwrap_or_default();
+    Ok(CaseRequest {
+        case_type: body.case_type,
+        subject: body.subject,
+        priority: body.priority,
+        service_id: body.service_id,
+        message: body.message,
+        start_of_incident: start,
+        end_of_incident: end,
+        customer_reference: body.customer_reference,
+        related_case_id: body.related_case_id,
+        contact_name: contact.name,
+        contact_email: contact.email,
+        contact_phone: contact.phone,
+        origin: CaseOrigin::Api,
+    })
+}
+
 fn case_location(id: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("/v2/cases/{}", IdKind::Case.format(id)))
         .expect("case ids are ASCII")
@@ -446,29 +467,8 @@ pub async fn create_case(
     ApiJson(body): ApiJson<NewCaseBody>,
 ) -> Result<Response, ApiError> {
     let actor = CaseActor::customer(&state, &access.caller).await?;
-    let (start, end) = times(&body)?;
-    let contact = body.contact.unwrap_or_default();
-    let case = case_service::open(
-        &state,
-        &access.scope,
-        &actor,
-        CaseRequest {
-            case_type: body.case_type,
-            subject: body.subject,
-            priority: body.priority,
-            service_id: body.service_id,
-            message: body.message,
-            start_of_incident: start,
-            end_of_incident: end,
-            customer_reference: body.customer_reference,
-            related_case_id: body.related_case_id,
-            contact_name: contact.name,
-            contact_email: contact.email,
-            contact_phone: contact.phone,
-            origin: CaseOrigin::Api,
-        },
-    )
-    .await?;
+    let request = case_request(body)?;
+    let case = case_service::open(&state, &access.scope, &actor, request).await?;
     let location = case_location(case.id);
     Ok((
         StatusCode::CREATED,
@@ -535,7 +535,7 @@ pub async fn get_case(
 }
 
 /// Paging over a short list held in memory (a case's messages or files).
-const IN_MEMORY: ListSpec = ListSpec {
+pub const IN_MEMORY: ListSpec = ListSpec {
     fields: &[],
     default_sort: &[],
 };

@@ -102,13 +102,13 @@ fn check_grantable(user: &UserEntry, scopes: ScopeSet) -> Result<(), ApiError> {
     }
 }
 
-pub async fn create(
-    state: &AppState,
+/// What `create` checks before it touches the database: the creator's permissions,
+/// the name and the scopes (every problem with the last two at once).
+pub fn check_new_client(
     user: &UserEntry,
     name: &str,
     scope_names: &[String],
-    ip: Option<String>,
-) -> Result<(ClientView, PlainSecret), ApiError> {
+) -> Result<(ApiClientName, ScopeSet), ApiError> {
     if !user.permissions.contains(Permission::DeveloperPortal) {
         return Err(ApiError::forbidden(
             "missing_permission",
@@ -135,6 +135,17 @@ pub async fn create(
         _ => return Err(ApiError::validation(errors)),
     };
     check_grantable(user, scopes)?;
+    Ok((name, scopes))
+}
+
+pub async fn create(
+    state: &AppState,
+    user: &UserEntry,
+    name: &str,
+    scope_names: &[String],
+    ip: Option<String>,
+) -> Result<(ClientView, PlainSecret), ApiError> {
+    let (name, scopes) = check_new_client(user, name, scope_names)?;
 
     let org = orgs::find_organization(&state.db, user.org_id)
         .await?

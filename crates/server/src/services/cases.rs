@@ -123,14 +123,22 @@ fn text_limit(pointer: &str, value: &str, max: usize) -> Result<String, FieldErr
     Ok(value.to_owned())
 }
 
-/// Opens a case on one of the caller's services; returns the new case.
-pub async fn open(
-    state: &AppState,
-    scope: &AccessScope,
-    actor: &CaseActor,
-    request: CaseRequest,
-) -> Result<CaseRow, ApiError> {
-    let mut errors = Vec::new();
+/// A new case's fields that need no database, cleaned.
+pub struct CheckedFields {
+    pub message: String,
+    pub reference: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub contact_email: String,
+}
+
+/// The checks of [`open`] that need no database, in the order its answer lists them;
+/// every problem goes to `errors`. `default_email` is the contact when none is given.
+pub fn check_fields(
+    request: &CaseRequest,
+    default_email: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<CheckedFields> {
     if let Err((field, error)) = request.case_type.check(request.subject, request.priority) {
         errors.push(FieldError::new(
             format!("/{field}"),
@@ -149,9 +157,27 @@ pub async fn open(
         Some(email) => oneportal_domain::Email::parse(email)
             .map(|e| e.as_str().to_owned())
             .map_err(|e| errors.push(FieldError::new("/contact/email", e.code, e.message))),
-        None => Ok(actor.contact_email.clone()),
+        None => Ok(default_email.to_owned()),
     };
-    check_incident_times(&request, &mut errors);
+    check_incident_times(request, errors);
+    Some(CheckedFields {
+        message: message.ok()?,
+        reference: reference.ok()?,
+        contact_name: contact_name.ok()?,
+        contact_phone: contact_phone.ok()?,
+        contact_email: contact_email.ok()?,
+    })
+}
+
+/// Opens a case on one of the caller's services; returns the new case.
+pub async fn open(
+    state: &AppState,
+    scope: &AccessScope,
+    actor: &CaseActor,
+    request: CaseRequest,
+) -> Result<CaseRow, ApiError> {
+    let mut errors = Vec::new();
+    let fields = check_fields(&request, &actor.contact_email, &mut errors);
 
     let service = match IdKind::Service.parse(&request.service_id) {
         Some(id) => catalog::find_service(&state.db, scope, id).await?,
@@ -170,21 +196,15 @@ pub async fn open(
     let related = related_case(state, scope, &request, &mut errors).await?;
     let (
         Some(service),
-        Ok(message),
-        Ok(reference),
-        Ok(contact_name),
-        Ok(contact_phone),
-        Ok(contact_email),
+        Some(CheckedFields {
+            message,
+            reference,
+            contact_name,
+            contact_phone,
+            contact_email,
+        }),
         true,
-    ) = (
-        service,
-        message,
-        reference,
-        contact_name,
-        contact_phone,
-        contact_email,
-        errors.is_empty(),
-    )
+    ) = (service, fields, errors.is_empty())
     else {
         return Err(ApiError::validation(errors));
     };

@@ -222,6 +222,7 @@ pub async fn person(app: &TestApp, permissions: PermissionSet) -> (i64, String) 
 
 pub async fn person_in(app: &TestApp, org_id: i64, permissions: PermissionSet) -> (i64, String) {
     let user = app.user_in(org_id, permissions).await;
+    crate::hygiene::record("password", PASSWORD);
     let hash = oneportal::auth::password::hash(PASSWORD.into())
         .await
         .unwrap();

@@ -9,6 +9,7 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn the_demo_has_cases_in_every_status_and_a_final_rfo() {
     let app = spawn_app().await;
+    crate::hygiene::record("password", "demo-password-1");
     oneportal::demo::seed(&app.app.state, "demo-password-1")
         .await
         .unwrap();
@@ -64,6 +65,7 @@ async fn the_demo_has_cases_in_every_status_and_a_final_rfo() {
     assert_eq!(pdf.status(), 200);
 
     // Seeding again (a restart with --demo) adds nothing.
+    crate::hygiene::record("password", "demo-password-1");
     oneportal::demo::seed(&app.app.state, "demo-password-1")
         .await
         .unwrap();

@@ -38,6 +38,7 @@ pub async fn fresh_pg_database() -> String {
         .rsplit_once('/')
         .map(|(b, _)| b.to_owned())
         .unwrap_or(admin);
+    crate::hygiene::record_database(&name);
     format!("{base}/{name}")
 }
 
@@ -62,7 +63,8 @@ pub struct TestUser {
 
 /// A configuration for a test server on a free port with its own database.
 pub async fn test_config() -> (Config, Arc<tempfile::TempDir>) {
-    let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+    crate::hygiene::start_logging();
+    let dir = Arc::new(crate::hygiene::data_dir());
     let mut config = Config {
         bind: "127.0.0.1:0".parse().unwrap(),
         data_dir: dir.path().to_path_buf(),
@@ -177,7 +179,7 @@ impl TestApp {
             .await
             .unwrap()
             .unwrap();
-        oneportal::services::users::mint_user_token(
+        let token = oneportal::services::users::mint_user_token(
             &state.db,
             &state.authority,
             &state.keys.current(),
@@ -186,7 +188,9 @@ impl TestApp {
             &oneportal::audit::Actor::Cli,
         )
         .await
-        .unwrap()
+        .unwrap();
+        crate::hygiene::record("user_token", &token);
+        token
     }
 
     pub fn at(&self, path: &str) -> String {
@@ -236,10 +240,9 @@ impl TestApp {
             .await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
         let body: Value = response.json().await.unwrap();
-        (
-            body["clientId"].as_str().unwrap().to_owned(),
-            body["clientSecret"].as_str().unwrap().to_owned(),
-        )
+        let secret = body["clientSecret"].as_str().unwrap().to_owned();
+        crate::hygiene::record("client_secret", &secret);
+        (body["clientId"].as_str().unwrap().to_owned(), secret)
     }
 
     /// `POST /oauth2/token` with HTTP Basic and an optional scope.
@@ -260,10 +263,12 @@ impl TestApp {
     pub async fn access_token(&self, id: &str, secret: &str) -> String {
         let response = self.request_token(id, secret, None).await;
         assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-        response.json::<Value>().await.unwrap()["access_token"]
+        let token = response.json::<Value>().await.unwrap()["access_token"]
             .as_str()
             .unwrap()
-            .to_owned()
+            .to_owned();
+        crate::hygiene::record("access_token", &token);
+        token
     }
 
     /// Signs arbitrary header and claims with the server's active key.

@@ -12,6 +12,7 @@ mod crash_safety;
 mod database_faults;
 mod demo;
 mod helpers;
+mod hygiene;
 mod imports;
 mod invoices;
 mod keys;

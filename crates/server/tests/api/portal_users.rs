@@ -131,6 +131,7 @@ async fn only_user_management_holders_see_and_use_user_management() {
 
 #[tokio::test]
 async fn a_user_added_in_two_steps_is_inactive_until_the_activation_link_sets_a_password() {
+    crate::hygiene::record("password", NEW_PASSWORD);
     let app = spawn_app().await;
     let (_, admin) = person(&app, admin_permissions()).await;
     let mut browser = Browser::new(&app);
@@ -379,6 +380,7 @@ async fn removing_a_user_ends_their_sessions_and_suspends_their_clients_but_keep
 
 #[tokio::test]
 async fn password_reset_by_email_works_once_ends_sessions_and_does_not_reveal_addresses() {
+    crate::hygiene::record("password", NEW_PASSWORD);
     let app = spawn_app().await;
     let (user_id, email) = person(&app, perms(&[Permission::SitesServicesView])).await;
     let mut old = Browser::new(&app);
