@@ -39,6 +39,9 @@ pub struct Config {
     /// The SMTP server e-mail goes out through; without it the outbox is the only destination.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp: Option<SmtpConfig>,
+    /// Sent (or stored) e-mails older than this many days leave the outbox; 0 keeps them.
+    /// Messages still waiting for delivery are never removed.
+    pub outbox_retention_days: u32,
     /// Set by `serve --demo`: the page header links to the outbox. Not a file setting.
     #[serde(skip)]
     pub demo: bool,
@@ -178,6 +181,7 @@ impl Default for Config {
             cases: CasesConfig::default(),
             rate_limits: RateLimitsConfig::default(),
             smtp: None,
+            outbox_retention_days: 90,
             demo: false,
         }
     }
@@ -308,9 +312,10 @@ impl Config {
 
 /// Top-level settings read from `ONEPORTAL_*` variables (`ONEPORTAL_OAUTH__SIGNING_ALG`
 /// for nested ones); other `ONEPORTAL_` variables, such as the demo password, are not settings.
-const CONFIG_KEYS: [&str; 14] = [
+const CONFIG_KEYS: [&str; 15] = [
     "cases",
     "smtp",
+    "outbox_retention_days",
     "rate_limits",
     "bind",
     "data_dir",

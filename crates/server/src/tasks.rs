@@ -83,6 +83,7 @@ async fn forget_expired(state: &AppState) {
     let _ = revocations::purge_expired(&state.db, now_ms()).await;
     let _ = crate::portal::session::purge(state).await;
     crate::services::mail::deliver_due(state).await;
+    crate::services::mail::purge_old(state).await;
     // Picks up a rotation made from the command line on a node without a change feed (SQLite).
     if let Err(error) = state.keys.reload().await {
         tracing::warn!(%error, "could not reload signing keys");

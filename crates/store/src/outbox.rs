@@ -81,6 +81,16 @@ pub async fn claim(
     Ok(changed == 1)
 }
 
+/// Removes messages created before `before` that are no longer waiting for
+/// delivery; returns how many went.
+pub async fn purge(db: &impl Exec, before: i64) -> Result<u64, StoreError> {
+    db.execute(
+        "DELETE FROM outbox WHERE created_at < $1 AND state <> 'Pending'",
+        args![before],
+    )
+    .await
+}
+
 pub async fn mark_sent(db: &impl Exec, id: i64) -> Result<(), StoreError> {
     db.execute(
         "UPDATE outbox SET state = 'Sent', sent_at = $1, last_error = NULL WHERE id = $2",

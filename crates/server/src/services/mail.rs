@@ -45,6 +45,21 @@ pub fn retry_pause_ms(attempts: i64) -> i64 {
     minutes.min(60) * 60_000
 }
 
+/// Forgets sent and stored messages older than `outbox_retention_days`: their
+/// links expired long ago, and an outbox is not an archive of people's mail.
+pub async fn purge_old(state: &AppState) {
+    let days = state.config.outbox_retention_days;
+    if days == 0 {
+        return;
+    }
+    let before = now_ms() - i64::from(days) * 24 * 60 * 60 * 1000;
+    match outbox::purge(&state.db, before).await {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!(removed, days, "removed old e-mails from the outbox"),
+        Err(error) => tracing::warn!(%error, "could not remove old e-mails from the outbox"),
+    }
+}
+
 /// Delivers what is due; run by the minute task and right after a message is written.
 pub async fn deliver_due(state: &AppState) -> usize {
     let Some(smtp) = state.config.smtp.clone() else {

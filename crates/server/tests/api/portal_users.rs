@@ -851,3 +851,44 @@ async fn odd_input_gets_a_page_that_says_what_to_fix_never_a_500() {
         StatusCode::GONE
     );
 }
+
+/// Old e-mails leave the outbox after `outbox_retention_days`; a message still
+/// waiting for delivery stays however old it is, and 0 keeps everything.
+#[tokio::test]
+async fn old_sent_e_mails_leave_the_outbox_but_undelivered_ones_stay() {
+    for (retention_days, expected_left) in [
+        (30, vec!["new", "old pending"]),
+        (0, vec!["new", "old pending", "old sent", "old stored"]),
+    ] {
+        let app = spawn_app_with(|c| c.outbox_retention_days = retention_days).await;
+        let db = app.db();
+        for (subject, state) in [
+            ("old sent", "Sent"),
+            ("old stored", "Stored"),
+            ("old pending", "Pending"),
+            ("new", "Stored"),
+        ] {
+            let id = outbox::insert(db, "someone@example.test", subject, "body", state)
+                .await
+                .unwrap();
+            if subject.starts_with("old") {
+                let forty_days_ago = oneportal_store::now_ms() - 40 * 24 * 60 * 60 * 1000;
+                db.execute(
+                    "UPDATE outbox SET created_at = $1 WHERE id = $2",
+                    oneportal_store::args![forty_days_ago, id],
+                )
+                .await
+                .unwrap();
+            }
+        }
+        oneportal::services::mail::purge_old(&app.app.state).await;
+        let mut left: Vec<String> = outbox::list(db, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.subject)
+            .collect();
+        left.sort();
+        assert_eq!(left, expected_left, "retention {retention_days} days");
+    }
+}
