@@ -56,7 +56,9 @@ struct Traffic {
     secret: String,
     token: String,
     service: String,
-    case: String,
+    /// The case the soak opened last: replies and detail reads go to it, so
+    /// that no one case grows without end.
+    case: Mutex<String>,
     portal_cookie: String,
 }
 
@@ -123,14 +125,27 @@ async fn prepare(server: &Server) -> anyhow::Result<Traffic> {
         .as_str()
         .context("a service")?
         .to_owned();
-    let case = server.get_json("/v2/cases?limit=1", &token).await?["data"][0]["caseId"]
-        .as_str()
-        .context("a case")?
-        .to_owned();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(REQUEST_TIMEOUT)
         .build()?;
+    // A case of its own to read and reply to: a generated one may be closed.
+    let opened = http
+        .post(format!("{}/v2/cases", server.url))
+        .bearer_auth(&token)
+        .json(
+            &json!({"type": "NonIncident", "subject": "InformationRequest", "priority": "P4",
+            "serviceId": service, "message": "Soak test case: please ignore."}),
+        )
+        .send()
+        .await?;
+    if opened.status() != StatusCode::CREATED {
+        bail!("opening the soak case answered {}", opened.status());
+    }
+    let case = opened.json::<serde_json::Value>().await?["caseId"]
+        .as_str()
+        .context("the soak case's id")?
+        .to_owned();
     let portal_cookie = portal_login(&http, &server.url).await?;
     Ok(Traffic {
         http,
@@ -139,7 +154,7 @@ async fn prepare(server: &Server) -> anyhow::Result<Traffic> {
         secret,
         token,
         service,
-        case,
+        case: Mutex::new(case),
         portal_cookie,
     })
 }
@@ -226,6 +241,7 @@ async fn drive(
 async fn send(traffic: &Traffic, kind: Kind, n: usize) -> Result<(), String> {
     let http = &traffic.http;
     let url = |path: &str| format!("{}{path}", traffic.base);
+    let case = traffic.case.lock().unwrap().clone();
     let request = match kind {
         Kind::Token => http
             .post(url("/oauth2/token"))
@@ -237,7 +253,7 @@ async fn send(traffic: &Traffic, kind: Kind, n: usize) -> Result<(), String> {
             ))
             .bearer_auth(&traffic.token),
         Kind::CaseDetail => http
-            .get(url(&format!("/v2/cases/{}", traffic.case)))
+            .get(url(&format!("/v2/cases/{case}")))
             .bearer_auth(&traffic.token),
         Kind::NewCase => http
             .post(url("/v2/cases"))
@@ -248,7 +264,7 @@ async fn send(traffic: &Traffic, kind: Kind, n: usize) -> Result<(), String> {
                 "message": format!("Soak test request {n}: please ignore.")}),
             ),
         Kind::Reply => http
-            .post(url(&format!("/v2/cases/{}/communications", traffic.case)))
+            .post(url(&format!("/v2/cases/{case}/communications")))
             .bearer_auth(&traffic.token)
             .json(&json!({"message": format!("Soak test reply {n}.")})),
         Kind::PortalPage => http
@@ -262,11 +278,17 @@ async fn send(traffic: &Traffic, kind: Kind, n: usize) -> Result<(), String> {
     match request.send().await {
         Ok(response) if response.status().is_success() => {
             // Read the whole body: a response is only done when its body is.
-            response
+            let body = response
                 .bytes()
                 .await
-                .map(drop)
-                .map_err(|e| format!("{kind:?}: body: {e}"))
+                .map_err(|e| format!("{kind:?}: body: {e}"))?;
+            if kind == Kind::NewCase
+                && let Ok(opened) = serde_json::from_slice::<serde_json::Value>(&body)
+                && let Some(id) = opened["caseId"].as_str()
+            {
+                *traffic.case.lock().unwrap() = id.to_owned();
+            }
+            Ok(())
         }
         Ok(response) => Err(format!("{kind:?}: HTTP {}", response.status())),
         Err(error) if error.is_timeout() => Err(format!("{kind:?}: timed out")),

@@ -9,18 +9,21 @@ use std::time::{Duration, Instant};
 
 use crate::{Arg, StoreError};
 
-/// A remembered total, when it was counted, and whether a caller is recounting it.
+/// A remembered total, the generation it was counted in, when, and whether a
+/// caller is recounting it.
 #[derive(Clone)]
 struct Total {
     value: i64,
+    generation: u64,
     counted_at: Instant,
     recounting: Arc<AtomicBool>,
 }
 
 impl Total {
-    fn new(value: i64) -> Total {
+    fn new(value: i64, generation: u64) -> Total {
         Total {
             value,
+            generation,
             counted_at: Instant::now(),
             recounting: Arc::new(AtomicBool::new(false)),
         }
@@ -47,8 +50,10 @@ impl CountCache {
         self.generation.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The generation is kept in the value, not the key, so that a write replaces
+    /// a list's total rather than leaving the old one behind until evicted.
     pub(crate) fn key(&self, sql: &str, args: &[Arg]) -> String {
-        format!("{}|{sql}|{args:?}", self.generation.load(Ordering::Relaxed))
+        format!("{sql}|{args:?}")
     }
 
     /// The remembered total for `key`, or `count`'s answer.
@@ -64,34 +69,47 @@ impl CountCache {
         key: String,
         count: impl Future<Output = Result<i64, StoreError>>,
     ) -> Result<i64, StoreError> {
-        match self.totals.get_value_or_guard_async(&key).await {
-            Ok(total) if total.counted_at.elapsed() < self.time_to_live => Ok(total.value),
-            Ok(aged) => {
-                let claimed = aged.recounting.compare_exchange(
-                    false,
-                    true,
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                );
-                if claimed.is_err() {
-                    return Ok(aged.value);
+        let mut count = Some(count);
+        loop {
+            let generation = self.generation.load(Ordering::Acquire);
+            match self.totals.get_value_or_guard_async(&key).await {
+                // Counted before a write on this node: as good as missing.
+                Ok(total) if total.generation != generation => {
+                    self.totals.remove_if(&key, |t| t.generation != generation);
                 }
-                match count.await {
-                    Ok(value) => {
-                        self.totals.insert(key, Total::new(value));
-                        Ok(value)
-                    }
-                    Err(error) => {
-                        // Let the next caller try again.
-                        aged.recounting.store(false, Ordering::Release);
-                        Err(error)
-                    }
+                Ok(total) if total.counted_at.elapsed() < self.time_to_live => {
+                    return Ok(total.value);
                 }
-            }
-            Err(guard) => {
-                let value = count.await?;
-                let _ = guard.insert(Total::new(value));
-                Ok(value)
+                Ok(aged) => {
+                    let claimed = aged.recounting.compare_exchange(
+                        false,
+                        true,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    );
+                    let Some(count) = count.take().filter(|_| claimed.is_ok()) else {
+                        return Ok(aged.value);
+                    };
+                    return match count.await {
+                        Ok(value) => {
+                            self.totals.insert(key, Total::new(value, generation));
+                            Ok(value)
+                        }
+                        Err(error) => {
+                            // Let the next caller try again.
+                            aged.recounting.store(false, Ordering::Release);
+                            Err(error)
+                        }
+                    };
+                }
+                Err(guard) => {
+                    let Some(count) = count.take() else {
+                        continue;
+                    };
+                    let value = count.await?;
+                    let _ = guard.insert(Total::new(value, generation));
+                    return Ok(value);
+                }
             }
         }
     }
@@ -154,9 +172,10 @@ mod tests {
     async fn a_write_makes_callers_wait_for_the_new_count() {
         let counts = cache(60_000);
         let key = counts.key("SELECT", &[]);
-        counts.total(key, async { Ok(7) }).await.unwrap();
+        counts.total(key.clone(), async { Ok(7) }).await.unwrap();
         counts.invalidate();
-        let key = counts.key("SELECT", &[]);
-        assert_eq!(counts.total(key, async { Ok(8) }).await.unwrap(), 8);
+        assert_eq!(counts.total(key.clone(), async { Ok(8) }).await.unwrap(), 8);
+        // The new total replaced the old one instead of sitting beside it.
+        assert_eq!(counts.totals.len(), 1);
     }
 }
