@@ -956,10 +956,9 @@ pub async fn rfo_document(
 pub(crate) async fn rfo_pdf(state: &AppState, case: &CaseRow) -> Result<Response, ApiError> {
     let rfo = rfo::published(state, case).await?;
     let case_id = IdKind::Case.format(case.id);
-    let pdf = crate::documents::rfo::render(case, &rfo);
-    Ok(file_response(
-        "application/pdf",
-        &format!("RFO-{case_id}-v{}.pdf", rfo.version),
-        pdf,
-    ))
+    let file_name = format!("RFO-{case_id}-v{}.pdf", rfo.version);
+    let case = case.clone();
+    let pdf =
+        crate::documents::render_pdf(move || crate::documents::rfo::render(&case, &rfo)).await?;
+    Ok(file_response("application/pdf", &file_name, pdf))
 }

@@ -295,12 +295,9 @@ pub(crate) async fn invoice_pdf(
         .ok_or_else(|| not_found("invoice"))?;
     let invoice = Invoice::from(row);
     let file_name = format!("{}.pdf", invoice.invoice_number);
-    // Long invoices take a while to lay out; keep that off the request threads.
-    let pdf = tokio::task::spawn_blocking(move || {
-        documents::invoice::render(&invoice, &account.name, &lines)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("rendering the invoice PDF: {e}")))?;
+    let pdf =
+        documents::render_pdf(move || documents::invoice::render(&invoice, &account.name, &lines))
+            .await?;
     Ok(file_response("application/pdf", &file_name, pdf))
 }
 
