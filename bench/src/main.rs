@@ -101,49 +101,48 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// Every benchmark of the issues in one run: the token endpoint with its peer,
-/// then the case and invoice loads on SQLite and on PostgreSQL; then every
-/// figure against its target.
+/// Every benchmark of the issues in one run, on SQLite and then PostgreSQL: the
+/// token endpoint (beside its peer, once), `/v2/me`, the case and invoice loads;
+/// then every figure against its target.
 async fn all(
     root: &std::path::Path,
     oha: &std::path::Path,
     binary: &std::path::Path,
-    mut options: Options,
+    options: Options,
 ) -> anyhow::Result<()> {
-    let (oauth_rows, oauth) = oauth::run(root, oha, binary, &options).await?;
     let sqlite_options = Options {
         database_url: None,
         ..options.clone()
     };
+    let (sqlite_oauth_rows, sqlite_oauth) = oauth::run(root, oha, binary, &sqlite_options).await?;
     let (sqlite_rows, sqlite) = cases::run(root, oha, binary, &sqlite_options).await?;
-    let postgres = match options
+    let mut verdicts = targets::judge("SQLite", &sqlite_oauth_rows, &sqlite_rows);
+    let mut report = json!({
+        "sqlite": {"oauth": sqlite_oauth, "cases": sqlite},
+        "postgres": null,
+    });
+    match options
         .database_url
-        .take()
+        .clone()
         .or_else(processes::fresh_bench_database)
     {
         Some(url) => {
-            options.database_url = Some(url);
-            Some(cases::run(root, oha, binary, &options).await?)
+            let pg_options = Options {
+                database_url: Some(url),
+                with_peer: false,
+                ..options
+            };
+            let (pg_rows, pg) = cases::run(root, oha, binary, &pg_options).await?;
+            let (pg_oauth_rows, pg_oauth) = oauth::run(root, oha, binary, &pg_options).await?;
+            verdicts.extend(targets::judge("PostgreSQL", &pg_oauth_rows, &pg_rows));
+            report["postgres"] = json!({"oauth": pg_oauth, "cases": pg});
         }
-        None => {
-            println!(
-                "NOTE: PostgreSQL is not reachable at 127.0.0.1:5432 (and no --database-url was given), so the PostgreSQL half was NOT run."
-            );
-            None
-        }
-    };
-    let verdicts = targets::judge(
-        &oauth_rows,
-        &sqlite_rows,
-        postgres.as_ref().map(|(rows, _)| rows.as_slice()),
-    );
+        None => println!(
+            "NOTE: PostgreSQL is not reachable at 127.0.0.1:5432 (and no --database-url was given), so the PostgreSQL half was NOT run."
+        ),
+    }
     targets::print(&verdicts);
-    let report = json!({
-        "oauth": oauth,
-        "sqlite": sqlite,
-        "postgres": postgres.map(|(_, report)| report),
-        "targets": verdicts,
-    });
+    report["targets"] = json!(verdicts);
     write_report(root, "all", &report)
 }
 

@@ -1,5 +1,6 @@
 //! The token endpoint and `/v2/me`, side by side with panva's `oidc-provider`
-//! (`../shared/bench/peer-oidc-provider/`) in the same run.
+//! (`../shared/bench/peer-oidc-provider/`) in the same run; figures go to
+//! `target/bench/oauth-<backend>.json`.
 
 use std::path::Path;
 
@@ -94,6 +95,11 @@ pub async fn run(
         "tokenRatioVsPeer": ratio,
         "results": rows,
     });
-    write_report(root, "oauth", &report)?;
+    let backend = if options.database_url.is_some() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    write_report(root, &format!("oauth-{backend}"), &report)?;
     Ok((rows, report))
 }

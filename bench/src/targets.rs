@@ -55,28 +55,22 @@ const CASE_TARGETS: &[Target] = &[
 /// "The 10,000th page by cursor as fast as the first": within this fraction.
 const DEEP_PAGE_TOLERANCE: f64 = 0.8;
 
-pub fn judge(
-    oauth: &[Measurement],
-    sqlite: &[Measurement],
-    postgres: Option<&[Measurement]>,
-) -> Vec<Verdict> {
+/// Every target of one backend's run.
+pub fn judge(backend: &str, oauth: &[Measurement], cases: &[Measurement]) -> Vec<Verdict> {
     let mut verdicts = Vec::new();
-    check_all(&mut verdicts, "", OAUTH_TARGETS, oauth);
-    for (backend, rows) in [("SQLite", Some(sqlite)), ("PostgreSQL", postgres)] {
-        let Some(rows) = rows else { continue };
-        check_all(&mut verdicts, backend, CASE_TARGETS, rows);
-        if let (Some(first), Some(deep)) = (find(rows, FIRST_PAGE_ROW), find(rows, DEEP_PAGE_ROW)) {
-            verdicts.push(Verdict {
-                target: format!("{backend}: 10,000th page as fast as the first"),
-                measured: format!(
-                    "{:.0}/s vs {:.0}/s ({:.0}%)",
-                    deep.requests_per_sec,
-                    first.requests_per_sec,
-                    100.0 * deep.requests_per_sec / first.requests_per_sec
-                ),
-                met: deep.requests_per_sec >= DEEP_PAGE_TOLERANCE * first.requests_per_sec,
-            });
-        }
+    check_all(&mut verdicts, backend, OAUTH_TARGETS, oauth);
+    check_all(&mut verdicts, backend, CASE_TARGETS, cases);
+    if let (Some(first), Some(deep)) = (find(cases, FIRST_PAGE_ROW), find(cases, DEEP_PAGE_ROW)) {
+        verdicts.push(Verdict {
+            target: format!("{backend}: 10,000th page as fast as the first"),
+            measured: format!(
+                "{:.0}/s vs {:.0}/s ({:.0}%)",
+                deep.requests_per_sec,
+                first.requests_per_sec,
+                100.0 * deep.requests_per_sec / first.requests_per_sec
+            ),
+            met: deep.requests_per_sec >= DEEP_PAGE_TOLERANCE * first.requests_per_sec,
+        });
     }
     verdicts
 }
@@ -92,11 +86,7 @@ fn check_all(verdicts: &mut Vec<Verdict>, backend: &str, targets: &[Target], row
         };
         let fast_enough = row.requests_per_sec >= target.min_per_sec;
         let quick_enough = target.max_p99_ms.is_none_or(|max| row.p99_ms < max);
-        let prefix = if backend.is_empty() {
-            String::new()
-        } else {
-            format!("{backend}: ")
-        };
+        let prefix = format!("{backend}: ");
         verdicts.push(Verdict {
             target: format!(
                 "{prefix}{} ≥ {:.0}/s{}",
