@@ -132,6 +132,8 @@ impl Listed for CaseRow {
 async fn case_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
     let mut listing = Listing::new(case_columns!(), "cases c", CASE_COLUMNS, "c.id");
     listing.require_eq("c.org_id", scope.org_id);
+    // cases_org_status_updated and _created lead with (org_id, status).
+    listing.fan_out("status");
     if scope.contract_accounts.is_some() || scope.delivery_accounts.is_some() {
         let (contract, delivery) = visible_accounts(db, scope).await?;
         listing.require_in("c.contract_account_id", &contract);

@@ -61,6 +61,12 @@ impl ResponseCache {
     /// Forgets every kept answer (call after any write to what they show).
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::Release);
+        // None of them can be served again: free them now, not when the capacity
+        // pushes them out, so memory holds what is current rather than filling to
+        // the bound with stale details (the soak's memory crept up by this). An
+        // answer computed across the change may still land; its generation is old,
+        // so it is never served and goes with the next write or lookup.
+        self.kept.clear();
     }
 
     /// The kept answer for `key`, or `compute`'s (kept when it is a 200). One caller
@@ -135,4 +141,36 @@ pub fn matches_etag(request_headers: &HeaderMap, etag: &HeaderValue) -> bool {
                 t == "*" || t.trim_start_matches("W/") == tag
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn ask(cache: &ResponseCache, key: &str, body: &'static str) -> Bytes {
+        let response = cache
+            .answer(key.into(), &HeaderMap::new(), async {
+                Ok(Response::new(Body::from(body)))
+            })
+            .await
+            .unwrap();
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_write_frees_what_was_kept_and_the_next_answer_is_new() {
+        let cache = ResponseCache::new(1 << 20, Duration::from_secs(60));
+        for i in 0..100 {
+            ask(&cache, &format!("/v2/cases/{i}"), "old").await;
+        }
+        assert_eq!(cache.kept.len(), 100);
+        assert_eq!(ask(&cache, "/v2/cases/1", "new").await, "old");
+
+        cache.invalidate();
+        assert_eq!(cache.kept.len(), 0, "nothing stale stays in memory");
+        assert_eq!(cache.kept.weight(), 0);
+        assert_eq!(ask(&cache, "/v2/cases/1", "new").await, "new");
+    }
 }

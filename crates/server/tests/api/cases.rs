@@ -884,6 +884,73 @@ async fn case_lists_filter_sort_and_name_unknown_parameters() {
     }
 }
 
+/// A list filtered to several statuses is read one status at a time and merged
+/// (`Listing::fan_out`). Whatever the sort, by cursor or by offset, the pages hold
+/// exactly the matching cases of the unfiltered list, in its order, ties included.
+#[tokio::test]
+async fn lists_filtered_to_several_statuses_page_in_the_lists_order() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let paths: [&[CaseStatus]; 4] = [
+        &[],
+        &[CaseStatus::InProgress],
+        &[CaseStatus::InProgress, CaseStatus::Pending],
+        &[CaseStatus::InProgress, CaseStatus::Resolved],
+    ];
+    for i in 0..22 {
+        let case = open(&app, &token, incident(catalog.services[i % 2])).await;
+        provider_moves(&app, case["caseId"].as_str().unwrap(), paths[i % 4]).await;
+    }
+    let ids = |page: &Value| -> Vec<String> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["caseId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for sort in ["-lastModifiedDate", "createdDate", "priority", "-status"] {
+        let everything = get_json(&app, &format!("/v2/cases?limit=200&sort={sort}"), &token).await;
+        for statuses in [
+            "InProgress,Pending",
+            "Acknowledged,Resolved,Pending",
+            "Pending",
+        ] {
+            let expected: Vec<String> = everything["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| statuses.split(',').any(|s| c["status"] == s))
+                .map(|c| c["caseId"].as_str().unwrap().to_owned())
+                .collect();
+            assert!(!expected.is_empty(), "{statuses}");
+            let first = format!("/v2/cases?limit=4&sort={sort}&status={statuses}");
+
+            let mut by_cursor = Vec::new();
+            let mut next = Some(first.clone());
+            while let Some(path) = next.take() {
+                let page = get_json(&app, &path, &token).await;
+                assert_eq!(page["pagination"]["total"], expected.len(), "{path}");
+                by_cursor.extend(ids(&page));
+                next = page["pagination"]["nextCursor"]
+                    .as_str()
+                    .map(|c| format!("{first}&cursor={c}"));
+            }
+            assert_eq!(by_cursor, expected, "{sort} {statuses} by cursor");
+
+            let mut by_offset = Vec::new();
+            for offset in (0..).step_by(4) {
+                let page = get_json(&app, &format!("{first}&offset={offset}"), &token).await;
+                if ids(&page).is_empty() {
+                    break;
+                }
+                by_offset.extend(ids(&page));
+            }
+            assert_eq!(by_offset, expected, "{sort} {statuses} by offset");
+        }
+    }
+}
+
 /// Walks every page while new cases are opened between pages: by cursor (newest
 /// first, new cases land before the walk) and by offset (oldest first, new cases
 /// land after it). Each case that existed at the start is seen exactly once.
