@@ -2,7 +2,8 @@
 //! server — token requests, case lists and details, new cases and replies, and
 //! portal pages — on SQLite, or PostgreSQL with `--database-url`. Prints errors
 //! and latency minute by minute and the server's memory at the start and the
-//! end; fails when any request failed or memory grew by more than 10%.
+//! end; fails when any request failed, memory grew by more than 10%, or the
+//! median latency more than doubled.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -18,6 +19,11 @@ use crate::{Options, write_report};
 
 /// Memory may move by this much between the end of warm-up and the end.
 const MEMORY_TOLERANCE: f64 = 0.10;
+/// The last minute's median may be at most this many times the first's (plus
+/// [`LATENCY_SLACK_MS`] for timer noise). A server that slows as its data grows
+/// fails here even with no errors, as a case list once did.
+const LATENCY_GROWTH: f64 = 2.0;
+const LATENCY_SLACK_MS: f64 = 1.0;
 /// Traffic before the starting memory is read: caches and pools fill first.
 const WARM_UP: Duration = Duration::from_secs(30);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -317,6 +323,7 @@ fn report(
         "minute", "requests", "p50 ms", "p99 ms", "max ms"
     );
     let mut minutes = Vec::new();
+    let mut medians = Vec::new();
     let mut failed = 0;
     for (i, minute) in stats.iter().enumerate() {
         let mut sorted = minute.latencies_ms.clone();
@@ -341,6 +348,7 @@ fn report(
                 format!("{failures} {:?}", minute.failures)
             }
         );
+        medians.push(p50);
         minutes.push(
             json!({"minute": i + 1, "ok": sorted.len(), "failures": minute.failures,
             "p50Ms": p50, "p99Ms": p99, "maxMs": max}),
@@ -379,6 +387,13 @@ fn report(
     if failed > 0 {
         bail!("{failed} requests failed during the soak");
     }
+    if let (Some(first), Some(last)) = (medians.first(), medians.last())
+        && *last > first * LATENCY_GROWTH + LATENCY_SLACK_MS
+    {
+        bail!(
+            "the median latency grew from {first:.2} ms in the first minute to {last:.2} ms in the last (allowed {LATENCY_GROWTH}× + {LATENCY_SLACK_MS} ms)"
+        );
+    }
     if growth > MEMORY_TOLERANCE {
         bail!(
             "memory grew by {:.1}% (allowed {:.0}%)",
@@ -387,7 +402,7 @@ fn report(
         );
     }
     println!(
-        "soak passed: no failures, memory within {:.0}%",
+        "soak passed: no failures, memory within {:.0}%, median latency within {LATENCY_GROWTH}× of the first minute's",
         MEMORY_TOLERANCE * 100.0
     );
     Ok(())
