@@ -18,6 +18,7 @@ pub mod portal;
 pub mod provisioning;
 pub mod rate_counters;
 pub mod revocations;
+pub mod sessions;
 pub mod settings;
 pub mod staff;
 pub mod users;

@@ -1,85 +1,10 @@
-//! The portal's own rows: sessions, failed logins, and secrets waiting to be shown once.
+//! The portal's own rows: failed logins, and secrets waiting to be shown once
+//! (sessions are in `sessions`).
 
 use crate::{Exec, StoreError, args};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SessionRow {
-    pub token_hash: String,
-    pub user_id: i64,
-    pub csrf_token: String,
-    pub created_at: i64,
-    pub last_seen_at: i64,
-    pub expires_at: i64,
-}
-
-pub struct NewSession<'a> {
-    pub token_hash: &'a str,
-    pub user_id: i64,
-    pub csrf_token: &'a str,
-    pub now: i64,
-    pub expires_at: i64,
-    pub ip: Option<String>,
-}
-
-pub async fn insert_session(db: &impl Exec, session: NewSession<'_>) -> Result<(), StoreError> {
-    db.execute(
-        "INSERT INTO portal_sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip) \
-         VALUES ($1, $2, $3, $4, $4, $5, $6)",
-        args![
-            session.token_hash,
-            session.user_id,
-            session.csrf_token,
-            session.now,
-            session.expires_at,
-            session.ip
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
-pub async fn find_session(
-    db: &impl Exec,
-    token_hash: &str,
-) -> Result<Option<SessionRow>, StoreError> {
-    db.fetch_optional(
-        "SELECT token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at \
-         FROM portal_sessions WHERE token_hash = $1",
-        args![token_hash],
-    )
-    .await
-}
-
-pub async fn touch_session(db: &impl Exec, token_hash: &str, now: i64) -> Result<(), StoreError> {
-    db.execute(
-        "UPDATE portal_sessions SET last_seen_at = $2 WHERE token_hash = $1",
-        args![token_hash, now],
-    )
-    .await?;
-    Ok(())
-}
-
-pub async fn delete_session(db: &impl Exec, token_hash: &str) -> Result<(), StoreError> {
-    db.execute(
-        "DELETE FROM portal_sessions WHERE token_hash = $1",
-        args![token_hash],
-    )
-    .await?;
-    db.execute(
-        "DELETE FROM portal_secret_reveals WHERE session_hash = $1",
-        args![token_hash],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Forgets sessions past their absolute expiry or idle since `idle_before`, and unshown secrets.
-pub async fn purge_expired(db: &impl Exec, now: i64, idle_before: i64) -> Result<(), StoreError> {
-    db.execute(
-        "DELETE FROM portal_sessions WHERE expires_at <= $1 OR last_seen_at < $2",
-        args![now, idle_before],
-    )
-    .await?;
+/// Forgets secrets no one came back for in time (a session's own go with it, see `sessions`).
+pub async fn purge_expired_reveals(db: &impl Exec, now: i64) -> Result<(), StoreError> {
     db.execute(
         "DELETE FROM portal_secret_reveals WHERE expires_at <= $1",
         args![now],

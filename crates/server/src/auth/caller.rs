@@ -242,7 +242,9 @@ impl FromRequestParts<AppState> for Person {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         if !parts.headers.contains_key(header::AUTHORIZATION)
-            && let Some(session) = crate::portal::session::current(state, &parts.headers).await?
+            && let Some(session) =
+                crate::portal::session::current::<crate::portal::Session>(state, &parts.headers)
+                    .await?
         {
             if !parts.method.is_safe() {
                 let given = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());

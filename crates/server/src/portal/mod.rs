@@ -3,10 +3,10 @@
 //!
 //! - [`assets`]: the stylesheet, scripts and vendored Swagger UI, long-cached
 //! - [`headers`]: security headers of every portal answer
-//! - [`session`]: database sessions behind an HttpOnly cookie
+//! - [`session`]: database sessions behind an HttpOnly cookie, customers' and staff's apart
 //! - [`csrf`]: the per-session form token and the Origin/Referer check; `CsrfForm`, the checked form
 //! - [`throttle`]: failed logins counted in the database, lockout
-//! - [`login`]: sign in and sign out
+//! - [`login`]: sign in and sign out, for customers and (with `staff::login`) staff
 //! - [`layout`]: the navigation a user's permissions allow
 //! - [`home`], [`catalog`], [`developer`], [`explorer`], [`support`], [`billing`]: the pages
 //! - [`charts`]: pictures drawn on the server as inline SVG
@@ -53,8 +53,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/portal/") }))
         .route("/portal", get(|| async { Redirect::to("/portal/") }))
         .route("/portal/", get(home::page))
-        .route("/portal/login", get(login::form).post(login::submit))
-        .route("/portal/logout", post(login::logout))
+        .route(
+            "/portal/login",
+            get(login::form::<Session>).post(login::submit::<Session>),
+        )
+        .route("/portal/logout", post(login::logout::<Session>))
         .route("/portal/services", get(catalog::services))
         .route("/portal/services/{service_id}", get(catalog::service))
         .route("/portal/sites", get(catalog::sites))

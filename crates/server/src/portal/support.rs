@@ -87,7 +87,7 @@ pub struct Choice {
     pub selected: bool,
 }
 
-fn choices(names: &[&'static str], chosen: &str) -> Vec<Choice> {
+pub(crate) fn choices(names: &[&'static str], chosen: &str) -> Vec<Choice> {
     names
         .iter()
         .map(|n| Choice {

@@ -50,6 +50,27 @@ async fn post_status(staff: &mut Browser, case: &str, status: &str) -> reqwest::
         .await
 }
 
+/// Replies on the case page `page` (a customer's or a staff member's) with that page's CSRF token.
+async fn post_reply(browser: &mut Browser, page: &str, message: &str) -> reqwest::Response {
+    let token = browser.csrf_from(page).await;
+    browser
+        .post_form(
+            &format!("{page}/reply"),
+            &[("csrf_token", &token), ("message", message)],
+        )
+        .await
+}
+
+/// Publishes the RFO form's `fields` on the staff case page `page`.
+async fn post_rfo(
+    staff: &mut Browser,
+    page: &str,
+    fields: &[(&'static str, String)],
+) -> reqwest::Response {
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    staff.post_form(&format!("{page}/rfo"), &borrowed).await
+}
+
 #[tokio::test]
 async fn portal_staff_log_in_at_their_own_page_and_are_locked_out_after_five_failures() {
     let app = spawn_app().await;
@@ -311,40 +332,20 @@ async fn portal_staff_work_a_case_to_a_final_rfo_that_the_customer_reads() {
     assert_eq!(case_status(&app, &api, &case).await, "Pending");
 
     // The customer's reply hands it back to the provider.
-    let token = customer
-        .csrf_from(&format!("/portal/support/cases/{case}"))
-        .await;
-    let response = customer
-        .post_form(
-            &format!("/portal/support/cases/{case}/reply"),
-            &[
-                ("csrf_token", &token),
-                ("message", "Router restarted, still down."),
-            ],
-        )
-        .await;
+    let response = post_reply(
+        &mut customer,
+        &format!("/portal/support/cases/{case}"),
+        "Router restarted, still down.",
+    )
+    .await;
     assert_eq!(response.status(), 303);
     assert_eq!(case_status(&app, &api, &case).await, "InProgress");
 
     // A public reply; an empty one is refused beside the form.
-    let token = staff.csrf_from(&page).await;
-    let empty = staff
-        .post_form(
-            &format!("{page}/reply"),
-            &[("csrf_token", &token), ("message", "  ")],
-        )
-        .await;
+    let empty = post_reply(&mut staff, &page, "  ").await;
     assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(empty.text().await.unwrap().contains("id=\"message-error\""));
-    let response = staff
-        .post_form(
-            &format!("{page}/reply"),
-            &[
-                ("csrf_token", &token),
-                ("message", "The carrier is splicing the fibre."),
-            ],
-        )
-        .await;
+    let response = post_reply(&mut staff, &page, "The carrier is splicing the fibre.").await;
     assert_eq!(response.status(), 303);
     let thread: serde_json::Value = app
         .get(&format!("/v2/cases/{case}/communications"), &api)
@@ -388,13 +389,12 @@ async fn portal_staff_work_a_case_to_a_final_rfo_that_the_customer_reads() {
         ]
     };
     let token = staff.csrf_from(&page).await;
-    let fields = rfo("Preliminary", "before the start", token.clone());
-    let as_pairs = |f: &Vec<(&'static str, String)>| {
-        f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()
-    };
-    let pairs = as_pairs(&fields);
-    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let bad = staff.post_form(&format!("{page}/rfo"), &borrowed).await;
+    let bad = post_rfo(
+        &mut staff,
+        &page,
+        &rfo("Preliminary", "before the start", token.clone()),
+    )
+    .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let text = bad.text().await.unwrap();
     assert!(text.contains("id=\"rfo-errors\""));
@@ -410,9 +410,7 @@ async fn portal_staff_work_a_case_to_a_final_rfo_that_the_customer_reads() {
 
     for status in ["Preliminary", "Final"] {
         let fields = rfo(status, "2026-11-26T09:40", token.clone());
-        let pairs = as_pairs(&fields);
-        let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let response = staff.post_form(&format!("{page}/rfo"), &borrowed).await;
+        let response = post_rfo(&mut staff, &page, &fields).await;
         assert_eq!(response.status(), 303, "{status}");
     }
     let published: serde_json::Value = app
@@ -427,9 +425,7 @@ async fn portal_staff_work_a_case_to_a_final_rfo_that_the_customer_reads() {
     assert_eq!(published["restored"], "2026-11-26T09:40:00Z");
     // Final never goes back.
     let fields = rfo("Preliminary", "2026-11-26T09:40", token.clone());
-    let pairs = as_pairs(&fields);
-    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let back = staff.post_form(&format!("{page}/rfo"), &borrowed).await;
+    let back = post_rfo(&mut staff, &page, &fields).await;
     assert_eq!(back.status(), StatusCode::CONFLICT);
     assert!(back.text().await.unwrap().contains("already Final"));
 

@@ -24,7 +24,7 @@ use crate::portal::catalog::{Pager, pager};
 use crate::portal::csrf::CsrfForm;
 use crate::portal::developer::day_time;
 use crate::portal::form::FormFields;
-use crate::portal::support::{Choice, capitalize, fixable};
+use crate::portal::support::{Choice, capitalize, choices, fixable};
 use crate::portal::{PortalError, render};
 use crate::services::cases as case_service;
 use crate::services::rfo::{self, RfoContent, TimelineEntry};
@@ -68,16 +68,6 @@ pub struct OrgChoice {
     pub id: String,
     pub name: String,
     pub selected: bool,
-}
-
-fn choices(names: &[&'static str], chosen: &str) -> Vec<Choice> {
-    names
-        .iter()
-        .map(|n| Choice {
-            value: n,
-            selected: *n == chosen,
-        })
-        .collect()
 }
 
 #[derive(Template)]

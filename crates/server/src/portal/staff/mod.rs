@@ -6,7 +6,7 @@
 //! `services::import`), so rules and audit events are the API's.
 //!
 //! - [`session`]: staff sessions behind their own cookie
-//! - [`login`]: staff log in and out
+//! - [`login`]: what the staff's login has of its own
 //! - [`cases`]: the queue and one case; [`orgs`]: organizations
 //! - [`import`], [`audit`], [`outbox`]: the other pages
 
@@ -25,6 +25,7 @@ use axum::routing::{get, post};
 pub use session::StaffSession;
 
 use super::layout::{Layout, NavItem};
+use super::login::{form, logout, submit};
 use crate::state::AppState;
 
 /// The staff pages in navigation order: key, label, address.
@@ -56,8 +57,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/staff", get(|| async { Redirect::to("/staff/cases") }))
         .route("/staff/", get(|| async { Redirect::to("/staff/cases") }))
-        .route("/staff/login", get(login::form).post(login::submit))
-        .route("/staff/logout", post(login::logout))
+        .route(
+            "/staff/login",
+            get(form::<StaffSession>).post(submit::<StaffSession>),
+        )
+        .route("/staff/logout", post(logout::<StaffSession>))
         .route("/staff/cases", get(cases::queue))
         .route("/staff/cases/{case_id}", get(cases::show))
         .route("/staff/cases/{case_id}/status", post(cases::change_status))
