@@ -1,11 +1,15 @@
 //! Soak: ten minutes (by default) of mixed traffic at a fixed rate against one
-//! server — token requests, case lists and details, new cases and replies, and
-//! portal pages — on SQLite, or PostgreSQL with `--database-url`. Prints errors
+//! server — token requests, case lists and details, new cases, replies and
+//! withdrawals, and portal pages — on SQLite, or PostgreSQL with `--database-url`.
+//! The customer withdraws its cases about five seconds after opening them, so
+//! the number of open cases holds steady, as it does for a real customer: a
+//! soak looks for leaks and slowdowns at a steady state, and pages that count
+//! open cases would otherwise grow with every case the soak opened. Prints errors
 //! and latency minute by minute and the server's memory at the start and the
 //! end; fails when any request failed, memory grew by more than 10%, or the
 //! median latency more than doubled.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,8 +28,13 @@ const MEMORY_TOLERANCE: f64 = 0.10;
 /// fails here even with no errors, as a case list once did.
 const LATENCY_GROWTH: f64 = 2.0;
 const LATENCY_SLACK_MS: f64 = 1.0;
-/// Traffic before the starting memory is read: caches and pools fill first.
-const WARM_UP: Duration = Duration::from_secs(30);
+/// Traffic before the starting memory is read: caches and pools fill first
+/// (after 30 s, the server's memory still rose by about 8 MB in the next 15 s).
+const WARM_UP: Duration = Duration::from_secs(60);
+/// The soak's cases kept open for replies and reads; older ones are withdrawn.
+/// One case opens every 50 ms at 200 requests/s, so a case is withdrawn about
+/// five seconds after it opened, long after any reply to it was answered.
+const OPEN_CASES: usize = 100;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What one request does; the mix repeats every 20 requests.
@@ -36,6 +45,7 @@ enum Kind {
     CaseDetail,
     NewCase,
     Reply,
+    Withdraw,
     PortalPage,
 }
 
@@ -43,8 +53,8 @@ const MIX: [Kind; 20] = {
     use Kind::*;
     [
         CaseList, CaseDetail, Token, CaseList, PortalPage, CaseDetail, NewCase, CaseList, Reply,
-        CaseDetail, CaseList, PortalPage, Token, CaseDetail, CaseList, NewCase, CaseDetail, Reply,
-        CaseList, PortalPage,
+        CaseDetail, Withdraw, PortalPage, Token, CaseDetail, CaseList, NewCase, CaseDetail, Reply,
+        Withdraw, PortalPage,
     ]
 };
 
@@ -52,6 +62,7 @@ const MIX: [Kind; 20] = {
 #[derive(Default)]
 struct Minute {
     latencies_ms: Vec<f64>,
+    by_kind_ms: BTreeMap<Kind, Vec<f64>>,
     failures: BTreeMap<String, u64>,
 }
 
@@ -62,9 +73,10 @@ struct Traffic {
     secret: String,
     token: String,
     service: String,
-    /// The case the soak opened last: replies and detail reads go to it, so
-    /// that no one case grows without end.
-    case: Mutex<String>,
+    /// The cases the soak opened, newest last: replies and detail reads go to
+    /// the newest, so that no one case grows without end; the oldest beyond
+    /// [`OPEN_CASES`] are withdrawn.
+    cases: Mutex<VecDeque<String>>,
     portal_cookie: String,
 }
 
@@ -160,7 +172,7 @@ async fn prepare(server: &Server) -> anyhow::Result<Traffic> {
         secret,
         token,
         service,
-        case: Mutex::new(case),
+        cases: Mutex::new(VecDeque::from([case])),
         portal_cookie,
     })
 }
@@ -232,9 +244,11 @@ async fn drive(
                 return;
             };
             match outcome {
-                Ok(()) => slot
-                    .latencies_ms
-                    .push(sent.elapsed().as_secs_f64() * 1000.0),
+                Ok(()) => {
+                    let ms = sent.elapsed().as_secs_f64() * 1000.0;
+                    slot.latencies_ms.push(ms);
+                    slot.by_kind_ms.entry(kind).or_default().push(ms);
+                }
                 Err(failure) => *slot.failures.entry(failure).or_default() += 1,
             }
         });
@@ -247,7 +261,13 @@ async fn drive(
 async fn send(traffic: &Traffic, kind: Kind, n: usize) -> Result<(), String> {
     let http = &traffic.http;
     let url = |path: &str| format!("{}{path}", traffic.base);
-    let case = traffic.case.lock().unwrap().clone();
+    let case = traffic
+        .cases
+        .lock()
+        .unwrap()
+        .back()
+        .cloned()
+        .unwrap_or_default();
     let request = match kind {
         Kind::Token => http
             .post(url("/oauth2/token"))
@@ -273,6 +293,26 @@ async fn send(traffic: &Traffic, kind: Kind, n: usize) -> Result<(), String> {
             .post(url(&format!("/v2/cases/{case}/communications")))
             .bearer_auth(&traffic.token)
             .json(&json!({"message": format!("Soak test reply {n}.")})),
+        Kind::Withdraw => {
+            let oldest = {
+                let mut cases = traffic.cases.lock().unwrap();
+                if cases.len() > OPEN_CASES {
+                    cases.pop_front()
+                } else {
+                    None
+                }
+            };
+            match oldest {
+                Some(oldest) => http
+                    .post(url(&format!("/v2/cases/{oldest}/cancel")))
+                    .bearer_auth(&traffic.token)
+                    .json(&json!({"reason": "Soak test: no longer needed."})),
+                // Too few open yet: read instead, to keep the rate.
+                None => http
+                    .get(url(&format!("/v2/cases/{case}")))
+                    .bearer_auth(&traffic.token),
+            }
+        }
         Kind::PortalPage => http
             .get(url(if n.is_multiple_of(2) {
                 "/portal/support"
@@ -292,7 +332,7 @@ async fn send(traffic: &Traffic, kind: Kind, n: usize) -> Result<(), String> {
                 && let Ok(opened) = serde_json::from_slice::<serde_json::Value>(&body)
                 && let Some(id) = opened["caseId"].as_str()
             {
-                *traffic.case.lock().unwrap() = id.to_owned();
+                traffic.cases.lock().unwrap().push_back(id.to_owned());
             }
             Ok(())
         }
@@ -300,6 +340,41 @@ async fn send(traffic: &Traffic, kind: Kind, n: usize) -> Result<(), String> {
         Err(error) if error.is_timeout() => Err(format!("{kind:?}: timed out")),
         Err(error) => Err(format!("{kind:?}: {error}")),
     }
+}
+
+/// Prints p50 and p99 per kind of request in the first and the last minute, so
+/// that a slowdown names what slowed; returns the same as JSON.
+fn latency_by_kind(stats: &[Minute]) -> serde_json::Value {
+    let (Some(first), Some(last)) = (stats.first(), stats.last()) else {
+        return json!({});
+    };
+    let figures = |minute: &Minute, kind: &Kind| {
+        let mut sorted = minute.by_kind_ms.get(kind).cloned().unwrap_or_default();
+        sorted.sort_by(f64::total_cmp);
+        (percentile(&sorted, 0.5), percentile(&sorted, 0.99))
+    };
+    println!();
+    println!(
+        "{:>12} {:>20} {:>20}",
+        "p50 / p99 ms", "first minute", "last minute"
+    );
+    let mut kinds = serde_json::Map::new();
+    for kind in first.by_kind_ms.keys() {
+        let ((p50, p99), (last_p50, last_p99)) = (figures(first, kind), figures(last, kind));
+        println!(
+            "{:>12} {:>9.2} / {:>8.2} {:>9.2} / {:>8.2}",
+            format!("{kind:?}"),
+            p50,
+            p99,
+            last_p50,
+            last_p99
+        );
+        kinds.insert(
+            format!("{kind:?}"),
+            json!({"firstMinute": {"p50Ms": p50, "p99Ms": p99}, "lastMinute": {"p50Ms": last_p50, "p99Ms": last_p99}}),
+        );
+    }
+    serde_json::Value::Object(kinds)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -354,6 +429,7 @@ fn report(
             "p50Ms": p50, "p99Ms": p99, "maxMs": max}),
         );
     }
+    let by_kind = latency_by_kind(stats);
     let growth = end_kib as f64 / start_kib.max(1) as f64 - 1.0;
     println!(
         "server memory (RSS): {:.1} MB after warm-up, {:.1} MB at the end ({:+.1}%); samples every 15 s: {}",
@@ -378,6 +454,7 @@ fn report(
             "minutes": options.soak_minutes,
             "ratePerSecond": options.soak_rate,
             "perMinute": minutes,
+            "byKind": by_kind,
             "failures": failed,
             "startMemoryKiB": start_kib,
             "endMemoryKiB": end_kib,
