@@ -121,6 +121,7 @@ async fn all(
         "sqlite": {"oauth": sqlite_oauth, "cases": sqlite},
         "postgres": null,
     });
+    let options_database_url = options.database_url.clone();
     match options
         .database_url
         .clone()
@@ -133,6 +134,14 @@ async fn all(
                 ..options
             };
             let (pg_rows, pg) = cases::run(root, oha, binary, &pg_options).await?;
+            // Tokens on an empty database, as on SQLite, unless one was given.
+            let pg_options = Options {
+                database_url: options_database_url
+                    .clone()
+                    .or_else(processes::fresh_bench_database)
+                    .or(pg_options.database_url),
+                ..pg_options
+            };
             let (pg_oauth_rows, pg_oauth) = oauth::run(root, oha, binary, &pg_options).await?;
             verdicts.extend(targets::judge("PostgreSQL", &pg_oauth_rows, &pg_rows));
             report["postgres"] = json!({"oauth": pg_oauth, "cases": pg});

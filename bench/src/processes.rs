@@ -80,6 +80,8 @@ pub struct Server {
 }
 
 pub const PASSWORD: &str = "benchmark-password-1234";
+/// `benchmark-only-master-key-32byte`, base64: benchmark data protects nothing.
+const BENCH_MASTER_KEY: &str = "YmVuY2htYXJrLW9ubHktbWFzdGVyLWtleS0zMmJ5dGU=";
 
 impl Server {
     /// OnePortal on embedded SQLite, or on PostgreSQL when `database_url` is given.
@@ -103,6 +105,9 @@ impl Server {
             command.args(["--database-url", url]);
         }
         let mut child = command
+            // One key for every server the bench starts, so that a second run on the
+            // same PostgreSQL database (`all` runs cases, then tokens) may open it.
+            .env("ONEPORTAL_MASTER_KEY", BENCH_MASTER_KEY)
             .env("ONEPORTAL_OAUTH__ISSUANCE_PER_MINUTE", "0")
             // One load generator is one caller: per-client limits would measure themselves.
             .env("ONEPORTAL_RATE_LIMITS__REQUESTS_PER_MINUTE", "0")
@@ -144,6 +149,7 @@ impl Server {
         let output = command
             .args(["--public-url", &self.url])
             .env("ONEPORTAL_USER_PASSWORD", PASSWORD)
+            .env("ONEPORTAL_MASTER_KEY", BENCH_MASTER_KEY)
             .output()?;
         if !output.status.success() {
             bail!(
