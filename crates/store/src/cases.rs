@@ -4,7 +4,7 @@
 
 use oneportal_domain::case::{CaseOrigin, CasePriority, CaseStatus, CaseSubject, CaseType};
 use oneportal_domain::ids::IdKind;
-use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey};
+use oneportal_domain::query::{Direction, Field, FieldKind, Filter, ListQuery, ListSpec, SortKey};
 use serde_json::{Value, json};
 
 use crate::catalog::{AccessScope, DATE_FIELDS, visible_accounts};
@@ -152,6 +152,29 @@ pub async fn list_cases(
     let mut listing = case_listing(db, scope).await?;
     listing.filter(&query.filters);
     listing.run_counted(db, query, Some(counts)).await
+}
+
+/// How many of the scope's cases with one status and priority there are.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StatusPriorityCount {
+    pub status: String,
+    pub priority: String,
+    pub count: i64,
+}
+
+/// The scope's cases in any of `statuses`, counted by status and priority in
+/// one pass: the support page's charts, which took nine list queries before.
+pub async fn count_by_status_and_priority(
+    db: &impl Exec,
+    scope: &AccessScope,
+    statuses: &[&str],
+) -> Result<Vec<StatusPriorityCount>, StoreError> {
+    let mut listing = case_listing(db, scope).await?;
+    listing.filter(&[Filter::AnyOf {
+        field: "status",
+        values: statuses.iter().map(|s| (*s).to_owned()).collect(),
+    }]);
+    listing.count_grouped(db, "c.status, c.priority").await
 }
 
 /// Every organization's cases (or one organization's), for the provider's queue;

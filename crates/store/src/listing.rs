@@ -199,6 +199,21 @@ impl Listing {
         conditions.join(" AND ")
     }
 
+    /// How many records the conditions select, in groups:
+    /// `SELECT {group_by}, COUNT(*) AS count … GROUP BY {group_by}`.
+    pub async fn count_grouped<T: Record>(
+        self,
+        db: &impl Exec,
+        group_by: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
+        let sql = format!(
+            "SELECT {group_by}, COUNT(*) AS count FROM {} WHERE {} GROUP BY {group_by}",
+            self.from,
+            self.where_clause()
+        );
+        db.fetch_all_dynamic(sql, self.args).await
+    }
+
     /// The one record the conditions select (a detail through its list's access rules).
     pub async fn first<T: Listed>(self, db: &impl Exec) -> Result<Option<T>, StoreError> {
         let sql = format!(

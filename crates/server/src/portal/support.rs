@@ -114,36 +114,26 @@ struct CasesPage {
     priority_counts: Vec<(String, i64)>,
 }
 
-async fn count(state: &AppState, scope: &AccessScope, filter: &str) -> Result<i64, PortalError> {
-    let query = parse_list_query(&CASES, Some(&format!("{filter}&limit=1")))?;
-    Ok(
-        cases::list_cases(&state.db, scope, &query, &state.case_counts)
-            .await?
-            .total,
-    )
-}
-
-/// Open cases by status and by priority, counted by the same list query as the API.
+/// Open cases by status and by priority, from one grouped count through the
+/// same access rules as the API's list.
 async fn open_counts(
     state: &AppState,
     scope: &AccessScope,
 ) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>), PortalError> {
-    let mut by_status = Vec::new();
-    for status in OPEN_STATUSES {
-        let n = count(state, scope, &format!("status={}", status.as_str())).await?;
-        by_status.push((status.as_str().to_owned(), n));
-    }
-    let open = OPEN_STATUSES.map(|s| s.as_str()).join(",");
-    let mut by_priority = Vec::new();
-    for priority in CaseType::Incident.priorities() {
-        let n = count(
-            state,
-            scope,
-            &format!("status={open}&priority={}", priority.as_str()),
-        )
-        .await?;
-        by_priority.push((priority.as_str().to_owned(), n));
-    }
+    let statuses = OPEN_STATUSES.map(|s| s.as_str());
+    let counts = cases::count_by_status_and_priority(&state.db, scope, &statuses).await?;
+    let total = |matches: &dyn Fn(&cases::StatusPriorityCount) -> bool| -> i64 {
+        counts.iter().filter(|c| matches(c)).map(|c| c.count).sum()
+    };
+    let by_status = statuses
+        .iter()
+        .map(|s| ((*s).to_owned(), total(&|c| c.status == *s)))
+        .collect();
+    let by_priority = CaseType::Incident
+        .priorities()
+        .iter()
+        .map(|p| (p.as_str().to_owned(), total(&|c| c.priority == p.as_str())))
+        .collect();
     Ok((by_status, by_priority))
 }
 

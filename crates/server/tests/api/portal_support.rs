@@ -592,6 +592,35 @@ async fn portal_support_the_rfo_page_and_the_charts() {
     assert!(charts[0].contains(">Acknowledged</text>"));
     assert!(charts[1].contains(">P1</text>"));
     assert!(charts[0].contains("1 open cases"));
+
+    // One case in progress and one resolved (no longer open) beside the first.
+    for path in [
+        &[CaseStatus::InProgress][..],
+        &[CaseStatus::InProgress, CaseStatus::Resolved][..],
+    ] {
+        let opened = open_through_form(&mut browser, services[0]).await;
+        for to in path {
+            let row = find_case_anywhere(app.db(), IdKind::Case.parse(&opened).unwrap())
+                .await
+                .unwrap()
+                .unwrap();
+            case_service::provider_move(&app.app.state, &row, &provider(), *to, "")
+                .await
+                .unwrap();
+        }
+    }
+    let list = browser.page("/portal/support").await;
+    let charts = svgs(&list);
+    assert!(
+        charts[0].contains("2 open cases: Acknowledged 1, InProgress 1, Pending 0, Held 0"),
+        "{}",
+        charts[0]
+    );
+    assert!(
+        charts[1].contains("2 open cases: P1 2, P2 0, P3 0, P4 0, P5 0"),
+        "{}",
+        charts[1]
+    );
 }
 
 #[tokio::test]

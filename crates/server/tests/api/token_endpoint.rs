@@ -307,7 +307,11 @@ async fn repeated_failures_are_refused_with_429_and_retry_after() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!((1..=60).contains(&retry));
+    // On one node the window is fixed: at most its minute. Counted across nodes
+    // (PostgreSQL) it slides: three failures early in a minute still weigh two
+    // thirds of three 20 s into the next one, so the wait may reach 80 s (the
+    // bound once said 60, and failed whenever this ran in a minute's first third).
+    assert!((1..=120).contains(&retry), "Retry-After: {retry}");
 }
 
 #[tokio::test]
