@@ -11,6 +11,21 @@ use time::format_description::well_known::Rfc3339;
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
+/// The deepest page `offset` reaches; deeper is a cursor's job, at constant cost.
+/// A page costs what it skips, so this bounds what any one request can make the
+/// database read (Elasticsearch's `max_result_window` is the same idea).
+pub const MAX_OFFSET: u32 = 10_000;
+/// How many values one filter may list (`status=a,b,…`). Each value is another
+/// index range to read, so a request's cost is at most values × page.
+pub const MAX_FILTER_VALUES: usize = 20;
+/// How many query parameters one list request may carry: every list has far
+/// fewer fields, and the check is cheap before any parsing.
+pub const MAX_PARAMETERS: usize = 40;
+/// How many problems one answer lists; the rest are counted, so that a
+/// request of thousands of bad parameters cannot make a megabyte of error.
+pub const MAX_REPORTED_ERRORS: usize = 10;
+/// The longest text a filter value or a cursor's text may be.
+pub const MAX_TEXT_VALUE: usize = 256;
 
 /// What values a field takes, which decides how it may be filtered.
 #[derive(Debug, Clone, Copy)]
@@ -162,18 +177,38 @@ impl ListSpec {
         let mut offset = None;
         let mut limit = DEFAULT_LIMIT;
         let mut cursor = None;
+        if params.len() > MAX_PARAMETERS {
+            return Err(vec![QueryError::new(
+                "query",
+                "too_many_parameters",
+                format!(
+                    "the query has {} parameters; a list takes at most {MAX_PARAMETERS}",
+                    params.len()
+                ),
+            )]);
+        }
         let mut seen: Vec<&str> = Vec::new();
         for (name, value) in params {
+            if name.contains('\0') || value.contains('\0') {
+                errors.push(QueryError::new(
+                    name,
+                    "invalid_character",
+                    format!(
+                        "'{}' contains a NUL character (%00); remove it",
+                        name.replace('\0', "")
+                    ),
+                ));
+                continue;
+            }
             if seen.contains(&name.as_str()) {
                 errors.push(QueryError::new(name, "duplicate_parameter", format!("'{name}' is given more than once; use one value, with commas for alternatives")));
                 continue;
             }
             seen.push(name);
             match name.as_str() {
-                // At most i32::MAX, as the OpenAPI document's int32 says; deeper is a cursor's job.
                 "offset" => match value.parse::<u32>() {
-                    Ok(n) if n <= i32::MAX as u32 => offset = Some(n),
-                    _ => errors.push(QueryError::new(name, "invalid_parameter", format!("offset must be a whole number from 0 to {}, not '{value}'; page deeper with cursor", i32::MAX))),
+                    Ok(n) if n <= MAX_OFFSET => offset = Some(n),
+                    _ => errors.push(QueryError::new(name, "invalid_parameter", format!("offset must be a whole number from 0 to {MAX_OFFSET}, not '{value}'; page deeper with cursor (pagination.nextCursor), which costs the same at any depth"))),
                 },
                 "limit" => match value.parse::<u32>() {
                     Ok(n) if (1..=MAX_LIMIT).contains(&n) => limit = n,
@@ -193,6 +228,15 @@ impl ListSpec {
                 },
             }
         }
+        if errors.len() > MAX_REPORTED_ERRORS {
+            let more = errors.len() - MAX_REPORTED_ERRORS;
+            errors.truncate(MAX_REPORTED_ERRORS);
+            errors.push(QueryError::new(
+                "query",
+                "more_problems",
+                format!("{more} more parameters need attention; fix the ones above and try again"),
+            ));
+        }
         let start = match (offset, cursor) {
             (Some(_), Some(_)) => {
                 errors.push(QueryError::new(
@@ -210,7 +254,7 @@ impl ListSpec {
         }
         let sort = sort.unwrap_or_else(|| self.default_sort.to_vec());
         if let Start::After(cursor) = &start
-            && cursor.values.len() != sort.len()
+            && !self.cursor_fits(cursor, &sort)
         {
             return Err(vec![QueryError::new("cursor", "invalid_cursor", "this cursor belongs to another sort order; keep the sort of the request that returned it".into())]);
         }
@@ -220,6 +264,31 @@ impl ListSpec {
             start,
             limit,
         })
+    }
+
+    /// Whether a cursor holds one value of the right type per sort key: a
+    /// forged one must be a 400 here, not a type error in the database.
+    fn cursor_fits(&self, cursor: &Cursor, sort: &[SortKey]) -> bool {
+        cursor.values.len() == sort.len()
+            && cursor.id >= 0
+            && sort.iter().zip(&cursor.values).all(|(key, value)| {
+                // A default order may end on a key that is no field (an invoice line's
+                // printed position); such keys are whole numbers.
+                let Some(field) = self.field(key.field) else {
+                    return value.is_i64();
+                };
+                match (field.kind, value) {
+                    (FieldKind::Date, serde_json::Value::Number(n)) => n.is_i64(),
+                    (FieldKind::Day, serde_json::Value::String(s)) => parse_day(s).is_some(),
+                    (FieldKind::Enum(allowed), serde_json::Value::String(s)) => {
+                        allowed.contains(&s.as_str())
+                    }
+                    (FieldKind::Text, serde_json::Value::String(s)) => {
+                        s.len() <= MAX_TEXT_VALUE && !s.contains('\0')
+                    }
+                    _ => false,
+                }
+            })
     }
 
     fn parse_sort(&self, value: &str) -> Result<Vec<SortKey>, QueryError> {
@@ -344,11 +413,33 @@ impl ListSpec {
             )),
             (_, Some(_)) => Err(unknown()),
             (kind, None) => {
-                let values: Vec<String> = value
-                    .split(',')
-                    .map(|v| v.trim().to_owned())
-                    .filter(|v| !v.is_empty())
-                    .collect();
+                let listed = value.split(',').filter(|v| !v.trim().is_empty()).count();
+                if listed > MAX_FILTER_VALUES {
+                    return Err(QueryError::new(
+                        name,
+                        "too_many_values",
+                        format!(
+                            "'{name}' lists {listed} values; a filter takes at most {MAX_FILTER_VALUES}"
+                        ),
+                    ));
+                }
+                // A repeated value adds nothing to the answer, so it adds nothing to the work.
+                let mut values: Vec<String> = Vec::new();
+                for v in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                    if !values.iter().any(|seen| seen == v) {
+                        values.push(v.to_owned());
+                    }
+                }
+                if let Some(long) = values.iter().find(|v| v.len() > MAX_TEXT_VALUE) {
+                    return Err(QueryError::new(
+                        name,
+                        "invalid_filter",
+                        format!(
+                            "a '{name}' value is {} characters long; at most {MAX_TEXT_VALUE}",
+                            long.len()
+                        ),
+                    ));
+                }
                 if values.is_empty() {
                     return Err(QueryError::new(
                         name,
@@ -524,6 +615,99 @@ mod tests {
         }
         let errors = parse(&[("stauts", "x"), ("limit", "999")]).unwrap_err();
         assert_eq!(errors.len(), 2, "all problems are reported at once");
+    }
+
+    #[test]
+    fn repeated_filter_values_are_read_once_and_the_count_is_bounded() {
+        let q = parse(&[("status", "Pending,InProgress,Pending, Pending")]).unwrap();
+        assert_eq!(
+            q.filters[0],
+            Filter::AnyOf {
+                field: "status",
+                values: vec!["Pending".into(), "InProgress".into()]
+            }
+        );
+        let many = vec!["Pending"; MAX_FILTER_VALUES + 1].join(",");
+        let errors = parse(&[("status", &many)]).unwrap_err();
+        assert_eq!(errors[0].code, "too_many_values");
+        assert!(errors[0].detail.contains(&MAX_FILTER_VALUES.to_string()));
+        let ids: Vec<String> = (0..=MAX_FILTER_VALUES)
+            .map(|i| format!("SVC-{i:06}"))
+            .collect();
+        let errors = parse(&[("serviceId", &ids.join(","))]).unwrap_err();
+        assert_eq!(errors[0].code, "too_many_values");
+        let ids = &ids[..MAX_FILTER_VALUES];
+        assert!(parse(&[("serviceId", &ids.join(","))]).is_ok());
+        let long = "x".repeat(MAX_TEXT_VALUE + 1);
+        assert_eq!(
+            parse(&[("serviceId", &long)]).unwrap_err()[0].code,
+            "invalid_filter"
+        );
+    }
+
+    #[test]
+    fn offsets_stop_where_cursors_take_over() {
+        let deepest = MAX_OFFSET.to_string();
+        assert_eq!(
+            parse(&[("offset", &deepest)]).unwrap().start,
+            Start::Offset(MAX_OFFSET)
+        );
+        let beyond = (MAX_OFFSET + 1).to_string();
+        let errors = parse(&[("offset", &beyond)]).unwrap_err();
+        assert_eq!(errors[0].code, "invalid_parameter");
+        assert!(errors[0].detail.contains(&deepest) && errors[0].detail.contains("cursor"));
+    }
+
+    #[test]
+    fn a_flood_of_parameters_gets_a_short_answer() {
+        let flood: Vec<(String, String)> = (0..5000)
+            .map(|i| (format!("p{i}"), "x".to_owned()))
+            .collect();
+        let errors = CASES.parse(&flood).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code, "too_many_parameters");
+        let many: Vec<(String, String)> = (0..MAX_PARAMETERS)
+            .map(|i| (format!("p{i}"), "x".to_owned()))
+            .collect();
+        let errors = CASES.parse(&many).unwrap_err();
+        assert_eq!(errors.len(), MAX_REPORTED_ERRORS + 1);
+        assert_eq!(errors[MAX_REPORTED_ERRORS].code, "more_problems");
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_by_name() {
+        for (name, value) in [("customerReference", "a\0b"), ("status", "Pending\0")] {
+            let errors = parse(&[(name, value)]).unwrap_err();
+            assert_eq!(
+                (errors[0].parameter.as_str(), errors[0].code),
+                (name, "invalid_character")
+            );
+        }
+    }
+
+    #[test]
+    fn a_forged_cursor_of_the_wrong_types_is_refused() {
+        use serde_json::json;
+        let forge = |values: Vec<serde_json::Value>, id: i64| Cursor { values, id }.encode();
+        let by_date = parse(&[("cursor", &forge(vec![json!(5)], 1))]);
+        assert!(by_date.is_ok(), "the default sort is by a date, a number");
+        for (sort, values) in [
+            ("-lastModifiedDate", vec![json!("2026-01-01")]),
+            ("-lastModifiedDate", vec![json!(1.5)]),
+            ("-lastModifiedDate", vec![json!(null)]),
+            ("status", vec![json!(5)]),
+            ("status", vec![json!("Open")]),
+            ("status", vec![json!(["Pending"])]),
+            ("priority,-lastModifiedDate", vec![json!("P1"), json!("x")]),
+        ] {
+            let cursor = forge(values.clone(), 1);
+            let errors = parse(&[("sort", sort), ("cursor", &cursor)]).unwrap_err();
+            assert_eq!(errors[0].code, "invalid_cursor", "{sort} {values:?}");
+        }
+        let errors = parse(&[("cursor", &forge(vec![json!(5)], -1))]).unwrap_err();
+        assert_eq!(errors[0].code, "invalid_cursor");
+        let ok = forge(vec![json!("P1"), json!(7)], 3);
+        assert!(parse(&[("sort", "priority,-lastModifiedDate"), ("cursor", &ok)]).is_ok());
     }
 
     #[test]

@@ -151,8 +151,16 @@ impl Listing {
             match filter {
                 Filter::AnyOf { field, values } => {
                     let column = self.column(field);
-                    let placeholders: Vec<String> = values
-                        .iter()
+                    // Parsing already bounds and de-duplicates a request's values; a caller
+                    // that builds a filter itself gets the same: one arm per distinct value.
+                    let mut distinct: Vec<&String> = Vec::with_capacity(values.len());
+                    for v in values {
+                        if !distinct.contains(&v) {
+                            distinct.push(v);
+                        }
+                    }
+                    let placeholders: Vec<String> = distinct
+                        .into_iter()
                         .map(|v| self.bind(Self::arg(column.kind, v)))
                         .collect();
                     if self.fan_out_field == Some(*field)

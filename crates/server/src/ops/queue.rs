@@ -53,7 +53,7 @@ const ORGANIZATIONS: ListSpec = ListSpec {
 
 /// List customer organizations.
 #[utoipa::path(get, path = "/ops/v1/organizations", tag = "Organizations", security(("staffToken" = [])),
-    params(("offset" = Option<u32>, Query, maximum = 2147483647), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50, at most 200")),
+    params(("offset" = Option<u32>, Query, maximum = 10000, description = "Records to skip, at most 10,000"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50, at most 200")),
     description = "Every customer organization by name, with its import reference and how many accounts and users it has.",
     responses((status = 200, body = Page<Organization>, headers(("X-Total-Count" = i64))),
         (status = 400, description = "Unknown parameter, or offset/limit out of range", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
