@@ -82,6 +82,23 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "the body is a JSON array; send a JSON object, as the API reference shows",
         )]));
     }
+    // JSON can carry NUL only escaped; PostgreSQL cannot store it in text and SQLite
+    // would cut strings at it, so it is refused by name on both alike.
+    if text.contains("\\u0000")
+        && let Ok(value) = serde_json::from_str::<serde_json::Value>(text)
+        && let Some(pointer) = first_nul(&value, String::new())
+    {
+        let shown = pointer.replace('\0', "\\u0000");
+        return Err(ApiError::BadRequest {
+            code: "invalid_character",
+            detail: format!("'{shown}' contains a NUL character (\\u0000); remove it"),
+            errors: vec![FieldError::new(
+                shown,
+                "invalid_character",
+                "contains a NUL character (\\u0000); remove it",
+            )],
+        });
+    }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let inner = error.inner();
@@ -103,6 +120,28 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })?;
     deserializer.end().map_err(|e| syntax_problem(text, &e))?;
     Ok(value)
+}
+
+/// The JSON Pointer of the first string (or key) holding a NUL character.
+fn first_nul(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    let escape = |key: &str| key.replace('~', "~0").replace('/', "~1");
+    match value {
+        Value::String(s) if s.contains('\0') => Some(at),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| first_nul(item, format!("{at}/{i}"))),
+        Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let here = format!("{at}/{}", escape(key));
+            if key.contains('\0') {
+                Some(here)
+            } else {
+                first_nul(item, here)
+            }
+        }),
+        _ => None,
+    }
 }
 
 fn syntax_problem(text: &str, error: &serde_json::Error) -> ApiError {
@@ -218,6 +257,24 @@ mod tests {
             | ApiError::Unprocessable { code, detail, .. } => (code.to_owned(), detail),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_with_its_pointer() {
+        for (body, pointer) in [
+            (r#"{"scopes": ["a\u0000b"]}"#, r"/scopes/0"),
+            (r#"{"scopes": [], "x\u0000": 1}"#, r"/x\u0000"),
+        ] {
+            match parse::<Body>(body.as_bytes()).unwrap_err() {
+                ApiError::BadRequest { code, errors, .. } => {
+                    assert_eq!(code, "invalid_character", "{body}");
+                    assert_eq!(errors[0].pointer, pointer);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // An escaped backslash before u0000 is text, not NUL.
+        assert!(parse::<Body>(br#"{"scopes": ["\\u0000"]}"#).is_ok());
     }
 
     #[test]
