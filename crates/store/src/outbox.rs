@@ -14,6 +14,27 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub sent_at: Option<i64>,
+    /// The message's single-use link, sealed with the master key (base64), until
+    /// the message is delivered or the link expires; the body holds a marker.
+    pub sealed_link: Option<String>,
+    pub link_expires_at: Option<i64>,
+}
+
+/// A link to seal into a message: the sealed text and when the link stops working.
+#[derive(Debug, Clone)]
+pub struct SealedLink {
+    pub sealed: String,
+    pub expires_at: i64,
+}
+
+macro_rules! select_outbox {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, recipient, subject, body, state, attempts, next_attempt_at, last_error, \
+             created_at, sent_at, sealed_link, link_expires_at FROM outbox ",
+            $rest
+        )
+    };
 }
 
 /// Stores a message; `state` is `Pending` (to deliver) or `Stored` (no SMTP configured).
@@ -24,41 +45,55 @@ pub async fn insert(
     body: &str,
     state: &str,
 ) -> Result<i64, StoreError> {
+    insert_with_link(db, recipient, subject, body, state, None).await
+}
+
+/// Stores a message whose body carries a marker where the sealed `link` goes.
+pub async fn insert_with_link(
+    db: &impl Exec,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    state: &str,
+    link: Option<SealedLink>,
+) -> Result<i64, StoreError> {
     let now = now_ms();
+    let (sealed, expires_at) = link.map_or((None, None), |l| (Some(l.sealed), Some(l.expires_at)));
     let (id,): (i64,) = db
         .fetch_one(
-            "INSERT INTO outbox (recipient, subject, body, state, attempts, next_attempt_at, created_at) \
-             VALUES ($1, $2, $3, $4, 0, $5, $5) RETURNING id",
-            args![recipient, subject, body, state, now],
+            "INSERT INTO outbox (recipient, subject, body, state, attempts, next_attempt_at, created_at, \
+             sealed_link, link_expires_at) VALUES ($1, $2, $3, $4, 0, $5, $5, $6, $7) RETURNING id",
+            args![recipient, subject, body, state, now, sealed, expires_at],
         )
         .await?;
     Ok(id)
 }
 
-/// The newest messages first.
-pub async fn list(db: &impl Exec, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-    db.fetch_all(
-        "SELECT id, recipient, subject, body, state, attempts, next_attempt_at, last_error, created_at, sent_at \
-         FROM outbox ORDER BY id DESC LIMIT $1",
-        args![limit],
+/// Forgets the sealed links that have expired: nothing could use them any more,
+/// and nobody should be able to try.
+pub async fn forget_expired_links(db: &impl Exec, now: i64) -> Result<u64, StoreError> {
+    db.execute(
+        "UPDATE outbox SET sealed_link = NULL WHERE sealed_link IS NOT NULL AND link_expires_at < $1",
+        args![now],
     )
     .await
 }
 
+/// The newest messages first.
+pub async fn list(db: &impl Exec, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+    db.fetch_all(select_outbox!("ORDER BY id DESC LIMIT $1"), args![limit])
+        .await
+}
+
 pub async fn find(db: &impl Exec, id: i64) -> Result<Option<OutboxRow>, StoreError> {
-    db.fetch_optional(
-        "SELECT id, recipient, subject, body, state, attempts, next_attempt_at, last_error, created_at, sent_at \
-         FROM outbox WHERE id = $1",
-        args![id],
-    )
-    .await
+    db.fetch_optional(select_outbox!("WHERE id = $1"), args![id])
+        .await
 }
 
 /// Messages waiting for delivery whose next attempt is due.
 pub async fn due(db: &impl Exec, now: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
     db.fetch_all(
-        "SELECT id, recipient, subject, body, state, attempts, next_attempt_at, last_error, created_at, sent_at \
-         FROM outbox WHERE state = 'Pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+        select_outbox!("WHERE state = 'Pending' AND next_attempt_at <= $1 ORDER BY id LIMIT $2"),
         args![now, limit],
     )
     .await
@@ -91,10 +126,13 @@ pub async fn purge(db: &impl Exec, before: i64) -> Result<u64, StoreError> {
     .await
 }
 
-pub async fn mark_sent(db: &impl Exec, id: i64) -> Result<(), StoreError> {
+/// Records delivery; the sealed link goes, and `body` replaces the stored one
+/// (a message written before links were sealed loses its link here).
+pub async fn mark_sent(db: &impl Exec, id: i64, body: &str) -> Result<(), StoreError> {
     db.execute(
-        "UPDATE outbox SET state = 'Sent', sent_at = $1, last_error = NULL WHERE id = $2",
-        args![now_ms(), id],
+        "UPDATE outbox SET state = 'Sent', sent_at = $1, last_error = NULL, sealed_link = NULL, \
+         body = $2 WHERE id = $3",
+        args![now_ms(), body, id],
     )
     .await?;
     Ok(())

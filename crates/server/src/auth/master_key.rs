@@ -14,6 +14,9 @@ use crate::config::Config;
 
 pub struct MasterKey([u8; 32]);
 
+/// The purpose signing keys are sealed under (kept as it was when they were first sealed).
+const SIGNING_KEYS: &str = "oneportal/signing-key-encryption";
+
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("MasterKey(***)")
@@ -89,20 +92,26 @@ impl MasterKey {
         STANDARD.encode(&self.derive("oneportal/master-key-check")[..16])
     }
 
-    fn sealing_key(&self) -> LessSafeKey {
-        let key = UnboundKey::new(
-            &AES_256_GCM,
-            &self.derive("oneportal/signing-key-encryption"),
-        )
-        .expect("32-byte AES key");
+    fn sealing_key(&self, purpose: &str) -> LessSafeKey {
+        let key = UnboundKey::new(&AES_256_GCM, &self.derive(purpose)).expect("32-byte AES key");
         LessSafeKey::new(key)
     }
 
-    /// AES-256-GCM with a random nonce, stored in front of the ciphertext.
+    /// AES-256-GCM with a random nonce, stored in front of the ciphertext (signing keys).
     pub fn seal(&self, plaintext: &[u8]) -> Vec<u8> {
+        self.seal_for(SIGNING_KEYS, plaintext)
+    }
+
+    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, MasterKeyError> {
+        self.open_for(SIGNING_KEYS, sealed)
+    }
+
+    /// Like [`MasterKey::seal`] with a key of its own for `purpose`, so that what
+    /// one use sealed another cannot open.
+    pub fn seal_for(&self, purpose: &str, plaintext: &[u8]) -> Vec<u8> {
         let nonce_bytes: [u8; NONCE_LEN] = super::random::bytes();
         let mut data = plaintext.to_vec();
-        self.sealing_key()
+        self.sealing_key(purpose)
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce_bytes),
                 Aad::empty(),
@@ -114,7 +123,7 @@ impl MasterKey {
         out
     }
 
-    pub fn open(&self, sealed: &[u8]) -> Result<Vec<u8>, MasterKeyError> {
+    pub fn open_for(&self, purpose: &str, sealed: &[u8]) -> Result<Vec<u8>, MasterKeyError> {
         if sealed.len() < NONCE_LEN {
             return Err(MasterKeyError::CannotOpen);
         }
@@ -123,7 +132,7 @@ impl MasterKey {
             Nonce::try_assume_unique_for_key(nonce).map_err(|_| MasterKeyError::CannotOpen)?;
         let mut data = data.to_vec();
         let plain = self
-            .sealing_key()
+            .sealing_key(purpose)
             .open_in_place(nonce, Aad::empty(), &mut data)
             .map_err(|_| MasterKeyError::CannotOpen)?;
         Ok(plain.to_vec())

@@ -13,7 +13,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use oneportal_store::outbox::{self, OutboxRow};
 use oneportal_store::{Exec, StoreError, now_ms};
 
-use crate::config::{Config, SmtpConfig};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::config::SmtpConfig;
 use crate::state::AppState;
 
 /// Messages waiting for SMTP.
@@ -23,20 +26,67 @@ pub const SENT: &str = "Sent";
 /// Kept in the outbox only: no SMTP server is configured.
 pub const STORED: &str = "Stored";
 
-/// Writes a message to the outbox (inside the caller's transaction).
+/// Stands in a stored body where its single-use link goes. The link itself is
+/// sealed with the master key until delivery and never shown to anyone after:
+/// a staff member who could read it could take the recipient's account over.
+pub const LINK_WITHHELD: &str =
+    "[single-use link: delivered to the recipient only, never kept readable]";
+
+/// What the master key seals outbox links under.
+const LINK_PURPOSE: &str = "oneportal/outbox-links";
+
+/// Writes a message to the outbox (inside the caller's transaction). `body`
+/// holds [`LINK_WITHHELD`] where `link` goes; `link_expires_at` is when the
+/// link stops working, after which even the sealed copy is forgotten.
 pub async fn enqueue(
     db: &impl Exec,
-    config: &Config,
+    state: &AppState,
     to: &str,
     subject: &str,
     body: &str,
+    link: Option<(&str, i64)>,
 ) -> Result<i64, StoreError> {
-    let state = if config.smtp.is_some() {
+    let delivery = if state.config.smtp.is_some() {
         PENDING
     } else {
         STORED
     };
-    outbox::insert(db, to, subject, body, state).await
+    let sealed = link.map(|(link, expires_at)| outbox::SealedLink {
+        sealed: STANDARD.encode(state.master_key.seal_for(LINK_PURPOSE, link.as_bytes())),
+        expires_at,
+    });
+    outbox::insert_with_link(db, to, subject, body, delivery, sealed).await
+}
+
+/// The link a message carries, unsealed: for delivery, and for the demo's own
+/// outbox page (demo mode only, where every person is made up).
+pub fn unsealed_link(state: &AppState, message: &OutboxRow) -> Option<String> {
+    let sealed = STANDARD.decode(message.sealed_link.as_deref()?).ok()?;
+    let link = state.master_key.open_for(LINK_PURPOSE, &sealed).ok()?;
+    String::from_utf8(link).ok()
+}
+
+/// The body as it goes to the recipient: with its link, if it still has one.
+pub fn body_to_deliver(state: &AppState, message: &OutboxRow) -> String {
+    match unsealed_link(state, message) {
+        Some(link) => message.body.replace(LINK_WITHHELD, &link),
+        None => message.body.clone(),
+    }
+}
+
+/// A body with any link token cut out, for a message written before links were
+/// sealed: once delivered, it keeps no usable token.
+fn without_link_tokens(body: &str) -> String {
+    const MARK: &str = "?token=";
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(&rest[..at + MARK.len()]);
+        out.push_str("[withheld]");
+        rest = rest[at + MARK.len()..].trim_start_matches(|c: char| c.is_ascii_alphanumeric());
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The pause before attempt `attempts + 1`: one minute, doubling, at most an hour.
@@ -48,6 +98,9 @@ pub fn retry_pause_ms(attempts: i64) -> i64 {
 /// Forgets sent and stored messages older than `outbox_retention_days`: their
 /// links expired long ago, and an outbox is not an archive of people's mail.
 pub async fn purge_old(state: &AppState) {
+    if let Err(error) = outbox::forget_expired_links(&state.db, now_ms()).await {
+        tracing::warn!(%error, "could not forget the outbox's expired links");
+    }
     let days = state.config.outbox_retention_days;
     if days == 0 {
         return;
@@ -83,10 +136,11 @@ pub async fn deliver_due(state: &AppState) -> usize {
                 continue;
             }
         }
-        match send(&smtp, &message).await {
+        match send(&smtp, &message, body_to_deliver(state, &message)).await {
             Ok(()) => {
                 sent += 1;
-                if let Err(error) = outbox::mark_sent(&state.db, message.id).await {
+                let kept = without_link_tokens(&message.body);
+                if let Err(error) = outbox::mark_sent(&state.db, message.id, &kept).await {
                     tracing::warn!(%error, outbox_id = message.id, "delivered, but could not record it");
                 }
             }
@@ -109,7 +163,7 @@ pub fn deliver_soon(state: &AppState) {
     }
 }
 
-async fn send(smtp: &SmtpConfig, message: &OutboxRow) -> Result<(), String> {
+async fn send(smtp: &SmtpConfig, message: &OutboxRow, body: String) -> Result<(), String> {
     let email = Message::builder()
         .from(smtp.from.parse().map_err(|e| format!("smtp.from: {e}"))?)
         .to(message
@@ -118,7 +172,7 @@ async fn send(smtp: &SmtpConfig, message: &OutboxRow) -> Result<(), String> {
             .map_err(|e| format!("recipient: {e}"))?)
         .subject(message.subject.clone())
         .header(ContentType::TEXT_PLAIN)
-        .body(message.body.clone())
+        .body(body)
         .map_err(|e| format!("message: {e}"))?;
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.clone())
         .port(smtp.port)
@@ -141,7 +195,17 @@ async fn send(smtp: &SmtpConfig, message: &OutboxRow) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::retry_pause_ms;
+    use super::{retry_pause_ms, without_link_tokens};
+
+    #[test]
+    fn a_delivered_old_message_keeps_no_link_token() {
+        let body = "Open this:\n\nhttps://p.example/portal/activate?token=AbC123xyz\n\nOnePortal\n";
+        assert_eq!(
+            without_link_tokens(body),
+            "Open this:\n\nhttps://p.example/portal/activate?token=[withheld]\n\nOnePortal\n"
+        );
+        assert_eq!(without_link_tokens("no link"), "no link");
+    }
 
     #[test]
     fn retries_back_off_to_an_hour() {

@@ -344,21 +344,23 @@ async fn write_link(
             "Someone asked to reset the password of your OnePortal user. Open this link within 1 hour to choose a new one; it works once. If it was not you, ignore this e-mail: your password stays as it is.",
         )
     };
+    let expires_at = oneportal_store::now_ms() + ttl;
     outbox::insert_link_token(
         tx,
         &crate::portal::session::hash(&token),
         user_id,
         purpose,
-        oneportal_store::now_ms() + ttl,
+        expires_at,
     )
     .await?;
     let link = format!("{}{path}{token}", state.public_url.trim_end_matches('/'));
     super::mail::enqueue(
         tx,
-        &state.config,
+        state,
         email,
         subject,
-        &format!("{body}\n\n{link}\n\nOnePortal\n"),
+        &format!("{body}\n\n{}\n\nOnePortal\n", super::mail::LINK_WITHHELD),
+        Some((&link, expires_at)),
     )
     .await?;
     Ok(())
