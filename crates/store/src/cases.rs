@@ -7,7 +7,7 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::query::{Direction, Field, FieldKind, Filter, ListQuery, ListSpec, SortKey};
 use serde_json::{Value, json};
 
-use crate::catalog::{AccessScope, DATE_FIELDS, visible_accounts};
+use crate::catalog::{AccessScope, DATE_FIELDS, Restriction};
 use crate::counts::CountCache;
 use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
 use crate::{Exec, StoreError, args};
@@ -134,10 +134,12 @@ async fn case_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, St
     listing.require_eq("c.org_id", scope.org_id);
     // cases_org_status_updated and _created lead with (org_id, status).
     listing.fan_out("status");
-    if scope.contract_accounts.is_some() || scope.delivery_accounts.is_some() {
-        let (contract, delivery) = visible_accounts(db, scope).await?;
-        listing.require_in("c.contract_account_id", &contract);
-        listing.require_in("c.delivery_account_id", &delivery);
+    if let Some(restriction) = Restriction::of(db, scope).await? {
+        restriction.require_service(
+            &mut listing,
+            "c.contract_account_id",
+            "c.delivery_account_id",
+        );
     }
     Ok(listing)
 }

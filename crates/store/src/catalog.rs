@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
 use crate::orgs::AccountRow;
-use crate::{Exec, StoreError};
+use crate::{Arg, Exec, StoreError};
 
 /// What a caller may see: one organization, optionally narrowed to some contract
 /// and delivery accounts (`None` = all of that type).
@@ -143,23 +143,20 @@ impl Listed for AccountRow {
     }
 }
 
-fn restrict_accounts(listing: &mut Listing, scope: &AccessScope) {
+async fn restrict_accounts(
+    db: &impl Exec,
+    listing: &mut Listing,
+    scope: &AccessScope,
+) -> Result<(), StoreError> {
     listing.require_eq("a.org_id", scope.org_id);
-    for (account_type, restriction) in [
-        ("Contract", &scope.contract_accounts),
-        ("Delivery", &scope.delivery_accounts),
-    ] {
-        let Some(ids) = restriction else { continue };
-        let marks = if ids.is_empty() {
-            "NULL".to_owned()
-        } else {
-            vec!["?"; ids.len()].join(", ")
-        };
-        listing.require(
-            &format!("(a.account_type <> '{account_type}' OR a.id IN ({marks}))"),
-            ids.iter().map(|i| (*i).into()).collect(),
+    if let Some(restriction) = Restriction::of(db, scope).await? {
+        restriction.require_record(
+            listing,
+            "a.id",
+            "EXISTS (SELECT 1 FROM services v WHERE (v.contract_account_id = a.id OR v.delivery_account_id = a.id) AND {visible})",
         );
     }
+    Ok(())
 }
 
 const ACCOUNT_SELECT: &str = "a.id, a.org_id, a.account_type, a.name, a.status, a.country, a.billing_currency, a.created_at, a.updated_at";
@@ -170,7 +167,7 @@ pub async fn list_accounts(
     query: &ListQuery,
 ) -> Result<ListPage<AccountRow>, StoreError> {
     let mut listing = Listing::new(ACCOUNT_SELECT, "accounts a", ACCOUNT_COLUMNS, "a.id");
-    restrict_accounts(&mut listing, scope);
+    restrict_accounts(db, &mut listing, scope).await?;
     listing.filter(&query.filters);
     listing.run(db, query).await
 }
@@ -181,9 +178,113 @@ pub async fn find_account(
     id: i64,
 ) -> Result<Option<AccountRow>, StoreError> {
     let mut listing = Listing::new(ACCOUNT_SELECT, "accounts a", ACCOUNT_COLUMNS, "a.id");
-    restrict_accounts(&mut listing, scope);
+    restrict_accounts(db, &mut listing, scope).await?;
     listing.require_eq("a.id", id);
     listing.first::<AccountRow>(db).await
+}
+
+/// A user's account restrictions as SQL: the one rule every record follows.
+///
+/// Access is the intersection of the contract and the delivery restriction
+/// (PRODUCT §1). A service is visible when its contract account and its
+/// delivery account both are; cases, their files and RFOs follow their
+/// service's two accounts. A record that belongs to one account (an account
+/// itself, a site, an invoice) is visible when that account passes its own
+/// type's restriction and, where the *other* type is restricted too, when it
+/// is tied to a visible service: an account that a visible service uses, a
+/// site where a visible service is delivered, an invoice every line of which
+/// bills a visible service. An invoice is never shown in part: its totals,
+/// PDF and CSV would tell what the hidden lines cost.
+pub(crate) struct Restriction {
+    contract: Vec<i64>,
+    delivery: Vec<i64>,
+    /// Allowed accounts whose other type is unrestricted: their records need no tie.
+    untied: Vec<i64>,
+}
+
+impl Restriction {
+    /// `None` when the scope is the whole organization.
+    pub(crate) async fn of(
+        db: &impl Exec,
+        scope: &AccessScope,
+    ) -> Result<Option<Self>, StoreError> {
+        if scope.contract_accounts.is_none() && scope.delivery_accounts.is_none() {
+            return Ok(None);
+        }
+        let (contract, delivery) = visible_accounts(db, scope).await?;
+        let untied = match (&scope.contract_accounts, &scope.delivery_accounts) {
+            (Some(_), None) => contract.clone(),
+            (None, Some(_)) => delivery.clone(),
+            _ => Vec::new(),
+        };
+        Ok(Some(Restriction {
+            contract,
+            delivery,
+            untied,
+        }))
+    }
+
+    fn marks(ids: &[i64]) -> String {
+        if ids.is_empty() {
+            "NULL".to_owned()
+        } else {
+            vec!["?"; ids.len()].join(", ")
+        }
+    }
+
+    /// `v.contract_account_id IN (…) AND v.delivery_account_id IN (…)` for services `v`, with its values.
+    fn visible_service(&self) -> (String, Vec<Arg>) {
+        let sql = format!(
+            "v.contract_account_id IN ({}) AND v.delivery_account_id IN ({})",
+            Self::marks(&self.contract),
+            Self::marks(&self.delivery)
+        );
+        let args = self
+            .contract
+            .iter()
+            .chain(&self.delivery)
+            .map(|i| (*i).into())
+            .collect();
+        (sql, args)
+    }
+
+    /// Records whose two accounts are `contract_sql` and `delivery_sql` (services, cases).
+    pub(crate) fn require_service(
+        &self,
+        listing: &mut Listing,
+        contract_sql: &str,
+        delivery_sql: &str,
+    ) {
+        listing.require_in(contract_sql, &self.contract);
+        listing.require_in(delivery_sql, &self.delivery);
+    }
+
+    /// A record owned by the account `account_sql`: that account passes its own
+    /// type's restriction and, unless it needs no tie, `tie` holds. `tie` is SQL
+    /// with `{visible}` standing for the condition on a service `v`.
+    pub(crate) fn require_record(&self, listing: &mut Listing, account_sql: &str, tie: &str) {
+        let allowed: Vec<i64> = self
+            .contract
+            .iter()
+            .chain(&self.delivery)
+            .copied()
+            .collect();
+        listing.require_in(account_sql, &allowed);
+        let (visible, visible_args) = self.visible_service();
+        let parts: Vec<&str> = tie.split("{visible}").collect();
+        let mut args: Vec<Arg> = self.untied.iter().map(|i| (*i).into()).collect();
+        for _ in 1..parts.len() {
+            args.extend(visible_args.iter().cloned());
+        }
+        listing.require(
+            &format!(
+                "({account_sql} IN ({}) OR {})",
+                Self::marks(&self.untied),
+                parts.join(&visible)
+            ),
+            args,
+        );
+    }
 }
 
 /// The ids of the accounts the scope may see, by type: (contract, delivery).
@@ -317,23 +418,16 @@ impl Listed for SiteRow {
 }
 
 /// Records that belong to one account (`account_sql`) are visible when that account is.
-pub(crate) async fn restrict_to_visible_account(
-    db: &impl Exec,
-    scope: &AccessScope,
-    listing: &mut Listing,
-    account_sql: &str,
-) -> Result<(), StoreError> {
-    if scope.contract_accounts.is_some() || scope.delivery_accounts.is_some() {
-        let (contract, delivery) = visible_accounts(db, scope).await?;
-        listing.require_in(account_sql, &[contract, delivery].concat());
-    }
-    Ok(())
-}
-
 async fn site_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
     let mut listing = Listing::new(SITE_SELECT, "sites s", SITE_COLUMNS, "s.id");
     listing.require_eq("s.org_id", scope.org_id);
-    restrict_to_visible_account(db, scope, &mut listing, "s.account_id").await?;
+    if let Some(restriction) = Restriction::of(db, scope).await? {
+        restriction.require_record(
+            &mut listing,
+            "s.account_id",
+            "EXISTS (SELECT 1 FROM services v WHERE v.site_id = s.id AND {visible})",
+        );
+    }
     Ok(listing)
 }
 
@@ -555,10 +649,12 @@ impl Listed for ServiceRow {
 async fn service_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
     let mut listing = Listing::new(SERVICE_SELECT, "services v", SERVICE_COLUMNS, "v.id");
     listing.require_eq("v.org_id", scope.org_id);
-    if scope.contract_accounts.is_some() || scope.delivery_accounts.is_some() {
-        let (contract, delivery) = visible_accounts(db, scope).await?;
-        listing.require_in("v.contract_account_id", &contract);
-        listing.require_in("v.delivery_account_id", &delivery);
+    if let Some(restriction) = Restriction::of(db, scope).await? {
+        restriction.require_service(
+            &mut listing,
+            "v.contract_account_id",
+            "v.delivery_account_id",
+        );
     }
     Ok(listing)
 }

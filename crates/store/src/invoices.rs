@@ -1,6 +1,8 @@
 //! Invoices and credit notes with their lines. An invoice is visible when the
-//! account it bills is visible to the caller's [`AccessScope`]. The demo and the
-//! provider's import write them with [`upsert_invoice`].
+//! account it bills is visible to the caller's [`AccessScope`] and, for a user
+//! restricted on the other type of account too, when every line bills a service
+//! the user may see (see `catalog::Restriction`). The demo and the provider's
+//! import write them with [`upsert_invoice`].
 
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::{
@@ -12,7 +14,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use time::Date;
 
-use crate::catalog::{AccessScope, DATE_FIELDS, restrict_to_visible_account};
+use crate::catalog::{AccessScope, DATE_FIELDS, Restriction};
 use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
 use crate::{Db, Exec, StoreError, args};
 
@@ -179,7 +181,15 @@ impl Listed for InvoiceRow {
 async fn invoice_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
     let mut listing = Listing::new(INVOICE_SELECT, "invoices i", INVOICE_COLUMNS, "i.id");
     listing.require_eq("i.org_id", scope.org_id);
-    restrict_to_visible_account(db, scope, &mut listing, "i.account_id").await?;
+    if let Some(restriction) = Restriction::of(db, scope).await? {
+        restriction.require_record(
+            &mut listing,
+            "i.account_id",
+            "(EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_id = i.id) \
+             AND NOT EXISTS (SELECT 1 FROM invoice_lines l WHERE l.invoice_id = i.id AND (l.service_id IS NULL \
+             OR l.service_id NOT IN (SELECT v.id FROM services v WHERE {visible}))))",
+        );
+    }
     Ok(listing)
 }
 

@@ -183,7 +183,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
     }
 }
 
-fn rfo_body() -> String {
+pub fn rfo_body() -> String {
     serde_json::json!({
         "affectedServiceIds": [], "impact": "Down", "incidentStart": "2026-01-01T00:00:00Z",
         "detected": "2026-01-01T00:01:00Z", "rootCauseCategory": "Power", "rootCause": "x", "responsibleParty": "Provider"
