@@ -203,3 +203,97 @@ async fn each_caller_has_its_own_rate_limit_announced_in_headers() {
         "another client is not affected"
     );
 }
+
+/// A cursor as the API encodes one, with values of the caller's choosing.
+fn forged_cursor(values: Value) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(json!({"v": values, "i": 1}).to_string())
+}
+
+/// Crafted input that answered 500 on PostgreSQL (`operator does not exist: text >
+/// bigint`, `invalid byte sequence 0x00`): a cursor whose values have the wrong
+/// types for its sort, and NUL characters in text. Each is a 400 naming the
+/// parameter or field, on both backends, in every list and every text input tried.
+#[tokio::test]
+async fn forged_cursors_and_nul_characters_are_refused_by_name() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let user = app.user(PermissionSet::all()).await;
+    let created = app
+        .http
+        .post(app.at("/v2/cases"))
+        .bearer_auth(&user.token)
+        .header("content-type", "application/json")
+        .body(new_case(catalog.services[0], "first"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let case = created["caseId"].as_str().unwrap().to_owned();
+
+    let lists = [
+        ("/v2/cases", "customerReference", "lastModifiedDate"),
+        ("/v2/services", "serviceName", "createdDate"),
+        ("/v2/sites", "name", "lastModifiedDate"),
+        ("/v2/accounts", "name", "createdDate"),
+        ("/v2/invoices", "invoiceNumber", "dueDate"),
+    ];
+    for (list, text_field, other_field) in lists {
+        for (sort, values) in [
+            (text_field.to_owned(), json!([5])),
+            (format!("-{text_field}"), json!([{"x": 1}])),
+            (other_field.to_owned(), json!(["not a date"])),
+            (format!("{text_field},{other_field}"), json!(["a", [1]])),
+            (other_field.to_owned(), json!([null])),
+        ] {
+            let path = format!(
+                "{list}?sort={sort}&cursor={}",
+                forged_cursor(values.clone())
+            );
+            let (status, body) = problem(app.get(&path, &user.token).await).await;
+            assert_eq!(status, 400, "{path} ({values}): {body}");
+            assert_eq!(body["errors"][0]["pointer"], "cursor", "{path}: {body}");
+        }
+        let path = format!("{list}?{text_field}=a%00b");
+        let (status, body) = problem(app.get(&path, &user.token).await).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["errors"][0]["pointer"], text_field, "{path}: {body}");
+    }
+
+    for (path, body, pointer) in [
+        (
+            "/v2/cases".to_owned(),
+            new_case(catalog.services[0], "a\u{0}b"),
+            "/message",
+        ),
+        (
+            format!("/v2/cases/{case}/communications"),
+            json!({"message": "hello\u{0}"}).to_string(),
+            "/message",
+        ),
+        (
+            "/v2/api-clients".to_owned(),
+            json!({"apiClientName": "x\u{0}", "scopes": ["BasicRead"]}).to_string(),
+            "/apiClientName",
+        ),
+    ] {
+        let response = app
+            .http
+            .post(app.at(&path))
+            .bearer_auth(&user.token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let (status, problem) = problem(response).await;
+        assert_eq!(status, 400, "{path}: {problem}");
+        assert_eq!(problem["code"], "invalid_character", "{path}: {problem}");
+        assert_eq!(
+            problem["errors"][0]["pointer"], pointer,
+            "{path}: {problem}"
+        );
+    }
+}

@@ -219,6 +219,13 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A JSON answer to a GET with `token`, which must succeed.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let response = self.get(path, token).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.http
             .get(self.at(path))
