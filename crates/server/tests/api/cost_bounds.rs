@@ -80,7 +80,9 @@ fn worst_queries(spec: &ListSpec, path: &str) -> Vec<String> {
     let widest = widest_filters(spec);
     let mut queries = vec![
         deepest.clone(),
-        [&widest[..], &[deepest.clone()]].concat().join("&"),
+        [&widest[..], std::slice::from_ref(&deepest)]
+            .concat()
+            .join("&"),
     ];
     for field in spec.fields.iter().filter(|f| f.sortable) {
         for direction in ["", "-"] {
@@ -227,7 +229,7 @@ async fn cost_bounds_the_worst_accepted_list_requests_answer_within_a_fixed_budg
         failures.push(format!("{target}: {status}"));
     }
 
-    timings.sort_by(|a, b| b.took.cmp(&a.took));
+    timings.sort_by_key(|t| std::cmp::Reverse(t.took));
     eprintln!(
         "{} worst accepted requests on {CASES_SEEDED} cases; the slowest:",
         timings.len()
