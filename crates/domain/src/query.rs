@@ -39,6 +39,9 @@ pub enum FieldKind {
     /// A calendar date (`2026-01-31`, as invoice and due dates are): ranges only,
     /// compared day by day. The range's `at` is the day's start (00:00 UTC).
     Day,
+    /// A whole number a list is kept in (an invoice line's position): neither
+    /// filtered nor sorted by request, only a default order.
+    Number,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -276,13 +279,13 @@ impl ListSpec {
         cursor.values.len() == sort.len()
             && cursor.id >= 0
             && sort.iter().zip(&cursor.values).all(|(key, value)| {
-                // A default order may end on a key that is no field (an invoice line's
-                // printed position); such keys are whole numbers.
                 let Some(field) = self.field(key.field) else {
-                    return value.is_i64();
+                    return false;
                 };
                 match (field.kind, value) {
-                    (FieldKind::Date, serde_json::Value::Number(n)) => n.is_i64(),
+                    (FieldKind::Date | FieldKind::Number, serde_json::Value::Number(n)) => {
+                        n.is_i64()
+                    }
                     (FieldKind::Day, serde_json::Value::String(s)) => parse_day(s).is_some(),
                     (FieldKind::Enum(allowed), serde_json::Value::String(s)) => {
                         allowed.contains(&s.as_str())

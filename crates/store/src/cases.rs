@@ -5,11 +5,11 @@
 use oneportal_domain::case::{CaseOrigin, CasePriority, CaseStatus, CaseSubject, CaseType};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::query::{Direction, Field, FieldKind, Filter, ListQuery, ListSpec, SortKey};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::catalog::{AccessScope, DATE_FIELDS, Restriction};
+use crate::catalog::{AccessScope, Restriction};
 use crate::counts::CountCache;
-use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
+use crate::listing::{Column, ListPage, Listed, Listing, fields};
 use crate::{Exec, StoreError, args};
 
 pub const CASE_TYPES: &[&str] = CaseType::NAMES;
@@ -18,50 +18,34 @@ pub const CASE_SUBJECTS: &[&str] = CaseSubject::NAMES;
 pub const CASE_PRIORITIES: &[&str] = CasePriority::NAMES;
 pub const CASE_ORIGINS: &[&str] = CaseOrigin::NAMES;
 
-const fn field(name: &'static str, kind: FieldKind, sortable: bool) -> Field {
-    Field {
-        name,
-        kind,
-        filterable: true,
-        sortable,
-    }
-}
+/// The fields of a case list, each declared once.
+pub(crate) const CASE_COLUMNS: [Column<CaseRow>; 10] = [
+    Column::filter("status", FieldKind::Enum(CASE_STATUSES), "c.status")
+        .sorted(|r| json!(r.status)),
+    Column::filter("type", FieldKind::Enum(CASE_TYPES), "c.case_type")
+        .sorted(|r| json!(r.case_type)),
+    Column::filter("subject", FieldKind::Enum(CASE_SUBJECTS), "c.subject")
+        .sorted(|r| json!(r.subject)),
+    Column::filter("priority", FieldKind::Enum(CASE_PRIORITIES), "c.priority")
+        .sorted(|r| json!(r.priority)),
+    Column::id("serviceId", IdKind::Service, "c.service_id"),
+    Column::id("siteId", IdKind::Site, "c.site_id"),
+    Column::filter("customerReference", FieldKind::Text, "c.customer_reference")
+        .sorted(|r| json!(r.customer_reference)),
+    Column::filter("origin", FieldKind::Enum(CASE_ORIGINS), "c.origin").sorted(|r| json!(r.origin)),
+    Column::filter("createdDate", FieldKind::Date, "c.created_at").sorted(|r| json!(r.created_at)),
+    Column::filter("lastModifiedDate", FieldKind::Date, "c.updated_at")
+        .sorted(|r| json!(r.updated_at)),
+];
+const CASE_FIELDS: [Field; 10] = fields(&CASE_COLUMNS);
 
 pub const CASES: ListSpec = ListSpec {
-    fields: &[
-        field("status", FieldKind::Enum(CASE_STATUSES), true),
-        field("type", FieldKind::Enum(CASE_TYPES), true),
-        field("subject", FieldKind::Enum(CASE_SUBJECTS), true),
-        field("priority", FieldKind::Enum(CASE_PRIORITIES), true),
-        field("serviceId", FieldKind::Text, false),
-        field("siteId", FieldKind::Text, false),
-        field("customerReference", FieldKind::Text, true),
-        field("origin", FieldKind::Enum(CASE_ORIGINS), true),
-        DATE_FIELDS[0],
-        DATE_FIELDS[1],
-    ],
+    fields: &CASE_FIELDS,
     default_sort: &[SortKey {
         field: "lastModifiedDate",
         direction: Direction::Descending,
     }],
 };
-
-const fn column(field: &'static str, sql: &'static str, kind: ValueKind) -> Column {
-    Column { field, sql, kind }
-}
-
-const CASE_COLUMNS: &[Column] = &[
-    column("status", "c.status", ValueKind::Text),
-    column("type", "c.case_type", ValueKind::Text),
-    column("subject", "c.subject", ValueKind::Text),
-    column("priority", "c.priority", ValueKind::Text),
-    column("serviceId", "c.service_id", ValueKind::Id(IdKind::Service)),
-    column("siteId", "c.site_id", ValueKind::Id(IdKind::Site)),
-    column("customerReference", "c.customer_reference", ValueKind::Text),
-    column("origin", "c.origin", ValueKind::Text),
-    column("createdDate", "c.created_at", ValueKind::Int),
-    column("lastModifiedDate", "c.updated_at", ValueKind::Int),
-];
 
 macro_rules! case_columns {
     () => {
@@ -115,22 +99,10 @@ impl Listed for CaseRow {
     fn id(&self) -> i64 {
         self.id
     }
-    fn sort_value(&self, field: &str) -> Value {
-        match field {
-            "status" => json!(self.status),
-            "type" => json!(self.case_type),
-            "subject" => json!(self.subject),
-            "priority" => json!(self.priority),
-            "customerReference" => json!(self.customer_reference),
-            "origin" => json!(self.origin),
-            "createdDate" => json!(self.created_at),
-            _ => json!(self.updated_at),
-        }
-    }
 }
 
-async fn case_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
-    let mut listing = Listing::new(case_columns!(), "cases c", CASE_COLUMNS, "c.id");
+async fn case_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing<CaseRow>, StoreError> {
+    let mut listing = Listing::new(case_columns!(), "cases c", &CASE_COLUMNS, "c.id");
     listing.require_eq("c.org_id", scope.org_id);
     // cases_org_status_updated and _created lead with (org_id, status).
     listing.fan_out("status");
@@ -186,7 +158,7 @@ pub async fn list_case_queue(
     org_id: Option<i64>,
     query: &ListQuery,
 ) -> Result<ListPage<CaseRow>, StoreError> {
-    let mut listing = Listing::new(case_columns!(), "cases c", CASE_COLUMNS, "c.id");
+    let mut listing = Listing::new(case_columns!(), "cases c", &CASE_COLUMNS, "c.id");
     if let Some(org_id) = org_id {
         listing.require_eq("c.org_id", org_id);
     }
@@ -201,7 +173,7 @@ pub async fn find_case(
 ) -> Result<Option<CaseRow>, StoreError> {
     let mut listing = case_listing(db, scope).await?;
     listing.require_eq("c.id", id);
-    listing.first::<CaseRow>(db).await
+    listing.first(db).await
 }
 
 /// A case by id in any organization: for the provider's staff and the import.

@@ -3,9 +3,9 @@
 
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
+use crate::listing::{Column, ListPage, Listed, Listing, fields};
 use crate::orgs::AccountRow;
 use crate::{Arg, Exec, StoreError};
 
@@ -37,20 +37,6 @@ impl AccessScope {
     }
 }
 
-pub(crate) const DATE_FIELDS: [Field; 2] = [
-    Field {
-        name: "createdDate",
-        kind: FieldKind::Date,
-        filterable: true,
-        sortable: true,
-    },
-    Field {
-        name: "lastModifiedDate",
-        kind: FieldKind::Date,
-        filterable: true,
-        sortable: true,
-    },
-];
 const NEWEST_FIRST: &[SortKey] = &[SortKey {
     field: "lastModifiedDate",
     direction: Direction::Descending,
@@ -59,93 +45,37 @@ const NEWEST_FIRST: &[SortKey] = &[SortKey {
 pub const ACCOUNT_TYPES: &[&str] = &["Contract", "Delivery"];
 pub const ACCOUNT_STATUSES: &[&str] = &["Active", "Inactive"];
 
+/// The fields of an account list, each declared once.
+pub(crate) const ACCOUNT_COLUMNS: [Column<AccountRow>; 6] = [
+    Column::filter("name", FieldKind::Text, "a.name").sorted(|r| json!(r.name)),
+    Column::filter("type", FieldKind::Enum(ACCOUNT_TYPES), "a.account_type")
+        .sorted(|r| json!(r.account_type)),
+    Column::filter("status", FieldKind::Enum(ACCOUNT_STATUSES), "a.status")
+        .sorted(|r| json!(r.status)),
+    Column::filter("country", FieldKind::Text, "a.country").sorted(|r| json!(r.country)),
+    Column::filter("createdDate", FieldKind::Date, "a.created_at").sorted(|r| json!(r.created_at)),
+    Column::filter("lastModifiedDate", FieldKind::Date, "a.updated_at")
+        .sorted(|r| json!(r.updated_at)),
+];
+const ACCOUNT_FIELDS: [Field; 6] = fields(&ACCOUNT_COLUMNS);
+
 pub const ACCOUNTS: ListSpec = ListSpec {
-    fields: &[
-        Field {
-            name: "name",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "type",
-            kind: FieldKind::Enum(ACCOUNT_TYPES),
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "status",
-            kind: FieldKind::Enum(ACCOUNT_STATUSES),
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "country",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: true,
-        },
-        DATE_FIELDS[0],
-        DATE_FIELDS[1],
-    ],
+    fields: &ACCOUNT_FIELDS,
     default_sort: &[SortKey {
         field: "name",
         direction: Direction::Ascending,
     }],
 };
 
-const ACCOUNT_COLUMNS: &[Column] = &[
-    Column {
-        field: "name",
-        sql: "a.name",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "type",
-        sql: "a.account_type",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "status",
-        sql: "a.status",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "country",
-        sql: "a.country",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "createdDate",
-        sql: "a.created_at",
-        kind: ValueKind::Int,
-    },
-    Column {
-        field: "lastModifiedDate",
-        sql: "a.updated_at",
-        kind: ValueKind::Int,
-    },
-];
-
 impl Listed for AccountRow {
     fn id(&self) -> i64 {
         self.id
-    }
-    fn sort_value(&self, field: &str) -> Value {
-        match field {
-            "name" => json!(self.name),
-            "type" => json!(self.account_type),
-            "status" => json!(self.status),
-            "country" => json!(self.country),
-            "createdDate" => json!(self.created_at),
-            _ => json!(self.updated_at),
-        }
     }
 }
 
 async fn restrict_accounts(
     db: &impl Exec,
-    listing: &mut Listing,
+    listing: &mut Listing<AccountRow>,
     scope: &AccessScope,
 ) -> Result<(), StoreError> {
     listing.require_eq("a.org_id", scope.org_id);
@@ -166,7 +96,7 @@ pub async fn list_accounts(
     scope: &AccessScope,
     query: &ListQuery,
 ) -> Result<ListPage<AccountRow>, StoreError> {
-    let mut listing = Listing::new(ACCOUNT_SELECT, "accounts a", ACCOUNT_COLUMNS, "a.id");
+    let mut listing = Listing::new(ACCOUNT_SELECT, "accounts a", &ACCOUNT_COLUMNS, "a.id");
     restrict_accounts(db, &mut listing, scope).await?;
     listing.filter(&query.filters);
     listing.run(db, query).await
@@ -177,10 +107,10 @@ pub async fn find_account(
     scope: &AccessScope,
     id: i64,
 ) -> Result<Option<AccountRow>, StoreError> {
-    let mut listing = Listing::new(ACCOUNT_SELECT, "accounts a", ACCOUNT_COLUMNS, "a.id");
+    let mut listing = Listing::new(ACCOUNT_SELECT, "accounts a", &ACCOUNT_COLUMNS, "a.id");
     restrict_accounts(db, &mut listing, scope).await?;
     listing.require_eq("a.id", id);
-    listing.first::<AccountRow>(db).await
+    listing.first(db).await
 }
 
 /// A user's account restrictions as SQL: the one rule every record follows.
@@ -249,9 +179,9 @@ impl Restriction {
     }
 
     /// Records whose two accounts are `contract_sql` and `delivery_sql` (services, cases).
-    pub(crate) fn require_service(
+    pub(crate) fn require_service<R: Listed>(
         &self,
-        listing: &mut Listing,
+        listing: &mut Listing<R>,
         contract_sql: &str,
         delivery_sql: &str,
     ) {
@@ -262,7 +192,12 @@ impl Restriction {
     /// A record owned by the account `account_sql`: that account passes its own
     /// type's restriction and, unless it needs no tie, `tie` holds. `tie` is SQL
     /// with `{visible}` standing for the condition on a service `v`.
-    pub(crate) fn require_record(&self, listing: &mut Listing, account_sql: &str, tie: &str) {
+    pub(crate) fn require_record<R: Listed>(
+        &self,
+        listing: &mut Listing<R>,
+        account_sql: &str,
+        tie: &str,
+    ) {
         let allowed: Vec<i64> = self
             .contract
             .iter()
@@ -322,81 +257,24 @@ pub struct SiteRow {
 
 pub const SITE_STATUSES: &[&str] = &["Active", "Inactive"];
 
+/// The fields of a site list, each declared once.
+pub(crate) const SITE_COLUMNS: [Column<SiteRow>; 7] = [
+    Column::filter("name", FieldKind::Text, "s.name").sorted(|r| json!(r.name)),
+    Column::id("accountId", IdKind::Account, "s.account_id"),
+    Column::filter("city", FieldKind::Text, "s.city").sorted(|r| json!(r.city)),
+    Column::filter("country", FieldKind::Text, "s.country").sorted(|r| json!(r.country)),
+    Column::filter("status", FieldKind::Enum(SITE_STATUSES), "s.status")
+        .sorted(|r| json!(r.status)),
+    Column::filter("createdDate", FieldKind::Date, "s.created_at").sorted(|r| json!(r.created_at)),
+    Column::filter("lastModifiedDate", FieldKind::Date, "s.updated_at")
+        .sorted(|r| json!(r.updated_at)),
+];
+const SITE_FIELDS: [Field; 7] = fields(&SITE_COLUMNS);
+
 pub const SITES: ListSpec = ListSpec {
-    fields: &[
-        Field {
-            name: "name",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "accountId",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: false,
-        },
-        Field {
-            name: "city",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "country",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "status",
-            kind: FieldKind::Enum(SITE_STATUSES),
-            filterable: true,
-            sortable: true,
-        },
-        DATE_FIELDS[0],
-        DATE_FIELDS[1],
-    ],
+    fields: &SITE_FIELDS,
     default_sort: NEWEST_FIRST,
 };
-
-const SITE_COLUMNS: &[Column] = &[
-    Column {
-        field: "name",
-        sql: "s.name",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "accountId",
-        sql: "s.account_id",
-        kind: ValueKind::Id(IdKind::Account),
-    },
-    Column {
-        field: "city",
-        sql: "s.city",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "country",
-        sql: "s.country",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "status",
-        sql: "s.status",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "createdDate",
-        sql: "s.created_at",
-        kind: ValueKind::Int,
-    },
-    Column {
-        field: "lastModifiedDate",
-        sql: "s.updated_at",
-        kind: ValueKind::Int,
-    },
-];
 
 const SITE_SELECT: &str = "s.id, s.org_id, s.account_id, s.name, s.street, s.city, s.postal_code, s.region, s.country, \
                            s.latitude, s.longitude, s.status, s.created_at, s.updated_at";
@@ -405,21 +283,10 @@ impl Listed for SiteRow {
     fn id(&self) -> i64 {
         self.id
     }
-    fn sort_value(&self, field: &str) -> Value {
-        match field {
-            "name" => json!(self.name),
-            "city" => json!(self.city),
-            "country" => json!(self.country),
-            "status" => json!(self.status),
-            "createdDate" => json!(self.created_at),
-            _ => json!(self.updated_at),
-        }
-    }
 }
 
-/// Records that belong to one account (`account_sql`) are visible when that account is.
-async fn site_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
-    let mut listing = Listing::new(SITE_SELECT, "sites s", SITE_COLUMNS, "s.id");
+async fn site_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing<SiteRow>, StoreError> {
+    let mut listing = Listing::new(SITE_SELECT, "sites s", &SITE_COLUMNS, "s.id");
     listing.require_eq("s.org_id", scope.org_id);
     if let Some(restriction) = Restriction::of(db, scope).await? {
         restriction.require_record(
@@ -453,7 +320,7 @@ pub async fn find_site(
 ) -> Result<Option<SiteRow>, StoreError> {
     let mut listing = site_listing(db, scope).await?;
     listing.require_eq("s.id", id);
-    listing.first::<SiteRow>(db).await
+    listing.first(db).await
 }
 
 pub struct NewSite<'a> {
@@ -528,103 +395,41 @@ pub const SERVICE_STATUSES: &[&str] = &[
     "Deactivated",
 ];
 
+/// The fields of a service list, each declared once.
+pub(crate) const SERVICE_COLUMNS: [Column<ServiceRow>; 9] = [
+    Column::filter("serviceName", FieldKind::Text, "v.service_name")
+        .sorted(|r| json!(r.service_name)),
+    Column::filter(
+        "serviceType",
+        FieldKind::Enum(SERVICE_TYPES),
+        "v.service_type",
+    )
+    .sorted(|r| json!(r.service_type)),
+    Column::filter("status", FieldKind::Enum(SERVICE_STATUSES), "v.status")
+        .sorted(|r| json!(r.status)),
+    Column::id(
+        "contractAccountId",
+        IdKind::Account,
+        "v.contract_account_id",
+    ),
+    Column::id(
+        "deliveryAccountId",
+        IdKind::Account,
+        "v.delivery_account_id",
+    ),
+    Column::id("siteId", IdKind::Site, "v.site_id"),
+    Column::filter("customerReference", FieldKind::Text, "v.customer_reference")
+        .sorted(|r| json!(r.customer_reference)),
+    Column::filter("createdDate", FieldKind::Date, "v.created_at").sorted(|r| json!(r.created_at)),
+    Column::filter("lastModifiedDate", FieldKind::Date, "v.updated_at")
+        .sorted(|r| json!(r.updated_at)),
+];
+const SERVICE_FIELDS: [Field; 9] = fields(&SERVICE_COLUMNS);
+
 pub const SERVICES: ListSpec = ListSpec {
-    fields: &[
-        Field {
-            name: "serviceName",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "serviceType",
-            kind: FieldKind::Enum(SERVICE_TYPES),
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "status",
-            kind: FieldKind::Enum(SERVICE_STATUSES),
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "contractAccountId",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: false,
-        },
-        Field {
-            name: "deliveryAccountId",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: false,
-        },
-        Field {
-            name: "siteId",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: false,
-        },
-        Field {
-            name: "customerReference",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: true,
-        },
-        DATE_FIELDS[0],
-        DATE_FIELDS[1],
-    ],
+    fields: &SERVICE_FIELDS,
     default_sort: NEWEST_FIRST,
 };
-
-const SERVICE_COLUMNS: &[Column] = &[
-    Column {
-        field: "serviceName",
-        sql: "v.service_name",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "serviceType",
-        sql: "v.service_type",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "status",
-        sql: "v.status",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "contractAccountId",
-        sql: "v.contract_account_id",
-        kind: ValueKind::Id(IdKind::Account),
-    },
-    Column {
-        field: "deliveryAccountId",
-        sql: "v.delivery_account_id",
-        kind: ValueKind::Id(IdKind::Account),
-    },
-    Column {
-        field: "siteId",
-        sql: "v.site_id",
-        kind: ValueKind::Id(IdKind::Site),
-    },
-    Column {
-        field: "customerReference",
-        sql: "v.customer_reference",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "createdDate",
-        sql: "v.created_at",
-        kind: ValueKind::Int,
-    },
-    Column {
-        field: "lastModifiedDate",
-        sql: "v.updated_at",
-        kind: ValueKind::Int,
-    },
-];
 
 const SERVICE_SELECT: &str = "v.id, v.org_id, v.service_name, v.service_type, v.status, v.contract_account_id, v.delivery_account_id, \
                               v.site_id, v.downstream_mbps, v.upstream_mbps, v.planned_delivery_date, v.ready_for_service_date, \
@@ -634,20 +439,13 @@ impl Listed for ServiceRow {
     fn id(&self) -> i64 {
         self.id
     }
-    fn sort_value(&self, field: &str) -> Value {
-        match field {
-            "serviceName" => json!(self.service_name),
-            "serviceType" => json!(self.service_type),
-            "status" => json!(self.status),
-            "customerReference" => json!(self.customer_reference),
-            "createdDate" => json!(self.created_at),
-            _ => json!(self.updated_at),
-        }
-    }
 }
 
-async fn service_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
-    let mut listing = Listing::new(SERVICE_SELECT, "services v", SERVICE_COLUMNS, "v.id");
+async fn service_listing(
+    db: &impl Exec,
+    scope: &AccessScope,
+) -> Result<Listing<ServiceRow>, StoreError> {
+    let mut listing = Listing::new(SERVICE_SELECT, "services v", &SERVICE_COLUMNS, "v.id");
     listing.require_eq("v.org_id", scope.org_id);
     if let Some(restriction) = Restriction::of(db, scope).await? {
         restriction.require_service(
@@ -684,7 +482,7 @@ pub async fn find_service(
 ) -> Result<Option<ServiceRow>, StoreError> {
     let mut listing = service_listing(db, scope).await?;
     listing.require_eq("v.id", id);
-    listing.first::<ServiceRow>(db).await
+    listing.first(db).await
 }
 
 pub struct NewService<'a> {

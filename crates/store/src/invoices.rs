@@ -11,11 +11,11 @@ use oneportal_domain::invoice::{
 };
 use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde_json::json;
 use time::Date;
 
-use crate::catalog::{AccessScope, DATE_FIELDS, Restriction};
-use crate::listing::{Column, ListPage, Listed, Listing, ValueKind};
+use crate::catalog::{AccessScope, Restriction};
+use crate::listing::{Column, ListPage, Listed, Listing, fields};
 use crate::{Db, Exec, StoreError, args};
 
 /// An invoice as stored; dates are `YYYY-MM-DD`.
@@ -55,106 +55,36 @@ impl InvoiceRow {
     }
 }
 
+/// The fields of an invoice list, each declared once. Amounts are not sortable.
+pub(crate) const INVOICE_COLUMNS: [Column<InvoiceRow>; 9] = [
+    Column::filter("invoiceNumber", FieldKind::Text, "i.invoice_number")
+        .sorted(|r| json!(r.invoice_number)),
+    Column::id("accountId", IdKind::Account, "i.account_id"),
+    Column::filter(
+        "type",
+        FieldKind::Enum(InvoiceType::NAMES),
+        "i.invoice_type",
+    )
+    .sorted(|r| json!(r.invoice_type.as_str())),
+    Column::filter("status", FieldKind::Enum(InvoiceStatus::NAMES), "i.status")
+        .sorted(|r| json!(r.status.as_str())),
+    Column::filter("currency", FieldKind::Text, "i.currency").sorted(|r| json!(r.currency)),
+    Column::filter("invoiceDate", FieldKind::Day, "i.invoice_date")
+        .sorted(|r| json!(r.invoice_date)),
+    Column::filter("dueDate", FieldKind::Day, "i.due_date").sorted(|r| json!(r.due_date)),
+    Column::filter("createdDate", FieldKind::Date, "i.created_at").sorted(|r| json!(r.created_at)),
+    Column::filter("lastModifiedDate", FieldKind::Date, "i.updated_at")
+        .sorted(|r| json!(r.updated_at)),
+];
+const INVOICE_FIELDS: [Field; 9] = fields(&INVOICE_COLUMNS);
+
 pub const INVOICES: ListSpec = ListSpec {
-    fields: &[
-        Field {
-            name: "invoiceNumber",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "accountId",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: false,
-        },
-        Field {
-            name: "type",
-            kind: FieldKind::Enum(InvoiceType::NAMES),
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "status",
-            kind: FieldKind::Enum(InvoiceStatus::NAMES),
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "currency",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "invoiceDate",
-            kind: FieldKind::Day,
-            filterable: true,
-            sortable: true,
-        },
-        Field {
-            name: "dueDate",
-            kind: FieldKind::Day,
-            filterable: true,
-            sortable: true,
-        },
-        DATE_FIELDS[0],
-        DATE_FIELDS[1],
-    ],
+    fields: &INVOICE_FIELDS,
     default_sort: &[SortKey {
         field: "invoiceDate",
         direction: Direction::Descending,
     }],
 };
-
-const INVOICE_COLUMNS: &[Column] = &[
-    Column {
-        field: "invoiceNumber",
-        sql: "i.invoice_number",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "accountId",
-        sql: "i.account_id",
-        kind: ValueKind::Id(IdKind::Account),
-    },
-    Column {
-        field: "type",
-        sql: "i.invoice_type",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "status",
-        sql: "i.status",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "currency",
-        sql: "i.currency",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "invoiceDate",
-        sql: "i.invoice_date",
-        kind: ValueKind::Day,
-    },
-    Column {
-        field: "dueDate",
-        sql: "i.due_date",
-        kind: ValueKind::Day,
-    },
-    Column {
-        field: "createdDate",
-        sql: "i.created_at",
-        kind: ValueKind::Int,
-    },
-    Column {
-        field: "lastModifiedDate",
-        sql: "i.updated_at",
-        kind: ValueKind::Int,
-    },
-];
 
 const INVOICE_SELECT: &str = "i.id, i.org_id, i.account_id, i.invoice_number, i.invoice_type, i.status, i.invoice_date, \
                               i.due_date, i.billing_period_start, i.billing_period_end, i.currency, i.subtotal, \
@@ -164,22 +94,13 @@ impl Listed for InvoiceRow {
     fn id(&self) -> i64 {
         self.id
     }
-    fn sort_value(&self, field: &str) -> Value {
-        match field {
-            "invoiceNumber" => json!(self.invoice_number),
-            "type" => json!(self.invoice_type.as_str()),
-            "status" => json!(self.status.as_str()),
-            "currency" => json!(self.currency),
-            "invoiceDate" => json!(self.invoice_date),
-            "dueDate" => json!(self.due_date),
-            "createdDate" => json!(self.created_at),
-            _ => json!(self.updated_at),
-        }
-    }
 }
 
-async fn invoice_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing, StoreError> {
-    let mut listing = Listing::new(INVOICE_SELECT, "invoices i", INVOICE_COLUMNS, "i.id");
+async fn invoice_listing(
+    db: &impl Exec,
+    scope: &AccessScope,
+) -> Result<Listing<InvoiceRow>, StoreError> {
+    let mut listing = Listing::new(INVOICE_SELECT, "invoices i", &INVOICE_COLUMNS, "i.id");
     listing.require_eq("i.org_id", scope.org_id);
     if let Some(restriction) = Restriction::of(db, scope).await? {
         restriction.require_record(
@@ -210,7 +131,7 @@ pub async fn find_invoice(
 ) -> Result<Option<InvoiceRow>, StoreError> {
     let mut listing = invoice_listing(db, scope).await?;
     listing.require_eq("i.id", id);
-    listing.first::<InvoiceRow>(db).await
+    listing.first(db).await
 }
 
 /// One line of an invoice as stored; periods are `YYYY-MM-DD`.
@@ -243,44 +164,24 @@ pub struct InvoiceLineRow {
 }
 
 /// Lines keep the invoice's printed order; they can be narrowed, not re-sorted.
+pub(crate) const LINE_COLUMNS: [Column<InvoiceLineRow>; 3] = [
+    Column::filter(
+        "chargeType",
+        FieldKind::Enum(ChargeType::NAMES),
+        "l.charge_type",
+    ),
+    Column::id("serviceId", IdKind::Service, "l.service_id"),
+    Column::order("position", "l.position", |r| json!(r.position)),
+];
+const LINE_FIELDS: [Field; 3] = fields(&LINE_COLUMNS);
+
 pub const INVOICE_LINES: ListSpec = ListSpec {
-    fields: &[
-        Field {
-            name: "chargeType",
-            kind: FieldKind::Enum(ChargeType::NAMES),
-            filterable: true,
-            sortable: false,
-        },
-        Field {
-            name: "serviceId",
-            kind: FieldKind::Text,
-            filterable: true,
-            sortable: false,
-        },
-    ],
+    fields: &LINE_FIELDS,
     default_sort: &[SortKey {
         field: "position",
         direction: Direction::Ascending,
     }],
 };
-
-const LINE_COLUMNS: &[Column] = &[
-    Column {
-        field: "chargeType",
-        sql: "l.charge_type",
-        kind: ValueKind::Text,
-    },
-    Column {
-        field: "serviceId",
-        sql: "l.service_id",
-        kind: ValueKind::Id(IdKind::Service),
-    },
-    Column {
-        field: "position",
-        sql: "l.position",
-        kind: ValueKind::Int,
-    },
-];
 
 const LINE_SELECT: &str = "l.id, l.invoice_id, l.position, l.description, l.charge_type, l.service_id, l.site_address, \
                            l.order_reference, l.period_start, l.period_end, l.quantity, l.unit_price, l.amount, \
@@ -289,9 +190,6 @@ const LINE_SELECT: &str = "l.id, l.invoice_id, l.position, l.description, l.char
 impl Listed for InvoiceLineRow {
     fn id(&self) -> i64 {
         self.id
-    }
-    fn sort_value(&self, _field: &str) -> Value {
-        json!(self.position)
     }
 }
 
@@ -302,7 +200,7 @@ pub async fn list_invoice_lines(
     invoice: &InvoiceRow,
     query: &ListQuery,
 ) -> Result<ListPage<InvoiceLineRow>, StoreError> {
-    let mut listing = Listing::new(LINE_SELECT, "invoice_lines l", LINE_COLUMNS, "l.id");
+    let mut listing = Listing::new(LINE_SELECT, "invoice_lines l", &LINE_COLUMNS, "l.id");
     listing.require_eq("l.invoice_id", invoice.id);
     listing.filter(&query.filters);
     listing.run(db, query).await

@@ -1,8 +1,10 @@
 //! One way to list any collection: access conditions, filters, sort, and
-//! offset or keyset (cursor) paging, as SQL both backends run.
+//! offset or keyset (cursor) paging, as SQL both backends run. Each collection
+//! declares its fields once, as [`Column`]s; what list parsing accepts and
+//! what a cursor holds are derived from them.
 
 use oneportal_domain::ids::IdKind;
-use oneportal_domain::query::{Cursor, Direction, Filter, ListQuery, Start};
+use oneportal_domain::query::{Cursor, Direction, Field, FieldKind, Filter, ListQuery, Start};
 use serde_json::Value;
 
 use crate::counts::CountCache;
@@ -19,18 +21,81 @@ pub enum ValueKind {
     Day,
 }
 
-/// An API field and the SQL expression behind it.
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub field: &'static str,
+/// One field of a collection, declared once: its API name and filter kind,
+/// the SQL expression behind it, how values bind, and, for a field a list may
+/// be sorted by, the row's value in a cursor. The collection's `ListSpec`
+/// (what list parsing accepts) is derived from its columns with [`fields`].
+pub struct Column<R> {
+    pub field: Field,
     pub sql: &'static str,
     pub kind: ValueKind,
+    pub cursor: Option<fn(&R) -> Value>,
 }
 
-/// A row that can say where it sits in a sort order.
+impl<R> Column<R> {
+    /// A field filtered as `kind`, bound as that kind's SQL values.
+    pub const fn filter(name: &'static str, kind: FieldKind, sql: &'static str) -> Self {
+        let value = match kind {
+            FieldKind::Enum(_) | FieldKind::Text => ValueKind::Text,
+            FieldKind::Date | FieldKind::Number => ValueKind::Int,
+            FieldKind::Day => ValueKind::Day,
+        };
+        Column {
+            field: Field {
+                name,
+                kind,
+                filterable: true,
+                sortable: false,
+            },
+            sql,
+            kind: value,
+            cursor: None,
+        }
+    }
+
+    /// A prefixed id (`ACC-000001`) over an integer column, filtered by exact value.
+    pub const fn id(name: &'static str, id: IdKind, sql: &'static str) -> Self {
+        let mut column = Self::filter(name, FieldKind::Text, sql);
+        column.kind = ValueKind::Id(id);
+        column
+    }
+
+    /// An order no request may ask for or filter by, only a default sort (an
+    /// invoice line's printed position).
+    pub const fn order(name: &'static str, sql: &'static str, cursor: fn(&R) -> Value) -> Self {
+        let mut column = Self::filter(name, FieldKind::Number, sql);
+        column.field.filterable = false;
+        column.cursor = Some(cursor);
+        column
+    }
+
+    /// The same field, sortable, with the row's value in a cursor.
+    pub const fn sorted(mut self, cursor: fn(&R) -> Value) -> Self {
+        self.field.sortable = true;
+        self.cursor = Some(cursor);
+        self
+    }
+}
+
+/// The API fields of a collection's columns, for its `ListSpec`.
+pub const fn fields<R, const N: usize>(columns: &[Column<R>; N]) -> [Field; N] {
+    let mut out = [Field {
+        name: "",
+        kind: FieldKind::Text,
+        filterable: false,
+        sortable: false,
+    }; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = columns[i].field;
+        i += 1;
+    }
+    out
+}
+
+/// A row that can say which record it is (the cursor's tie-breaker).
 pub trait Listed: Record {
     fn id(&self) -> i64;
-    fn sort_value(&self, field: &str) -> Value;
 }
 
 pub struct ListPage<T> {
@@ -39,10 +104,10 @@ pub struct ListPage<T> {
     pub next_cursor: Option<String>,
 }
 
-pub struct Listing {
+pub struct Listing<R: 'static> {
     select: &'static str,
     from: &'static str,
-    columns: &'static [Column],
+    columns: &'static [Column<R>],
     id_sql: &'static str,
     conditions: Vec<String>,
     args: Vec<Arg>,
@@ -58,14 +123,21 @@ struct FannedOut {
     placeholders: Vec<String>,
 }
 
-impl Listing {
+fn sql_direction(d: Direction) -> &'static str {
+    match d {
+        Direction::Ascending => "ASC",
+        Direction::Descending => "DESC",
+    }
+}
+
+impl<R: Listed> Listing<R> {
     /// `select` lists the row's columns; `from` is the table with its alias.
     pub fn new(
         select: &'static str,
         from: &'static str,
-        columns: &'static [Column],
+        columns: &'static [Column<R>],
         id_sql: &'static str,
-    ) -> Listing {
+    ) -> Self {
         Listing {
             select,
             from,
@@ -123,10 +195,12 @@ impl Listing {
         self.conditions.push(sql);
     }
 
-    fn column(&self, field: &str) -> &'static Column {
-        self.columns
+    /// The column of a field parsing accepted: parsing only knows the columns' fields.
+    fn column(&self, field: &str) -> &'static Column<R> {
+        let columns: &'static [Column<R>] = self.columns;
+        columns
             .iter()
-            .find(|c| c.field == field)
+            .find(|c| c.field.name == field)
             .unwrap_or_else(|| panic!("no column for field {field}"))
     }
 
@@ -223,7 +297,7 @@ impl Listing {
     }
 
     /// The one record the conditions select (a detail through its list's access rules).
-    pub async fn first<T: Listed>(self, db: &impl Exec) -> Result<Option<T>, StoreError> {
+    pub async fn first(self, db: &impl Exec) -> Result<Option<R>, StoreError> {
         let sql = format!(
             "SELECT {} FROM {} WHERE {} LIMIT 1",
             self.select,
@@ -234,21 +308,35 @@ impl Listing {
     }
 
     /// One page, the total across all pages, and the cursor for the next page.
-    pub async fn run<T: Listed>(
-        self,
-        db: &impl Exec,
-        query: &ListQuery,
-    ) -> Result<ListPage<T>, StoreError> {
+    pub async fn run(self, db: &impl Exec, query: &ListQuery) -> Result<ListPage<R>, StoreError> {
         self.run_counted(db, query, None).await
     }
 
     /// Like [`Listing::run`], taking the total from `counts` while it is fresh.
-    pub async fn run_counted<T: Listed>(
+    pub async fn run_counted(
         mut self,
         db: &impl Exec,
         query: &ListQuery,
         counts: Option<&CountCache>,
-    ) -> Result<ListPage<T>, StoreError> {
+    ) -> Result<ListPage<R>, StoreError> {
+        let total = self.total(db, counts).await?;
+        let sort = self.sort_columns(query);
+        let offset = match &query.start {
+            Start::Offset(n) => *n,
+            Start::After(cursor) => {
+                self.require_after(&sort, cursor);
+                0
+            }
+        };
+        let sql = self.page_sql(&sort, query.limit, offset);
+        let rows: Vec<R> = db
+            .fetch_all_dynamic(sql, std::mem::take(&mut self.args))
+            .await?;
+        Ok(self.page(rows, query, total))
+    }
+
+    /// The number of records the conditions select, from `counts` while it is fresh.
+    async fn total(&self, db: &impl Exec, counts: Option<&CountCache>) -> Result<i64, StoreError> {
         let count_sql = format!(
             "SELECT COUNT(*) FROM {} WHERE {}",
             self.from,
@@ -263,86 +351,86 @@ impl Listing {
                 .unwrap_or((0,));
             Ok(total)
         };
-        let total = match counts {
+        match counts {
             Some(counts) => {
                 let key = counts.key(&count_sql, &self.args);
-                counts.total(key, count).await?
+                counts.total(key, count).await
             }
-            None => count.await?,
-        };
+            None => count.await,
+        }
+    }
 
-        let sort: Vec<(&'static Column, Direction)> = query
+    /// The request's sort as columns, with the direction of the id that breaks ties.
+    fn sort_columns(&self, query: &ListQuery) -> Sort<R> {
+        let keys: Vec<(&'static Column<R>, Direction)> = query
             .sort
             .iter()
             .map(|k| (self.column(k.field), k.direction))
             .collect();
-        let tie_break = sort.last().map_or(Direction::Ascending, |(_, d)| *d);
+        let tie_break = keys.last().map_or(Direction::Ascending, |(_, d)| *d);
+        Sort { keys, tie_break }
+    }
+
+    /// Only rows after the cursor's: `(a, b, id)` after `(x, y, z)` in the
+    /// sort's directions, as OR-ed prefixes.
+    fn require_after(&mut self, sort: &Sort<R>, cursor: &Cursor) {
         let op = |d: Direction| if d == Direction::Ascending { ">" } else { "<" };
-        let mut offset = 0;
-        match &query.start {
-            Start::Offset(n) => offset = *n,
-            Start::After(cursor) => {
-                // (a, b, id) after (x, y, z) in the sort's directions, as OR-ed prefixes.
-                let mut alternatives = Vec::new();
-                for i in 0..=sort.len() {
-                    let mut parts = Vec::new();
-                    for (j, (column, _)) in sort.iter().take(i).enumerate() {
-                        let p = self.bind(Self::cursor_arg(column.kind, &cursor.values[j]));
-                        parts.push(format!("{} = {p}", column.sql));
-                    }
-                    if i < sort.len() {
-                        let (column, direction) = sort[i];
-                        let p = self.bind(Self::cursor_arg(column.kind, &cursor.values[i]));
-                        parts.push(format!("{} {} {p}", column.sql, op(direction)));
-                    } else {
-                        let p = self.bind(Arg::from(cursor.id));
-                        parts.push(format!("{} {} {p}", self.id_sql, op(tie_break)));
-                    }
-                    alternatives.push(format!("({})", parts.join(" AND ")));
-                }
-                self.conditions
-                    .push(format!("({})", alternatives.join(" OR ")));
-                // Implied by the OR chain, but it lets the planner seek the index to the
-                // cursor instead of scanning from the top (SQLite does not see through the
-                // OR with bound values): the 10,000th page costs what the first does.
-                if let Some((column, direction)) = sort.first() {
-                    let p = self.bind(Self::cursor_arg(column.kind, &cursor.values[0]));
-                    let op = if *direction == Direction::Ascending {
-                        ">="
-                    } else {
-                        "<="
-                    };
-                    self.conditions.push(format!("{} {op} {p}", column.sql));
-                }
+        let mut alternatives = Vec::new();
+        for i in 0..=sort.keys.len() {
+            let mut parts = Vec::new();
+            for (j, (column, _)) in sort.keys.iter().take(i).enumerate() {
+                let p = self.bind(Self::cursor_arg(column.kind, &cursor.values[j]));
+                parts.push(format!("{} = {p}", column.sql));
             }
-        }
-        let direction = |d: Direction| {
-            if d == Direction::Ascending {
-                "ASC"
+            if i < sort.keys.len() {
+                let (column, direction) = sort.keys[i];
+                let p = self.bind(Self::cursor_arg(column.kind, &cursor.values[i]));
+                parts.push(format!("{} {} {p}", column.sql, op(direction)));
             } else {
-                "DESC"
+                let p = self.bind(Arg::from(cursor.id));
+                parts.push(format!("{} {} {p}", self.id_sql, op(sort.tie_break)));
             }
-        };
+            alternatives.push(format!("({})", parts.join(" AND ")));
+        }
+        self.conditions
+            .push(format!("({})", alternatives.join(" OR ")));
+        // Implied by the OR chain, but it lets the planner seek the index to the
+        // cursor instead of scanning from the top (SQLite does not see through the
+        // OR with bound values): the 10,000th page costs what the first does.
+        if let Some((column, direction)) = sort.keys.first() {
+            let p = self.bind(Self::cursor_arg(column.kind, &cursor.values[0]));
+            let op = if *direction == Direction::Ascending {
+                ">="
+            } else {
+                "<="
+            };
+            self.conditions.push(format!("{} {op} {p}", column.sql));
+        }
+    }
+
+    /// The page's query: one SELECT, or one arm per fanned-out value merged in order.
+    fn page_sql(&mut self, sort: &Sort<R>, limit: u32, offset: u32) -> String {
         let mut order: Vec<String> = sort
+            .keys
             .iter()
-            .map(|(c, d)| format!("{} {}", c.sql, direction(*d)))
+            .map(|(c, d)| format!("{} {}", c.sql, sql_direction(*d)))
             .collect();
-        order.push(format!("{} {}", self.id_sql, direction(tie_break)));
-        let limit = self.bind(Arg::from(i64::from(query.limit) + 1));
+        order.push(format!("{} {}", self.id_sql, sql_direction(sort.tie_break)));
+        let limit_p = self.bind(Arg::from(i64::from(limit) + 1));
         let offset_p = self.bind(Arg::from(i64::from(offset)));
         // The merged arms are ordered by their output columns' names.
         let merged_order: Option<Vec<String>> = sort
+            .keys
             .iter()
-            .map(|(c, d)| output_name(c.sql).map(|n| format!("{n} {}", direction(*d))))
+            .map(|(c, d)| output_name(c.sql).map(|n| format!("{n} {}", sql_direction(*d))))
             .chain(std::iter::once(
-                output_name(self.id_sql).map(|n| format!("{n} {}", direction(tie_break))),
+                output_name(self.id_sql).map(|n| format!("{n} {}", sql_direction(sort.tie_break))),
             ))
             .collect();
-        let sql = match (self.fanned_out.take(), merged_order) {
+        match (self.fanned_out.take(), merged_order) {
             (Some(fanned), Some(merged_order)) => {
                 // Each arm may supply the whole page, including the rows an offset skips.
-                let arm_limit =
-                    self.bind(Arg::from(i64::from(query.limit) + 1 + i64::from(offset)));
+                let arm_limit = self.bind(Arg::from(i64::from(limit) + 1 + i64::from(offset)));
                 let arms: Vec<String> = fanned
                     .placeholders
                     .iter()
@@ -358,42 +446,54 @@ impl Listing {
                     })
                     .collect();
                 format!(
-                    "{} ORDER BY {} LIMIT {limit} OFFSET {offset_p}",
+                    "{} ORDER BY {} LIMIT {limit_p} OFFSET {offset_p}",
                     arms.join(" UNION ALL "),
                     merged_order.join(", ")
                 )
             }
             _ => format!(
-                "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {limit} OFFSET {offset_p}",
+                "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {limit_p} OFFSET {offset_p}",
                 self.select,
                 self.from,
                 self.where_clause(),
                 order.join(", ")
             ),
-        };
-        let mut rows: Vec<T> = db.fetch_all_dynamic(sql, self.args).await?;
-        let next_cursor = if rows.len() > query.limit as usize {
+        }
+    }
+
+    /// The rows of the page (one more was read to tell whether another page
+    /// follows) and the cursor of the next page.
+    fn page(&self, mut rows: Vec<R>, query: &ListQuery, total: i64) -> ListPage<R> {
+        let mut next_cursor = None;
+        if rows.len() > query.limit as usize {
             rows.truncate(query.limit as usize);
-            rows.last().map(|last| {
+            next_cursor = rows.last().map(|last| {
                 Cursor {
                     values: query
                         .sort
                         .iter()
-                        .map(|k| last.sort_value(k.field))
+                        .map(|k| {
+                            let cursor = self.column(k.field).cursor;
+                            cursor.expect("parsing sorts only by fields with a cursor")(last)
+                        })
                         .collect(),
                     id: last.id(),
                 }
                 .encode()
-            })
-        } else {
-            None
-        };
-        Ok(ListPage {
+            });
+        }
+        ListPage {
             rows,
             total,
             next_cursor,
-        })
+        }
     }
+}
+
+/// A page's order: the sort's columns, then the id in the last key's direction.
+struct Sort<R: 'static> {
+    keys: Vec<(&'static Column<R>, Direction)>,
+    tie_break: Direction,
 }
 
 /// The name a selected `alias.column` has in the result, if the SQL is that plain.
@@ -425,5 +525,47 @@ mod tests {
     fn a_days_midnight_is_that_day() {
         assert_eq!(super::day_of(1_767_225_600_000), "2026-01-01");
         assert_eq!(super::day_of(1_767_225_599_999), "2025-12-31");
+    }
+}
+
+#[cfg(test)]
+mod declarations {
+    use oneportal_domain::query::ListSpec;
+
+    use super::Column;
+
+    fn check<R>(spec: &ListSpec, columns: &[Column<R>]) {
+        for key in spec.default_sort {
+            assert!(
+                columns
+                    .iter()
+                    .any(|c| c.field.name == key.field && c.cursor.is_some()),
+                "the default order by {} has no cursor value",
+                key.field
+            );
+        }
+        for column in columns.iter().filter(|c| c.field.sortable) {
+            assert!(
+                column.cursor.is_some(),
+                "{} sorts without a cursor value",
+                column.field.name
+            );
+        }
+    }
+
+    #[test]
+    fn every_order_a_list_can_take_writes_a_cursor() {
+        check(&crate::cases::CASES, &crate::cases::CASE_COLUMNS);
+        check(&crate::catalog::ACCOUNTS, &crate::catalog::ACCOUNT_COLUMNS);
+        check(&crate::catalog::SITES, &crate::catalog::SITE_COLUMNS);
+        check(&crate::catalog::SERVICES, &crate::catalog::SERVICE_COLUMNS);
+        check(
+            &crate::invoices::INVOICES,
+            &crate::invoices::INVOICE_COLUMNS,
+        );
+        check(
+            &crate::invoices::INVOICE_LINES,
+            &crate::invoices::LINE_COLUMNS,
+        );
     }
 }

@@ -64,7 +64,7 @@ fn widest_filters(spec: &ListSpec) -> Vec<String> {
                 pairs.push(format!("{}.gte=2000-01-01", field.name));
                 pairs.push(format!("{}.lte=2100-01-01", field.name));
             }
-            FieldKind::Text => {}
+            FieldKind::Text | FieldKind::Number => {}
         }
     }
     pairs
