@@ -341,3 +341,36 @@ async fn the_import_command_writes_a_file_shows_progress_and_is_idempotent() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn an_import_over_64_mib_is_a_413_problem_naming_the_limit() {
+    let app = spawn_app().await;
+    let staff = staff_token(&app).await;
+    let limit = oneportal::ops::imports::MAX_DOCUMENT_BYTES;
+    // Just past the limit; the rest waits in the socket's buffers while the server answers.
+    let mut body = b"{\"organizations\": [] ".to_vec();
+    body.resize(limit + 65_536, b' ');
+    let response = app
+        .http
+        .post(app.at("/ops/v1/imports"))
+        .bearer_auth(&staff)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let (status, body) = problem(response).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["code"], "payload_too_large");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{limit} bytes")),
+        "{body}"
+    );
+}
