@@ -48,12 +48,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
                 "cannot connect to PostgreSQL (check database_url and that the server is running)",
             )?,
         None => {
-            std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                format!(
-                    "cannot create the data directory {}",
-                    config.data_dir.display()
-                )
-            })?;
+            prepare_data_dir(&config.data_dir)?;
             Db::open_sqlite(&config.sqlite_path(), config.sqlite_durability)
                 .await
                 .with_context(|| format!("cannot open {}", config.sqlite_path().display()))?
@@ -64,6 +59,34 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
         tracing::info!(applied, "applied database migrations");
     }
     Ok(db)
+}
+
+/// Creates the data directory readable by this user only (0700). One that exists is
+/// the operator's choice (a mount point, a backup group) and is left as it is, with a
+/// warning when others may read it; the files OnePortal writes in it are 0600 anyway.
+pub fn prepare_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    dir = %dir.display(),
+                    mode = format!("{mode:o}"),
+                    "the data directory is open to other users; the database and key files in it are 0600, but consider chmod 700"
+                );
+            }
+        }
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))
 }
 
 /// Loads the master key and refuses one that differs from the key the database was set up with.
