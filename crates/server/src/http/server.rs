@@ -76,6 +76,8 @@ pub async fn serve(
             }
         });
     }
+    // Refuse new connections at once rather than leave them waiting in the backlog.
+    drop(listener);
     drop(connection_open);
     all_closed.closed().await;
 }

@@ -451,3 +451,43 @@ async fn every_oversized_body_is_a_413_naming_the_limit_in_the_endpoints_own_err
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn stopping_lets_a_request_in_flight_finish_and_takes_no_new_connection() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    let address = app.app.address;
+    let (mut reader, mut writer) = connect_from(&app, "127.0.0.1").await.into_split();
+    let body = b"grant_type=client_credentials";
+    let head = format!(
+        "POST /oauth2/token HTTP/1.1\r\nhost: oneportal.test\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    writer.write_all(head.as_bytes()).await.unwrap();
+    writer.write_all(&body[..5]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let stopping = tokio::spawn(app.app.stop());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        tokio::net::TcpStream::connect(address).await.is_err(),
+        "a stopping server takes no new connection"
+    );
+    assert!(
+        !stopping.is_finished(),
+        "it waits for the request in flight"
+    );
+
+    writer.write_all(&body[5..]).await.unwrap();
+    let (answer, closed) = read_until_closed(&mut reader, Duration::from_secs(5)).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 401"),
+        "the request in flight was answered: {answer:?}"
+    );
+    assert!(closed, "and its connection closed");
+    tokio::time::timeout(Duration::from_secs(5), stopping)
+        .await
+        .expect("stop returns once the last connection closed")
+        .unwrap()
+        .unwrap();
+}
