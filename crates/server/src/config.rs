@@ -36,6 +36,8 @@ pub struct Config {
     pub api_clients: ApiClientsConfig,
     pub cases: CasesConfig,
     pub rate_limits: RateLimitsConfig,
+    /// How long a client may take to send a request, and how many connections one address may hold.
+    pub http: HttpConfig,
     /// The SMTP server e-mail goes out through; without it the outbox is the only destination.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp: Option<SmtpConfig>,
@@ -110,6 +112,56 @@ impl Default for RateLimitsConfig {
     }
 }
 
+/// `[http]`: limits on connections, so slow or numerous clients cannot hold the server's sockets.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Seconds a client has to send a request's headers, counted from when the connection
+    /// opens or its previous answer was sent; so also how long an idle keep-alive connection stays open.
+    pub header_read_timeout_secs: u32,
+    /// Seconds a client has to send a request's whole body, from when its headers arrived.
+    pub body_read_timeout_secs: u32,
+    /// Connections one source address may hold open at once (IPv6: one /64); 0 = no limit.
+    /// Behind a load balancer every connection comes from the balancer: raise it or set 0.
+    pub max_connections_per_address: u32,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            header_read_timeout_secs: 15,
+            body_read_timeout_secs: 60,
+            max_connections_per_address: 256,
+        }
+    }
+}
+
+impl HttpConfig {
+    pub fn header_read_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.header_read_timeout_secs.into())
+    }
+
+    pub fn body_read_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.body_read_timeout_secs.into())
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=300).contains(&self.header_read_timeout_secs) {
+            return Err(format!(
+                "http.header_read_timeout_secs is {}; it must be between 1 and 300 seconds",
+                self.header_read_timeout_secs
+            ));
+        }
+        if !(1..=3600).contains(&self.body_read_timeout_secs) {
+            return Err(format!(
+                "http.body_read_timeout_secs is {}; it must be between 1 and 3600 seconds",
+                self.body_read_timeout_secs
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CasesConfig {
@@ -180,6 +232,7 @@ impl Default for Config {
             api_clients: ApiClientsConfig::default(),
             cases: CasesConfig::default(),
             rate_limits: RateLimitsConfig::default(),
+            http: HttpConfig::default(),
             smtp: None,
             outbox_retention_days: 90,
             demo: false,
@@ -291,6 +344,7 @@ impl Config {
         if self.pg_max_connections == 0 {
             return Err("pg_max_connections must be at least 1".into());
         }
+        self.http.validate()?;
         if let Some(smtp) = &self.smtp {
             smtp.validate()?;
         }
@@ -312,8 +366,9 @@ impl Config {
 
 /// Top-level settings read from `ONEPORTAL_*` variables (`ONEPORTAL_OAUTH__SIGNING_ALG`
 /// for nested ones); other `ONEPORTAL_` variables, such as the demo password, are not settings.
-const CONFIG_KEYS: [&str; 15] = [
+const CONFIG_KEYS: [&str; 16] = [
     "cases",
+    "http",
     "smtp",
     "outbox_retention_days",
     "rate_limits",
@@ -383,6 +438,20 @@ mod tests {
         .unwrap();
         let error = Config::load(Some(&file), FlagOverrides::default()).unwrap_err();
         assert!(error.contains("smtp.from"), "{error}");
+    }
+
+    #[test]
+    fn connection_limits_have_defaults_and_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("http.toml");
+        std::fs::write(&file, "[http]\nbody_read_timeout_secs = 5\n").unwrap();
+        let config = Config::load(Some(&file), FlagOverrides::default()).unwrap();
+        assert_eq!(config.http.body_read_timeout_secs, 5);
+        assert_eq!(config.http.header_read_timeout_secs, 15);
+        assert_eq!(config.http.max_connections_per_address, 256);
+        std::fs::write(&file, "[http]\nheader_read_timeout_secs = 0\n").unwrap();
+        let error = Config::load(Some(&file), FlagOverrides::default()).unwrap_err();
+        assert!(error.contains("http.header_read_timeout_secs"), "{error}");
     }
 
     #[test]

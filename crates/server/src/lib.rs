@@ -48,12 +48,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
                 "cannot connect to PostgreSQL (check database_url and that the server is running)",
             )?,
         None => {
-            std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                format!(
-                    "cannot create the data directory {}",
-                    config.data_dir.display()
-                )
-            })?;
+            prepare_data_dir(&config.data_dir)?;
             Db::open_sqlite(&config.sqlite_path(), config.sqlite_durability)
                 .await
                 .with_context(|| format!("cannot open {}", config.sqlite_path().display()))?
@@ -66,8 +61,41 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Creates the data directory readable by this user only (0700). One that exists is
+/// the operator's choice (a mount point, a backup group) and is left as it is, with a
+/// warning when others may read it; the files OnePortal writes in it are 0600 anyway.
+pub fn prepare_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    dir = %dir.display(),
+                    mode = format!("{mode:o}"),
+                    "the data directory is open to other users; the database and key files in it are 0600, but consider chmod 700"
+                );
+            }
+        }
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))
+}
+
 /// Loads the master key and refuses one that differs from the key the database was set up with.
 pub async fn open_master_key(config: &Config, db: &Db) -> anyhow::Result<Arc<MasterKey>> {
+    if config.master_key.is_none() && config.master_key_file.is_none() && !config.data_dir.exists()
+    {
+        // The generated key goes into the data directory, which PostgreSQL setups may not have yet.
+        prepare_data_dir(&config.data_dir)?;
+    }
     let master = MasterKey::load_or_create(config)?;
     let stored = settings::get_or_insert(db, "master_key_check", &master.check_value()).await?;
     if stored != master.check_value() {
@@ -83,7 +111,7 @@ pub struct App {
     pub address: SocketAddr,
     pub state: AppState,
     shutdown: tokio::sync::watch::Sender<bool>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    server: tokio::task::JoinHandle<()>,
 }
 
 /// Everything the services need, for a command that works on the database
@@ -117,19 +145,16 @@ impl App {
         );
         state.load_revoked_tokens().await?;
         state.spawn_change_listener();
-        let (shutdown, mut shutdown_rx) = tokio::sync::watch::channel(false);
+        let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         tasks::spawn(state.clone(), shutdown.subscribe());
         if let Some(counters) = &state.shared_counters {
             shared_counters::spawn_sync(counters.clone(), state.db.clone(), shutdown.subscribe());
         }
 
-        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let app = router(state.clone());
+        let limits = state.config.http.clone();
         let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = shutdown_rx.wait_for(|stop| *stop).await;
-                })
-                .await
+            http::server::serve(listener, app, &limits, shutdown_rx).await;
         });
         Ok(App {
             address,
@@ -189,11 +214,15 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api::router(&state))
         .merge(ops::router())
-        .merge(oauth::routes())
+        .merge(oauth::routes().layer(axum::middleware::from_fn(oauth_refused_bodies)))
         .merge(health::routes())
         .merge(portal::router(&state))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(DefaultBodyLimit::max(http::request_body::DEFAULT_MAX_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http::request_body::middleware,
+        ))
         .layer(axum::middleware::from_fn(
             http::security_headers::middleware,
         ))
@@ -202,6 +231,36 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(axum::middleware::from_fn(http::request_id::middleware))
         .with_state(state)
+}
+
+/// The OAuth endpoints answer a refused body in RFC 6749's shape (`invalid_request`),
+/// as their clients read every error there, with the status that says why: 413 for a
+/// body over the limit, 408 for one that did not arrive in time.
+async fn oauth_refused_bodies(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let deadline = request
+        .extensions()
+        .get::<http::request_body::BodyDeadline>()
+        .cloned();
+    let response = next.run(request).await;
+    let (status, detail) = match deadline {
+        Some(deadline) if deadline.expired() => (StatusCode::REQUEST_TIMEOUT, deadline.detail()),
+        _ if response.status() == StatusCode::PAYLOAD_TOO_LARGE => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            http::request_body::too_large_detail(http::request_body::DEFAULT_MAX_BYTES),
+        ),
+        _ => return response,
+    };
+    let mut refused = oauth::error::OAuthError::invalid_request(detail).into_response();
+    *refused.status_mut() = status;
+    if status == StatusCode::REQUEST_TIMEOUT {
+        http::request_body::close_connection(&mut refused);
+    }
+    refused
 }
 
 async fn not_found(uri: axum::http::Uri) -> http::ApiError {

@@ -78,7 +78,13 @@ static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 
 impl Db {
     /// Opens (creating if needed) the SQLite database at `path`.
+    ///
+    /// The database holds customer data, sealed keys and secret hashes, so its files are
+    /// readable by this user only (0600) whatever the umask: the file is created 0600
+    /// before SQLite opens it (SQLite gives `-wal` and `-shm` the database file's mode),
+    /// and files an older version left open to others are tightened.
     pub async fn open_sqlite(path: &Path, durability: SqliteDurability) -> Result<Db, StoreError> {
+        create_private(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -94,6 +100,9 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
+        for file in sqlite_files(path) {
+            restrict(&file)?;
+        }
         Ok(Db::Sqlite(pool, WriteGate::default()))
     }
 
@@ -166,6 +175,54 @@ impl Db {
             Db::Pg(pool) => pool.close().await,
         }
     }
+}
+
+/// The database file and the two SQLite keeps beside it in WAL mode.
+pub fn sqlite_files(path: &Path) -> [std::path::PathBuf; 3] {
+    let with = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name)
+    };
+    [path.to_path_buf(), with("-wal"), with("-shm")]
+}
+
+/// Creates an empty database file, 0600, unless there is one.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(file_error(e, "cannot create", path)),
+    }
+}
+
+/// Takes group and other access away from a database file that has it.
+fn restrict(file: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(metadata) = std::fs::metadata(file) else {
+            return Ok(());
+        };
+        let mode = metadata.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode & 0o700))
+                .map_err(|e| file_error(e, "cannot restrict", file))?;
+            tracing::info!(file = %file.display(), was = format!("{mode:o}"), "made a database file readable by this user only");
+        }
+    }
+    Ok(())
+}
+
+fn file_error(error: std::io::Error, what: &str, path: &Path) -> StoreError {
+    StoreError::Other(sqlx::Error::Io(std::io::Error::new(
+        error.kind(),
+        format!("{what} {}: {error}", path.display()),
+    )))
 }
 
 /// A value bound to a `$n` placeholder.

@@ -653,14 +653,14 @@ pub struct AttachmentUpload {
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001"),
         ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]([ -~]*[!-~])?$", description = "Makes a retry safe")),
     request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
-    description = "Upload one file as the `file` part of a `multipart/form-data` body. Allowed types: PDF, PNG, JPEG, GIF, plain text, CSV, JSON, ZIP, e-mail (message/rfc822), packet captures (application/vnd.tcpdump.pcap), Word and Excel (OOXML). The size limit is 10 MiB unless the provider configured another.",
+    description = "Upload one file as the `file` part of a `multipart/form-data` body. Allowed types: PDF, PNG, JPEG, GIF, plain text, CSV, JSON, ZIP, e-mail (message/rfc822), packet captures (application/vnd.tcpdump.pcap), Word and Excel (OOXML). The content must be what its type says (a PDF starts with `%PDF-`, a PNG with PNG's signature, text and CSV are UTF-8 without NUL bytes, JSON parses), otherwise 415; a file name with control or bidirectional formatting characters (U+202E and the like) is refused with 422. The size limit is 10 MiB unless the provider configured another.",
     responses((status = 201, body = Attachment, headers(("Location" = String))), (status = 400, description = "Not a multipart body, or no `file` part", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The case is closed, cancelled or rejected", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The file's type is not allowed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The file is empty", body = Problem, content_type = "application/problem+json")))]
+        (status = 415, description = "The file's type is not allowed, or its content is not of that type", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The file is empty, or its name has control or bidirectional formatting characters", body = Problem, content_type = "application/problem+json")))]
 pub async fn upload_attachment(
     State(state): State<AppState>,
     access: Access<SupportReadWrite>,
@@ -735,11 +735,8 @@ pub(crate) async fn read_file_part(
             content.extend_from_slice(&chunk);
         }
         return Ok(Upload {
-            file_name: file_name
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(255)
-                .collect(),
+            // Control and bidirectional characters stay, for `attach` to refuse by name.
+            file_name: file_name.chars().take(255).collect(),
             content_type,
             content,
         });

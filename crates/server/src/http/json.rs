@@ -8,6 +8,7 @@ use axum::http::header;
 use serde::de::DeserializeOwned;
 
 use super::problem::{ApiError, FieldError};
+use super::request_body::{BodyLimit, DEFAULT_MAX_BYTES, too_large_detail};
 
 /// Like `axum::Json`, but failing with RFC 9457 problems.
 pub struct ApiJson<T>(pub T);
@@ -44,14 +45,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 ),
             });
         }
+        let limit = request
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(DEFAULT_MAX_BYTES, |limit| limit.0);
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|rejection| {
                 if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::bad_request(
-                        "body_too_large",
-                        "the request body is larger than this endpoint accepts",
-                    )
+                    ApiError::PayloadTooLarge {
+                        detail: too_large_detail(limit),
+                    }
                 } else {
                     ApiError::bad_request("unreadable_body", rejection.body_text())
                 }

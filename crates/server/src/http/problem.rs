@@ -82,6 +82,9 @@ pub enum ApiError {
     UnsupportedMediaType { detail: String },
     #[error("{detail}")]
     PayloadTooLarge { detail: String },
+    /// The body did not arrive within `http.body_read_timeout_secs`.
+    #[error("{detail}")]
+    RequestTimeout { detail: String },
     #[error("{detail}")]
     MethodNotAllowed { code: &'static str, detail: String },
     #[error("too many requests; retry after {retry_after_secs} seconds")]
@@ -176,6 +179,11 @@ impl ApiError {
                 "payload_too_large",
                 "Payload too large",
             ),
+            ApiError::RequestTimeout { .. } => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "Request timeout",
+            ),
             ApiError::MethodNotAllowed { code, .. } => {
                 (StatusCode::METHOD_NOT_ALLOWED, code, "Method not allowed")
             }
@@ -261,6 +269,10 @@ impl IntoResponse for ApiError {
             }
             ApiError::Unavailable => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+            }
+            // The rest of the body may still be on its way: this connection cannot carry another request.
+            ApiError::RequestTimeout { .. } => {
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             _ => {}
         }

@@ -106,7 +106,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::publish_rfo))
         .routes(routes!(outbox::list_outbox))
         .merge(OpenApiRouter::new().routes(routes!(imports::import)).layer(
-            axum::extract::DefaultBodyLimit::max(imports::MAX_DOCUMENT_BYTES),
+            crate::http::request_body::limit(imports::MAX_DOCUMENT_BYTES),
         ))
         .split_for_parts();
     crate::api::CommonResponses.modify(&mut openapi);

@@ -13,6 +13,7 @@ use oneportal_store::provisioning::Upserted;
 use oneportal_store::{StoreError, Tx, now_ms};
 use serde_json::json;
 
+use super::attachment_type;
 use super::case_writer;
 use crate::audit::{Actor, Event};
 use crate::auth::caller::Caller;
@@ -416,7 +417,8 @@ pub async fn provider_reply(
     Ok(Upserted::Created(id))
 }
 
-/// An uploaded file, checked against the size limit and the type allow-list.
+/// An uploaded file, checked by [`attach`] against the size limit, the type allow-list,
+/// its content's leading bytes and its name's characters.
 pub struct Upload {
     pub file_name: String,
     pub content_type: String,
@@ -424,20 +426,7 @@ pub struct Upload {
 }
 
 /// Types people attach to support cases: documents, images, captures, logs, archives.
-pub const ALLOWED_ATTACHMENT_TYPES: &[&str] = &[
-    "application/pdf",
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "text/plain",
-    "text/csv",
-    "application/json",
-    "application/zip",
-    "message/rfc822",
-    "application/vnd.tcpdump.pcap",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-];
+pub const ALLOWED_ATTACHMENT_TYPES: &[&str] = super::attachment_type::MEDIA_TYPES;
 
 pub async fn attach(
     state: &AppState,
@@ -446,7 +435,7 @@ pub async fn attach(
     upload: Upload,
 ) -> Result<i64, ApiError> {
     use sha2::Digest;
-    if !ALLOWED_ATTACHMENT_TYPES.contains(&upload.content_type.as_str()) {
+    if !attachment_type::is_allowed(&upload.content_type) {
         return Err(ApiError::UnsupportedMediaType {
             detail: format!(
                 "files of type '{}' cannot be attached; allowed types are {}",
@@ -455,6 +444,7 @@ pub async fn attach(
             ),
         });
     }
+    attachment_type::check_file_name(&upload.file_name)?;
     let max = state.config.cases.attachment_max_bytes;
     if upload.content.len() as u64 > max {
         return Err(too_large(max));
@@ -466,6 +456,7 @@ pub async fn attach(
             "the file is empty",
         )]));
     }
+    attachment_type::check_content(&upload.content_type, &upload.content)?;
     if case.status().is_final() {
         return Err(ApiError::conflict(
             "case_final",

@@ -2,6 +2,7 @@
 //! the CLI so that every path runs the same permission checks and audit.
 
 pub mod api_clients;
+pub mod attachment_type;
 pub mod case_writer;
 pub mod cases;
 pub mod import;

@@ -4,7 +4,8 @@
 use oneportal_domain::case::{RfoImpact, RfoStatus};
 use oneportal_domain::ids::IdKind;
 use oneportal_store::cases::{self, CaseRow, RfoRow};
-use oneportal_store::now_ms;
+use oneportal_store::catalog::{self, AccessScope};
+use oneportal_store::{Exec, StoreError, now_ms};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -164,6 +165,32 @@ pub(crate) fn check(content: &RfoContent) -> Vec<FieldError> {
     errors
 }
 
+/// Refuses affected services that are not the organization's own, each by pointer and
+/// id; another organization's service reads as one that does not exist. Positions in
+/// `skip` hold import references, which resolve within the organization by construction.
+pub(crate) async fn foreign_services(
+    db: &impl Exec,
+    org_id: i64,
+    content: &RfoContent,
+    skip: &[usize],
+) -> Result<Vec<FieldError>, StoreError> {
+    let scope = AccessScope::whole_organization(org_id);
+    let mut errors = Vec::new();
+    for (i, id) in content.affected_service_ids.iter().enumerate() {
+        let Some(number) = IdKind::Service.parse(id).filter(|_| !skip.contains(&i)) else {
+            continue;
+        };
+        if catalog::find_service(db, &scope, number).await?.is_none() {
+            errors.push(FieldError::new(
+                format!("/affectedServiceIds/{i}"),
+                "unknown_service",
+                format!("'{id}' is not a service of this case's organization"),
+            ));
+        }
+    }
+    Ok(errors)
+}
+
 /// Publishes the RFO of an incident case. A Final RFO can be corrected (its version
 /// goes up) but never goes back to Preliminary. Returns the version in force.
 pub async fn publish(
@@ -182,7 +209,10 @@ pub async fn publish(
             ),
         ));
     }
-    let errors = check(content);
+    let mut errors = check(content);
+    if errors.is_empty() {
+        errors = foreign_services(&state.db, case.org_id, content, &[]).await?;
+    }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }

@@ -113,7 +113,9 @@ impl Browser {
             .file_name(name.to_owned())
             .mime_str(mime)
             .unwrap();
+        // A browser sends the file name as UTF-8 in quotes, not percent-encoded as reqwest would.
         let form = reqwest::multipart::Form::new()
+            .percent_encode_noop()
             .text("csrf_token", token.to_owned())
             .part("file", part);
         let response = self

@@ -426,10 +426,14 @@ async fn upload(
         .file_name(name.to_owned())
         .mime_str(mime)
         .unwrap();
+    // Names go as browsers send them, UTF-8 in quotes, not percent-encoded as reqwest would.
+    let form = reqwest::multipart::Form::new()
+        .percent_encode_noop()
+        .part("file", part);
     app.http
         .post(app.at(&format!("/v2/cases/{id}/attachments")))
         .bearer_auth(token)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .multipart(form)
         .send()
         .await
         .unwrap()
@@ -480,7 +484,7 @@ async fn attachments_upload_list_and_download_with_limits() {
         id,
         "capture.png",
         "application/octet-stream",
-        vec![137, 80, 78, 71],
+        PNG.to_vec(),
     )
     .await;
     assert_eq!(response.status(), 201);
@@ -561,6 +565,167 @@ async fn attachments_upload_list_and_download_with_limits() {
         .get(&format!("/v2/cases/{id}/attachments/ATT-999999"), &token)
         .await;
     assert_eq!(missing.status(), 404);
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+const HTML: &[u8] = b"<html><script>alert(document.cookie)</script></html>";
+
+/// For every allowed type: content of that type, and content that only claims to be.
+fn typed_samples() -> Vec<(&'static str, &'static str, Vec<u8>, Vec<u8>)> {
+    let docx = b"PK\x03\x04\x14\0[Content_Types].xml...word/document.xml".to_vec();
+    let xlsx = b"PK\x03\x04\x14\0[Content_Types].xml...xl/workbook.xml".to_vec();
+    vec![
+        (
+            "report.pdf",
+            "application/pdf",
+            b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec(),
+            HTML.to_vec(),
+        ),
+        ("screen.png", "image/png", PNG.to_vec(), HTML.to_vec()),
+        (
+            "photo.jpg",
+            "image/jpeg",
+            b"\xFF\xD8\xFF\xE0\0\x10JFIF".to_vec(),
+            HTML.to_vec(),
+        ),
+        (
+            "anim.gif",
+            "image/gif",
+            b"GIF89a\x01\0\x01\0".to_vec(),
+            HTML.to_vec(),
+        ),
+        (
+            "ping.txt",
+            "text/plain",
+            "64 bytes from 192.0.2.1: time=1.2 ms – ok\n".into(),
+            b"MZ\x90\0\x03\0".to_vec(),
+        ),
+        (
+            "lines.csv",
+            "text/csv",
+            b"service,status\nSVC-000001,RFS\n".to_vec(),
+            b"\xFF\xFEs\0e\0".to_vec(),
+        ),
+        (
+            "config.json",
+            "application/json",
+            br#"{"vlan": 101}"#.to_vec(),
+            HTML.to_vec(),
+        ),
+        (
+            "logs.zip",
+            "application/zip",
+            b"PK\x03\x04\x14\0\0\0".to_vec(),
+            HTML.to_vec(),
+        ),
+        (
+            "ticket.eml",
+            "message/rfc822",
+            b"From: noc@example.net\r\nSubject: outage\r\n\r\nHello".to_vec(),
+            HTML.to_vec(),
+        ),
+        (
+            "trace.pcap",
+            "application/vnd.tcpdump.pcap",
+            b"\xD4\xC3\xB2\xA1\x02\0\x04\0".to_vec(),
+            HTML.to_vec(),
+        ),
+        (
+            "notes.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            docx,
+            xlsx.clone(),
+        ),
+        (
+            "usage.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            xlsx,
+            b"PK\x03\x04 just a zip".to_vec(),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_allowed_type_takes_its_own_content_and_refuses_content_that_only_claims_it() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let case = open(&app, &token, incident(catalog.services[0])).await;
+    let id = case["caseId"].as_str().unwrap();
+    let samples = typed_samples();
+    let listed: Vec<&str> = samples.iter().map(|(_, t, _, _)| *t).collect();
+    for allowed in oneportal::services::cases::ALLOWED_ATTACHMENT_TYPES {
+        assert!(listed.contains(allowed), "{allowed} has no sample here");
+    }
+    for (name, media_type, genuine, impostor) in samples {
+        let response = upload(&app, &token, id, name, media_type, genuine).await;
+        assert_eq!(
+            response.status(),
+            201,
+            "{media_type}: {}",
+            response.text().await.unwrap()
+        );
+        let (status, body) =
+            problem(upload(&app, &token, id, name, media_type, impostor).await).await;
+        assert_eq!(status, 415, "{media_type}: {body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("content is not a"),
+            "{media_type}: {body}"
+        );
+    }
+    // Guessed from the name, the type is checked the same way.
+    let (status, _) = problem(
+        upload(
+            &app,
+            &token,
+            id,
+            "screen.png",
+            "application/octet-stream",
+            HTML.to_vec(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 415);
+    let list = get_json(&app, &format!("/v2/cases/{id}/attachments"), &token).await;
+    assert_eq!(
+        list["pagination"]["total"], 12,
+        "only the genuine files were stored"
+    );
+}
+
+#[tokio::test]
+async fn attachment_names_with_bidirectional_or_control_characters_are_refused() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let case = open(&app, &token, incident(catalog.services[0])).await;
+    let id = case["caseId"].as_str().unwrap();
+    for name in [
+        "invoice\u{202E}txt.exe",
+        "report\u{2067}fdp.exe",
+        "a\u{200F}b.txt",
+        "tab\there.txt",
+    ] {
+        let (status, body) =
+            problem(upload(&app, &token, id, name, "text/plain", b"hello".to_vec()).await).await;
+        assert_eq!(status, 422, "{name:?}: {body}");
+        assert_eq!(body["errors"][0]["pointer"], "file", "{body}");
+        assert_eq!(body["errors"][0]["code"], "invalid_file_name", "{body}");
+    }
+    let response = upload(
+        &app,
+        &token,
+        id,
+        "Übersicht 2026.txt",
+        "text/plain",
+        b"ok".to_vec(),
+    )
+    .await;
+    assert_eq!(response.status(), 201, "other Unicode names are fine");
+    let list = get_json(&app, &format!("/v2/cases/{id}/attachments"), &token).await;
+    assert_eq!(list["pagination"]["total"], 1);
 }
 
 fn rfo_content() -> RfoContent {

@@ -1,7 +1,9 @@
-//! API V2 conventions that cut across resources: idempotent creation and
-//! per-caller rate limits.
+//! API V2 conventions that cut across resources: idempotent creation,
+//! per-caller rate limits, and the limits every connection and body meets
+//! (header and body timeouts, connections per address, 413 answers).
 
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use oneportal_domain::PermissionSet;
 use oneportal_domain::ids::IdKind;
@@ -296,4 +298,290 @@ async fn forged_cursors_and_nul_characters_are_refused_by_name() {
             "{path}: {problem}"
         );
     }
+}
+
+/// A raw TCP connection to the server from `source`, a loopback address
+/// (all of 127.0.0.0/8 reaches the server, so a test can be two clients).
+async fn connect_from(app: &TestApp, source: &str) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    socket.connect(app.app.address).await.unwrap()
+}
+
+/// Everything the server sends until it closes the connection or `within` passes,
+/// and whether it closed.
+async fn read_until_closed(
+    stream: &mut (impl tokio::io::AsyncRead + Unpin),
+    within: Duration,
+) -> (String, bool) {
+    use tokio::io::AsyncReadExt;
+    let deadline = tokio::time::Instant::now() + within;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Err(_) => return (String::from_utf8_lossy(&received).into_owned(), false),
+            Ok(Ok(0) | Err(_)) => return (String::from_utf8_lossy(&received).into_owned(), true),
+            Ok(Ok(n)) => received.extend_from_slice(&buffer[..n]),
+        }
+    }
+}
+
+/// `GET /healthz` on a kept-alive connection; the status line of the answer, if one came.
+async fn health_on(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: oneportal.test\r\n\r\n")
+        .await
+        .is_err()
+    {
+        return String::new();
+    }
+    let mut buffer = [0u8; 4096];
+    match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buffer)).await {
+        Ok(Ok(n)) => String::from_utf8_lossy(&buffer[..n])
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        _ => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_or_idling_is_cut_off_after_the_header_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app_with(|c| c.http.header_read_timeout_secs = 1).await;
+
+    // Slow loris: a header line every 200 ms, never the blank line that ends them.
+    let (mut reader, mut writer) = connect_from(&app, "127.0.0.1").await.into_split();
+    let started = Instant::now();
+    let trickle = tokio::spawn(async move {
+        let _ = writer
+            .write_all(b"GET /healthz HTTP/1.1\r\nhost: oneportal.test\r\n")
+            .await;
+        for i in 0..50 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            if writer
+                .write_all(format!("x-slow-{i}: 1\r\n").as_bytes())
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let (answer, closed) = read_until_closed(&mut reader, Duration::from_secs(6)).await;
+    trickle.abort();
+    assert!(closed, "the connection stayed open past the header timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "closed only after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        !answer.contains(" 200 "),
+        "no answer to half a request: {answer}"
+    );
+
+    // A kept-alive connection that sends nothing more is closed as well.
+    let mut idle = connect_from(&app, "127.0.0.1").await;
+    assert_eq!(health_on(&mut idle).await, "HTTP/1.1 200 OK");
+    let started = Instant::now();
+    let (_, closed) = read_until_closed(&mut idle, Duration::from_secs(6)).await;
+    assert!(closed, "an idle keep-alive connection stayed open");
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[tokio::test]
+async fn a_client_trickling_a_body_is_answered_408_after_the_body_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app_with(|c| c.http.body_read_timeout_secs = 1).await;
+    let user = app.user(PermissionSet::all()).await;
+    let cases = format!("authorization: Bearer {}\r\n", user.token);
+    for (path, credentials, content_type, answer_type, code) in [
+        (
+            "/v2/cases",
+            cases.as_str(),
+            "application/json",
+            "application/problem+json",
+            "\"code\":\"request_timeout\"",
+        ),
+        (
+            "/oauth2/token",
+            "",
+            "application/x-www-form-urlencoded",
+            "application/json",
+            "\"error\":\"invalid_request\"",
+        ),
+    ] {
+        let (mut reader, mut writer) = connect_from(&app, "127.0.0.1").await.into_split();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: oneportal.test\r\n{credentials}content-type: {content_type}\r\ncontent-length: 1000\r\n\r\n"
+        );
+        writer.write_all(head.as_bytes()).await.unwrap();
+        let started = Instant::now();
+        // One byte every 150 ms: 1000 bytes would take two and a half minutes.
+        let trickle = tokio::spawn(async move {
+            for _ in 0..60 {
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                if writer.write_all(b"a").await.is_err() {
+                    break;
+                }
+            }
+        });
+        let (answer, closed) = read_until_closed(&mut reader, Duration::from_secs(6)).await;
+        trickle.abort();
+        assert!(
+            answer.starts_with("HTTP/1.1 408"),
+            "{path}: no 408 within 6 s: {answer:?}"
+        );
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains(&format!("content-type: {answer_type}")),
+            "{path}: {answer}"
+        );
+        assert!(answer.contains(code), "{path}: {answer}");
+        assert!(answer.contains("within 1 seconds"), "{path}: {answer}");
+        assert!(closed, "{path}: the connection is not reused after a 408");
+        assert!(started.elapsed() < Duration::from_secs(4), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn one_address_may_hold_only_its_share_of_connections_and_another_still_gets_in() {
+    let app = spawn_app_with(|c| c.http.max_connections_per_address = 3).await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut connection = connect_from(&app, "127.0.0.1").await;
+        assert_eq!(health_on(&mut connection).await, "HTTP/1.1 200 OK");
+        held.push(connection);
+    }
+
+    let mut refused = connect_from(&app, "127.0.0.1").await;
+    let (answer, closed) = read_until_closed(&mut refused, Duration::from_secs(3)).await;
+    assert!(closed, "the fourth connection from one address was kept");
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 429"),
+        "{answer}"
+    );
+    if !answer.is_empty() {
+        assert!(answer.contains("too_many_connections"), "{answer}");
+    }
+
+    let mut other = connect_from(&app, "127.0.0.2").await;
+    assert_eq!(
+        health_on(&mut other).await,
+        "HTTP/1.1 200 OK",
+        "another address is counted apart"
+    );
+    for connection in &mut held {
+        assert_eq!(
+            health_on(connection).await,
+            "HTTP/1.1 200 OK",
+            "the connections within the limit still work"
+        );
+    }
+
+    // A closed connection gives its place back.
+    drop(held.pop());
+    let back = crate::processes::eventually(Duration::from_secs(3), || async {
+        let mut again = connect_from(&app, "127.0.0.1").await;
+        health_on(&mut again).await == "HTTP/1.1 200 OK"
+    })
+    .await;
+    assert!(back, "the address did not get its place back");
+}
+
+#[tokio::test]
+async fn every_oversized_body_is_a_413_naming_the_limit_in_the_endpoints_own_error_format() {
+    let app = spawn_app().await;
+    let user = app.user(PermissionSet::all()).await;
+    // Past the 1 MiB limit, and small enough for the rest to wait in the socket's buffers.
+    let big = "a".repeat((1 << 20) + 65_536);
+
+    // An API V2 route: an RFC 9457 problem.
+    let response = app
+        .http
+        .post(app.at("/v2/cases"))
+        .bearer_auth(&user.token)
+        .header("content-type", "application/json")
+        .body(format!("{{\"message\": \"{big}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let (status, body) = problem(response).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["code"], "payload_too_large");
+    assert!(
+        body["detail"].as_str().unwrap().contains("1048576 bytes"),
+        "{body}"
+    );
+
+    // The token endpoint: RFC 6749's error shape, which OAuth clients read, with 413.
+    let response = app
+        .http
+        .post(app.at("/oauth2/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("grant_type=client_credentials&padding={big}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request", "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("1048576 bytes"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn stopping_lets_a_request_in_flight_finish_and_takes_no_new_connection() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    let address = app.app.address;
+    let (mut reader, mut writer) = connect_from(&app, "127.0.0.1").await.into_split();
+    let body = b"grant_type=client_credentials";
+    let head = format!(
+        "POST /oauth2/token HTTP/1.1\r\nhost: oneportal.test\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    writer.write_all(head.as_bytes()).await.unwrap();
+    writer.write_all(&body[..5]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let stopping = tokio::spawn(app.app.stop());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        tokio::net::TcpStream::connect(address).await.is_err(),
+        "a stopping server takes no new connection"
+    );
+    assert!(
+        !stopping.is_finished(),
+        "it waits for the request in flight"
+    );
+
+    writer.write_all(&body[5..]).await.unwrap();
+    let (answer, closed) = read_until_closed(&mut reader, Duration::from_secs(5)).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 401"),
+        "the request in flight was answered: {answer:?}"
+    );
+    assert!(closed, "and its connection closed");
+    tokio::time::timeout(Duration::from_secs(5), stopping)
+        .await
+        .expect("stop returns once the last connection closed")
+        .unwrap()
+        .unwrap();
 }

@@ -341,3 +341,94 @@ async fn the_import_command_writes_a_file_shows_progress_and_is_idempotent() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn an_imported_rfo_may_name_only_services_of_the_cases_organization() {
+    let app = spawn_app().await;
+    let staff = staff_token(&app).await;
+    let ours = crate::catalog::seed(&app, app.org_id, 1).await;
+    let other_org = oneportal_store::orgs::create_organization(app.db(), "Other Org")
+        .await
+        .unwrap();
+    let theirs = crate::catalog::seed(&app, other_org, 1).await;
+    let customer = app.user(PermissionSet::all()).await;
+    let own = IdKind::Service.format(ours.services[0]);
+    let case: Value = app
+        .post_json(
+            "/v2/cases",
+            &customer.token,
+            json!({"type": "Incident", "subject": "ServiceDown", "priority": "P2", "serviceId": own,
+                   "message": "Down since eight", "startOfIncident": "2026-11-26T08:00:00Z"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let case_id = case["caseId"].as_str().unwrap().to_owned();
+    let foreign = IdKind::Service.format(theirs.services[0]);
+    let update = |affected: Value| {
+        json!({"organizations": [{
+            "ref": "crm-test", "organizationId": IdKind::Organization.format(app.org_id), "name": "Test Org",
+            "cases": [{"caseId": case_id,
+                       "rfo": {"status": "Preliminary", "affectedServiceIds": affected, "impact": "Down",
+                               "incidentStart": "2026-11-26T08:00:00Z", "detected": "2026-11-26T08:02:00Z",
+                               "rootCauseCategory": "FiberCut", "rootCause": "Excavation damage.",
+                               "responsibleParty": "ThirdPartyCarrier"}}]
+        }]})
+    };
+
+    let (status, body) = problem(import(&app, &staff, &update(json!([foreign]))).await).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["errors"][0]["pointer"],
+        "/organizations/0/cases/0/rfo/affectedServiceIds/0"
+    );
+    assert_eq!(body["errors"][0]["code"], "unknown_service");
+    assert!(
+        body["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&foreign),
+        "{body}"
+    );
+    let unpublished = app
+        .get(&format!("/v2/cases/{case_id}/rfo"), &customer.token)
+        .await;
+    assert_eq!(unpublished.status(), 404, "nothing was written");
+
+    let accepted = import(&app, &staff, &update(json!([own]))).await;
+    assert_eq!(accepted.status(), 200, "{}", accepted.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn an_import_over_64_mib_is_a_413_problem_naming_the_limit() {
+    let app = spawn_app().await;
+    let staff = staff_token(&app).await;
+    let limit = oneportal::ops::imports::MAX_DOCUMENT_BYTES;
+    // Just past the limit; the rest waits in the socket's buffers while the server answers.
+    let mut body = b"{\"organizations\": [] ".to_vec();
+    body.resize(limit + 65_536, b' ');
+    let response = app
+        .http
+        .post(app.at("/ops/v1/imports"))
+        .bearer_auth(&staff)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let (status, body) = problem(response).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["code"], "payload_too_large");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{limit} bytes")),
+        "{body}"
+    );
+}

@@ -325,3 +325,68 @@ async fn staff_see_every_organization_and_one_queue_of_every_customers_cases() {
         "a customer's token is not a staff token"
     );
 }
+
+#[tokio::test]
+async fn an_rfo_may_name_only_services_of_the_cases_organization() {
+    let app = spawn_app().await;
+    let ours = seed(&app, app.org_id, 1).await;
+    let other_org = oneportal_store::orgs::create_organization(app.db(), "Other Org")
+        .await
+        .unwrap();
+    let theirs = seed(&app, other_org, 1).await;
+    let customer = app.user(PermissionSet::all()).await;
+    let staff = staff_token(&app).await;
+    let own = IdKind::Service.format(ours.services[0]);
+    let case: Value = app
+        .post_json(
+            "/v2/cases",
+            &customer.token,
+            json!({"type": "Incident", "subject": "ServiceDown", "priority": "P1", "serviceId": own,
+                   "message": "Office offline", "startOfIncident": "2026-11-26T08:15:00Z"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = case["caseId"].as_str().unwrap();
+    let foreign = IdKind::Service.format(theirs.services[0]);
+    let mut body = rfo("Preliminary");
+    body["affectedServiceIds"] = json!([own, foreign]);
+
+    let (status, refused) = problem(
+        send(
+            &app,
+            "PUT",
+            &format!("/ops/v1/cases/{id}/rfo"),
+            &staff,
+            body.clone(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["errors"][0]["pointer"], "/affectedServiceIds/1");
+    assert_eq!(refused["errors"][0]["code"], "unknown_service");
+    assert!(
+        refused["errors"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&foreign),
+        "{refused}"
+    );
+    let unpublished = app
+        .get(&format!("/v2/cases/{id}/rfo"), &customer.token)
+        .await;
+    assert_eq!(unpublished.status(), 404, "nothing was published");
+
+    body["affectedServiceIds"] = json!([own]);
+    let published = send(
+        &app,
+        "PUT",
+        &format!("/ops/v1/cases/{id}/rfo"),
+        &staff,
+        body,
+    )
+    .await;
+    assert_eq!(published.status(), 200);
+}

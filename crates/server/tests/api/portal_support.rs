@@ -301,6 +301,46 @@ async fn portal_support_the_new_case_form_offers_the_types_choices_and_shows_err
 }
 
 #[tokio::test]
+async fn portal_support_uploads_meet_the_apis_name_and_content_rules() {
+    let app = spawn_app().await;
+    let (services, mut browser) = open_seed(&app).await;
+    let case = open_through_form(&mut browser, services[0]).await;
+    let path = format!("/portal/support/cases/{case}");
+    let token = browser.csrf_from(&path).await;
+
+    let response = browser
+        .post_file(
+            &format!("{path}/attachments"),
+            &token,
+            "invoice\u{202E}txt.exe",
+            "text/plain",
+            b"hello".to_vec(),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("id=\"file-error\""));
+    assert!(page.contains("U+202E"), "the character is named");
+
+    let response = browser
+        .post_file(
+            &format!("{path}/attachments"),
+            &token,
+            "screenshot.png",
+            "image/png",
+            b"<html><script>alert(1)</script></html>".to_vec(),
+        )
+        .await;
+    assert_eq!(response.status(), 415);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("id=\"file-error\""));
+    assert!(page.contains("content is not a PNG image"));
+
+    let page = browser.page(&path).await;
+    assert!(!page.contains("/attachments/ATT-"), "nothing was stored");
+}
+
+#[tokio::test]
 async fn portal_support_replying_uploading_cancelling_and_closing_a_case() {
     let app = spawn_app_with(|c| c.cases.attachment_max_bytes = 64 * 1024).await;
     let (services, mut browser) = open_seed(&app).await;

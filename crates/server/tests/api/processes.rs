@@ -509,3 +509,49 @@ fn postgres_user() -> (u32, u32) {
         })
         .expect("a postgres OS user (PostgreSQL refuses to run as root)")
 }
+
+/// SQLite's files whatever the test backend: the database, its write-ahead log and shared memory.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_the_sqlite_files_are_private_to_the_server_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    let node = Node::new(&data, None);
+    // The first command creates the directory; serve finds it there.
+    node.run(&["migrate"]);
+    assert_eq!(mode(&data), 0o700, "a data directory OnePortal creates");
+    let database = data.join("oneportal.db");
+    let files = oneportal_store::db::sqlite_files(&database);
+    let mut server = node.serve().await;
+    for file in &files {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+    server.kill();
+
+    // Files an older version left readable by everyone are tightened; the directory,
+    // once it exists, is the operator's to choose, and a warning says it is open.
+    for file in files.iter().filter(|f| f.exists()) {
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = node.serve().await;
+    for file in &files {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+    assert_eq!(mode(&data), 0o755);
+    assert!(
+        server
+            .log_tail()
+            .contains("the data directory is open to other users"),
+        "{}",
+        server.log_tail()
+    );
+}

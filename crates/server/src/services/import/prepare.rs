@@ -858,7 +858,9 @@ impl OrganizationCheck<'_> {
             for (n, _) in &rfo_service_refs {
                 content.affected_service_ids[*n] = IdKind::Service.format(1);
             }
-            for e in rfo::check(&content) {
+            let skip: Vec<usize> = rfo_service_refs.iter().map(|(n, _)| *n).collect();
+            let foreign = rfo::foreign_services(self.db, case.org_id, &content, &skip).await?;
+            for e in rfo::check(&content).into_iter().chain(foreign) {
                 self.findings.add(
                     &format!("{pointer}{}", e.pointer),
                     &label,
