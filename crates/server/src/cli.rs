@@ -292,10 +292,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Config {
             command: ConfigCommand::Check { storage },
         } => {
-            let mut config = load(file, storage, None)?;
-            if config.master_key.is_some() {
-                config.master_key = Some("(hidden)".into());
-            }
+            // Secrets print as "(hidden)".
+            let config = load(file, storage, None)?;
             println!("configuration is valid:\n{}", toml_like(&config));
             Ok(())
         }

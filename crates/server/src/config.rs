@@ -7,9 +7,19 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use oneportal_store::SqliteDurability;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::keys::SigningAlg;
+
+/// Writes a secret setting as `(hidden)`: configuration is printed (`config
+/// check`) and logged, and its secrets must never be.
+fn hidden<S: serde::Serializer>(value: &Option<SecretString>, out: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(_) => out.serialize_some("(hidden)"),
+        None => out.serialize_none(),
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -18,12 +28,15 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Where the SQLite file and the generated master key live.
     pub data_dir: PathBuf,
-    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite file.
-    pub database_url: Option<String>,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite file
+    /// (it may carry a password, so it is kept as a secret).
+    #[serde(serialize_with = "hidden")]
+    pub database_url: Option<SecretString>,
     /// The URL clients reach this server at; the token issuer. Defaults to `http://<bind>`.
     pub public_url: Option<String>,
     /// Base64 of 32 bytes. Every node of a cluster needs the same one.
-    pub master_key: Option<String>,
+    #[serde(serialize_with = "hidden")]
+    pub master_key: Option<SecretString>,
     /// A file holding the master key (base64), instead of `master_key`.
     pub master_key_file: Option<PathBuf>,
     /// `text` for people, `json` for log collectors.
@@ -58,8 +71,8 @@ pub struct SmtpConfig {
     pub port: u16,
     #[serde(default)]
     pub username: Option<String>,
-    #[serde(default)]
-    pub password: Option<String>,
+    #[serde(default, serialize_with = "hidden")]
+    pub password: Option<SecretString>,
     /// The sender address, e.g. `OnePortal <noreply@example.net>`.
     pub from: String,
     /// Upgrade the connection with STARTTLS (required when true); false sends in the clear.
@@ -315,7 +328,8 @@ impl Config {
             ));
         }
         if let Some(url) = &self.database_url
-            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            && !(url.expose_secret().starts_with("postgres://")
+                || url.expose_secret().starts_with("postgresql://"))
         {
             return Err("database_url must start with postgres:// (leave it out to use the embedded SQLite file)".into());
         }
@@ -388,6 +402,38 @@ const CONFIG_KEYS: [&str; 16] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_never_show_when_a_configuration_is_printed_or_logged() {
+        let config = Config {
+            master_key: Some("bWFzdGVyLWtleS1zZWNyZXQtdmFsdWUtMzItYnl0ZXM=".into()),
+            database_url: Some("postgres://app:pg-password-42@db.internal/oneportal".into()),
+            smtp: Some(SmtpConfig {
+                host: "smtp.example.net".into(),
+                port: 587,
+                username: Some("mailer".into()),
+                password: Some("smtp-password-42".into()),
+                from: "noreply@example.net".into(),
+                starttls: true,
+            }),
+            ..Config::default()
+        };
+        let shown = [
+            format!("{config:?}"),
+            format!("{config:#?}"),
+            serde_json::to_string(&config).unwrap(),
+        ];
+        for text in &shown {
+            for secret in [
+                "bWFzdGVyLWtleS1zZWNyZXQ",
+                "pg-password-42",
+                "smtp-password-42",
+            ] {
+                assert!(!text.contains(secret), "{secret} shows in {text}");
+            }
+        }
+        assert!(shown[2].contains("(hidden)"), "a set secret says it is set");
+    }
 
     #[test]
     fn flags_override_file_values() {

@@ -23,6 +23,7 @@ pub mod state;
 mod tasks;
 pub mod telemetry;
 
+use secrecy::ExposeSecret;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,7 +43,7 @@ use crate::state::AppState;
 /// Opens the configured database and applies migrations.
 pub async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let db = match &config.database_url {
-        Some(url) => Db::connect_postgres(url, config.pg_max_connections)
+        Some(url) => Db::connect_postgres(url.expose_secret(), config.pg_max_connections)
             .await
             .context(
                 "cannot connect to PostgreSQL (check database_url and that the server is running)",

@@ -1,6 +1,7 @@
 //! The master key: kept outside the database, it seals the signing keys and
 //! derives the HMAC key for client secrets.
 
+use secrecy::ExposeSecret;
 use std::io::Write;
 use std::path::Path;
 
@@ -55,7 +56,7 @@ impl MasterKey {
     /// created on first start with owner-only (0600) permissions.
     pub fn load_or_create(config: &Config) -> Result<Self, MasterKeyError> {
         if let Some(text) = &config.master_key {
-            return Self::parse(text);
+            return Self::parse(text.expose_secret());
         }
         let path = config
             .master_key_file

@@ -4,6 +4,7 @@
 //! retried with growing pauses until it goes; otherwise the outbox is the only
 //! destination. Logs name a message by its id only: bodies carry links.
 
+use secrecy::ExposeSecret;
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
@@ -182,7 +183,10 @@ async fn send(smtp: &SmtpConfig, message: &OutboxRow, body: String) -> Result<()
         builder = builder.tls(Tls::Required(tls));
     }
     if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
-        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        builder = builder.credentials(Credentials::new(
+            user.clone(),
+            password.expose_secret().to_owned(),
+        ));
     }
     let transport = builder.build();
     // The SMTP server's answer never contains the message body.

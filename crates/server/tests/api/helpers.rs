@@ -74,10 +74,11 @@ pub async fn test_config() -> (Config, Arc<tempfile::TempDir>) {
     // Tests call quickly from few clients; `rate_limits` tests switch limits back on.
     config.rate_limits.requests_per_minute = 0;
     if backend_is_postgres() {
-        config.database_url = Some(fresh_pg_database().await);
+        config.database_url = Some(fresh_pg_database().await.into());
         config.master_key = Some(
             base64::engine::general_purpose::STANDARD
-                .encode(oneportal::auth::random::bytes::<32>()),
+                .encode(oneportal::auth::random::bytes::<32>())
+                .into(),
         );
     }
     (config, dir)

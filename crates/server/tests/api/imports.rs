@@ -5,6 +5,7 @@
 use oneportal_domain::PermissionSet;
 use oneportal_domain::ids::IdKind;
 use oneportal_store::provisioning::{self, Keyed};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, backend_is_postgres, problem, spawn_app};
@@ -299,8 +300,11 @@ async fn the_import_command_writes_a_file_shows_progress_and_is_idempotent() {
         if backend_is_postgres() {
             command
                 .arg("--database-url")
-                .arg(config.database_url.as_ref().unwrap());
-            command.env("ONEPORTAL_MASTER_KEY", config.master_key.as_ref().unwrap());
+                .arg(config.database_url.as_ref().unwrap().expose_secret());
+            command.env(
+                "ONEPORTAL_MASTER_KEY",
+                config.master_key.as_ref().unwrap().expose_secret(),
+            );
         }
         command.output().unwrap()
     };

@@ -75,7 +75,11 @@ async fn keys_are_sealed_at_rest_and_a_different_master_key_is_refused() {
     assert!(rows[0].private_key.len() > 40);
     app.app.stop().await.unwrap();
     let mut other = config.clone();
-    other.master_key = Some(base64::engine::general_purpose::STANDARD.encode([9u8; 32]));
+    other.master_key = Some(
+        base64::engine::general_purpose::STANDARD
+            .encode([9u8; 32])
+            .into(),
+    );
     let error = oneportal::App::start(other)
         .await
         .err()

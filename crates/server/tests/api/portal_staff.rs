@@ -8,6 +8,7 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::{Permission, PermissionSet};
 use oneportal_store::orgs;
 use reqwest::StatusCode;
+use secrecy::ExposeSecret;
 
 use crate::browser::{Browser, PASSWORD, location, person, staff_member};
 use crate::catalog::seed;
@@ -697,8 +698,11 @@ async fn portal_staff_passwords_come_from_the_command_line_and_pages_carry_the_p
         if crate::helpers::backend_is_postgres() {
             command
                 .arg("--database-url")
-                .arg(config.database_url.as_ref().unwrap());
-            command.env("ONEPORTAL_MASTER_KEY", config.master_key.as_ref().unwrap());
+                .arg(config.database_url.as_ref().unwrap().expose_secret());
+            command.env(
+                "ONEPORTAL_MASTER_KEY",
+                config.master_key.as_ref().unwrap().expose_secret(),
+            );
         }
         command.env_remove("ONEPORTAL_STAFF_PASSWORD");
         if let Some(password) = password {
