@@ -338,8 +338,8 @@ pub async fn find_communication_by_ref(
 /// Records the provider's reference of a message, so importing it again adds nothing.
 pub async fn tag_communication(db: &impl Exec, id: i64, reference: &str) -> Result<(), StoreError> {
     db.execute(
-        "UPDATE case_communications SET external_ref = $2 WHERE id = $1",
-        args![id, reference],
+        "UPDATE case_communications SET external_ref = $1 WHERE id = $2",
+        args![reference, id],
     )
     .await?;
     Ok(())

@@ -87,8 +87,8 @@ pub async fn adopt_organization(
 ) -> Result<bool, StoreError> {
     let changed = db
         .execute(
-            "UPDATE organizations SET external_ref = $2 WHERE id = $1 AND (external_ref IS NULL OR external_ref = $2)",
-            args![org_id, reference],
+            "UPDATE organizations SET external_ref = $1 WHERE id = $2 AND (external_ref IS NULL OR external_ref = $1)",
+            args![reference, org_id],
         )
         .await?;
     Ok(changed == 1)

@@ -40,7 +40,7 @@ macro_rules! session_table {
             touch: concat!(
                 "UPDATE ",
                 $table,
-                " SET last_seen_at = $2 WHERE token_hash = $1"
+                " SET last_seen_at = $1 WHERE token_hash = $2"
             ),
             delete: concat!("DELETE FROM ", $table, " WHERE token_hash = $1"),
             purge: concat!(
@@ -117,7 +117,7 @@ pub async fn touch(
     token_hash: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    db.execute(table.touch, args![token_hash, now]).await?;
+    db.execute(table.touch, args![now, token_hash]).await?;
     Ok(())
 }
 

@@ -196,7 +196,7 @@ pub const API_CLIENTS: ListSpec = ListSpec {
     security(("userToken" = [])),
     params(
         ("status" = Option<String>, Query, pattern = "^(Active|Suspended|Revoked)(,(Active|Suspended|Revoked))*$", description = "Active, Suspended or Revoked; `a,b` for either"),
-        ("offset" = Option<u32>, Query, description = "Records to skip (default 0)"),
+        ("offset" = Option<u32>, Query, maximum = 10000, description = "Records to skip (default 0, at most 10,000)"),
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Records per page, 1–200 (default 50)"),
     ),
     responses(

@@ -543,7 +543,7 @@ pub const IN_MEMORY: ListSpec = ListSpec {
 /// List a case's communications.
 #[utoipa::path(get, path = "/v2/cases/{caseId}/communications", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001"),
-        ("offset" = Option<u32>, Query, minimum = 0, description = "Records to skip"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)")),
+        ("offset" = Option<u32>, Query, minimum = 0, maximum = 10000, description = "Records to skip, at most 10,000"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)")),
     description = "The conversation, oldest first.",
     responses((status = 200, body = Page<Communication>), (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -617,7 +617,7 @@ pub async fn reply(
 /// List a case's attachments.
 #[utoipa::path(get, path = "/v2/cases/{caseId}/attachments", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001"),
-        ("offset" = Option<u32>, Query, minimum = 0, description = "Records to skip"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)")),
+        ("offset" = Option<u32>, Query, minimum = 0, maximum = 10000, description = "Records to skip, at most 10,000"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)")),
     responses((status = 200, body = Page<Attachment>), (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json")))]

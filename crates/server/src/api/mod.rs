@@ -24,7 +24,7 @@ use crate::state::AppState;
 #[openapi(
     info(
         title = "OnePortal API V2",
-        description = "Your organization's accounts, sites, services, support cases and invoices, and the API clients that reach them.\n\nAuthenticate with an access token from `POST /oauth2/token` (OAuth 2.0 Client Credentials) in `Authorization: Bearer <token>`. API clients themselves are managed with a short-lived user token.",
+        description = "Your organization's accounts, sites, services, support cases and invoices, and the API clients that reach them.\n\nAuthenticate with an access token from `POST /oauth2/token` (OAuth 2.0 Client Credentials) in `Authorization: Bearer <token>`. API clients themselves are managed with a short-lived user token.\n\nLists page with `offset` (at most 10,000) and `limit` (at most 200), or with `cursor` at any depth; a filter takes at most 20 values. No text may contain the NUL character (U+0000): a body, query or form that holds one is a 400 naming the field.",
         version = "2.0.0"
     ),
     modifiers(&SecuritySchemes),
