@@ -38,6 +38,12 @@ macro_rules! text_enum {
             }
         }
 
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
         /// Decodes the stored name, so a database row holds the typed value.
         impl TryFrom<String> for $ty {
             type Error = $crate::error::ValidationError;

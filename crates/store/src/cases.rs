@@ -2,7 +2,9 @@
 //! Every read goes through an [`AccessScope`]; every change is a conditional
 //! update so that two concurrent moves of one case cannot both succeed.
 
-use oneportal_domain::case::{CaseOrigin, CasePriority, CaseStatus, CaseSubject, CaseType};
+use oneportal_domain::case::{
+    CaseOrigin, CasePriority, CaseStatus, CaseSubject, CaseType, RfoStatus,
+};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::query::{Direction, Field, FieldKind, Filter, ListQuery, ListSpec, SortKey};
 use serde_json::json;
@@ -21,18 +23,19 @@ pub const CASE_ORIGINS: &[&str] = CaseOrigin::NAMES;
 /// The fields of a case list, each declared once.
 pub(crate) const CASE_COLUMNS: [Column<CaseRow>; 10] = [
     Column::filter("status", FieldKind::Enum(CASE_STATUSES), "c.status")
-        .sorted(|r| json!(r.status)),
+        .sorted(|r| json!(r.status.as_str())),
     Column::filter("type", FieldKind::Enum(CASE_TYPES), "c.case_type")
-        .sorted(|r| json!(r.case_type)),
+        .sorted(|r| json!(r.case_type.as_str())),
     Column::filter("subject", FieldKind::Enum(CASE_SUBJECTS), "c.subject")
-        .sorted(|r| json!(r.subject)),
+        .sorted(|r| json!(r.subject.as_str())),
     Column::filter("priority", FieldKind::Enum(CASE_PRIORITIES), "c.priority")
-        .sorted(|r| json!(r.priority)),
+        .sorted(|r| json!(r.priority.as_str())),
     Column::id("serviceId", IdKind::Service, "c.service_id"),
     Column::id("siteId", IdKind::Site, "c.site_id"),
     Column::filter("customerReference", FieldKind::Text, "c.customer_reference")
         .sorted(|r| json!(r.customer_reference)),
-    Column::filter("origin", FieldKind::Enum(CASE_ORIGINS), "c.origin").sorted(|r| json!(r.origin)),
+    Column::filter("origin", FieldKind::Enum(CASE_ORIGINS), "c.origin")
+        .sorted(|r| json!(r.origin.as_str())),
     Column::filter("createdDate", FieldKind::Date, "c.created_at").sorted(|r| json!(r.created_at)),
     Column::filter("lastModifiedDate", FieldKind::Date, "c.updated_at")
         .sorted(|r| json!(r.updated_at)),
@@ -61,16 +64,21 @@ macro_rules! case_columns {
 pub struct CaseRow {
     pub id: i64,
     pub org_id: i64,
-    pub case_type: String,
-    pub subject: String,
-    pub priority: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub case_type: CaseType,
+    #[sqlx(try_from = "String")]
+    pub subject: CaseSubject,
+    #[sqlx(try_from = "String")]
+    pub priority: CasePriority,
+    #[sqlx(try_from = "String")]
+    pub status: CaseStatus,
     pub service_id: i64,
     pub site_id: i64,
     pub contract_account_id: i64,
     pub delivery_account_id: i64,
     pub customer_reference: String,
-    pub origin: String,
+    #[sqlx(try_from = "String")]
+    pub origin: CaseOrigin,
     pub start_of_incident: Option<i64>,
     pub end_of_incident: Option<i64>,
     pub contact_name: String,
@@ -89,9 +97,9 @@ pub struct CaseRow {
 }
 
 impl CaseRow {
-    /// The stored status; rows are only ever written from [`CaseStatus`].
+    /// The case's status.
     pub fn status(&self) -> CaseStatus {
-        CaseStatus::parse(&self.status).unwrap_or(CaseStatus::Acknowledged)
+        self.status
     }
 }
 
@@ -250,16 +258,16 @@ pub async fn insert_case(db: &impl Exec, case: &NewCase) -> Result<CaseRow, Stor
     Ok(CaseRow {
         id,
         org_id: case.org_id,
-        case_type: case.case_type.as_str().to_owned(),
-        subject: case.subject.as_str().to_owned(),
-        priority: case.priority.as_str().to_owned(),
-        status: CaseStatus::Acknowledged.as_str().to_owned(),
+        case_type: case.case_type,
+        subject: case.subject,
+        priority: case.priority,
+        status: CaseStatus::Acknowledged,
         service_id: case.service_id,
         site_id: case.site_id,
         contract_account_id: case.contract_account_id,
         delivery_account_id: case.delivery_account_id,
         customer_reference: case.customer_reference.clone(),
-        origin: case.origin.as_str().to_owned(),
+        origin: case.origin,
         start_of_incident: case.start_of_incident,
         end_of_incident: case.end_of_incident,
         contact_name: case.contact_name.clone(),
@@ -369,7 +377,8 @@ pub async fn communications(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StatusChangeRow {
     pub from_status: Option<String>,
-    pub to_status: String,
+    #[sqlx(try_from = "String")]
+    pub to_status: CaseStatus,
     pub reason: String,
     pub changed_by: String,
     pub at: i64,
@@ -529,7 +538,8 @@ pub async fn attachment_content(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RfoRow {
     pub case_id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RfoStatus,
     pub version: i64,
     pub issued_at: i64,
     /// JSON: the RFO's fields beyond status, version and issue date.
@@ -557,7 +567,7 @@ pub async fn publish_rfo(
 ) -> Result<i64, StoreError> {
     let current = find_rfo(db, case_id).await?;
     let version = match &current {
-        Some(rfo) if rfo.status == status && rfo.body == body => return Ok(rfo.version),
+        Some(rfo) if rfo.status.as_str() == status && rfo.body == body => return Ok(rfo.version),
         Some(rfo) => rfo.version + 1,
         None => 1,
     };

@@ -102,14 +102,14 @@ impl From<CaseRow> for Case {
         let paused = c.sla_paused_ms + paused_now;
         Case {
             case_id: IdKind::Case.format(c.id),
-            case_type: CaseType::parse(&c.case_type).unwrap_or(CaseType::NonIncident),
-            subject: CaseSubject::parse(&c.subject).unwrap_or(CaseSubject::Other),
-            priority: CasePriority::parse(&c.priority).unwrap_or(CasePriority::P5),
+            case_type: c.case_type,
+            subject: c.subject,
+            priority: c.priority,
             status: c.status(),
             service_id: IdKind::Service.format(c.service_id),
             site_id: IdKind::Site.format(c.site_id),
             customer_reference: c.customer_reference,
-            origin: CaseOrigin::parse(&c.origin).unwrap_or(CaseOrigin::Api),
+            origin: c.origin,
             start_of_incident: c.start_of_incident.map(rfc3339),
             end_of_incident: c.end_of_incident.map(rfc3339),
             contact: ContactView {
@@ -217,7 +217,7 @@ impl From<StatusChangeRow> for StatusChange {
     fn from(s: StatusChangeRow) -> Self {
         StatusChange {
             from: s.from_status.as_deref().and_then(CaseStatus::parse),
-            to: CaseStatus::parse(&s.to_status).unwrap_or(CaseStatus::Acknowledged),
+            to: s.to_status,
             reason: s.reason,
             changed_by: s.changed_by,
             at: rfc3339(s.at),

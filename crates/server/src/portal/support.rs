@@ -70,10 +70,10 @@ impl From<&CaseRow> for CaseLine {
     fn from(c: &CaseRow) -> Self {
         CaseLine {
             id: IdKind::Case.format(c.id),
-            case_type: c.case_type.clone(),
-            subject: c.subject.clone(),
-            priority: c.priority.clone(),
-            status: c.status.clone(),
+            case_type: c.case_type.to_string(),
+            subject: c.subject.to_string(),
+            priority: c.priority.to_string(),
+            status: c.status.to_string(),
             reference: c.customer_reference.clone(),
             service_id: IdKind::Service.format(c.service_id),
             updated: day_time(c.updated_at),
@@ -305,7 +305,7 @@ async fn case_page(
     notices: Notices,
 ) -> Result<Response, PortalError> {
     let id = IdKind::Case.format(case.id);
-    let is_incident = case.case_type == CaseType::Incident.as_str();
+    let is_incident = case.case_type == CaseType::Incident;
     let status_now = case.status();
     // A case with a published RFO shows its incident timeline.
     let timeline_chart = match case.rfo_status {

@@ -305,7 +305,8 @@ async fn related_case(
             Ok(None)
         }
         Some(case)
-            if request.subject == CaseSubject::RfoRequest && case.case_type != "Incident" =>
+            if request.subject == CaseSubject::RfoRequest
+                && case.case_type != CaseType::Incident =>
         {
             errors.push(FieldError::new(
                 "/relatedCaseId",

@@ -87,7 +87,7 @@ impl Rfo {
         };
         Ok(Rfo {
             case_id: IdKind::Case.format(row.case_id),
-            status: RfoStatus::parse(&row.status).unwrap_or(RfoStatus::Preliminary),
+            status: row.status,
             version: row.version,
             issued_date: rfc3339(row.issued_at),
             duration_minutes: duration,
@@ -200,7 +200,7 @@ pub async fn publish(
     status: RfoStatus,
     content: &RfoContent,
 ) -> Result<i64, ApiError> {
-    if case.case_type != "Incident" {
+    if case.case_type != oneportal_domain::case::CaseType::Incident {
         return Err(ApiError::conflict(
             "not_an_incident",
             format!(
@@ -218,7 +218,7 @@ pub async fn publish(
     }
     let tx = state.db.begin().await?;
     if let Some(current) = cases::find_rfo(&tx, case.id).await?
-        && current.status == RfoStatus::Final.as_str()
+        && current.status == RfoStatus::Final
         && status == RfoStatus::Preliminary
     {
         return Err(ApiError::conflict(

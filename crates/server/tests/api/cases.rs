@@ -1282,3 +1282,57 @@ async fn kept_case_answers_never_hide_a_change() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// A stored value the domain does not know is an error that names the column,
+/// never a default: a corrupt status read as `Acknowledged` would
+/// show a customer a case state nobody set.
+#[tokio::test]
+async fn a_case_row_with_a_value_the_domain_does_not_know_is_an_error_not_a_default() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let case = open(&app, &token, incident(catalog.services[0])).await;
+    let id = IdKind::Case
+        .parse(case["caseId"].as_str().unwrap())
+        .unwrap();
+    for (column, value) in [("status", "Bogus"), ("priority", "P9"), ("origin", "Fax")] {
+        let sql: &'static str = match column {
+            "status" => "UPDATE cases SET status = $1 WHERE id = $2",
+            "priority" => "UPDATE cases SET priority = $1 WHERE id = $2",
+            _ => "UPDATE cases SET origin = $1 WHERE id = $2",
+        };
+        let before: (String,) = app
+            .db()
+            .fetch_one(
+                match column {
+                    "status" => "SELECT status FROM cases WHERE id = $1",
+                    "priority" => "SELECT priority FROM cases WHERE id = $1",
+                    _ => "SELECT origin FROM cases WHERE id = $1",
+                },
+                args![id],
+            )
+            .await
+            .unwrap();
+        app.db().execute(sql, args![value, id]).await.unwrap();
+        let error = find_case_anywhere(app.db(), id)
+            .await
+            .unwrap_err()
+            .to_string();
+        // sqlx names the column; it does not pass the decoding error's own text on.
+        assert!(
+            error.contains(column),
+            "the error names the column: {error}"
+        );
+        let status = app
+            .get(
+                &format!("/v2/cases/{}", case["caseId"].as_str().unwrap()),
+                &token,
+            )
+            .await
+            .status();
+        assert_eq!(
+            status, 500,
+            "a corrupt {column} is not shown as some other value"
+        );
+        app.db().execute(sql, args![before.0, id]).await.unwrap();
+    }
+}

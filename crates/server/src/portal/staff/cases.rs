@@ -133,10 +133,10 @@ pub async fn queue(
             id: IdKind::Case.format(c.id),
             organization: names.get(&c.org_id).cloned().unwrap_or_default(),
             organization_id: IdKind::Organization.format(c.org_id),
-            case_type: c.case_type.clone(),
-            subject: c.subject.clone(),
-            priority: c.priority.clone(),
-            status: c.status.clone(),
+            case_type: c.case_type.to_string(),
+            subject: c.subject.to_string(),
+            priority: c.priority.to_string(),
+            status: c.status.to_string(),
             updated: day_time(c.updated_at),
         })
         .collect();
@@ -416,7 +416,7 @@ async fn case_page(
     let names = organization_names(state).await?;
     let organization = names.get(&case.org_id).cloned().unwrap_or_default();
     let organization_id = IdKind::Organization.format(case.org_id);
-    let is_incident = case.case_type == CaseType::Incident.as_str();
+    let is_incident = case.case_type == CaseType::Incident;
     let is_final = now.is_final();
     let detail = detail(state, case).await?;
     render::page_with_status(

@@ -821,7 +821,7 @@ impl OrganizationCheck<'_> {
         let mut rfo_service_refs = Vec::new();
         if let Some(record) = update.rfo {
             let pointer = format!("{at}/rfo");
-            if case.case_type != "Incident" {
+            if case.case_type != oneportal_domain::case::CaseType::Incident {
                 self.findings.add(
                     &pointer,
                     &label,
@@ -832,7 +832,7 @@ impl OrganizationCheck<'_> {
             if record.status == RfoStatus::Preliminary
                 && cases::find_rfo(self.db, case.id)
                     .await?
-                    .is_some_and(|r| r.status == RfoStatus::Final.as_str())
+                    .is_some_and(|r| r.status == RfoStatus::Final)
             {
                 self.findings.add(
                     &format!("{pointer}/status"),
