@@ -71,7 +71,7 @@ enum Command {
         storage: StorageFlags,
     },
     /// Import organizations, accounts, sites, services, invoices, case updates and
-    /// RFOs from a JSON document (see the README). The whole file is checked first;
+    /// RFOs from a JSON document (see docs/operations.md). The whole file is checked first;
     /// importing it again changes nothing.
     Import {
         /// The JSON document.

@@ -282,7 +282,7 @@ where
 /// for a slow sync on a busy machine. Counted per node, it would be the limit again.
 const OVERSHOOT: usize = 5;
 
-/// The per-minute limit is counted across nodes (see the README's "Running
+/// The per-minute limit is counted across nodes (see docs/operations.md, "Running
 /// several nodes"): requests spread over A and B are refused on both once
 /// the caller's minute is spent, give or take one sync interval of traffic.
 #[tokio::test]
