@@ -425,9 +425,9 @@ fn case_location(id: i64) -> HeaderValue {
 #[utoipa::path(get, path = "/v2/cases", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
     description = "Cases on the services you may see. Filters: `status`, `type`, `subject`, `priority`, `serviceId`, `siteId`, `customerReference`, `origin` (comma = OR), `createdDate.gte|gt|lte|lt`, `lastModifiedDate.gte|gt|lte|lt` (RFC 3339). Poll for changes with `lastModifiedDate.gt=<last poll>`. Default sort `-lastModifiedDate`.",
     responses((status = 200, body = Page<Case>, headers(("X-Total-Count" = i64), ("Link" = String))),
-        (status = 400, description = "Unknown parameter, filter value or sort key", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing customerapi/support.read", body = Problem, content_type = "application/problem+json")))]
+        (status = 400, description = "Unknown parameter, filter value or sort key", body = Problem),
+        (status = 401, body = Problem),
+        (status = 403, description = "Missing customerapi/support.read", body = Problem)))]
 pub async fn list_cases(
     State(state): State<AppState>,
     access: Access<SupportRead>,
@@ -456,11 +456,11 @@ pub async fn list_cases(
     request_body = NewCaseBody,
     params(("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]([ -~]*[!-~])?$", description = "Makes a retry safe: the same key and body within 24 hours returns the first answer")),
     responses((status = 201, body = Case, headers(("Location" = String))),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Missing customerapi/support.read-write", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The same Idempotency-Key is still being processed", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is missing or not allowed for the case type; `errors` names each", body = Problem, content_type = "application/problem+json")))]
+        (status = 400, description = "The body is not JSON", body = Problem),
+        (status = 401, body = Problem),
+        (status = 403, description = "Missing customerapi/support.read-write", body = Problem),
+        (status = 409, description = "The same Idempotency-Key is still being processed", body = Problem),
+        (status = 422, description = "A field is missing or not allowed for the case type; `errors` names each", body = Problem)))]
 pub async fn create_case(
     State(state): State<AppState>,
     access: Access<SupportReadWrite>,
@@ -511,9 +511,9 @@ pub(crate) async fn detail(state: &AppState, case: CaseRow) -> Result<CaseDetail
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")),
     description = "The whole case: fields, every communication in order, the status history and attachments. Poll cheaply with `If-None-Match`.",
     responses((status = 200, body = CaseDetail, headers(("ETag" = String))), (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+        (status = 401, body = Problem),
+        (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
 pub async fn get_case(
     State(state): State<AppState>,
     access: Access<SupportRead>,
@@ -545,9 +545,9 @@ pub const IN_MEMORY: ListSpec = ListSpec {
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001"),
         ("offset" = Option<u32>, Query, minimum = 0, maximum = 10000, description = "Records to skip, at most 10,000"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)")),
     description = "The conversation, oldest first.",
-    responses((status = 200, body = Page<Communication>), (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<Communication>), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
 pub async fn list_communications(
     State(state): State<AppState>,
     access: Access<SupportRead>,
@@ -588,11 +588,11 @@ fn in_memory_page<T: Serialize>(
         ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]([ -~]*[!-~])?$", description = "Makes a retry safe")),
     request_body = ReplyBody,
     description = "Adds your message to the conversation. A reply to a `Pending` case (waiting for you) moves it back to `InProgress`.",
-    responses((status = 201, body = Communication), (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The case is closed, cancelled or rejected", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = Communication), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "The case is closed, cancelled or rejected", body = Problem),
+        (status = 422, body = Problem)))]
 pub async fn reply(
     State(state): State<AppState>,
     access: Access<SupportReadWrite>,
@@ -618,9 +618,9 @@ pub async fn reply(
 #[utoipa::path(get, path = "/v2/cases/{caseId}/attachments", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001"),
         ("offset" = Option<u32>, Query, minimum = 0, maximum = 10000, description = "Records to skip, at most 10,000"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Page size, 1–200 (default 50)")),
-    responses((status = 200, body = Page<Attachment>), (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<Attachment>), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
 pub async fn list_attachments(
     State(state): State<AppState>,
     access: Access<SupportRead>,
@@ -654,13 +654,13 @@ pub struct AttachmentUpload {
         ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 255, pattern = "^[!-~]([ -~]*[!-~])?$", description = "Makes a retry safe")),
     request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
     description = "Upload one file as the `file` part of a `multipart/form-data` body. Allowed types: PDF, PNG, JPEG, GIF, plain text, CSV, JSON, ZIP, e-mail (message/rfc822), packet captures (application/vnd.tcpdump.pcap), Word and Excel (OOXML). The content must be what its type says (a PDF starts with `%PDF-`, a PNG with PNG's signature, text and CSV are UTF-8 without NUL bytes, JSON parses), otherwise 415; a file name with control or bidirectional formatting characters (U+202E and the like) is refused with 422. The size limit is 10 MiB unless the provider configured another.",
-    responses((status = 201, body = Attachment, headers(("Location" = String))), (status = 400, description = "Not a multipart body, or no `file` part", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The case is closed, cancelled or rejected", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The file is larger than the limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The file's type is not allowed, or its content is not of that type", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The file is empty, or its name has control or bidirectional formatting characters", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = Attachment, headers(("Location" = String))), (status = 400, description = "Not a multipart body, or no `file` part", body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "The case is closed, cancelled or rejected", body = Problem),
+        (status = 413, description = "The file is larger than the limit", body = Problem),
+        (status = 415, description = "The file's type is not allowed, or its content is not of that type", body = Problem),
+        (status = 422, description = "The file is empty, or its name has control or bidirectional formatting characters", body = Problem)))]
 pub async fn upload_attachment(
     State(state): State<AppState>,
     access: Access<SupportReadWrite>,
@@ -756,8 +756,8 @@ pub(crate) async fn read_file_part(
 #[utoipa::path(get, path = "/v2/cases/{caseId}/attachments/{attachmentId}", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001"), ("attachmentId" = String, Path, description = "ATT-000001")),
     responses((status = 200, description = "The file, with its content type and `Content-Disposition: attachment`", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
 pub async fn download_attachment(
     State(state): State<AppState>,
     access: Access<SupportRead>,
@@ -862,10 +862,10 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
 #[utoipa::path(post, path = "/v2/cases/{caseId}/close", tag = "Cases", security(("oauth2" = ["customerapi/support.read-write"]), ("userToken" = [])),
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")), request_body(content = Option<ActionBody>, description = "Optional reason"),
     description = "Confirms the resolution: `Resolved` → `Closed`. Resolved cases also close by themselves after a number of days the provider configures.",
-    responses((status = 200, body = Case), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The case is not Resolved; the detail names its status", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Case), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "The case is not Resolved; the detail names its status", body = Problem),
+        (status = 422, body = Problem)))]
 pub async fn close_case(
     State(state): State<AppState>,
     access: Access<SupportReadWrite>,
@@ -886,10 +886,10 @@ pub async fn close_case(
 #[utoipa::path(post, path = "/v2/cases/{caseId}/reopen", tag = "Cases", security(("oauth2" = ["customerapi/support.read-write"]), ("userToken" = [])),
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")), request_body = ReasonBody,
     description = "The problem is back: `Resolved` → `InProgress`. Say why in `reason`.",
-    responses((status = 200, body = Case), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The case is not Resolved; the detail names its status", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Case), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "The case is not Resolved; the detail names its status", body = Problem),
+        (status = 422, description = "No reason given", body = Problem)))]
 pub async fn reopen_case(
     State(state): State<AppState>,
     access: Access<SupportReadWrite>,
@@ -903,10 +903,10 @@ pub async fn reopen_case(
 #[utoipa::path(post, path = "/v2/cases/{caseId}/cancel", tag = "Cases", security(("oauth2" = ["customerapi/support.read-write"]), ("userToken" = [])),
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")), request_body = ReasonBody,
     description = "Withdraws a case before it is resolved (`Acknowledged`, `InProgress`, `Pending` or `Held` → `Cancelled`). Say why in `reason`.",
-    responses((status = 200, body = Case), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The case is already resolved or final; the detail names its status", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Case), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "The case is already resolved or final; the detail names its status", body = Problem),
+        (status = 422, description = "No reason given", body = Problem)))]
 pub async fn cancel_case(
     State(state): State<AppState>,
     access: Access<SupportReadWrite>,
@@ -921,8 +921,8 @@ pub async fn cancel_case(
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")),
     description = "The reason for outage of an incident, once the provider has published it (first `Preliminary`, then `Final`). Until then: 404 with code `rfo_not_available`.",
     responses((status = 200, body = Rfo, headers(("ETag" = String))), (status = 304, description = "Not modified"),
-        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case, or code `rfo_not_available`", body = Problem, content_type = "application/problem+json")))]
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, description = "No such case, or code `rfo_not_available`", body = Problem)))]
 pub async fn get_rfo(
     State(state): State<AppState>,
     access: Access<SupportRead>,
@@ -938,8 +938,8 @@ pub async fn get_rfo(
 #[utoipa::path(get, path = "/v2/cases/{caseId}/rfo/document", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")),
     responses((status = 200, description = "The RFO as a PDF document", content_type = "application/pdf", body = Vec<u8>),
-        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case, or code `rfo_not_available`", body = Problem, content_type = "application/problem+json")))]
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, description = "No such case, or code `rfo_not_available`", body = Problem)))]
 pub async fn rfo_document(
     State(state): State<AppState>,
     access: Access<SupportRead>,

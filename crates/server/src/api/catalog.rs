@@ -197,8 +197,8 @@ async fn visible_account(
 /// List accounts.
 #[utoipa::path(get, path = "/v2/accounts", tag = "Accounts", security(("oauth2" = ["customerapi/basic.read"]), ("userToken" = [])),
     description = "The contract and delivery accounts you may see. Filters: `name`, `type` (Contract|Delivery), `status`, `country`, `createdDate.*`, `lastModifiedDate.*`; default sort `name`.",
-    responses((status = 200, body = Page<Account>), (status = 400, description = "Unknown parameter, filter value or sort key", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, description = "Missing customerapi/basic.read", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<Account>), (status = 400, description = "Unknown parameter, filter value or sort key", body = Problem),
+        (status = 401, body = Problem), (status = 403, description = "Missing customerapi/basic.read", body = Problem)))]
 pub async fn list_accounts(
     State(state): State<AppState>,
     caller: Caller,
@@ -220,7 +220,7 @@ pub async fn list_accounts(
 #[utoipa::path(get, path = "/v2/accounts/{accountId}", tag = "Accounts", security(("oauth2" = ["customerapi/basic.read"]), ("userToken" = [])),
     params(("accountId" = String, Path, description = "ACC-000001")),
     responses((status = 200, body = Account, headers(("ETag" = String))), (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 404, body = Problem, content_type = "application/problem+json")))]
+        (status = 404, body = Problem)))]
 pub async fn get_account(
     State(state): State<AppState>,
     caller: Caller,
@@ -235,7 +235,7 @@ pub async fn get_account(
 /// List an account's sites.
 #[utoipa::path(get, path = "/v2/accounts/{accountId}/sites", tag = "Accounts", security(("oauth2" = ["customerapi/basic.read"]), ("userToken" = [])),
     params(("accountId" = String, Path, description = "ACC-000001")), description = "Same parameters as `GET /v2/sites`.",
-    responses((status = 200, body = Page<Site>), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<Site>), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_account_sites(
     State(state): State<AppState>,
     caller: Caller,
@@ -258,7 +258,7 @@ pub async fn list_account_sites(
 /// List an account's services (as contract or delivery account).
 #[utoipa::path(get, path = "/v2/accounts/{accountId}/services", tag = "Accounts", security(("oauth2" = ["customerapi/basic.read"]), ("userToken" = [])),
     params(("accountId" = String, Path, description = "ACC-000001")), description = "Same parameters as `GET /v2/services`.",
-    responses((status = 200, body = Page<Service>), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<Service>), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_account_services(
     State(state): State<AppState>,
     caller: Caller,
@@ -281,8 +281,8 @@ pub async fn list_account_services(
 /// List sites.
 #[utoipa::path(get, path = "/v2/sites", tag = "Sites", security(("oauth2" = ["customerapi/basic.read"]), ("userToken" = [])),
     description = "Filters: `name`, `accountId`, `city`, `country`, `status`, `createdDate.*`, `lastModifiedDate.*`; default sort `-lastModifiedDate`.",
-    responses((status = 200, body = Page<Site>), (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<Site>), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list_sites(
     State(state): State<AppState>,
     caller: Caller,
@@ -303,7 +303,7 @@ pub async fn list_sites(
 /// Get a site.
 #[utoipa::path(get, path = "/v2/sites/{siteId}", tag = "Sites", security(("oauth2" = ["customerapi/basic.read"]), ("userToken" = [])),
     params(("siteId" = String, Path, description = "SITE-000001")),
-    responses((status = 200, body = Site, headers(("ETag" = String))), (status = 304, description = "Not modified"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Site, headers(("ETag" = String))), (status = 304, description = "Not modified"), (status = 404, body = Problem)))]
 pub async fn get_site(
     State(state): State<AppState>,
     caller: Caller,
@@ -321,8 +321,8 @@ pub async fn get_site(
 /// List services.
 #[utoipa::path(get, path = "/v2/services", tag = "Services", security(("oauth2" = ["customerapi/basic.read"]), ("userToken" = [])),
     description = "Filters: `serviceName`, `serviceType`, `status`, `contractAccountId`, `deliveryAccountId`, `siteId`, `customerReference`, `createdDate.*`, `lastModifiedDate.*`; default sort `-lastModifiedDate`.",
-    responses((status = 200, body = Page<Service>), (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<Service>), (status = 400, body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list_services(
     State(state): State<AppState>,
     caller: Caller,
@@ -343,7 +343,7 @@ pub async fn list_services(
 /// Get a service with its technical details.
 #[utoipa::path(get, path = "/v2/services/{serviceId}", tag = "Services", security(("oauth2" = ["customerapi/basic.read"]), ("userToken" = [])),
     params(("serviceId" = String, Path, description = "SVC-000001")),
-    responses((status = 200, body = Service, headers(("ETag" = String))), (status = 304, description = "Not modified"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Service, headers(("ETag" = String))), (status = 304, description = "Not modified"), (status = 404, body = Problem)))]
 pub async fn get_service(
     State(state): State<AppState>,
     caller: Caller,

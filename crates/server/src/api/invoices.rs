@@ -205,8 +205,8 @@ async fn invoice_with_lines(
         Sort: `invoiceDate` (default `-invoiceDate`), `dueDate`, `invoiceNumber`, `type`, `status`, `currency`, `createdDate`, `lastModifiedDate`; \
         `-` for descending. Amounts are not sortable.\n\n\
         Paging: `offset` and `limit` (default 50, max 200), or `cursor` with `pagination.nextCursor` for deep paging.",
-    responses((status = 200, body = Page<Invoice>), (status = 400, description = "Unknown parameter, filter value or sort key; `errors[].pointer` names it", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Missing customerapi/billing.read", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<Invoice>), (status = 400, description = "Unknown parameter, filter value or sort key; `errors[].pointer` names it", body = Problem),
+        (status = 401, description = "No valid access token", body = Problem), (status = 403, description = "Missing customerapi/billing.read", body = Problem)))]
 pub async fn list_invoices(
     State(state): State<AppState>,
     access: Access<BillingRead>,
@@ -228,8 +228,8 @@ pub async fn list_invoices(
     description = "One invoice or credit note with its totals. Send the `ETag` back in `If-None-Match` to poll cheaply: 304 until the invoice changes (a payment, or the day it becomes overdue).",
     params(("invoiceId" = String, Path, description = "INV-0000001")),
     responses((status = 200, body = Invoice, headers(("ETag" = String))), (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Missing customerapi/billing.read", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such invoice among the accounts you may see", body = Problem, content_type = "application/problem+json")))]
+        (status = 401, description = "No valid access token", body = Problem), (status = 403, description = "Missing customerapi/billing.read", body = Problem),
+        (status = 404, description = "No such invoice among the accounts you may see", body = Problem)))]
 pub async fn get_invoice(
     State(state): State<AppState>,
     access: Access<BillingRead>,
@@ -245,9 +245,9 @@ pub async fn get_invoice(
     description = "The invoice's charges in printed order. Filters: `chargeType` (`Recurring`, `OneTime`, `Usage`, `Credit`), `serviceId` (`SVC-000001`). \
         Paging as for `GET /v2/invoices`; the order is fixed. For every line at once use `GET /v2/invoices/{invoiceId}/lines.csv`.",
     params(("invoiceId" = String, Path, description = "INV-0000001")),
-    responses((status = 200, body = Page<InvoiceLine>), (status = 400, description = "Unknown parameter or filter value", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Missing customerapi/billing.read", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such invoice among the accounts you may see", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Page<InvoiceLine>), (status = 400, description = "Unknown parameter or filter value", body = Problem),
+        (status = 401, description = "No valid access token", body = Problem), (status = 403, description = "Missing customerapi/billing.read", body = Problem),
+        (status = 404, description = "No such invoice among the accounts you may see", body = Problem)))]
 pub async fn list_invoice_lines(
     State(state): State<AppState>,
     access: Access<BillingRead>,
@@ -272,8 +272,8 @@ pub async fn list_invoice_lines(
         Sent as an attachment named after the invoice number (`INV-0000001.pdf`).",
     params(("invoiceId" = String, Path, description = "INV-0000001")),
     responses((status = 200, description = "The PDF", content_type = "application/pdf", body = inline(documents::BinaryFile), headers(("Content-Disposition" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Missing customerapi/billing.read", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such invoice among the accounts you may see", body = Problem, content_type = "application/problem+json")))]
+        (status = 401, description = "No valid access token", body = Problem), (status = 403, description = "Missing customerapi/billing.read", body = Problem),
+        (status = 404, description = "No such invoice among the accounts you may see", body = Problem)))]
 pub async fn get_invoice_document(
     State(state): State<AppState>,
     access: Access<BillingRead>,
@@ -308,8 +308,8 @@ pub(crate) async fn invoice_pdf(
         Sent as an attachment named `INV-0000001-lines.csv`.",
     params(("invoiceId" = String, Path, description = "INV-0000001")),
     responses((status = 200, description = "The CSV", content_type = "text/csv; charset=utf-8", body = String, headers(("Content-Disposition" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"), (status = 403, description = "Missing customerapi/billing.read", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such invoice among the accounts you may see", body = Problem, content_type = "application/problem+json")))]
+        (status = 401, description = "No valid access token", body = Problem), (status = 403, description = "Missing customerapi/billing.read", body = Problem),
+        (status = 404, description = "No such invoice among the accounts you may see", body = Problem)))]
 pub async fn get_invoice_lines_csv(
     State(state): State<AppState>,
     access: Access<BillingRead>,

@@ -50,7 +50,7 @@ pub struct Me {
     security(("oauth2" = []), ("userToken" = [])),
     responses(
         (status = 200, description = "The caller", body = Me),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem),
     )
 )]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {

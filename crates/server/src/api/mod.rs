@@ -76,6 +76,30 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// A handler declares an error as `(status = 404, body = Problem)`; every
+/// answer whose body is a `Problem` is `application/problem+json` (RFC 9457),
+/// said here once instead of on each of a hundred responses.
+fn problems_as_problem_json(responses: &mut utoipa::openapi::Responses) {
+    use utoipa::openapi::RefOr;
+    for response in responses.responses.values_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        let is_problem = |content: &RefOr<utoipa::openapi::Content>| matches!(content, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem")));
+        if let Some(content) = response.content.get("application/json")
+            && is_problem(content)
+        {
+            let content = response
+                .content
+                .shift_remove("application/json")
+                .expect("just found");
+            response
+                .content
+                .insert("application/problem+json".to_owned(), content);
+        }
+    }
+}
+
 /// The answers every operation can give, documented once: 401, 403 and 429 on
 /// operations that need a token, 503 everywhere, and 400/415/422 where there is a body.
 pub(crate) struct CommonResponses;
@@ -103,6 +127,7 @@ impl Modify for CommonResponses {
                 &mut item.delete,
             ];
             for operation in operations.into_iter().flatten() {
+                problems_as_problem_json(&mut operation.responses);
                 let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
                 let has_body = operation.request_body.is_some();
                 let mut common = vec![(

@@ -40,9 +40,9 @@ fn user_id(text: &str) -> Result<i64, ApiError> {
     request_body = UpdateUser,
     responses(
         (status = 204, description = "Changed"),
-        (status = 403, description = "No User Management permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your organization", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown permission names", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "No User Management permission", body = Problem),
+        (status = 404, description = "No such user in your organization", body = Problem),
+        (status = 422, description = "Unknown permission names", body = Problem),
     )
 )]
 pub async fn update(
@@ -93,9 +93,9 @@ pub async fn update(
     params(("userId" = String, Path, description = "USR-000042")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, description = "No User Management permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user in your organization", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The user cannot be removed now (yourself, or already removed); the detail says why", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "No User Management permission", body = Problem),
+        (status = 404, description = "No such user in your organization", body = Problem),
+        (status = 409, description = "The user cannot be removed now (yourself, or already removed); the detail says why", body = Problem),
     )
 )]
 pub async fn remove(

@@ -43,8 +43,8 @@ pub struct StatusChangeBody {
 #[utoipa::path(post, path = "/ops/v1/cases/{caseId}/status", tag = "Cases", security(("staffToken" = [])),
     params(("caseId" = String, Path, description = "CASE-0000001")), request_body = StatusChangeBody,
     description = "The provider's moves: Acknowledged → InProgress | Rejected; InProgress → Pending | Held | Resolved; Pending | Held → InProgress. Moving to the current status changes nothing.",
-    responses((status = 200, body = Case), (status = 404, body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The status machine does not allow this move; the detail names the current status", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Case), (status = 404, body = crate::http::problem::Problem),
+        (status = 409, description = "The status machine does not allow this move; the detail names the current status", body = crate::http::problem::Problem)))]
 pub async fn change_status(
     State(state): State<AppState>,
     staff: Staff,
@@ -76,7 +76,7 @@ pub struct ProviderReplyBody {
 /// Reply to the customer on a case.
 #[utoipa::path(post, path = "/ops/v1/cases/{caseId}/communications", tag = "Cases", security(("staffToken" = [])),
     params(("caseId" = String, Path, description = "CASE-0000001")), request_body = ProviderReplyBody,
-    responses((status = 201, body = Communication), (status = 404, body = crate::http::problem::Problem, content_type = "application/problem+json")))]
+    responses((status = 201, body = Communication), (status = 404, body = crate::http::problem::Problem)))]
 pub async fn reply(
     State(state): State<AppState>,
     staff: Staff,
@@ -110,8 +110,8 @@ pub struct RfoBody {
 #[utoipa::path(put, path = "/ops/v1/cases/{caseId}/rfo", tag = "Cases", security(("staffToken" = [])),
     params(("caseId" = String, Path, description = "CASE-0000001")), request_body = RfoBody,
     description = "Publishes (or corrects) the RFO of an incident; the customer sees it at once at `/v2/cases/{caseId}/rfo`. Each change raises the version; publishing the same content again changes nothing.",
-    responses((status = 200, body = Rfo), (status = 404, body = crate::http::problem::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not an incident, or a Final RFO set back to Preliminary", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Rfo), (status = 404, body = crate::http::problem::Problem),
+        (status = 409, description = "Not an incident, or a Final RFO set back to Preliminary", body = crate::http::problem::Problem)))]
 pub async fn publish_rfo(
     State(state): State<AppState>,
     staff: Staff,

@@ -58,7 +58,7 @@ pub struct OutboxQuery {
 #[utoipa::path(get, path = "/ops/v1/outbox", tag = "Outbox", security(("staffToken" = [])),
     params(OutboxQuery),
     responses((status = 200, body = Vec<OutboxMessage>),
-        (status = 400, description = "limit out of range", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
+        (status = 400, description = "limit out of range", body = crate::http::problem::Problem)))]
 pub async fn list_outbox(
     State(state): State<AppState>,
     _staff: Staff,

@@ -56,7 +56,7 @@ const ORGANIZATIONS: ListSpec = ListSpec {
     params(("offset" = Option<u32>, Query, maximum = 10000, description = "Records to skip, at most 10,000"), ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "Default 50, at most 200")),
     description = "Every customer organization by name, with its import reference and how many accounts and users it has.",
     responses((status = 200, body = Page<Organization>, headers(("X-Total-Count" = i64))),
-        (status = 400, description = "Unknown parameter, or offset/limit out of range", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
+        (status = 400, description = "Unknown parameter, or offset/limit out of range", body = crate::http::problem::Problem)))]
 pub async fn list_organizations(
     State(state): State<AppState>,
     _staff: Staff,
@@ -111,7 +111,7 @@ impl From<CaseRow> for QueuedCase {
 #[utoipa::path(get, path = "/ops/v1/cases", tag = "Cases", security(("staffToken" = [])),
     description = "Every organization's cases, with the filters, sorting and paging of `GET /v2/cases` (e.g. `status=Acknowledged,InProgress&sort=priority,createdDate` for the work queue).",
     responses((status = 200, body = Page<QueuedCase>, headers(("X-Total-Count" = i64), ("Link" = String))),
-        (status = 400, description = "Unknown parameter, filter value or sort key", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
+        (status = 400, description = "Unknown parameter, filter value or sort key", body = crate::http::problem::Problem)))]
 pub async fn list_cases(
     State(state): State<AppState>,
     _staff: Staff,
