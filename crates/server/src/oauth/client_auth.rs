@@ -12,7 +12,7 @@ use oneportal_store::now_ms;
 
 use super::error::OAuthError;
 use super::form::Form;
-use super::throttle::ThrottleKey;
+use super::throttle::source_of;
 use crate::auth::client_secret::SecretHasher;
 use crate::directory::ClientEntry;
 use crate::state::AppState;
@@ -96,23 +96,21 @@ fn form_decode(text: &str) -> Option<String> {
 }
 
 /// Checks the credentials and the client's status. Unknown ids and wrong secrets
-/// take the same path and the same time, and both count toward throttling.
+/// take the same path and the same time, and both count toward throttling, per
+/// (client, source) so that a guesser slows itself, not the client's real caller
+/// (the rule is in `throttle`).
 pub async fn authenticate(
     state: &AppState,
     creds: &ClientCredentials,
     address: IpAddr,
 ) -> Result<Arc<ClientEntry>, OAuthError> {
+    let source = source_of(address);
     let address = address.to_string();
-    for key in [
-        ThrottleKey::Address(&address),
-        ThrottleKey::Client(&creds.client_id),
-    ] {
-        if let Err(retry_after) = state.throttle.check(key) {
-            return Err(OAuthError::slow_down(
-                "too many failed authentication attempts; wait before trying again",
-                retry_after,
-            ));
-        }
+    if let Err(retry_after) = state.throttle.check(&creds.client_id, &source) {
+        return Err(OAuthError::slow_down(
+            "too many failed authentication attempts from your address; wait before trying again",
+            retry_after,
+        ));
     }
     let computed = state.secret_hasher.hash(&creds.secret);
     let entry = state.directory.client(&state.db, &creds.client_id).await?;
@@ -134,14 +132,7 @@ pub async fn authenticate(
             };
             state.failure_log.count(&creds.client_id, &address, reason);
             metrics::counter!("oneportal_client_auth_failures_total").increment(1);
-            let delay = state
-                .throttle
-                .record_failure(ThrottleKey::Client(&creds.client_id))
-                .max(
-                    state
-                        .throttle
-                        .record_failure(ThrottleKey::Address(&address)),
-                );
+            let delay = state.throttle.record_failure(&creds.client_id, &source);
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }

@@ -391,3 +391,102 @@ async fn introspection_shows_own_tokens_only_and_revocation_ends_them() {
     );
     assert_eq!(app.get("/v2/me", &token).await.status(), 401);
 }
+
+/// `POST /oauth2/token` from the source address `from` (on loopback: 127.0.0.x).
+async fn token_from(
+    app: &TestApp,
+    from: std::net::Ipv4Addr,
+    id: &str,
+    secret: &str,
+) -> reqwest::Response {
+    let http = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::V4(from))
+        .build()
+        .unwrap();
+    http.post(app.at("/oauth2/token"))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Someone who knows only a client id cannot stop the client getting tokens:
+/// failures are counted per (client, source), so the failing source gets 429
+/// (even with the right secret) while the client's own caller, elsewhere, goes on.
+#[tokio::test]
+async fn a_guesser_locks_out_itself_not_the_clients_caller() {
+    let app = crate::helpers::spawn_app_with(|c| c.oauth.failures_per_client_per_minute = 3).await;
+    let (id, secret) = client(&app, &["BasicRead"]).await;
+    let guesser = std::net::Ipv4Addr::new(127, 0, 0, 2);
+    let caller = std::net::Ipv4Addr::new(127, 0, 0, 1);
+    for _ in 0..3 {
+        assert_eq!(
+            token_from(&app, guesser, &id, "opsk_wrong").await.status(),
+            401
+        );
+    }
+    for _ in 0..3 {
+        let refused = token_from(&app, guesser, &id, "opsk_wrong").await;
+        assert_eq!(refused.status(), 429, "the guesser waits");
+        assert!(refused.headers().contains_key("retry-after"));
+    }
+    assert_eq!(
+        token_from(&app, guesser, &id, &secret).await.status(),
+        429,
+        "even the right secret waits at a source that failed"
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            token_from(&app, caller, &id, &secret).await.status(),
+            200,
+            "the client's caller elsewhere still gets tokens"
+        );
+    }
+}
+
+/// Guessing spread over many sources stays bounded: past the client's ceiling
+/// (ten times the per-source limit) every source that has failed for the client
+/// is refused, while a source that has not still authenticates.
+#[tokio::test]
+async fn guessing_from_many_sources_is_bounded_by_the_clients_ceiling() {
+    let app = crate::helpers::spawn_app_with(|c| c.oauth.failures_per_client_per_minute = 2).await;
+    let (id, secret) = client(&app, &["BasicRead"]).await;
+    let ceiling = 2 * oneportal::oauth::throttle::CLIENT_CEILING_FACTOR;
+    let source = |i: u32| std::net::Ipv4Addr::new(127, 0, 1, 1 + i as u8);
+    // One failure from each source: none reaches its own limit of 2.
+    let started = std::time::Instant::now();
+    for i in 0..ceiling {
+        assert_eq!(
+            token_from(&app, source(i), &id, "opsk_wrong")
+                .await
+                .status(),
+            401
+        );
+    }
+    println!(
+        "{ceiling} failures from {ceiling} sources took {:?} (held back past half the ceiling)",
+        started.elapsed()
+    );
+    for i in [0, ceiling / 2, ceiling - 1] {
+        assert_eq!(
+            token_from(&app, source(i), &id, "opsk_wrong")
+                .await
+                .status(),
+            429,
+            "a source that failed is refused once the ceiling is reached"
+        );
+        assert_eq!(
+            token_from(&app, source(i), &id, &secret).await.status(),
+            429,
+            "even with the right secret"
+        );
+    }
+    assert_eq!(
+        token_from(&app, std::net::Ipv4Addr::new(127, 0, 2, 1), &id, &secret)
+            .await
+            .status(),
+        200,
+        "a source that never failed still gets tokens"
+    );
+}
