@@ -89,6 +89,10 @@ impl TokenAuthority {
     /// revocation and the client's or user's current status.
     pub fn verify(&self, keys: &KeySet, token: &str) -> Result<AccessClaims, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
+        // RFC 7515 §4.1.11: extensions marked critical must be understood; we understand none.
+        if header.crit.is_some() {
+            return Err(TokenError::CriticalHeader);
+        }
         if header
             .typ
             .as_deref()
@@ -109,7 +113,7 @@ impl TokenAuthority {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        decode::<AccessClaims>(token, &key.decoding, &validation)
+        let claims = decode::<AccessClaims>(token, &key.decoding, &validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
@@ -118,9 +122,18 @@ impl TokenAuthority {
                 jsonwebtoken::errors::ErrorKind::InvalidAudience => TokenError::WrongAudience,
                 jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenError::BadSignature,
                 _ => TokenError::Malformed,
-            })
+            })?;
+        // A token issued in the future was not issued by this server's clock (nor a
+        // node's within the leeway): forged or minted on a host whose clock is wrong.
+        if claims.iat > time_now() + IAT_LEEWAY_SECS {
+            return Err(TokenError::IssuedInTheFuture);
+        }
+        Ok(claims)
     }
 }
+
+/// How far in the future a token's `iat` may lie (clock differences between nodes).
+pub const IAT_LEEWAY_SECS: i64 = 60;
 
 /// Why a token was refused; the text goes to the caller in `error_description`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -139,6 +152,12 @@ pub enum TokenError {
     Expired,
     #[error("the access token is not valid yet")]
     NotYetValid,
+    #[error("the access token claims to be issued in the future")]
+    IssuedInTheFuture,
+    #[error(
+        "the access token carries a critical header extension (crit) this server does not understand"
+    )]
+    CriticalHeader,
     #[error("the access token was issued by another server")]
     WrongIssuer,
     #[error("the access token is meant for another audience")]
