@@ -64,6 +64,13 @@ pub struct ApiClient {
     pub scopes: Vec<ApiScope>,
     /// The OAuth scope strings to request at the token endpoint.
     pub oauth_scopes: Vec<&'static str>,
+    /// The scopes tokens get now: a client acts at most with its owner's current
+    /// permissions, so a scope whose permission the owner lost is left out
+    /// (`SupportReadWrite` becomes `SupportRead` while the owner may still read cases).
+    pub effective_scopes: Vec<ApiScope>,
+    /// The scopes the owner's permissions no longer back, with the permission each
+    /// needs; empty when all are in force. A token request naming one is `invalid_scope`.
+    pub suspended_scopes: Vec<SuspendedScope>,
     /// `Active`, `Suspended` (its owner lost access) or `Revoked`.
     pub status: oneportal_domain::ApiClientStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,6 +84,15 @@ pub struct ApiClient {
     pub secrets: Vec<SecretInfo>,
 }
 
+/// A scope of a client that its owner's permissions no longer back.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SuspendedScope {
+    pub scope: ApiScope,
+    /// Why, e.g. "SupportReadWrite needs 'Support (Edit)'", which the owner no longer holds.
+    pub reason: String,
+}
+
 /// An API client with its secret: only in the answer that creates it.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -88,6 +104,15 @@ pub struct CreatedApiClient {
 }
 
 fn to_api(state: &AppState, view: ClientView) -> ApiClient {
+    let effective_scopes = view.scopes_in_force().to_vec();
+    let suspended_scopes = view
+        .suspended_scopes()
+        .into_iter()
+        .map(|(scope, needs)| SuspendedScope {
+            scope,
+            reason: format!("{needs}, which the owner no longer holds"),
+        })
+        .collect();
     let row = view.row;
     let scopes = ScopeSet::from_names(&row.scopes);
     ApiClient {
@@ -95,6 +120,8 @@ fn to_api(state: &AppState, view: ClientView) -> ApiClient {
         api_client_name: row.name,
         scopes: scopes.to_vec(),
         oauth_scopes: scopes.iter().map(ApiScope::oauth_name).collect(),
+        effective_scopes,
+        suspended_scopes,
         status: oneportal_domain::ApiClientStatus::parse(&row.status)
             .unwrap_or(oneportal_domain::ApiClientStatus::Revoked),
         suspension_reason: row
@@ -379,6 +406,11 @@ pub struct TransferApiClient {
 }
 
 /// Transfer a client to another developer (User Management); lifts a suspension.
+///
+/// The transfer retires every secret of the client and ends every token issued
+/// before it: the previous owner keeps nothing that works. The new owner creates a
+/// secret with `POST /v2/api-clients/{clientId}/secrets`; until then the token
+/// endpoint answers `invalid_client`.
 #[utoipa::path(
     post, path = "/v2/api-clients/{clientId}/transfer", tag = "APIClients",
     security(("userToken" = [])),

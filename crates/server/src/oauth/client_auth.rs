@@ -125,16 +125,25 @@ pub async fn authenticate(
     let entry = match (entry, matched) {
         (Some(entry), true) => entry,
         (entry, _) => {
-            let reason = if entry.is_some() {
-                "wrong_secret"
-            } else {
-                "unknown_client"
+            // Only a caller holding a secret a transfer retired learns why it fails.
+            let retired = entry
+                .as_ref()
+                .is_some_and(|e| e.secret_retired_by_transfer(&computed));
+            let reason = match &entry {
+                Some(_) if retired => "secret_retired_by_transfer",
+                Some(_) => "wrong_secret",
+                None => "unknown_client",
             };
             state.failure_log.count(&creds.client_id, &address, reason);
             metrics::counter!("oneportal_client_auth_failures_total").increment(1);
             let delay = state.throttle.record_failure(&creds.client_id, &source);
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
+            }
+            if retired {
+                return Err(OAuthError::invalid_client(
+                    "this secret stopped working when the API client was transferred to a new owner; the new owner must create a new secret (Developer Portal, or POST /v2/api-clients/{id}/secrets) and use that",
+                ));
             }
             return Err(OAuthError::invalid_client(
                 "client authentication failed: unknown client or wrong secret",

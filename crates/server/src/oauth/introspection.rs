@@ -9,6 +9,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use oneportal_domain::ScopeSet;
 use oneportal_domain::ids::IdKind;
 use oneportal_store::revocations::{self, RevokedTokenRow};
 use serde_json::json;
@@ -16,7 +17,8 @@ use serde_json::json;
 use super::client_auth;
 use super::error::OAuthError;
 use super::form::Form;
-use crate::auth::tokens::AccessClaims;
+use crate::auth::caller::{client_of_token, client_scopes_in_force};
+use crate::auth::tokens::{AccessClaims, TokenUse};
 use crate::cluster::Change;
 use crate::state::AppState;
 
@@ -52,19 +54,33 @@ pub async fn introspect(
     body: Bytes,
 ) -> Result<Response, OAuthError> {
     let claims = token_of_callers_org(&state, peer, &headers, &body).await?;
-    let active_client = match &claims {
-        Some(c) if c.token_use == crate::auth::tokens::TokenUse::Client => state
-            .directory
-            .client(&state.db, &c.client_id)
-            .await?
-            .is_some_and(|entry| entry.status == oneportal_domain::ApiClientStatus::Active),
-        Some(_) => true,
-        None => false,
+    // Live means what the API guard would accept now: the client active, not
+    // transferred since, its owner active; the scope is what the owner still backs.
+    let live = match claims {
+        Some(claims) if claims.token_use != TokenUse::Client => {
+            let scope = claims.scope.clone();
+            Some((claims, scope))
+        }
+        Some(claims) => {
+            let org_id = IdKind::Organization
+                .parse(&claims.org_id)
+                .unwrap_or_default();
+            match client_of_token(&state, &claims, org_id).await? {
+                Ok((_, owner)) => {
+                    let granted = ScopeSet::parse_oauth_string(&claims.scope).unwrap_or_default();
+                    let scope =
+                        client_scopes_in_force(granted, owner.permissions).to_oauth_string();
+                    Some((claims, scope))
+                }
+                Err(_) => None,
+            }
+        }
+        None => None,
     };
-    let body = match claims {
-        Some(c) if active_client => json!({
+    let body = match live {
+        Some((c, scope)) => json!({
             "active": true,
-            "scope": c.scope,
+            "scope": scope,
             "client_id": c.client_id,
             "sub": c.sub,
             "token_type": "Bearer",
@@ -76,7 +92,7 @@ pub async fn introspect(
             "jti": c.jti,
             "org_id": c.org_id,
         }),
-        _ => json!({ "active": false }),
+        None => json!({ "active": false }),
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
