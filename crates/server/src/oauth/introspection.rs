@@ -1,5 +1,5 @@
 //! `POST /oauth2/introspect` (RFC 7662) and `POST /oauth2/revoke` (RFC 7009).
-//! A client sees and revokes only tokens of its own organization.
+//! A client sees and revokes only its own tokens (see [`callers_own_token`]).
 
 use std::net::SocketAddr;
 
@@ -22,9 +22,16 @@ use crate::auth::tokens::{AccessClaims, TokenUse};
 use crate::cluster::Change;
 use crate::state::AppState;
 
-/// Authenticates the calling client and verifies the `token` parameter;
-/// `None` when the token is not a live token of the caller's organization.
-async fn token_of_callers_org(
+/// Authenticates the calling client and verifies the `token` parameter; `None`
+/// when the token is not a live token issued to the calling client.
+///
+/// RFC 7009 §2.1 lets a client revoke only its own tokens, and RFC 7662 §4 lets
+/// the server decide what a client may introspect: here both see only the
+/// caller's own tokens. Another client's token, of the same organization or not,
+/// and a user token are to the caller as an invalid token: `{"active": false}`,
+/// and revocation answers 200 without revoking (RFC 7009 §2.2 answers invalid
+/// tokens with 200, and an error would tell the caller that the token is live).
+async fn callers_own_token(
     state: &AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
@@ -39,7 +46,9 @@ async fn token_of_callers_org(
     let Ok(claims) = state.authority.verify(&state.keys.current(), token) else {
         return Ok(None);
     };
-    if claims.org_id != IdKind::Organization.format(client.org_id)
+    if claims.token_use != TokenUse::Client
+        || claims.client_id != client.client_id
+        || claims.org_id != IdKind::Organization.format(client.org_id)
         || state.revoked_tokens.contains_key(&claims.jti)
     {
         return Ok(None);
@@ -53,14 +62,10 @@ pub async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let claims = token_of_callers_org(&state, peer, &headers, &body).await?;
+    let claims = callers_own_token(&state, peer, &headers, &body).await?;
     // Live means what the API guard would accept now: the client active, not
     // transferred since, its owner active; the scope is what the owner still backs.
     let live = match claims {
-        Some(claims) if claims.token_use != TokenUse::Client => {
-            let scope = claims.scope.clone();
-            Some((claims, scope))
-        }
         Some(claims) => {
             let org_id = IdKind::Organization
                 .parse(&claims.org_id)
@@ -103,7 +108,7 @@ pub async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    if let Some(claims) = token_of_callers_org(&state, peer, &headers, &body).await? {
+    if let Some(claims) = callers_own_token(&state, peer, &headers, &body).await? {
         let org_id = IdKind::Organization
             .parse(&claims.org_id)
             .unwrap_or_default();

@@ -490,3 +490,69 @@ async fn guessing_from_many_sources_is_bounded_by_the_clients_ceiling() {
         "a source that never failed still gets tokens"
     );
 }
+
+/// Introspection and revocation reach only the caller's own tokens: another
+/// client's token (same organization or another) and a user token are to the
+/// caller as invalid tokens, `{"active": false}` and 200 without revoking.
+#[tokio::test]
+async fn introspection_and_revocation_reach_only_the_callers_own_tokens() {
+    let app = spawn_app().await;
+    let dev = app.developer().await;
+    let caller = app.create_client(&dev, &["BasicRead"]).await;
+    let sibling = app.create_client(&dev, &["BasicRead"]).await;
+    let other_org = oneportal_store::orgs::create_organization(app.db(), "Elsewhere")
+        .await
+        .unwrap();
+    let stranger = app
+        .user_in(other_org, oneportal_domain::PermissionSet::all())
+        .await;
+    let foreign = app.create_client(&stranger, &["BasicRead"]).await;
+
+    let post = |endpoint: &'static str, token: String| {
+        let app = &app;
+        let caller = caller.clone();
+        async move {
+            let r = app
+                .http
+                .post(app.at(endpoint))
+                .basic_auth(&caller.0, Some(&caller.1))
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{endpoint}");
+            r.text().await.unwrap()
+        }
+    };
+    let cases = [
+        ("another client of the same organization", &sibling),
+        ("a client of another organization", &foreign),
+    ];
+    for (case, (id, secret)) in cases {
+        let token = app.access_token(id, secret).await;
+        let seen: Value =
+            serde_json::from_str(&post("/oauth2/introspect", token.clone()).await).unwrap();
+        assert_eq!(seen, serde_json::json!({ "active": false }), "{case}");
+        assert_eq!(post("/oauth2/revoke", token.clone()).await, "", "{case}");
+        assert_eq!(
+            app.get("/v2/me", &token).await.status(),
+            200,
+            "{case}: not revoked"
+        );
+    }
+    let seen: Value =
+        serde_json::from_str(&post("/oauth2/introspect", dev.token.clone()).await).unwrap();
+    assert_eq!(seen["active"], false, "a user token");
+    post("/oauth2/revoke", dev.token.clone()).await;
+    assert_eq!(app.get("/v2/me", &dev.token).await.status(), 200);
+
+    // Its own token: seen, then revoked.
+    let own = app.access_token(&caller.0, &caller.1).await;
+    let seen: Value = serde_json::from_str(&post("/oauth2/introspect", own.clone()).await).unwrap();
+    assert_eq!(seen["active"], true);
+    assert_eq!(seen["client_id"], caller.0.as_str());
+    post("/oauth2/revoke", own.clone()).await;
+    assert_eq!(app.get("/v2/me", &own).await.status(), 401);
+    let seen: Value = serde_json::from_str(&post("/oauth2/introspect", own.clone()).await).unwrap();
+    assert_eq!(seen["active"], false);
+}
