@@ -366,3 +366,32 @@ impl<N: Needs> FromRequestParts<AppState> for Access<N> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_keeps_only_the_scopes_its_owner_backs() {
+        use Permission::*;
+        let all: ScopeSet = ApiScope::ALL.into_iter().collect();
+        let perms = |list: &[Permission]| list.iter().copied().collect::<PermissionSet>();
+        let names = |set: ScopeSet| set.iter().map(ApiScope::name).collect::<Vec<_>>();
+        assert_eq!(client_scopes_in_force(all, PermissionSet::all()), all);
+        assert_eq!(
+            names(client_scopes_in_force(
+                all,
+                perms(&[SitesServicesView, SupportView])
+            )),
+            ["BasicRead", "SupportRead"]
+        );
+        let read_write: ScopeSet = [ApiScope::SupportReadWrite].into_iter().collect();
+        assert_eq!(
+            names(client_scopes_in_force(read_write, perms(&[SupportView]))),
+            ["SupportRead"],
+            "read-write falls back to read while the owner may read"
+        );
+        assert!(client_scopes_in_force(read_write, perms(&[BillingView])).is_empty());
+        assert!(client_scopes_in_force(all, PermissionSet::default()).is_empty());
+    }
+}
