@@ -204,9 +204,11 @@ pub struct OAuthConfig {
     pub signing_alg: SigningAlg,
     /// Tokens one client may obtain per minute (0 = unlimited); catches integrations that do not cache tokens.
     pub issuance_per_minute: u32,
-    /// Failed client authentications allowed per client id per minute before 429.
+    /// Failed client authentications allowed per client id from one source per minute
+    /// before that source gets 429 for that client; the client's ceiling over all
+    /// sources is ten times this (see `oauth::throttle`).
     pub failures_per_client_per_minute: u32,
-    /// Failed client authentications allowed per source address per minute before 429.
+    /// Failed client authentications allowed per source (IPv4 address, IPv6 /64) per minute before 429.
     pub failures_per_address_per_minute: u32,
     /// Rotate signing keys automatically when the active key is this many days old (0 = never).
     pub key_rotation_days: u32,

@@ -18,7 +18,12 @@ pub struct ClientEntry {
     pub scopes: ScopeSet,
     pub status: ApiClientStatus,
     pub suspension: Option<SuspensionReason>,
+    /// How many times the client was transferred; tokens issued under another count are void.
+    pub token_generation: i64,
     secrets: Vec<StoredSecret>,
+    /// Secrets a transfer retired: they never authenticate, but a request with one
+    /// is told that the new owner must create a secret.
+    retired_by_transfer: Vec<Vec<u8>>,
 }
 
 struct StoredSecret {
@@ -43,6 +48,15 @@ impl ClientEntry {
             let live = secret.expires_at.is_none_or(|at| at > now_ms);
             matched |=
                 crate::auth::client_secret::SecretHasher::matches(computed, &secret.hash) && live;
+        }
+        matched
+    }
+
+    /// Whether a secret hash matches one that a transfer of this client retired.
+    pub fn secret_retired_by_transfer(&self, computed: &[u8; 32]) -> bool {
+        let mut matched = false;
+        for hash in &self.retired_by_transfer {
+            matched |= crate::auth::client_secret::SecretHasher::matches(computed, hash);
         }
         matched
     }
@@ -188,6 +202,16 @@ async fn load_client(db: &Db, client_id: &str) -> Result<Option<Arc<ClientEntry>
             expires_at: s.expires_at,
         })
         .collect();
+    // Only a transferred client has them; spare the others the query.
+    let retired_by_transfer = if row.token_generation > 0 {
+        api_clients::secrets_retired_by_transfer(db, client_id)
+            .await?
+            .into_iter()
+            .map(|s| s.secret_hash)
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Some(Arc::new(ClientEntry {
         client_id: row.client_id,
         org_id: row.org_id,
@@ -198,7 +222,9 @@ async fn load_client(db: &Db, client_id: &str) -> Result<Option<Arc<ClientEntry>
             .suspension_reason
             .as_deref()
             .and_then(SuspensionReason::parse),
+        token_generation: row.token_generation,
         secrets,
+        retired_by_transfer,
     })))
 }
 

@@ -5,7 +5,7 @@ use crate::{Exec, StoreError, args};
 macro_rules! client_columns {
     () => {
         "client_id, org_id, owner_user_id, created_by_user_id, name, scopes, status, \
-                              suspension_reason, created_at, updated_at, last_used_at, revoked_at"
+                              suspension_reason, created_at, updated_at, last_used_at, revoked_at, token_generation"
     };
 }
 
@@ -24,6 +24,8 @@ pub struct ApiClientRow {
     pub updated_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// How many times the client was transferred; tokens carry the value they were issued under.
+    pub token_generation: i64,
 }
 
 #[derive(Clone, sqlx::FromRow)]
@@ -182,15 +184,41 @@ pub async fn set_status(
     .await
 }
 
-pub async fn set_owner(
+/// Reason stored on secrets a transfer retired.
+pub const RETIRED_BY_TRANSFER: &str = "Transferred";
+
+/// Gives the client a new owner, ends every secret it has (marked as retired by
+/// the transfer) and raises its transfer count, which ends the tokens issued before.
+pub async fn transfer(
     db: &impl Exec,
     client_id: &str,
     owner_user_id: i64,
     now: i64,
 ) -> Result<u64, StoreError> {
     db.execute(
-        "UPDATE api_clients SET owner_user_id = $1, updated_at = $2 WHERE client_id = $3",
+        "UPDATE api_client_secrets SET expires_at = $1, retired_reason = $2 \
+         WHERE client_id = $3 AND (expires_at IS NULL OR expires_at > $1)",
+        args![now, RETIRED_BY_TRANSFER, client_id],
+    )
+    .await?;
+    db.execute(
+        "UPDATE api_clients SET owner_user_id = $1, updated_at = $2, \
+         token_generation = token_generation + 1 WHERE client_id = $3",
         args![owner_user_id, now, client_id],
+    )
+    .await
+}
+
+/// Hashes of the secrets transfers retired (the newest 20), so that a request with
+/// one can be told why it fails.
+pub async fn secrets_retired_by_transfer(
+    db: &impl Exec,
+    client_id: &str,
+) -> Result<Vec<SecretRow>, StoreError> {
+    db.fetch_all(
+        "SELECT id, client_id, secret_hash, last4, created_at, expires_at FROM api_client_secrets \
+         WHERE client_id = $1 AND retired_reason = $2 ORDER BY id DESC LIMIT 20",
+        args![client_id, RETIRED_BY_TRANSFER],
     )
     .await
 }

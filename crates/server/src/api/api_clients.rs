@@ -64,6 +64,13 @@ pub struct ApiClient {
     pub scopes: Vec<ApiScope>,
     /// The OAuth scope strings to request at the token endpoint.
     pub oauth_scopes: Vec<&'static str>,
+    /// The scopes tokens get now: a client acts at most with its owner's current
+    /// permissions, so a scope whose permission the owner lost is left out
+    /// (`SupportReadWrite` becomes `SupportRead` while the owner may still read cases).
+    pub effective_scopes: Vec<ApiScope>,
+    /// The scopes the owner's permissions no longer back, with the permission each
+    /// needs; empty when all are in force. A token request naming one is `invalid_scope`.
+    pub suspended_scopes: Vec<SuspendedScope>,
     /// `Active`, `Suspended` (its owner lost access) or `Revoked`.
     pub status: oneportal_domain::ApiClientStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,6 +84,15 @@ pub struct ApiClient {
     pub secrets: Vec<SecretInfo>,
 }
 
+/// A scope of a client that its owner's permissions no longer back.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SuspendedScope {
+    pub scope: ApiScope,
+    /// Why, e.g. "SupportReadWrite needs 'Support (Edit)'", which the owner no longer holds.
+    pub reason: String,
+}
+
 /// An API client with its secret: only in the answer that creates it.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -88,6 +104,15 @@ pub struct CreatedApiClient {
 }
 
 fn to_api(state: &AppState, view: ClientView) -> ApiClient {
+    let effective_scopes = view.scopes_in_force().to_vec();
+    let suspended_scopes = view
+        .suspended_scopes()
+        .into_iter()
+        .map(|(scope, needs)| SuspendedScope {
+            scope,
+            reason: format!("{needs}, which the owner no longer holds"),
+        })
+        .collect();
     let row = view.row;
     let scopes = ScopeSet::from_names(&row.scopes);
     ApiClient {
@@ -95,6 +120,8 @@ fn to_api(state: &AppState, view: ClientView) -> ApiClient {
         api_client_name: row.name,
         scopes: scopes.to_vec(),
         oauth_scopes: scopes.iter().map(ApiScope::oauth_name).collect(),
+        effective_scopes,
+        suspended_scopes,
         status: oneportal_domain::ApiClientStatus::parse(&row.status)
             .unwrap_or(oneportal_domain::ApiClientStatus::Revoked),
         suspension_reason: row
@@ -138,12 +165,12 @@ fn to_api(state: &AppState, view: ClientView) -> ApiClient {
     request_body = CreateApiClient,
     responses(
         (status = 201, description = "Created; the secret is shown this once", body = CreatedApiClient),
-        (status = 400, description = "Malformed JSON, with line and column (typographic quotes are named)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A client-credentials token, or a missing permission (named)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Name taken, or the organization's client quota is reached", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name or unknown scopes (the allowed values are listed)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON, with line and column (typographic quotes are named)", body = Problem),
+        (status = 401, description = "Missing or invalid token", body = Problem),
+        (status = 403, description = "A client-credentials token, or a missing permission (named)", body = Problem),
+        (status = 409, description = "Name taken, or the organization's client quota is reached", body = Problem),
+        (status = 415, description = "The body is not JSON", body = Problem),
+        (status = 422, description = "Invalid name or unknown scopes (the allowed values are listed)", body = Problem),
     )
 )]
 pub async fn create(
@@ -201,9 +228,9 @@ pub const API_CLIENTS: ListSpec = ListSpec {
     ),
     responses(
         (status = 200, description = "Newest first", body = Page<ApiClient>),
-        (status = 400, description = "Unknown parameter or status", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a user token, or no Developer Portal (API) permission", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Unknown parameter or status", body = Problem),
+        (status = 401, description = "Missing or invalid token", body = Problem),
+        (status = 403, description = "Not a user token, or no Developer Portal (API) permission", body = Problem),
     )
 )]
 pub async fn list(
@@ -240,7 +267,7 @@ pub async fn list(
     params(("clientId" = String, Path, description = "The client id")),
     responses(
         (status = 200, description = "The client", body = ApiClient),
-        (status = 404, description = "No such client visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such client visible to you", body = Problem),
     )
 )]
 pub async fn get(
@@ -259,7 +286,7 @@ pub async fn get(
     params(("clientId" = String, Path, description = "The client id")),
     responses(
         (status = 200, description = "The revoked client", body = ApiClient),
-        (status = 404, description = "No such client visible to you", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such client visible to you", body = Problem),
     )
 )]
 pub async fn revoke(
@@ -279,8 +306,8 @@ pub async fn revoke(
     params(("clientId" = String, Path, description = "The client id")),
     description = "Always refused: an API client's name and scopes are fixed for its life. Create a new client with the scopes you need, move your integration to it, then revoke the old one.",
     responses(
-        (status = 404, description = "No such client visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 405, description = "API clients are immutable", body = Problem, content_type = "application/problem+json", headers(("Allow" = String, description = "GET, DELETE"))),
+        (status = 404, description = "No such client visible to you", body = Problem),
+        (status = 405, description = "API clients are immutable", body = Problem, headers(("Allow" = String, description = "GET, DELETE"))),
     )
 )]
 pub async fn refuse_change(
@@ -328,9 +355,9 @@ pub struct RotatedSecret {
     request_body(content = RotateSecret, description = "Optional; an empty body means a 24-hour grace period"),
     responses(
         (status = 201, description = "The new secret, shown this once", body = RotatedSecret),
-        (status = 404, description = "No such client visible to you", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The client is revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Grace period out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such client visible to you", body = Problem),
+        (status = 409, description = "The client is revoked", body = Problem),
+        (status = 422, description = "Grace period out of range", body = Problem),
     )
 )]
 pub async fn rotate_secret(
@@ -379,6 +406,11 @@ pub struct TransferApiClient {
 }
 
 /// Transfer a client to another developer (User Management); lifts a suspension.
+///
+/// The transfer retires every secret of the client and ends every token issued
+/// before it: the previous owner keeps nothing that works. The new owner creates a
+/// secret with `POST /v2/api-clients/{clientId}/secrets`; until then the token
+/// endpoint answers `invalid_client`.
 #[utoipa::path(
     post, path = "/v2/api-clients/{clientId}/transfer", tag = "APIClients",
     security(("userToken" = [])),
@@ -386,10 +418,10 @@ pub struct TransferApiClient {
     request_body = TransferApiClient,
     responses(
         (status = 200, description = "The client with its new owner", body = ApiClient),
-        (status = 403, description = "No User Management permission", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such client in your organization", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The client is revoked", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The new owner cannot own this client", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "No User Management permission", body = Problem),
+        (status = 404, description = "No such client in your organization", body = Problem),
+        (status = 409, description = "The client is revoked", body = Problem),
+        (status = 422, description = "The new owner cannot own this client", body = Problem),
     )
 )]
 pub async fn transfer(

@@ -7,7 +7,9 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use oneportal_domain::ids::IdKind;
-use oneportal_domain::{ApiClientStatus, ApiScope, Permission, ScopeSet, UserStatus};
+use oneportal_domain::{
+    ApiClientStatus, ApiScope, Permission, PermissionSet, ScopeSet, UserStatus,
+};
 
 use super::tokens::{AccessClaims, TokenError, TokenUse, time_now};
 use crate::directory::{ClientEntry, UserEntry};
@@ -20,6 +22,8 @@ pub enum Caller {
     Client {
         client: Arc<ClientEntry>,
         claims: Arc<AccessClaims>,
+        /// The client's owner as now: the client acts at most with these permissions and account access.
+        owner: Arc<UserEntry>,
     },
     User {
         user: Arc<UserEntry>,
@@ -49,12 +53,12 @@ impl Caller {
         }
     }
 
-    /// The scopes in force: the token's, and for a user also bounded by the
-    /// permissions the user holds now.
+    /// The scopes in force: the token's, bounded by the permissions the user (or
+    /// the client's owner) holds now.
     pub fn scopes(&self) -> ScopeSet {
         let granted = ScopeSet::parse_oauth_string(&self.claims().scope).unwrap_or_default();
         match self {
-            Caller::Client { .. } => granted,
+            Caller::Client { owner, .. } => client_scopes_in_force(granted, owner.permissions),
             Caller::User { user, .. } => {
                 let current = ApiScope::granted_by_permissions(user.permissions);
                 granted.iter().filter(|s| current.contains(*s)).collect()
@@ -71,23 +75,14 @@ impl Caller {
     }
 
     /// The organization and accounts this caller may see: a client acts with its
-    /// owner's account access, bounded by its scopes.
+    /// owner's current account access (as resolved with the token), bounded by its scopes.
     pub async fn access_scope(
         &self,
-        state: &AppState,
+        _state: &AppState,
     ) -> Result<oneportal_store::catalog::AccessScope, ApiError> {
         match self {
             Caller::User { user, .. } => Ok(user.access_scope()),
-            Caller::Client { client, .. } => {
-                let owner = state
-                    .directory
-                    .user(&state.db, client.owner_user_id)
-                    .await?
-                    .ok_or_else(|| {
-                        ApiError::InvalidToken("the API client's owner no longer exists".into())
-                    })?;
-                Ok(owner.access_scope())
-            }
+            Caller::Client { owner, .. } => Ok(owner.access_scope()),
         }
     }
 
@@ -194,24 +189,14 @@ async fn resolve(state: &AppState, claims: Arc<AccessClaims>) -> Result<Caller, 
         .ok_or_else(|| invalid(TokenError::Malformed))?;
     match claims.token_use {
         TokenUse::Staff => Err(invalid(TokenError::Malformed)),
-        TokenUse::Client => {
-            let client = state
-                .directory
-                .client(&state.db, &claims.client_id)
-                .await?
-                .filter(|c| c.org_id == org_id)
-                .ok_or_else(|| invalid(TokenError::ClientRevoked))?;
-            match client.status {
-                ApiClientStatus::Active => Ok(Caller::Client { client, claims }),
-                ApiClientStatus::Revoked => Err(invalid(TokenError::ClientRevoked)),
-                ApiClientStatus::Suspended => Err(invalid(TokenError::ClientSuspended(
-                    client
-                        .suspension
-                        .map(|r| r.explanation())
-                        .unwrap_or("the API client is suspended"),
-                ))),
-            }
-        }
+        TokenUse::Client => match client_of_token(state, &claims, org_id).await? {
+            Ok((client, owner)) => Ok(Caller::Client {
+                client,
+                claims,
+                owner,
+            }),
+            Err(e) => Err(invalid(e)),
+        },
         TokenUse::User => {
             let user_id = IdKind::User
                 .parse(&claims.sub)
@@ -225,6 +210,81 @@ async fn resolve(state: &AppState, claims: Arc<AccessClaims>) -> Result<Caller, 
             Ok(Caller::User { user, claims })
         }
     }
+}
+
+/// The client a verified client token names and that client's owner, as they are
+/// now; the token's refusal when the client is revoked, suspended or was
+/// transferred after the token was issued. The API guard and introspection share it.
+pub(crate) async fn client_of_token(
+    state: &AppState,
+    claims: &AccessClaims,
+    org_id: i64,
+) -> Result<Result<(Arc<ClientEntry>, Arc<UserEntry>), TokenError>, oneportal_store::StoreError> {
+    let Some(client) = state
+        .directory
+        .client(&state.db, &claims.client_id)
+        .await?
+        .filter(|c| c.org_id == org_id)
+    else {
+        return Ok(Err(TokenError::ClientRevoked));
+    };
+    match client.status {
+        ApiClientStatus::Active => {}
+        ApiClientStatus::Revoked => return Ok(Err(TokenError::ClientRevoked)),
+        ApiClientStatus::Suspended => {
+            return Ok(Err(TokenError::ClientSuspended(
+                client
+                    .suspension
+                    .map(|r| r.explanation())
+                    .unwrap_or("the API client is suspended"),
+            )));
+        }
+    }
+    if claims.client_generation.unwrap_or(0) != client.token_generation {
+        return Ok(Err(TokenError::ClientTransferred));
+    }
+    // An owner who is no longer active has their clients suspended; until that
+    // change arrives, refuse here as well.
+    let owner = state
+        .directory
+        .user(&state.db, client.owner_user_id)
+        .await?
+        .filter(|u| u.org_id == org_id && u.status == UserStatus::Active);
+    match owner {
+        Some(owner) => Ok(Ok((client, owner))),
+        None => Ok(Err(TokenError::ClientSuspended(
+            "the API client's owner no longer has access",
+        ))),
+    }
+}
+
+/// The scopes of `held` an API client may use while its owner holds
+/// `owner_permissions`: a client acts at most with its owner's current
+/// permissions. `SupportReadWrite` falls back to `SupportRead` while the owner
+/// may still read cases.
+pub fn client_scopes_in_force(held: ScopeSet, owner_permissions: PermissionSet) -> ScopeSet {
+    let mut in_force = ScopeSet::default();
+    for scope in held.iter() {
+        if scope.may_be_granted_by(owner_permissions) {
+            in_force.insert(scope);
+        } else if scope == ApiScope::SupportReadWrite
+            && ApiScope::SupportRead.may_be_granted_by(owner_permissions)
+        {
+            in_force.insert(ApiScope::SupportRead);
+        }
+    }
+    in_force
+}
+
+/// "SupportReadWrite needs 'Support (Edit)'", for messages about a scope an owner cannot back.
+pub fn scope_needs(scope: ApiScope) -> String {
+    let needs = scope
+        .creator_needs_any_of()
+        .iter()
+        .map(|p| format!("'{}'", p.label()))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    format!("{} needs {needs}", scope.name())
 }
 
 /// A person: a user token, or (with no `Authorization` header) a portal session.
@@ -304,5 +364,34 @@ impl<N: Needs> FromRequestParts<AppState> for Access<N> {
             scope,
             needs: std::marker::PhantomData,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_keeps_only_the_scopes_its_owner_backs() {
+        use Permission::*;
+        let all: ScopeSet = ApiScope::ALL.into_iter().collect();
+        let perms = |list: &[Permission]| list.iter().copied().collect::<PermissionSet>();
+        let names = |set: ScopeSet| set.iter().map(ApiScope::name).collect::<Vec<_>>();
+        assert_eq!(client_scopes_in_force(all, PermissionSet::all()), all);
+        assert_eq!(
+            names(client_scopes_in_force(
+                all,
+                perms(&[SitesServicesView, SupportView])
+            )),
+            ["BasicRead", "SupportRead"]
+        );
+        let read_write: ScopeSet = [ApiScope::SupportReadWrite].into_iter().collect();
+        assert_eq!(
+            names(client_scopes_in_force(read_write, perms(&[SupportView]))),
+            ["SupportRead"],
+            "read-write falls back to read while the owner may read"
+        );
+        assert!(client_scopes_in_force(read_write, perms(&[BillingView])).is_empty());
+        assert!(client_scopes_in_force(all, PermissionSet::default()).is_empty());
     }
 }

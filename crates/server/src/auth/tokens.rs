@@ -34,6 +34,11 @@ pub struct AccessClaims {
     /// The organization, `ORG-000001`.
     pub org_id: String,
     pub token_use: TokenUse,
+    /// Client tokens: the client's transfer count when the token was issued. A
+    /// transfer raises the client's, which ends every token issued before it.
+    /// Absent (0) in user and staff tokens and in tokens issued before transfers counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_generation: Option<i64>,
 }
 
 /// The client id user tokens carry: the portal acts as their client (RFC 9068 needs one).
@@ -68,6 +73,26 @@ impl TokenAuthority {
     }
 
     pub fn issue(&self, keys: &KeySet, request: TokenRequest<'_>) -> (String, AccessClaims) {
+        self.issue_with_generation(keys, request, None)
+    }
+
+    /// A client token stamped with the client's transfer count (see
+    /// [`AccessClaims::client_generation`]).
+    pub fn issue_for_client(
+        &self,
+        keys: &KeySet,
+        request: TokenRequest<'_>,
+        client_generation: i64,
+    ) -> (String, AccessClaims) {
+        self.issue_with_generation(keys, request, Some(client_generation))
+    }
+
+    fn issue_with_generation(
+        &self,
+        keys: &KeySet,
+        request: TokenRequest<'_>,
+        client_generation: Option<i64>,
+    ) -> (String, AccessClaims) {
         let now = time_now();
         let claims = AccessClaims {
             iss: self.issuer.clone(),
@@ -81,6 +106,7 @@ impl TokenAuthority {
             scope: request.scopes.to_oauth_string(),
             org_id: IdKind::Organization.format(request.org_id),
             token_use: request.token_use,
+            client_generation,
         };
         (keys.active.sign_jwt(&claims), claims)
     }
@@ -89,6 +115,10 @@ impl TokenAuthority {
     /// revocation and the client's or user's current status.
     pub fn verify(&self, keys: &KeySet, token: &str) -> Result<AccessClaims, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
+        // RFC 7515 §4.1.11: extensions marked critical must be understood; we understand none.
+        if header.crit.is_some() {
+            return Err(TokenError::CriticalHeader);
+        }
         if header
             .typ
             .as_deref()
@@ -109,7 +139,7 @@ impl TokenAuthority {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
-        decode::<AccessClaims>(token, &key.decoding, &validation)
+        let claims = decode::<AccessClaims>(token, &key.decoding, &validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
@@ -118,9 +148,18 @@ impl TokenAuthority {
                 jsonwebtoken::errors::ErrorKind::InvalidAudience => TokenError::WrongAudience,
                 jsonwebtoken::errors::ErrorKind::InvalidSignature => TokenError::BadSignature,
                 _ => TokenError::Malformed,
-            })
+            })?;
+        // A token issued in the future was not issued by this server's clock (nor a
+        // node's within the leeway): forged or minted on a host whose clock is wrong.
+        if claims.iat > time_now() + IAT_LEEWAY_SECS {
+            return Err(TokenError::IssuedInTheFuture);
+        }
+        Ok(claims)
     }
 }
+
+/// How far in the future a token's `iat` may lie (clock differences between nodes).
+pub const IAT_LEEWAY_SECS: i64 = 60;
 
 /// Why a token was refused; the text goes to the caller in `error_description`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -139,6 +178,12 @@ pub enum TokenError {
     Expired,
     #[error("the access token is not valid yet")]
     NotYetValid,
+    #[error("the access token claims to be issued in the future")]
+    IssuedInTheFuture,
+    #[error(
+        "the access token carries a critical header extension (crit) this server does not understand"
+    )]
+    CriticalHeader,
     #[error("the access token was issued by another server")]
     WrongIssuer,
     #[error("the access token is meant for another audience")]
@@ -147,6 +192,10 @@ pub enum TokenError {
     Revoked,
     #[error("the API client was revoked")]
     ClientRevoked,
+    #[error(
+        "the access token was issued before the API client was transferred to a new owner; request a new token with the new owner's secret"
+    )]
+    ClientTransferred,
     #[error("{0}")]
     ClientSuspended(&'static str),
     #[error("the user behind this token no longer has access")]

@@ -12,7 +12,7 @@ use oneportal_store::now_ms;
 
 use super::error::OAuthError;
 use super::form::Form;
-use super::throttle::ThrottleKey;
+use super::throttle::source_of;
 use crate::auth::client_secret::SecretHasher;
 use crate::directory::ClientEntry;
 use crate::state::AppState;
@@ -96,23 +96,21 @@ fn form_decode(text: &str) -> Option<String> {
 }
 
 /// Checks the credentials and the client's status. Unknown ids and wrong secrets
-/// take the same path and the same time, and both count toward throttling.
+/// take the same path and the same time, and both count toward throttling, per
+/// (client, source) so that a guesser slows itself, not the client's real caller
+/// (the rule is in `throttle`).
 pub async fn authenticate(
     state: &AppState,
     creds: &ClientCredentials,
     address: IpAddr,
 ) -> Result<Arc<ClientEntry>, OAuthError> {
+    let source = source_of(address);
     let address = address.to_string();
-    for key in [
-        ThrottleKey::Address(&address),
-        ThrottleKey::Client(&creds.client_id),
-    ] {
-        if let Err(retry_after) = state.throttle.check(key) {
-            return Err(OAuthError::slow_down(
-                "too many failed authentication attempts; wait before trying again",
-                retry_after,
-            ));
-        }
+    if let Err(retry_after) = state.throttle.check(&creds.client_id, &source) {
+        return Err(OAuthError::slow_down(
+            "too many failed authentication attempts from your address; wait before trying again",
+            retry_after,
+        ));
     }
     let computed = state.secret_hasher.hash(&creds.secret);
     let entry = state.directory.client(&state.db, &creds.client_id).await?;
@@ -127,23 +125,25 @@ pub async fn authenticate(
     let entry = match (entry, matched) {
         (Some(entry), true) => entry,
         (entry, _) => {
-            let reason = if entry.is_some() {
-                "wrong_secret"
-            } else {
-                "unknown_client"
+            // Only a caller holding a secret a transfer retired learns why it fails.
+            let retired = entry
+                .as_ref()
+                .is_some_and(|e| e.secret_retired_by_transfer(&computed));
+            let reason = match &entry {
+                Some(_) if retired => "secret_retired_by_transfer",
+                Some(_) => "wrong_secret",
+                None => "unknown_client",
             };
             state.failure_log.count(&creds.client_id, &address, reason);
             metrics::counter!("oneportal_client_auth_failures_total").increment(1);
-            let delay = state
-                .throttle
-                .record_failure(ThrottleKey::Client(&creds.client_id))
-                .max(
-                    state
-                        .throttle
-                        .record_failure(ThrottleKey::Address(&address)),
-                );
+            let delay = state.throttle.record_failure(&creds.client_id, &source);
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
+            }
+            if retired {
+                return Err(OAuthError::invalid_client(
+                    "this secret stopped working when the API client was transferred to a new owner; the new owner must create a new secret (Developer Portal, or POST /v2/api-clients/{id}/secrets) and use that",
+                ));
             }
             return Err(OAuthError::invalid_client(
                 "client authentication failed: unknown client or wrong secret",

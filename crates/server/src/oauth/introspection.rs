@@ -1,5 +1,5 @@
 //! `POST /oauth2/introspect` (RFC 7662) and `POST /oauth2/revoke` (RFC 7009).
-//! A client sees and revokes only tokens of its own organization.
+//! A client sees and revokes only its own tokens (see [`callers_own_token`]).
 
 use std::net::SocketAddr;
 
@@ -9,6 +9,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use oneportal_domain::ScopeSet;
 use oneportal_domain::ids::IdKind;
 use oneportal_store::revocations::{self, RevokedTokenRow};
 use serde_json::json;
@@ -16,13 +17,21 @@ use serde_json::json;
 use super::client_auth;
 use super::error::OAuthError;
 use super::form::Form;
-use crate::auth::tokens::AccessClaims;
+use crate::auth::caller::{client_of_token, client_scopes_in_force};
+use crate::auth::tokens::{AccessClaims, TokenUse};
 use crate::cluster::Change;
 use crate::state::AppState;
 
-/// Authenticates the calling client and verifies the `token` parameter;
-/// `None` when the token is not a live token of the caller's organization.
-async fn token_of_callers_org(
+/// Authenticates the calling client and verifies the `token` parameter; `None`
+/// when the token is not a live token issued to the calling client.
+///
+/// RFC 7009 §2.1 lets a client revoke only its own tokens, and RFC 7662 §4 lets
+/// the server decide what a client may introspect: here both see only the
+/// caller's own tokens. Another client's token, of the same organization or not,
+/// and a user token are to the caller as an invalid token: `{"active": false}`,
+/// and revocation answers 200 without revoking (RFC 7009 §2.2 answers invalid
+/// tokens with 200, and an error would tell the caller that the token is live).
+async fn callers_own_token(
     state: &AppState,
     peer: SocketAddr,
     headers: &HeaderMap,
@@ -37,7 +46,9 @@ async fn token_of_callers_org(
     let Ok(claims) = state.authority.verify(&state.keys.current(), token) else {
         return Ok(None);
     };
-    if claims.org_id != IdKind::Organization.format(client.org_id)
+    if claims.token_use != TokenUse::Client
+        || claims.client_id != client.client_id
+        || claims.org_id != IdKind::Organization.format(client.org_id)
         || state.revoked_tokens.contains_key(&claims.jti)
     {
         return Ok(None);
@@ -51,20 +62,30 @@ pub async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    let claims = token_of_callers_org(&state, peer, &headers, &body).await?;
-    let active_client = match &claims {
-        Some(c) if c.token_use == crate::auth::tokens::TokenUse::Client => state
-            .directory
-            .client(&state.db, &c.client_id)
-            .await?
-            .is_some_and(|entry| entry.status == oneportal_domain::ApiClientStatus::Active),
-        Some(_) => true,
-        None => false,
+    let claims = callers_own_token(&state, peer, &headers, &body).await?;
+    // Live means what the API guard would accept now: the client active, not
+    // transferred since, its owner active; the scope is what the owner still backs.
+    let live = match claims {
+        Some(claims) => {
+            let org_id = IdKind::Organization
+                .parse(&claims.org_id)
+                .unwrap_or_default();
+            match client_of_token(&state, &claims, org_id).await? {
+                Ok((_, owner)) => {
+                    let granted = ScopeSet::parse_oauth_string(&claims.scope).unwrap_or_default();
+                    let scope =
+                        client_scopes_in_force(granted, owner.permissions).to_oauth_string();
+                    Some((claims, scope))
+                }
+                Err(_) => None,
+            }
+        }
+        None => None,
     };
-    let body = match claims {
-        Some(c) if active_client => json!({
+    let body = match live {
+        Some((c, scope)) => json!({
             "active": true,
-            "scope": c.scope,
+            "scope": scope,
             "client_id": c.client_id,
             "sub": c.sub,
             "token_type": "Bearer",
@@ -76,7 +97,7 @@ pub async fn introspect(
             "jti": c.jti,
             "org_id": c.org_id,
         }),
-        _ => json!({ "active": false }),
+        None => json!({ "active": false }),
     };
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }
@@ -87,7 +108,7 @@ pub async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthError> {
-    if let Some(claims) = token_of_callers_org(&state, peer, &headers, &body).await? {
+    if let Some(claims) = callers_own_token(&state, peer, &headers, &body).await? {
         let org_id = IdKind::Organization
             .parse(&claims.org_id)
             .unwrap_or_default();

@@ -325,9 +325,9 @@ pub async fn forgot(
             },
         );
     }
-    // The same answer whether or not the address belongs to an active user.
-    service::request_password_reset(&state, &email.to_lowercase(), Some(peer.ip().to_string()))
-        .await?;
+    // The same answer, at the same moment, whether or not the address belongs to
+    // an active user: the lookup and the e-mail happen after it.
+    service::request_password_reset(&state, &email.to_lowercase(), Some(peer.ip().to_string()));
     form_page(
         &state,
         StatusCode::OK,

@@ -38,6 +38,10 @@ pub struct ClientRow {
     pub owner_email: String,
     pub secrets: Vec<String>,
     pub revoked: bool,
+    /// "SupportReadWrite needs 'Support (Edit)'" for each scope the owner no longer backs.
+    pub suspended_scopes: Vec<String>,
+    /// Active but with no secret (after a transfer): the owner must rotate to get one.
+    pub needs_secret: bool,
 }
 
 impl ClientRow {
@@ -67,6 +71,12 @@ impl ClientRow {
                 })
                 .collect(),
             revoked: row.status == "Revoked",
+            suspended_scopes: view
+                .suspended_scopes()
+                .into_iter()
+                .map(|(_, needs)| needs)
+                .collect(),
+            needs_secret: row.status != "Revoked" && view.secrets.is_empty(),
         }
     }
 }

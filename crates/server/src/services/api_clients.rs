@@ -9,6 +9,7 @@ use oneportal_store::{StoreError, now_ms, orgs, users};
 use serde_json::json;
 
 use crate::audit::{Actor, Event};
+use crate::auth::caller::{client_scopes_in_force, scope_needs};
 use crate::auth::client_secret::{self, PlainSecret};
 use crate::cluster::Change;
 use crate::directory::UserEntry;
@@ -21,6 +22,28 @@ pub struct ClientView {
     pub secrets: Vec<SecretRow>,
     pub owner_email: String,
     pub creator_email: String,
+    /// The owner's permissions now, which bound the scopes the client's tokens get.
+    pub owner_permissions: oneportal_domain::PermissionSet,
+}
+
+impl ClientView {
+    /// The client's scopes as its tokens get them now (see [`client_scopes_in_force`]).
+    pub fn scopes_in_force(&self) -> ScopeSet {
+        client_scopes_in_force(
+            ScopeSet::from_names(&self.row.scopes),
+            self.owner_permissions,
+        )
+    }
+
+    /// The client's scopes its owner's permissions no longer back, each with the
+    /// permission it needs ("SupportReadWrite needs 'Support (Edit)'").
+    pub fn suspended_scopes(&self) -> Vec<(ApiScope, String)> {
+        ScopeSet::from_names(&self.row.scopes)
+            .iter()
+            .filter(|s| !s.may_be_granted_by(self.owner_permissions))
+            .map(|s| (s, scope_needs(s)))
+            .collect()
+    }
 }
 
 /// Parses the requested scope names, listing the allowed values on error.
@@ -79,15 +102,7 @@ fn check_grantable(user: &UserEntry, scopes: ScopeSet) -> Result<(), ApiError> {
     let missing: Vec<String> = scopes
         .iter()
         .filter(|s| !s.may_be_granted_by(user.permissions))
-        .map(|s| {
-            let needs = s
-                .creator_needs_any_of()
-                .iter()
-                .map(|p| format!("'{}'", p.label()))
-                .collect::<Vec<_>>()
-                .join(" or ");
-            format!("{} needs {needs}", s.name())
-        })
+        .map(scope_needs)
         .collect();
     if missing.is_empty() {
         Ok(())
@@ -224,8 +239,12 @@ pub async fn view(state: &AppState, client_id: &str) -> Result<ClientView, ApiEr
             .await
             .map(|u| u.map(|u| u.email).unwrap_or_default())
     };
+    let owner = users::find(&state.db, row.owner_user_id).await?;
     Ok(ClientView {
-        owner_email: email(row.owner_user_id).await?,
+        owner_email: owner.as_ref().map(|o| o.email.clone()).unwrap_or_default(),
+        owner_permissions: owner
+            .map(|o| oneportal_domain::PermissionSet::from_codes(&o.permissions))
+            .unwrap_or_default(),
         creator_email: email(row.created_by_user_id).await?,
         row,
         secrets,
@@ -347,6 +366,11 @@ pub async fn rotate(
 }
 
 /// Gives a client to another developer of the organization; only User Management may.
+///
+/// The transfer ends everything the previous owner held: every secret is retired
+/// (the new owner rotates to get one; until then the token endpoint answers
+/// `invalid_client`, saying so to a caller with a retired secret) and every token
+/// issued before stops working (the client's transfer count rises).
 pub async fn transfer(
     state: &AppState,
     admin: &UserEntry,
@@ -396,7 +420,7 @@ pub async fn transfer(
         )])
     })?;
     let tx = state.db.begin().await?;
-    api_clients::set_owner(&tx, client_id, new_owner.id, now_ms()).await?;
+    api_clients::transfer(&tx, client_id, new_owner.id, now_ms()).await?;
     api_clients::set_status(
         &tx,
         client_id,
@@ -410,7 +434,11 @@ pub async fn transfer(
         tx,
         Event::new(Actor::user(admin), "api_client.transferred")
             .target("api_client", client_id.to_owned())
-            .details(json!({ "fromUserId": found.row.owner_user_id, "toUserId": new_owner.id }))
+            .details(json!({
+                "fromUserId": found.row.owner_user_id,
+                "toUserId": new_owner.id,
+                "secretsRetired": found.secrets.len(),
+            }))
             .ip(ip),
         Change::Client {
             client_id: client_id.to_owned(),

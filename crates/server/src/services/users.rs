@@ -619,9 +619,55 @@ pub async fn use_link(
     Ok(Ok(user.id))
 }
 
-/// "Forgot password": sends a reset link when the address is an Active user's,
-/// and does the same visible nothing otherwise (the caller answers alike).
-pub async fn request_password_reset(
+/// Reset requests accepted and not yet handled, on this node. More are dropped.
+static RESETS_PENDING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+const RESETS_PENDING_MAX: usize = 256;
+/// Reset requests are handled one at a time, so that "once a minute per user" holds.
+static RESET_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// "Forgot password": accepts the request and returns at once, before looking
+/// the address up, so the answer (its content and its timing) is the same
+/// whether or not the address is an active user's. A task then looks it up and,
+/// for an active user, writes the link and the e-mail to the outbox in one
+/// transaction (durable once committed; a crash in the moment between the
+/// answer and that commit loses the request, and the person asks again).
+pub fn request_password_reset(state: &AppState, email: &str, ip: Option<String>) {
+    use std::sync::atomic::Ordering;
+    if RESETS_PENDING.fetch_add(1, Ordering::SeqCst) >= RESETS_PENDING_MAX {
+        RESETS_PENDING.fetch_sub(1, Ordering::SeqCst);
+        tracing::warn!(
+            "password reset requests arrive faster than they are handled; one was dropped"
+        );
+        return;
+    }
+    /// Counts the request as handled however its task ends (done, failed, or dropped at shutdown).
+    struct Pending;
+    impl Drop for Pending {
+        fn drop(&mut self) {
+            RESETS_PENDING.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    let pending = Pending;
+    let state = state.clone();
+    let email = email.to_owned();
+    tokio::spawn(async move {
+        let _pending = pending;
+        let _turn = RESET_TURN.lock().await;
+        if let Err(error) = send_password_reset(&state, &email, ip).await {
+            tracing::warn!(%error, "a password reset request failed");
+        }
+    });
+}
+
+/// Waits until this process has handled every reset request it accepted (tests).
+pub async fn password_resets_settled() {
+    while RESETS_PENDING.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// Sends a reset link when the address is an Active user's; nothing otherwise.
+async fn send_password_reset(
     state: &AppState,
     email: &str,
     ip: Option<String>,

@@ -489,7 +489,9 @@ async fn a_client_follows_its_owners_permission_and_can_be_transferred() {
         )
         .await;
     assert_eq!(transferred.status(), 200);
-    assert_eq!(app.request_token(&id, &secret, None).await.status(), 200);
+    // The removed owner's secret does not come back with the client (see
+    // `a_transfer_retires_every_secret_and_ends_earlier_tokens`).
+    assert_eq!(app.request_token(&id, &secret, None).await.status(), 401);
     // Only User Management may transfer.
     let (status, _) = problem(
         app.post_json(
@@ -666,4 +668,332 @@ async fn a_portal_session_manages_clients_with_its_csrf_token_and_origin() {
         .await
         .unwrap();
     assert_eq!(cases.status(), 401);
+}
+
+/// Each scope × its owner losing the permission behind it: the client's existing
+/// token loses that scope (403 insufficient_scope) within a second, on every
+/// node; new tokens are narrowed (scope omitted) or refused (scope named); the
+/// other scopes keep working; the client shows what is suspended.
+#[tokio::test]
+async fn a_client_acts_at_most_with_its_owners_current_permissions() {
+    use Permission::*;
+    let app = spawn_app().await;
+    // On PostgreSQL a second node must see the owner's change too.
+    let other_node = if crate::helpers::backend_is_postgres() {
+        Some(app.second_node().await)
+    } else {
+        None
+    };
+    let admin = app.developer().await;
+    let every = [
+        SitesServicesView,
+        SupportView,
+        SupportEdit,
+        BillingView,
+        DeveloperPortal,
+    ];
+    // (permission lost, the scope it backed, a request that needs that scope and
+    // what the owner keeps instead if anything).
+    let cases: [(&[Permission], ApiScope); 4] = [
+        (&[SitesServicesView], ApiScope::BasicRead),
+        (&[SupportView, SupportEdit], ApiScope::SupportRead),
+        (&[SupportEdit], ApiScope::SupportReadWrite),
+        (&[BillingView], ApiScope::BillingRead),
+    ];
+    for (lost, scope) in cases {
+        let owner = app.user(perms(&every)).await;
+        let (id, secret) = app
+            .create_client(
+                &owner,
+                &[
+                    "BasicRead",
+                    "SupportRead",
+                    "SupportReadWrite",
+                    "BillingRead",
+                ],
+            )
+            .await;
+        let token = app.access_token(&id, &secret).await;
+        let kept: Vec<Permission> = every.into_iter().filter(|p| !lost.contains(p)).collect();
+        if lost.contains(&SitesServicesView) {
+            // The API always keeps Sites & Services (View); an import or an older
+            // row can lack it, so this case changes the row and publishes the change.
+            oneportal_store::users::set_permissions(app.db(), owner.id, &perms(&kept).to_codes())
+                .await
+                .unwrap();
+            app.app
+                .state
+                .publish(oneportal::cluster::Change::User { user_id: owner.id })
+                .await;
+        } else {
+            let labels: Vec<&str> = kept.iter().map(|p| p.label()).collect();
+            let changed = app
+                .http
+                .patch(app.at(&format!("/v2/users/USR-{:06}", owner.id)))
+                .bearer_auth(&admin.token)
+                .json(&json!({ "permissions": labels }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(changed.status(), 204);
+        }
+        let case = format!("{scope:?} after losing {lost:?}");
+
+        // The existing token: refused for that scope within a second, on every node.
+        let mut nodes = vec![&app];
+        nodes.extend(other_node.as_ref());
+        for node in nodes {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+            loop {
+                let status = scope_probe(node, scope, &token).await;
+                if status == 403 {
+                    break;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{case}: still {status} after 1 s on {}",
+                    node.url
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            let (_, body) = problem(scope_probe_response(node, scope, &token).await).await;
+            assert_eq!(body["code"], "insufficient_scope", "{case}: {body}");
+            for other in ApiScope::ALL {
+                let still_backed = other.may_be_granted_by(perms(&kept))
+                    || (other == ApiScope::SupportRead && kept.contains(&SupportView));
+                if still_backed {
+                    assert_ne!(
+                        scope_probe(node, other, &token).await,
+                        403,
+                        "{case}: {other:?} is unaffected"
+                    );
+                }
+            }
+        }
+
+        // New tokens: narrowed when the scope is omitted, refused when it is named.
+        let narrowed: Value = app
+            .request_token(&id, &secret, None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let granted = narrowed["scope"].as_str().unwrap_or_default();
+        assert!(
+            !granted.split(' ').any(|s| s == scope.oauth_name()),
+            "{case}: {narrowed}"
+        );
+        assert!(
+            granted.split(' ').any(|s| s == "customerapi/basic.read")
+                || scope == ApiScope::BasicRead,
+            "{case}: the other scopes stay: {narrowed}"
+        );
+        let refused = app
+            .request_token(&id, &secret, Some(scope.oauth_name()))
+            .await;
+        assert_eq!(refused.status(), 400, "{case}");
+        let refused: Value = refused.json().await.unwrap();
+        assert_eq!(refused["error"], "invalid_scope", "{case}");
+        let description = refused["error_description"].as_str().unwrap();
+        assert!(
+            lost.iter().any(|p| description.contains(p.label())),
+            "{case}: names the lost permission: {description}"
+        );
+
+        // The owner (and the admin) see the suspended scope.
+        let view: Value = app
+            .get(&format!("/v2/api-clients/{id}"), &admin.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let suspended: Vec<&str> = view["suspendedScopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["scope"].as_str().unwrap())
+            .collect();
+        assert!(suspended.contains(&scope.name()), "{case}: {view}");
+        assert!(
+            !view["effectiveScopes"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(scope.name())),
+            "{case}: {view}"
+        );
+    }
+}
+
+/// A client whose owner backs none of its scopes gets no token at all.
+#[tokio::test]
+async fn a_client_whose_owner_backs_none_of_its_scopes_gets_invalid_scope() {
+    use Permission::*;
+    let app = spawn_app().await;
+    let admin = app.developer().await;
+    let owner = app
+        .user(perms(&[SitesServicesView, BillingView, DeveloperPortal]))
+        .await;
+    let (id, secret) = app.create_client(&owner, &["BillingRead"]).await;
+    let changed = app
+        .http
+        .patch(app.at(&format!("/v2/users/USR-{:06}", owner.id)))
+        .bearer_auth(&admin.token)
+        .json(&json!({ "permissions": ["Sites & Services (View)", "Developer Portal (API)"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 204);
+    let refused = app.request_token(&id, &secret, None).await;
+    assert_eq!(refused.status(), 400);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["error"], "invalid_scope");
+    let description = refused["error_description"].as_str().unwrap();
+    assert!(
+        description.contains("Billing (View)") && description.contains("owner"),
+        "{description}"
+    );
+    // Giving the permission back gives the scope back.
+    let changed = app
+        .http
+        .patch(app.at(&format!("/v2/users/USR-{:06}", owner.id)))
+        .bearer_auth(&admin.token)
+        .json(&json!({ "permissions": ["Sites & Services (View)", "Billing (View)", "Developer Portal (API)"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 204);
+    assert_eq!(app.request_token(&id, &secret, None).await.status(), 200);
+}
+
+/// A request that needs `scope` (and passes the scope check with a 200 or a 4xx
+/// other than 403 when the scope is held).
+async fn scope_probe_response(
+    app: &crate::helpers::TestApp,
+    scope: ApiScope,
+    token: &str,
+) -> reqwest::Response {
+    match scope {
+        ApiScope::BasicRead => app.get("/v2/accounts", token).await,
+        ApiScope::SupportRead => app.get("/v2/cases", token).await,
+        // An empty body: 422 once past the scope check, 403 before.
+        ApiScope::SupportReadWrite => app.post_json("/v2/cases", token, json!({})).await,
+        ApiScope::BillingRead => app.get("/v2/invoices", token).await,
+    }
+}
+
+async fn scope_probe(app: &crate::helpers::TestApp, scope: ApiScope, token: &str) -> u16 {
+    scope_probe_response(app, scope, token)
+        .await
+        .status()
+        .as_u16()
+}
+
+/// A transfer ends everything the previous owner holds: every secret (the
+/// current one and one still in its rotation grace), and the tokens issued
+/// before. The old secret is told why; the new owner rotates to get a secret.
+#[tokio::test]
+async fn a_transfer_retires_every_secret_and_ends_earlier_tokens() {
+    use Permission::*;
+    let app = spawn_app().await;
+    let admin = app.developer().await;
+    let leaver = app.user(perms(&[SitesServicesView, DeveloperPortal])).await;
+    let successor = app.user(perms(&[SitesServicesView, DeveloperPortal])).await;
+    let (id, first_secret) = app.create_client(&leaver, &["BasicRead"]).await;
+    let rotated: Value = app
+        .post_json(
+            &format!("/v2/api-clients/{id}/secrets"),
+            &leaver.token,
+            json!({ "gracePeriodHours": 24 }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second_secret = rotated["clientSecret"].as_str().unwrap().to_owned();
+    crate::hygiene::record("client_secret", &second_secret);
+    let earlier_token = app.access_token(&id, &first_secret).await;
+    assert_eq!(app.get("/v2/me", &earlier_token).await.status(), 200);
+
+    // The leaver is removed (the client is suspended), then the client transferred.
+    let removed = app
+        .http
+        .delete(app.at(&format!("/v2/users/USR-{:06}", leaver.id)))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    let transferred = app
+        .post_json(
+            &format!("/v2/api-clients/{id}/transfer"),
+            &admin.token,
+            json!({ "newOwnerUserId": format!("USR-{:06}", successor.id) }),
+        )
+        .await;
+    assert_eq!(transferred.status(), 200);
+    let view: Value = transferred.json().await.unwrap();
+    assert_eq!(view["status"], "Active");
+    assert_eq!(view["secrets"], json!([]), "no secret survives: {view}");
+
+    for secret in [&first_secret, &second_secret] {
+        let refused = app.request_token(&id, secret, None).await;
+        assert_eq!(refused.status(), 401);
+        let refused: Value = refused.json().await.unwrap();
+        assert_eq!(refused["error"], "invalid_client");
+        let description = refused["error_description"].as_str().unwrap();
+        assert!(
+            description.contains("transferred") && description.contains("new secret"),
+            "{description}"
+        );
+    }
+    let guess: Value = app
+        .request_token(&id, "opsk_guess", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !guess["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("transferred"),
+        "a caller without a retired secret learns nothing: {guess}"
+    );
+    let (status, body) = problem(app.get("/v2/me", &earlier_token).await).await;
+    assert_eq!(status, 401, "tokens issued before the transfer end: {body}");
+    assert!(body["detail"].as_str().unwrap().contains("transferred"));
+
+    // The new owner creates a secret; it works, the old ones stay retired.
+    let rotated: Value = app
+        .post_json(
+            &format!("/v2/api-clients/{id}/secrets"),
+            &successor.token,
+            json!({ "gracePeriodHours": 24 }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let new_secret = rotated["clientSecret"].as_str().unwrap().to_owned();
+    crate::hygiene::record("client_secret", &new_secret);
+    let token = app.access_token(&id, &new_secret).await;
+    assert_eq!(app.get("/v2/me", &token).await.status(), 200);
+    assert_eq!(
+        app.request_token(&id, &first_secret, None).await.status(),
+        401,
+        "a rotation's grace does not revive a retired secret"
+    );
+    assert_eq!(app.get("/v2/me", &earlier_token).await.status(), 401);
+    let introspected: Value = app
+        .http
+        .post(app.at("/oauth2/introspect"))
+        .basic_auth(&id, Some(&new_secret))
+        .form(&[("token", earlier_token.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(introspected["active"], false);
 }

@@ -783,3 +783,43 @@ async fn sessions_end_when_idle_too_long_past_their_lifetime_or_when_the_user_is
         assert!(location(&after).starts_with("/portal/login"), "{why}");
     }
 }
+
+/// The Developer Portal flags a client's scopes that its owner's permissions no
+/// longer back (the API shows them as `suspendedScopes`).
+#[tokio::test]
+async fn the_developer_portal_flags_scopes_the_owner_no_longer_backs() {
+    use Permission::*;
+    let app = spawn_app().await;
+    let (id, email) = person(
+        &app,
+        perms(&[SitesServicesView, BillingView, DeveloperPortal]),
+    )
+    .await;
+    let owner = crate::helpers::TestUser {
+        id,
+        email: email.clone(),
+        token: app.user_token(id).await,
+    };
+    app.create_client(&owner, &["BasicRead", "BillingRead"])
+        .await;
+    let mut browser = Browser::new(&app);
+    browser.login(&email).await;
+    let page = browser.page("/portal/developer/clients").await;
+    assert!(!page.contains("scopes-suspended"), "nothing suspended yet");
+
+    users::set_permissions(
+        app.db(),
+        id,
+        &perms(&[SitesServicesView, DeveloperPortal]).to_codes(),
+    )
+    .await
+    .unwrap();
+    app.app
+        .state
+        .publish(oneportal::cluster::Change::User { user_id: id })
+        .await;
+    let page = browser.page("/portal/developer/clients").await;
+    assert!(page.contains("scopes-suspended"), "{page}");
+    assert!(page.contains("BillingRead needs"), "{page}");
+    assert!(page.contains("Billing (View)"), "{page}");
+}

@@ -427,6 +427,8 @@ async fn password_reset_by_email_works_once_ends_sessions_and_does_not_reveal_ad
         )
         .await;
     assert_eq!(again.status(), StatusCode::OK);
+    // The e-mail is written after the answer.
+    oneportal::services::users::password_resets_settled().await;
     let messages = outbox::list(app.db(), 10).await.unwrap();
     assert_eq!(
         messages.len(),
@@ -1012,4 +1014,127 @@ async fn old_sent_e_mails_leave_the_outbox_but_undelivered_ones_stay() {
         left.sort();
         assert_eq!(left, expected_left, "retention {retention_days} days");
     }
+}
+
+/// One "Forgot your password?" answer, with what differs between any two answers
+/// (the CSRF token, request id, date, cookie values) taken out.
+async fn forgot_answer(browser: &mut Browser, address: &str) -> (u16, Vec<String>, String) {
+    let csrf = browser.csrf_from("/portal/password/forgot").await;
+    let response = browser
+        .post_form(
+            "/portal/password/forgot",
+            &[("csrf_token", &csrf), ("email", address)],
+        )
+        .await;
+    let status = response.status().as_u16();
+    let mut headers: Vec<String> = response
+        .headers()
+        .iter()
+        .map(|(name, value)| match name.as_str() {
+            "x-request-id" | "date" => name.to_string(),
+            "set-cookie" => format!(
+                "set-cookie: {}",
+                value.to_str().unwrap().split('=').next().unwrap()
+            ),
+            _ => format!("{name}: {}", value.to_str().unwrap()),
+        })
+        .collect();
+    headers.sort();
+    let page = response.text().await.unwrap();
+    // Each answer carries a fresh CSRF token (in a meta tag, and a hidden field if any).
+    let mut page = page;
+    let meta = "name=\"csrf-token\" content=\"";
+    if let Some(start) = page.find(meta).map(|i| i + meta.len()) {
+        let end = start + page[start..].find('"').unwrap();
+        page.replace_range(start..end, "CSRF");
+    }
+    if page.contains("name=\"csrf_token\"") {
+        page = page.replace(&hidden_csrf(&page), "CSRF");
+    }
+    (status, headers, page)
+}
+
+/// The answer is the same, byte for byte but for per-request ids, for an active
+/// user's address, an unknown one, an inactive user's and a removed user's.
+#[tokio::test]
+async fn forgot_password_answers_alike_for_every_kind_of_address() {
+    let app = spawn_app().await;
+    let (_, active) = person(&app, perms(&[Permission::SitesServicesView])).await;
+    let (inactive_id, inactive) = person(&app, perms(&[Permission::SitesServicesView])).await;
+    users::set_status(app.db(), inactive_id, "Inactive")
+        .await
+        .unwrap();
+    let (removed_id, removed) = person(&app, perms(&[Permission::SitesServicesView])).await;
+    users::set_status(app.db(), removed_id, "Removed")
+        .await
+        .unwrap();
+    let mut browser = Browser::new(&app);
+    let reference = forgot_answer(&mut browser, &active).await;
+    assert_eq!(reference.0, 200);
+    assert!(reference.2.contains("id=\"reset-sent\""));
+    for address in [
+        "nobody-here@example.test",
+        inactive.as_str(),
+        removed.as_str(),
+        "not an address",
+        active.as_str(),
+    ] {
+        let answer = forgot_answer(&mut browser, address).await;
+        assert_eq!(answer.0, reference.0, "{address}: status");
+        assert_eq!(answer.1, reference.1, "{address}: headers");
+        assert_eq!(answer.2, reference.2, "{address}: page");
+    }
+    oneportal::services::users::password_resets_settled().await;
+    let messages = outbox::list(app.db(), 10).await.unwrap();
+    assert_eq!(messages.len(), 1, "only the active user gets an e-mail");
+    assert_eq!(messages[0].recipient, active);
+}
+
+/// The timing cannot tell addresses apart because the answer leaves before the
+/// address is looked up: it arrives while the database cannot answer the lookup
+/// (PostgreSQL: the users table locked) or take the e-mail (SQLite: its one write
+/// lock held), and the e-mail is written once the database is free again.
+#[tokio::test]
+async fn forgot_password_answers_before_it_looks_the_address_up() {
+    let app = spawn_app().await;
+    let (_, active) = person(&app, perms(&[Permission::SitesServicesView])).await;
+    let mut browser = Browser::new(&app);
+    let csrf = browser.csrf_from("/portal/password/forgot").await;
+
+    let lock = app.db().begin().await.unwrap();
+    if crate::helpers::backend_is_postgres() {
+        lock.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE", vec![])
+            .await
+            .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        browser.post_form(
+            "/portal/password/forgot",
+            &[("csrf_token", &csrf), ("email", &active)],
+        ),
+    )
+    .await
+    .expect("the answer does not wait for the database");
+    println!(
+        "answered in {:?} with the database locked",
+        started.elapsed()
+    );
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert!(answer.text().await.unwrap().contains("id=\"reset-sent\""));
+    assert!(
+        outbox::list(app.db(), 10).await.unwrap().is_empty(),
+        "nothing written yet"
+    );
+    drop(lock);
+
+    oneportal::services::users::password_resets_settled().await;
+    let messages = outbox::list(app.db(), 10).await.unwrap();
+    assert_eq!(
+        messages.len(),
+        1,
+        "the e-mail follows once the database is free"
+    );
+    assert_eq!(messages[0].recipient, active);
 }

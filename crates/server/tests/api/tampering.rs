@@ -84,6 +84,36 @@ async fn tampered_tokens_are_refused() {
             app.forge(header.clone(), with("org_id", json!("ORG-999999"))),
         ),
         ("garbage", "not.a.jwt".to_owned()),
+        // RFC 7515 §4.1.11: a critical extension the server does not understand.
+        (
+            "crit header",
+            app.forge(
+                json!({"alg": header["alg"], "typ": "at+jwt", "kid": header["kid"], "crit": ["exp"]}),
+                claims.clone(),
+            ),
+        ),
+        (
+            "empty crit header",
+            app.forge(
+                json!({"alg": header["alg"], "typ": "at+jwt", "kid": header["kid"], "crit": []}),
+                claims.clone(),
+            ),
+        ),
+        (
+            "crit naming an unknown extension",
+            app.forge(
+                json!({"alg": header["alg"], "typ": "at+jwt", "kid": header["kid"], "crit": ["x-bind"], "x-bind": "anything"}),
+                claims.clone(),
+            ),
+        ),
+        (
+            "issued an hour in the future",
+            app.forge(header.clone(), with("iat", json!(now + 3600))),
+        ),
+        (
+            "issued two minutes in the future",
+            app.forge(header.clone(), with("iat", json!(now + 120))),
+        ),
     ];
 
     // alg: none, no signature.
@@ -131,6 +161,10 @@ async fn tampered_tokens_are_refused() {
     for (case, token) in &cases {
         assert_refused(&app, case, token).await;
     }
+
+    // Nodes' clocks differ a little: an iat within the leeway is accepted.
+    let slightly_ahead = app.forge(header.clone(), with("iat", json!(now + 20)));
+    assert_eq!(app.get("/v2/me", &slightly_ahead).await.status(), 200);
 }
 
 #[tokio::test]

@@ -391,3 +391,168 @@ async fn introspection_shows_own_tokens_only_and_revocation_ends_them() {
     );
     assert_eq!(app.get("/v2/me", &token).await.status(), 401);
 }
+
+/// `POST /oauth2/token` from the source address `from` (on loopback: 127.0.0.x).
+async fn token_from(
+    app: &TestApp,
+    from: std::net::Ipv4Addr,
+    id: &str,
+    secret: &str,
+) -> reqwest::Response {
+    let http = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::V4(from))
+        .build()
+        .unwrap();
+    http.post(app.at("/oauth2/token"))
+        .basic_auth(id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Someone who knows only a client id cannot stop the client getting tokens:
+/// failures are counted per (client, source), so the failing source gets 429
+/// (even with the right secret) while the client's own caller, elsewhere, goes on.
+#[tokio::test]
+async fn a_guesser_locks_out_itself_not_the_clients_caller() {
+    let app = crate::helpers::spawn_app_with(|c| c.oauth.failures_per_client_per_minute = 3).await;
+    let (id, secret) = client(&app, &["BasicRead"]).await;
+    let guesser = std::net::Ipv4Addr::new(127, 0, 0, 2);
+    let caller = std::net::Ipv4Addr::new(127, 0, 0, 1);
+    for _ in 0..3 {
+        assert_eq!(
+            token_from(&app, guesser, &id, "opsk_wrong").await.status(),
+            401
+        );
+    }
+    for _ in 0..3 {
+        let refused = token_from(&app, guesser, &id, "opsk_wrong").await;
+        assert_eq!(refused.status(), 429, "the guesser waits");
+        assert!(refused.headers().contains_key("retry-after"));
+    }
+    assert_eq!(
+        token_from(&app, guesser, &id, &secret).await.status(),
+        429,
+        "even the right secret waits at a source that failed"
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            token_from(&app, caller, &id, &secret).await.status(),
+            200,
+            "the client's caller elsewhere still gets tokens"
+        );
+    }
+}
+
+/// Guessing spread over many sources stays bounded: past the client's ceiling
+/// (ten times the per-source limit) every source that has failed for the client
+/// is refused, while a source that has not still authenticates.
+#[tokio::test]
+async fn guessing_from_many_sources_is_bounded_by_the_clients_ceiling() {
+    let app = crate::helpers::spawn_app_with(|c| c.oauth.failures_per_client_per_minute = 2).await;
+    let (id, secret) = client(&app, &["BasicRead"]).await;
+    let ceiling = 2 * oneportal::oauth::throttle::CLIENT_CEILING_FACTOR;
+    let source = |i: u32| std::net::Ipv4Addr::new(127, 0, 1, 1 + i as u8);
+    // One failure from each source: none reaches its own limit of 2.
+    let started = std::time::Instant::now();
+    for i in 0..ceiling {
+        assert_eq!(
+            token_from(&app, source(i), &id, "opsk_wrong")
+                .await
+                .status(),
+            401
+        );
+    }
+    println!(
+        "{ceiling} failures from {ceiling} sources took {:?} (held back past half the ceiling)",
+        started.elapsed()
+    );
+    for i in [0, ceiling / 2, ceiling - 1] {
+        assert_eq!(
+            token_from(&app, source(i), &id, "opsk_wrong")
+                .await
+                .status(),
+            429,
+            "a source that failed is refused once the ceiling is reached"
+        );
+        assert_eq!(
+            token_from(&app, source(i), &id, &secret).await.status(),
+            429,
+            "even with the right secret"
+        );
+    }
+    assert_eq!(
+        token_from(&app, std::net::Ipv4Addr::new(127, 0, 2, 1), &id, &secret)
+            .await
+            .status(),
+        200,
+        "a source that never failed still gets tokens"
+    );
+}
+
+/// Introspection and revocation reach only the caller's own tokens: another
+/// client's token (same organization or another) and a user token are to the
+/// caller as invalid tokens, `{"active": false}` and 200 without revoking.
+#[tokio::test]
+async fn introspection_and_revocation_reach_only_the_callers_own_tokens() {
+    let app = spawn_app().await;
+    let dev = app.developer().await;
+    let caller = app.create_client(&dev, &["BasicRead"]).await;
+    let sibling = app.create_client(&dev, &["BasicRead"]).await;
+    let other_org = oneportal_store::orgs::create_organization(app.db(), "Elsewhere")
+        .await
+        .unwrap();
+    let stranger = app
+        .user_in(other_org, oneportal_domain::PermissionSet::all())
+        .await;
+    let foreign = app.create_client(&stranger, &["BasicRead"]).await;
+
+    let post = |endpoint: &'static str, token: String| {
+        let app = &app;
+        let caller = caller.clone();
+        async move {
+            let r = app
+                .http
+                .post(app.at(endpoint))
+                .basic_auth(&caller.0, Some(&caller.1))
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{endpoint}");
+            r.text().await.unwrap()
+        }
+    };
+    let cases = [
+        ("another client of the same organization", &sibling),
+        ("a client of another organization", &foreign),
+    ];
+    for (case, (id, secret)) in cases {
+        let token = app.access_token(id, secret).await;
+        let seen: Value =
+            serde_json::from_str(&post("/oauth2/introspect", token.clone()).await).unwrap();
+        assert_eq!(seen, serde_json::json!({ "active": false }), "{case}");
+        assert_eq!(post("/oauth2/revoke", token.clone()).await, "", "{case}");
+        assert_eq!(
+            app.get("/v2/me", &token).await.status(),
+            200,
+            "{case}: not revoked"
+        );
+    }
+    let seen: Value =
+        serde_json::from_str(&post("/oauth2/introspect", dev.token.clone()).await).unwrap();
+    assert_eq!(seen["active"], false, "a user token");
+    post("/oauth2/revoke", dev.token.clone()).await;
+    assert_eq!(app.get("/v2/me", &dev.token).await.status(), 200);
+
+    // Its own token: seen, then revoked.
+    let own = app.access_token(&caller.0, &caller.1).await;
+    let seen: Value = serde_json::from_str(&post("/oauth2/introspect", own.clone()).await).unwrap();
+    assert_eq!(seen["active"], true);
+    assert_eq!(seen["client_id"], caller.0.as_str());
+    post("/oauth2/revoke", own.clone()).await;
+    assert_eq!(app.get("/v2/me", &own).await.status(), 401);
+    let seen: Value = serde_json::from_str(&post("/oauth2/introspect", own.clone()).await).unwrap();
+    assert_eq!(seen["active"], false);
+}
