@@ -136,16 +136,8 @@ pub fn detail_response<T: Serialize>(
     body: &T,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    use sha2::Digest;
     let bytes = serde_json::to_vec(body).expect("response serializes");
-    let digest = sha2::Sha256::digest(&bytes);
-    let tag = format!(
-        "\"{}\"",
-        digest[..12]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let tag = format!("\"{}\"", crate::auth::digest::sha256_tag(&bytes, 12));
     let etag = axum::http::HeaderValue::from_str(&tag).expect("hex is a valid header");
     let matches = crate::http::response_cache::matches_etag(request_headers, &etag);
     if matches {

@@ -3,6 +3,7 @@
 
 pub mod caller;
 pub mod client_secret;
+pub mod digest;
 pub mod key_ring;
 pub mod keys;
 pub mod master_key;

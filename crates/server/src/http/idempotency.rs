@@ -88,11 +88,7 @@ fn request_hash(method: &str, path: &str, body: &Bytes) -> String {
     digest.update(path.as_bytes());
     digest.update([0]);
     digest.update(body);
-    digest
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(digest.finalize())
 }
 
 /// Stores the answer (server errors and rate limits are not stored: a retry may succeed).

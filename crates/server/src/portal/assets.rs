@@ -37,10 +37,7 @@ pub static VERSION: LazyLock<String> = LazyLock::new(|| {
         hasher.update(body.as_bytes());
     }
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
-    hasher.finalize()[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(&hasher.finalize()[..6])
 });
 
 pub async fn own(Path(file): Path<String>) -> Response {

@@ -16,7 +16,6 @@ use cookie::{Cookie, SameSite};
 use oneportal_domain::UserStatus;
 use oneportal_store::sessions::{self, SessionTable};
 use oneportal_store::{StoreError, now_ms, portal};
-use sha2::{Digest, Sha256};
 
 use super::PortalError;
 use crate::auth::random;
@@ -111,10 +110,7 @@ pub fn cookie_name<K: SessionKind>(state: &AppState) -> String {
 }
 
 pub fn hash(value: &str) -> String {
-    Sha256::digest(value.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::auth::digest::sha256_hex(value)
 }
 
 /// The value of the cookie `name` in the request, if present and of sane length.

@@ -435,7 +435,6 @@ pub async fn attach(
     actor: &CaseActor,
     upload: Upload,
 ) -> Result<i64, ApiError> {
-    use sha2::Digest;
     if !attachment_type::is_allowed(&upload.content_type) {
         return Err(ApiError::UnsupportedMediaType {
             detail: format!(
@@ -468,10 +467,7 @@ pub async fn attach(
             ),
         ));
     }
-    let sha = sha2::Sha256::digest(&upload.content)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+    let sha = crate::auth::digest::sha256_hex(&upload.content);
     let at = now_ms();
     let tx = state.db.begin().await?;
     let id = cases::add_attachment(

@@ -347,7 +347,7 @@ async fn write_link(
     let expires_at = oneportal_store::now_ms() + ttl;
     outbox::insert_link_token(
         tx,
-        &crate::portal::session::hash(&token),
+        &crate::auth::digest::sha256_hex(&token),
         user_id,
         purpose,
         expires_at,
@@ -516,9 +516,11 @@ pub async fn check_link(
     if token.is_empty() || token.len() > 128 {
         return Ok(LinkCheck::Unknown);
     }
-    let row =
-        oneportal_store::outbox::find_link_token(&state.db, &crate::portal::session::hash(token))
-            .await?;
+    let row = oneportal_store::outbox::find_link_token(
+        &state.db,
+        &crate::auth::digest::sha256_hex(token),
+    )
+    .await?;
     Ok(match row {
         Some(row) if row.purpose == purpose => {
             if row.used_at.is_some() {
@@ -570,7 +572,7 @@ pub async fn use_link(
     if check != LinkCheck::Valid {
         return Ok(Err(check));
     }
-    let token_hash = crate::portal::session::hash(token);
+    let token_hash = crate::auth::digest::sha256_hex(token);
     let Some(link) = oneportal_store::outbox::find_link_token(&state.db, &token_hash).await? else {
         return Ok(Err(LinkCheck::Unknown));
     };

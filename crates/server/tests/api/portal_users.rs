@@ -673,6 +673,14 @@ async fn staff_see_that_a_link_was_sent_and_to_whom_but_never_the_link() {
         )
         .await;
 
+    // The reset mail is written just after the answer; wait for both mails first.
+    let mut links = Vec::new();
+    for (to, path) in [
+        (invited, "/portal/activate?token="),
+        (active.as_str(), "/portal/password/reset?token="),
+    ] {
+        links.push((to, path, link_in_outbox(&app, to).await));
+    }
     let staff = crate::operations::staff_token(&app).await;
     let listed: serde_json::Value = app
         .get("/ops/v1/outbox?limit=10", &staff)
@@ -682,11 +690,7 @@ async fn staff_see_that_a_link_was_sent_and_to_whom_but_never_the_link() {
         .unwrap();
     let (mut staff_browser, _) = Browser::staff(&app, "Agent").await;
     let staff_page = staff_browser.page("/staff/outbox").await;
-    for (to, path) in [
-        (invited, "/portal/activate?token="),
-        (active.as_str(), "/portal/password/reset?token="),
-    ] {
-        let link = link_in_outbox(&app, to).await;
+    for (to, path, link) in links {
         let token = link.trim_start_matches(path);
         assert_eq!(token.len(), 43, "{link}");
         assert!(
