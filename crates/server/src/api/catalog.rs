@@ -3,7 +3,6 @@
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use oneportal_domain::ApiScope;
 use oneportal_domain::ids::IdKind;
 use oneportal_store::catalog::{self, ACCOUNTS, AccessScope, SERVICES, SITES, ServiceRow, SiteRow};
 use oneportal_store::orgs::AccountRow;
@@ -12,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::pagination::{Page, detail_response, page_response, parse_list_query};
 use super::rfc3339;
-use crate::auth::caller::Caller;
+use crate::auth::caller::{Access, BasicRead};
 use crate::http::ApiError;
 use crate::http::problem::Problem;
 use crate::state::AppState;
@@ -167,12 +166,6 @@ impl From<ServiceRow> for Service {
     }
 }
 
-/// The scope check and the access scope every handler here starts with.
-async fn basic_read(state: &AppState, caller: &Caller) -> Result<AccessScope, ApiError> {
-    caller.require(ApiScope::BasicRead)?;
-    caller.access_scope(state).await
-}
-
 /// The one answer for a record the caller may not see, whatever the reason.
 pub(crate) fn not_found(what: &str) -> ApiError {
     ApiError::not_found(format!("no {what} with this id in your organization"))
@@ -201,11 +194,11 @@ async fn visible_account(
         (status = 401, body = Problem), (status = 403, description = "Missing customerapi/basic.read", body = Problem)))]
 pub async fn list_accounts(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BasicRead>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let scope = basic_read(&state, &caller).await?;
+    let scope = access.scope;
     let query = parse_list_query(&ACCOUNTS, raw.as_deref())?;
     let page = catalog::list_accounts(&state.db, &scope, &query).await?;
     Ok(page_response::<_, Account>(
@@ -223,11 +216,11 @@ pub async fn list_accounts(
         (status = 404, body = Problem)))]
 pub async fn get_account(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BasicRead>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let scope = basic_read(&state, &caller).await?;
+    let scope = access.scope;
     let account = visible_account(&state, &scope, &id).await?;
     Ok(detail_response(&headers, &Account::from(account)))
 }
@@ -238,12 +231,12 @@ pub async fn get_account(
     responses((status = 200, body = Page<Site>), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_account_sites(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BasicRead>,
     Path(id): Path<String>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let scope = basic_read(&state, &caller).await?;
+    let scope = access.scope;
     let account = visible_account(&state, &scope, &id).await?;
     let query = parse_list_query(&SITES, raw.as_deref())?;
     let page = catalog::list_sites(&state.db, &scope, Some(account.id), &query).await?;
@@ -261,12 +254,12 @@ pub async fn list_account_sites(
     responses((status = 200, body = Page<Service>), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_account_services(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BasicRead>,
     Path(id): Path<String>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let scope = basic_read(&state, &caller).await?;
+    let scope = access.scope;
     let account = visible_account(&state, &scope, &id).await?;
     let query = parse_list_query(&SERVICES, raw.as_deref())?;
     let page = catalog::list_services(&state.db, &scope, Some(account.id), &query).await?;
@@ -285,11 +278,11 @@ pub async fn list_account_services(
         (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list_sites(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BasicRead>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let scope = basic_read(&state, &caller).await?;
+    let scope = access.scope;
     let query = parse_list_query(&SITES, raw.as_deref())?;
     let page = catalog::list_sites(&state.db, &scope, None, &query).await?;
     Ok(page_response::<_, Site>(
@@ -306,11 +299,11 @@ pub async fn list_sites(
     responses((status = 200, body = Site, headers(("ETag" = String))), (status = 304, description = "Not modified"), (status = 404, body = Problem)))]
 pub async fn get_site(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BasicRead>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let scope = basic_read(&state, &caller).await?;
+    let scope = access.scope;
     let id = id_of(IdKind::Site, &id, "site")?;
     let site = catalog::find_site(&state.db, &scope, id)
         .await?
@@ -325,11 +318,11 @@ pub async fn get_site(
         (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn list_services(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BasicRead>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let scope = basic_read(&state, &caller).await?;
+    let scope = access.scope;
     let query = parse_list_query(&SERVICES, raw.as_deref())?;
     let page = catalog::list_services(&state.db, &scope, None, &query).await?;
     Ok(page_response::<_, Service>(
@@ -346,11 +339,11 @@ pub async fn list_services(
     responses((status = 200, body = Service, headers(("ETag" = String))), (status = 304, description = "Not modified"), (status = 404, body = Problem)))]
 pub async fn get_service(
     State(state): State<AppState>,
-    caller: Caller,
+    access: Access<BasicRead>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let scope = basic_read(&state, &caller).await?;
+    let scope = access.scope;
     let id = id_of(IdKind::Service, &id, "service")?;
     let service = catalog::find_service(&state.db, &scope, id)
         .await?
