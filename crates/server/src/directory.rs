@@ -217,7 +217,7 @@ async fn load_client(db: &Db, client_id: &str) -> Result<Option<Arc<ClientEntry>
         org_id: row.org_id,
         owner_user_id: row.owner_user_id,
         scopes: ScopeSet::from_names(&row.scopes),
-        status: ApiClientStatus::parse(&row.status).unwrap_or(ApiClientStatus::Revoked),
+        status: row.status,
         suspension: row
             .suspension_reason
             .as_deref()
@@ -240,7 +240,7 @@ async fn load_user(db: &Db, user_id: i64) -> Result<Option<Arc<UserEntry>>, Stor
         id: row.id,
         org_id: row.org_id,
         email: row.email,
-        status: UserStatus::parse(&row.status).unwrap_or(UserStatus::Removed),
+        status: row.status,
         permissions: PermissionSet::from_codes(&row.permissions),
         contract_accounts: contract.into_iter().map(|(id, _)| id).collect(),
         delivery_accounts: delivery.into_iter().map(|(id, _)| id).collect(),

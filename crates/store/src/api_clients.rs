@@ -1,6 +1,7 @@
 //! API clients and their secrets (stored only as keyed hashes).
 
 use crate::{Exec, StoreError, args};
+use oneportal_domain::ApiClientStatus;
 
 macro_rules! client_columns {
     () => {
@@ -18,7 +19,8 @@ pub struct ApiClientRow {
     pub name: String,
     /// Comma-separated scope names.
     pub scopes: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ApiClientStatus,
     pub suspension_reason: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,

@@ -1,6 +1,7 @@
 //! Customer users, their permissions and account restrictions, and provider staff.
 
 use crate::{Exec, StoreError, args, now_ms};
+use oneportal_domain::user::{UserKind, UserStatus, UserType};
 
 macro_rules! user_columns {
     () => {
@@ -18,9 +19,12 @@ pub struct UserRow {
     pub last_name: String,
     pub phone: String,
     pub country: String,
-    pub user_type: String,
-    pub kind: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub user_type: UserType,
+    #[sqlx(try_from = "String")]
+    pub kind: UserKind,
+    #[sqlx(try_from = "String")]
+    pub status: UserStatus,
     /// Comma-separated permission codes.
     pub permissions: String,
     pub password_hash: Option<String>,

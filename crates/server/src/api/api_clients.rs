@@ -122,8 +122,7 @@ fn to_api(state: &AppState, view: ClientView) -> ApiClient {
         oauth_scopes: scopes.iter().map(ApiScope::oauth_name).collect(),
         effective_scopes,
         suspended_scopes,
-        status: oneportal_domain::ApiClientStatus::parse(&row.status)
-            .unwrap_or(oneportal_domain::ApiClientStatus::Revoked),
+        status: row.status,
         suspension_reason: row
             .suspension_reason
             .as_deref()
@@ -252,7 +251,11 @@ pub async fn list(
     let all: Vec<ApiClient> = service::list(&state, &user)
         .await?
         .into_iter()
-        .filter(|v| statuses.as_ref().is_none_or(|s| s.contains(&v.row.status)))
+        .filter(|v| {
+            statuses
+                .as_ref()
+                .is_none_or(|s| s.iter().any(|x| x == v.row.status.as_str()))
+        })
         .map(|v| to_api(&state, v))
         .collect();
     let page = Page::slice(all, offset, query.limit);

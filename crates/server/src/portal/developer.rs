@@ -59,7 +59,7 @@ impl ClientRow {
                 .last_used_at
                 .map(day_time)
                 .unwrap_or_else(|| "Never".into()),
-            status: row.status.clone(),
+            status: row.status.to_string(),
             status_note: row.suspension_reason.clone().unwrap_or_default(),
             owner_email: view.owner_email.clone(),
             secrets: view
@@ -70,13 +70,14 @@ impl ClientRow {
                     None => format!("…{}", s.last4),
                 })
                 .collect(),
-            revoked: row.status == "Revoked",
+            revoked: row.status == oneportal_domain::ApiClientStatus::Revoked,
             suspended_scopes: view
                 .suspended_scopes()
                 .into_iter()
                 .map(|(_, needs)| needs)
                 .collect(),
-            needs_secret: row.status != "Revoked" && view.secrets.is_empty(),
+            needs_secret: row.status != oneportal_domain::ApiClientStatus::Revoked
+                && view.secrets.is_empty(),
         }
     }
 }

@@ -110,7 +110,7 @@ impl LoginKind for Session {
             .map(|user| Candidate {
                 id: user.id,
                 org_id: Some(user.org_id),
-                active: UserStatus::parse(&user.status) == Some(UserStatus::Active),
+                active: user.status == UserStatus::Active,
                 audited: Audited {
                     actor: Actor::User {
                         id: user.id,

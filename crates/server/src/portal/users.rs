@@ -113,7 +113,7 @@ fn row(u: &users::UserRow) -> UserRow {
         id: IdKind::User.format(u.id),
         name: format!("{} {}", u.first_name, u.last_name),
         email: u.email.clone(),
-        status: u.status.clone(),
+        status: u.status.to_string(),
         permissions: PermissionSet::from_codes(&u.permissions)
             .iter()
             .map(|p| p.label())
@@ -177,11 +177,7 @@ pub async fn list(
     render::page(&ListPage {
         layout: layout(&state, &session, "User Management").await,
         tab,
-        users: rows
-            .iter()
-            .filter(|u| u.kind == kind.as_str())
-            .map(row)
-            .collect(),
+        users: rows.iter().filter(|u| u.kind == kind).map(row).collect(),
         notice: notice.to_owned(),
     })
 }
@@ -382,8 +378,8 @@ async fn edit_page(
         &EditPage {
             layout: layout(state, session, "Edit user").await,
             user: row(user),
-            inactive: user.status == "Inactive",
-            removed: user.status == "Removed",
+            inactive: user.status == oneportal_domain::user::UserStatus::Inactive,
+            removed: user.status == oneportal_domain::user::UserStatus::Removed,
             is_self: user.id == session.user.id,
             permissions: permission_choices(PermissionSet::from_codes(&user.permissions)),
             accounts: account_choices(state, session.user.org_id, &access).await?,
@@ -492,7 +488,7 @@ pub async fn remove(
     gate(&session)?;
     let user = find_user(&state, &session, &id).await?;
     service::remove(&state, &session.user, user.id, peer_ip(&peer)).await?;
-    let tab = if user.kind == UserKind::DeliveryAccount.as_str() {
+    let tab = if user.kind == UserKind::DeliveryAccount {
         "&tab=delivery"
     } else {
         ""

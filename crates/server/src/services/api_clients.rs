@@ -293,7 +293,7 @@ pub async fn revoke(
 ) -> Result<ClientView, ApiError> {
     require_developer(user)?;
     let found = visible(state, user, client_id).await?;
-    if found.row.status != "Revoked" {
+    if found.row.status != ApiClientStatus::Revoked {
         let tx = state.db.begin().await?;
         api_clients::set_status(
             &tx,
@@ -331,7 +331,7 @@ pub async fn rotate(
 ) -> Result<(ClientView, PlainSecret, i64), ApiError> {
     require_developer(user)?;
     let found = visible(state, user, client_id).await?;
-    if found.row.status == "Revoked" {
+    if found.row.status == ApiClientStatus::Revoked {
         return Err(ApiError::conflict(
             "api_client_revoked",
             "this API client is revoked; create a new one",
@@ -385,7 +385,7 @@ pub async fn transfer(
         ));
     }
     let found = visible(state, admin, client_id).await?;
-    if found.row.status == "Revoked" {
+    if found.row.status == ApiClientStatus::Revoked {
         return Err(ApiError::conflict(
             "api_client_revoked",
             "this API client is revoked; create a new one",
@@ -455,13 +455,13 @@ pub async fn follow_owner(state: &AppState, user_id: i64) -> Result<(), StoreErr
         return Ok(());
     };
     let permissions = oneportal_domain::PermissionSet::from_codes(&owner.permissions);
-    let reason = match UserStatus::parse(&owner.status) {
-        Some(UserStatus::Removed) => Some(SuspensionReason::OwnerRemoved),
-        Some(UserStatus::Inactive) | None => Some(SuspensionReason::OwnerInactive),
-        Some(UserStatus::Active) if !permissions.contains(Permission::DeveloperPortal) => {
+    let reason = match owner.status {
+        UserStatus::Removed => Some(SuspensionReason::OwnerRemoved),
+        UserStatus::Inactive => Some(SuspensionReason::OwnerInactive),
+        UserStatus::Active if !permissions.contains(Permission::DeveloperPortal) => {
             Some(SuspensionReason::OwnerLostPermission)
         }
-        Some(UserStatus::Active) => None,
+        UserStatus::Active => None,
     };
     for client in api_clients::list_by_owner(&state.db, user_id).await? {
         let (status, reason_text, action) = match (client.status.as_str(), reason) {

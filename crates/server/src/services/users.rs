@@ -473,7 +473,7 @@ pub async fn set_account_access(
     let row = users::find(&state.db, user.id)
         .await?
         .ok_or_else(|| ApiError::not_found("no user with this id in your organization"))?;
-    let kind = UserKind::parse(&row.kind).unwrap_or(UserKind::MyOrganization);
+    let kind = row.kind;
     check_accounts(state, admin.org_id, kind, &account_ids).await?;
     let before: Vec<i64> = users::account_access(&state.db, user.id)
         .await?
@@ -584,7 +584,7 @@ pub async fn use_link(
     } else {
         UserStatus::Active
     };
-    if UserStatus::parse(&user.status) != Some(wanted) {
+    if user.status != wanted {
         return Ok(Err(LinkCheck::Used));
     }
     let hash = crate::auth::password::hash(password)
@@ -680,7 +680,7 @@ async fn send_password_reset(
     let Some(user) = users::find_by_email(&state.db, email.as_str()).await? else {
         return Ok(());
     };
-    if UserStatus::parse(&user.status) != Some(UserStatus::Active) {
+    if user.status != UserStatus::Active {
         return Ok(());
     }
     // One reset e-mail a minute per user, so the form cannot flood a mailbox.

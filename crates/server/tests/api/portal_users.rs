@@ -155,7 +155,7 @@ async fn a_user_added_in_two_steps_is_inactive_until_the_activation_link_sets_a_
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(user.status, "Inactive");
+    assert_eq!(user.status.as_str(), "Inactive");
     assert!(user.password_hash.is_none());
     assert_eq!(user.phone, "+49 30 1234567");
     let granted = PermissionSet::from_codes(&user.permissions);
@@ -226,7 +226,7 @@ async fn a_user_added_in_two_steps_is_inactive_until_the_activation_link_sets_a_
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(user.status, "Active");
+    assert_eq!(user.status.as_str(), "Active");
 
     assert_eq!(
         newcomer.try_login(email, NEW_PASSWORD).await.status(),
@@ -378,12 +378,12 @@ async fn removing_a_user_ends_their_sessions_and_suspends_their_clients_but_keep
     assert!(location(&after).starts_with("/portal/login"));
 
     let row = users::find(app.db(), victim_id).await.unwrap().unwrap();
-    assert_eq!(row.status, "Removed", "the record is kept");
+    assert_eq!(row.status.as_str(), "Removed", "the record is kept");
     let client = oneportal_store::api_clients::find(app.db(), &client_id)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(client.status, "Suspended");
+    assert_eq!(client.status.as_str(), "Suspended");
     let list = browser.get("/portal/users").await.text().await.unwrap();
     assert!(list.contains(&victim) && list.contains("Removed"));
 }
@@ -517,7 +517,8 @@ async fn every_user_management_and_email_form_refuses_a_missing_or_wrong_csrf_to
             .await
             .unwrap()
             .unwrap()
-            .status,
+            .status
+            .as_str(),
         "Active",
         "nothing was removed"
     );
@@ -886,7 +887,7 @@ async fn a_delivery_account_user_needs_a_delivery_account_and_is_listed_under_it
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(user.kind, "DeliveryAccount");
+    assert_eq!(user.kind.as_str(), "DeliveryAccount");
     let access = users::account_access(app.db(), user.id).await.unwrap();
     assert_eq!(access, vec![(delivery, "Delivery".to_owned())]);
     let tab = browser
