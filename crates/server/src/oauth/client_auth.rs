@@ -13,7 +13,7 @@ use oneportal_store::now_ms;
 use super::error::OAuthError;
 use super::form::Form;
 use super::throttle::source_of;
-use crate::auth::client_secret::SecretHasher;
+use crate::auth::client_secret::{self, SecretHasher};
 use crate::directory::ClientEntry;
 use crate::state::AppState;
 
@@ -112,6 +112,25 @@ pub async fn authenticate(
             retry_after,
         ));
     }
+    // A mistyped OnePortal secret fails its checksum: refused before any lookup, at
+    // the same cost for every client id, and the caller is told to copy it again.
+    // (Secrets of another shape, such as clients carried over from an older
+    // system, are looked up as they are.)
+    if creds.secret.starts_with(client_secret::SECRET_PREFIX)
+        && !client_secret::is_well_formed(&creds.secret)
+    {
+        count_failure(
+            state,
+            &creds.client_id,
+            &address,
+            &source,
+            "malformed_secret",
+        )
+        .await;
+        return Err(OAuthError::invalid_client(
+            "the client secret is mistyped: a OnePortal secret starts with opsk_ and is 54 characters long, the last six a checksum that does not match; copy it again",
+        ));
+    }
     let computed = state.secret_hasher.hash(&creds.secret);
     let entry = state.directory.client(&state.db, &creds.client_id).await?;
     let matched = match &entry {
@@ -134,12 +153,7 @@ pub async fn authenticate(
                 Some(_) => "wrong_secret",
                 None => "unknown_client",
             };
-            state.failure_log.count(&creds.client_id, &address, reason);
-            metrics::counter!("oneportal_client_auth_failures_total").increment(1);
-            let delay = state.throttle.record_failure(&creds.client_id, &source);
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
+            count_failure(state, &creds.client_id, &address, &source, reason).await;
             if retired {
                 return Err(OAuthError::invalid_client(
                     "this secret stopped working when the API client was transferred to a new owner; the new owner must create a new secret (Developer Portal, or POST /v2/api-clients/{id}/secrets) and use that",
@@ -170,6 +184,23 @@ pub async fn authenticate(
                 .unwrap_or("the API client is suspended");
             Err(OAuthError::invalid_client(why))
         }
+    }
+}
+
+/// Logs and counts a failed authentication, and holds the answer back as long
+/// as the throttle says (a guesser slows itself).
+async fn count_failure(
+    state: &AppState,
+    client_id: &str,
+    address: &str,
+    source: &str,
+    reason: &'static str,
+) {
+    state.failure_log.count(client_id, address, reason);
+    metrics::counter!("oneportal_client_auth_failures_total").increment(1);
+    let delay = state.throttle.record_failure(client_id, source);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
 }
 

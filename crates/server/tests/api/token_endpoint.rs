@@ -164,6 +164,36 @@ async fn an_unknown_client_answers_exactly_like_a_wrong_secret() {
     assert_eq!(unknown, wrong);
 }
 
+/// A secret carries a checksum so that a typo fails fast and says so; a
+/// well-formed wrong secret gets the answer an unknown client gets.
+#[tokio::test]
+async fn a_mistyped_secret_is_refused_as_mistyped_and_a_wrong_one_as_unknown() {
+    let app = spawn_app().await;
+    let (id, secret) = client(&app, &["BasicRead"]).await;
+    let (_, other_secret) = client(&app, &["BasicRead"]).await;
+    let mut typo = secret.clone().into_bytes();
+    typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
+    let typo = String::from_utf8(typo).unwrap();
+    for mistyped in [typo.as_str(), "opsk_wrong", &secret[..secret.len() - 1]] {
+        let (status, error, description, _, _) =
+            error_of(app.request_token(&id, mistyped, None).await).await;
+        assert_eq!((status, error.as_str()), (401, "invalid_client"));
+        assert!(description.contains("mistyped"), "{description}");
+    }
+    let wrong = error_of(app.request_token(&id, &other_secret, None).await).await;
+    let unknown = error_of(
+        app.request_token("opc_doesnotexist000000000", &other_secret, None)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        wrong, unknown,
+        "a wrong secret tells nothing about the client id"
+    );
+    assert!(!wrong.2.contains("mistyped"));
+    assert_eq!(app.request_token(&id, &secret, None).await.status(), 200);
+}
+
 #[tokio::test]
 async fn no_client_authentication_is_invalid_client() {
     let app = spawn_app().await;
