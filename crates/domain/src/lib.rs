@@ -11,6 +11,7 @@ pub mod invoice;
 pub mod permission;
 pub mod query;
 pub mod scope;
+pub mod staff;
 pub mod user;
 
 pub use api_client::{ApiClientName, ApiClientStatus, SuspensionReason};

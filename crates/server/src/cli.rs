@@ -393,9 +393,9 @@ async fn staff_command(
             password,
             storage,
         } => {
-            if role != "Agent" && role != "Admin" {
+            let Some(role) = oneportal_domain::staff::StaffRole::parse(&role) else {
                 anyhow::bail!("--role is Agent or Admin, not '{role}'");
-            }
+            };
             let email =
                 oneportal_domain::Email::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
             let hash = match password {
@@ -404,7 +404,7 @@ async fn staff_command(
             };
             let config = load(file, storage, None)?;
             let db = open_database(&config).await?;
-            let id = users::insert_staff(&db, email.as_str(), name.trim(), &role, hash.as_deref())
+            let id = users::insert_staff(&db, email.as_str(), name.trim(), role, hash.as_deref())
                 .await?;
             println!("{}", oneportal_domain::ids::IdKind::Staff.format(id));
             Ok(())
@@ -442,7 +442,7 @@ async fn staff_command(
             let ring = KeyRing::initialize(db.clone(), master, config.oauth.signing_alg).await?;
             let staff = users::find_staff_by_email(&db, &email.trim().to_lowercase())
                 .await?
-                .filter(|s| s.status == "Active")
+                .filter(|s| s.status == oneportal_domain::staff::StaffStatus::Active)
                 .with_context(|| format!("no active staff member with the email {email}"))?;
             let authority = TokenAuthority::new(&config.public_url(config.bind));
             let token = crate::ops::auth::mint_staff_token(

@@ -4,6 +4,7 @@
 mod cases;
 mod invoices;
 
+use oneportal_domain::staff::StaffRole;
 use oneportal_domain::{Permission, PermissionSet};
 use oneportal_store::orgs::{self, NewAccount};
 use oneportal_store::users;
@@ -67,7 +68,14 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
     match users::find_staff_by_email(db, STAFF_EMAIL).await? {
         Some(staff) => oneportal_store::staff::set_password_hash(db, staff.id, &hash).await?,
         None => {
-            users::insert_staff(db, STAFF_EMAIL, "Pat Provider", "Admin", Some(&hash)).await?;
+            users::insert_staff(
+                db,
+                STAFF_EMAIL,
+                "Pat Provider",
+                StaffRole::Admin,
+                Some(&hash),
+            )
+            .await?;
         }
     }
     for (email, first, last, permissions) in demo_users() {

@@ -1,13 +1,15 @@
 //! Token-signing keys, private halves encrypted under the master key.
 
 use crate::{Exec, StoreError, args};
+use oneportal_domain::staff::SigningKeyState;
 
 #[derive(Clone, sqlx::FromRow)]
 pub struct SigningKeyRow {
     pub kid: String,
     pub alg: String,
     /// `Next` (published, not yet signing), `Active` (signing) or `Retiring` (published until `retire_at`).
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: SigningKeyState,
     /// The PKCS#8 private key, sealed with the master key.
     pub private_key: Vec<u8>,
     pub public_jwk: String,

@@ -1,6 +1,7 @@
 //! Customer users, their permissions and account restrictions, and provider staff.
 
 use crate::{Exec, StoreError, args, now_ms};
+use oneportal_domain::staff::{StaffRole, StaffStatus};
 use oneportal_domain::user::{UserKind, UserStatus, UserType};
 
 macro_rules! user_columns {
@@ -152,8 +153,10 @@ pub struct StaffRow {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub role: StaffRole,
+    #[sqlx(try_from = "String")]
+    pub status: StaffStatus,
     pub password_hash: Option<String>,
     pub created_at: i64,
 }
@@ -162,14 +165,21 @@ pub async fn insert_staff(
     db: &impl Exec,
     email: &str,
     name: &str,
-    role: &str,
+    role: StaffRole,
     password_hash: Option<&str>,
 ) -> Result<i64, StoreError> {
     let (id,): (i64,) = db
         .fetch_one(
             "INSERT INTO staff (email, name, role, status, password_hash, created_at) \
-             VALUES ($1, $2, $3, 'Active', $4, $5) RETURNING id",
-            args![email, name, role, password_hash, now_ms()],
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            args![
+                email,
+                name,
+                role.as_str(),
+                StaffStatus::Active.as_str(),
+                password_hash,
+                now_ms()
+            ],
         )
         .await?;
     Ok(id)

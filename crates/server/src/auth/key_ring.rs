@@ -5,6 +5,7 @@
 //! until the last token it signed has expired, then it is deleted. So a verifier
 //! that cached the JWKS knows a key before any token carries it.
 
+use oneportal_domain::staff::SigningKeyState;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -86,20 +87,20 @@ impl KeyRing {
     }
 }
 
-fn state_of(rows: &[SigningKeyRow], state: &str) -> Option<SigningKeyRow> {
+fn state_of(rows: &[SigningKeyRow], state: SigningKeyState) -> Option<SigningKeyRow> {
     rows.iter().find(|r| r.state == state).cloned()
 }
 
-fn new_row(master: &MasterKey, alg: SigningAlg, state: &str, now: i64) -> SigningKeyRow {
+fn new_row(master: &MasterKey, alg: SigningAlg, state: SigningKeyState, now: i64) -> SigningKeyRow {
     let (key, pkcs8, jwk) = SigningKey::generate(alg);
     SigningKeyRow {
         kid: key.kid.clone(),
         alg: alg.name().to_owned(),
-        state: state.to_owned(),
+        state,
         private_key: master.seal(&pkcs8),
         public_jwk: jwk.to_string(),
         created_at: now,
-        activated_at: (state == "Active").then_some(now),
+        activated_at: (state == SigningKeyState::Active).then_some(now),
         retire_at: None,
     }
 }
@@ -110,16 +111,16 @@ pub async fn ensure_keys(db: &Db, master: &MasterKey, alg: SigningAlg) -> Result
     keys::lock_for_change(&tx).await?;
     let now = now_ms();
     let rows = keys::list_published(&tx, now).await?;
-    if state_of(&rows, "Active").is_none() {
-        keys::insert(&tx, &new_row(master, alg, "Active", now)).await?;
+    if state_of(&rows, SigningKeyState::Active).is_none() {
+        keys::insert(&tx, &new_row(master, alg, SigningKeyState::Active, now)).await?;
     }
-    match state_of(&rows, "Next") {
+    match state_of(&rows, SigningKeyState::Next) {
         Some(next) if next.alg == alg.name() => {}
         Some(_) => {
             keys::delete_next(&tx).await?;
-            keys::insert(&tx, &new_row(master, alg, "Next", now)).await?;
+            keys::insert(&tx, &new_row(master, alg, SigningKeyState::Next, now)).await?;
         }
-        None => keys::insert(&tx, &new_row(master, alg, "Next", now)).await?,
+        None => keys::insert(&tx, &new_row(master, alg, SigningKeyState::Next, now)).await?,
     }
     tx.commit().await?;
     Ok(())
@@ -147,12 +148,12 @@ pub async fn rotate(
     let now = now_ms();
     let retire_at = now + (i64::from(max_token_lifetime_secs) + 120) * 1000;
     keys::promote_next(&tx, now, retire_at).await?;
-    let next = new_row(master, alg, "Next", now);
+    let next = new_row(master, alg, SigningKeyState::Next, now);
     keys::insert(&tx, &next).await?;
     keys::delete_retired(&tx, now).await?;
     let rows = keys::list_published(&tx, now).await?;
     tx.commit().await?;
-    let active = state_of(&rows, "Active").ok_or(KeyRingError::NoActiveKey)?;
+    let active = state_of(&rows, SigningKeyState::Active).ok_or(KeyRingError::NoActiveKey)?;
     Ok(Rotation {
         now_signing: active.kid,
         next: next.kid,
@@ -167,7 +168,7 @@ pub async fn rotation_due(db: &Db, period_days: u32) -> Result<bool, StoreError>
     }
     let now = now_ms();
     let rows = keys::list_published(db, now).await?;
-    Ok(state_of(&rows, "Active")
+    Ok(state_of(&rows, SigningKeyState::Active)
         .and_then(|a| a.activated_at)
         .is_some_and(|at| now - at > i64::from(period_days) * 86_400_000))
 }
@@ -185,7 +186,7 @@ async fn load(db: &impl Exec, master: &MasterKey) -> Result<KeySet, KeyRingError
             })?;
         verifying.insert(row.kid.clone(), Arc::new(VerifyingKey::from_jwk(&jwk)?));
         jwks.push(jwk);
-        if row.state == "Active" {
+        if row.state == SigningKeyState::Active {
             let alg = SigningAlg::parse(&row.alg).ok_or_else(|| super::keys::KeyError {
                 kid: row.kid.clone(),
                 reason: format!("unknown algorithm {}", row.alg),

@@ -54,7 +54,7 @@ impl FromRequestParts<AppState> for Staff {
         let id = IdKind::Staff.parse(&claims.sub).ok_or_else(inactive)?;
         let staff = users::find_staff(&state.db, id)
             .await?
-            .filter(|s| s.status == "Active")
+            .filter(|s| s.status == oneportal_domain::staff::StaffStatus::Active)
             .ok_or_else(inactive)?;
         Ok(Staff(staff))
     }

@@ -195,9 +195,15 @@ pub async fn staff_member(app: &TestApp, role: &str) -> String {
     let hash = oneportal::auth::password::hash(PASSWORD.into())
         .await
         .unwrap();
-    users::insert_staff(app.db(), &email, "Pat Provider", role, Some(&hash))
-        .await
-        .unwrap();
+    users::insert_staff(
+        app.db(),
+        &email,
+        "Pat Provider",
+        oneportal_domain::staff::StaffRole::parse(role).expect("a staff role"),
+        Some(&hash),
+    )
+    .await
+    .unwrap();
     email
 }
 

@@ -14,9 +14,15 @@ pub async fn staff_token(app: &TestApp) -> String {
         "noc{}@provider.example",
         oneportal::auth::random::alphanumeric(6).to_lowercase()
     );
-    let id = oneportal_store::users::insert_staff(db, &email, "Night Shift", "Agent", None)
-        .await
-        .unwrap();
+    let id = oneportal_store::users::insert_staff(
+        db,
+        &email,
+        "Night Shift",
+        oneportal_domain::staff::StaffRole::Agent,
+        None,
+    )
+    .await
+    .unwrap();
     let staff = oneportal_store::users::find_staff(db, id)
         .await
         .unwrap()

@@ -42,7 +42,7 @@ impl LoginKind for StaffSession {
             .map(|member| Candidate {
                 id: member.id,
                 org_id: None,
-                active: member.status == "Active",
+                active: member.status == oneportal_domain::staff::StaffStatus::Active,
                 audited: audited(member.id),
                 password_hash: member.password_hash,
             }))

@@ -38,7 +38,7 @@ impl SessionKind for StaffSession {
     async fn active_person(state: &AppState, id: i64) -> Result<Option<StaffRow>, StoreError> {
         Ok(users::find_staff(&state.db, id)
             .await?
-            .filter(|s| s.status == "Active"))
+            .filter(|s| s.status == oneportal_domain::staff::StaffStatus::Active))
     }
 
     fn new(token_hash: String, csrf_token: String, staff: StaffRow) -> Self {
