@@ -5,7 +5,6 @@
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use oneportal_domain::Permission;
 use oneportal_domain::invoice::{InvoiceStatus, Money};
 use oneportal_domain::query::ListQuery;
 use oneportal_store::catalog::AccessScope;
@@ -15,8 +14,7 @@ use time::{Date, Month, OffsetDateTime};
 use super::catalog::{Pager, pager};
 use super::charts::{self, Bar};
 use super::layout::Layout;
-use super::login::require;
-use super::session::Session;
+use super::require::{BillingView, Require};
 use super::support::Choice;
 use super::{PortalError, render};
 use crate::api::invoices::{Invoice, InvoiceLine, invoice_csv, invoice_pdf, visible_invoice};
@@ -24,10 +22,6 @@ use crate::api::pagination::parse_list_query;
 use crate::state::AppState;
 
 const PAGE_SIZE: u32 = 25;
-
-fn gate(session: &Session) -> Result<(), PortalError> {
-    require(session, Permission::BillingView)
-}
 
 /// One month of the chart.
 pub struct MonthTotal {
@@ -159,10 +153,9 @@ fn day(text: &str) -> Option<String> {
 
 pub async fn list(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<BillingView>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let scope = session.user.access_scope();
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
@@ -222,10 +215,9 @@ pub async fn list(
 
 pub async fn show(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<BillingView>,
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let row = visible_invoice(&state, &session.user.access_scope(), &id).await?;
     let lines = invoices::invoice_lines(&state.db, &row)
         .await?
@@ -243,19 +235,17 @@ pub async fn show(
 
 pub async fn pdf(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<BillingView>,
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     Ok(invoice_pdf(&state, &session.user.access_scope(), &id).await?)
 }
 
 pub async fn csv(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<BillingView>,
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     Ok(invoice_csv(&state, &session.user.access_scope(), &id).await?)
 }
 

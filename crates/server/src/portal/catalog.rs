@@ -5,15 +5,13 @@
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use oneportal_domain::Permission;
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::query::{ListQuery, Start};
 use oneportal_store::catalog::{self, SERVICE_STATUSES, SERVICES, SITES};
 
 use super::developer::day_time;
 use super::layout::Layout;
-use super::login::require;
-use super::session::Session;
+use super::require::{Require, SitesServicesView};
 use super::{PortalError, render};
 use crate::api::catalog::{Service, Site, id_of, not_found};
 use crate::api::pagination::parse_list_query;
@@ -103,10 +101,6 @@ struct SitePage {
     services: Vec<ServiceLine>,
 }
 
-fn gate(session: &Session) -> Result<(), PortalError> {
-    require(session, Permission::SitesServicesView)
-}
-
 /// The page's query as the API's list query: empty fields dropped, page size fixed,
 /// `q` searched in the name. Unknown parameters get the API's clear 400.
 fn list_query(
@@ -189,10 +183,9 @@ fn contains_folded(text: &str, needle: &str) -> bool {
 
 pub async fn services(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<SitesServicesView>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let (mut pairs, search) = list_query(raw.as_deref(), "serviceName", &["status", "offset"]);
     if !search.is_empty() {
         // A name search looks through the first 200 matches of the other filters.
@@ -255,10 +248,9 @@ pub async fn services(
 
 pub async fn service(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<SitesServicesView>,
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let id = id_of(IdKind::Service, &id, "service")?;
     let row = catalog::find_service(&state.db, &session.user.access_scope(), id)
         .await?
@@ -313,10 +305,9 @@ fn describe(value: &serde_json::Value) -> String {
 
 pub async fn sites(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<SitesServicesView>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let (mut pairs, search) = list_query(raw.as_deref(), "name", &["offset"]);
     if !search.is_empty() {
         pairs.retain(|(n, _)| n != "limit" && n != "offset");
@@ -366,10 +357,9 @@ pub async fn sites(
 
 pub async fn site(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<SitesServicesView>,
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let scope = session.user.access_scope();
     let id = id_of(IdKind::Site, &id, "site")?;
     let row = catalog::find_site(&state.db, &scope, id)

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::csrf::CsrfForm;
 use super::layout::Layout;
-use super::login::require;
+use super::require::{DeveloperPortal, Require};
 use super::session::{self, Session};
 use super::{PortalError, render};
 use crate::api::rfc3339;
@@ -147,12 +147,7 @@ async fn layout(state: &AppState, session: &Session, title: &str) -> Layout {
     Layout::for_session(state, session, title, "developer").await
 }
 
-fn gate(session: &Session) -> Result<(), PortalError> {
-    require(session, Permission::DeveloperPortal)
-}
-
-pub async fn index(session: Session) -> Result<Response, PortalError> {
-    gate(&session)?;
+pub async fn index(_session: Require<DeveloperPortal>) -> Result<Response, PortalError> {
     Ok(Redirect::to("/portal/developer/clients").into_response())
 }
 
@@ -163,10 +158,9 @@ pub struct Notice {
 
 pub async fn list(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<DeveloperPortal>,
     Query(query): Query<Notice>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let views = api_clients::list(&state, &session.user).await?;
     // Only fixed messages: the query string never puts text on the page.
     let notice = match query.notice.as_deref() {
@@ -210,9 +204,8 @@ fn scope_choices(session: &Session, checked: &[String]) -> (Vec<ScopeChoice>, Ve
 
 pub async fn new_form(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<DeveloperPortal>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let (scopes, withheld) = scope_choices(&session, &[]);
     render::page(&NewClientPage {
         layout: layout(&state, &session, "New API client").await,
@@ -227,9 +220,8 @@ pub async fn new_form(
 pub async fn create(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    CsrfForm(session, fields): CsrfForm<Session>,
+    CsrfForm(session, fields): CsrfForm<Require<DeveloperPortal>>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let name = fields.text("apiClientName");
     let scope_names = fields.all("scopes");
     let ip = Some(peer.ip().to_string());
@@ -309,10 +301,9 @@ async fn keep_for_reveal(
 /// Shows a new secret once: reading it deletes it, so a reload finds nothing.
 pub async fn reveal(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<DeveloperPortal>,
     Path((client_id, reveal)): Path<(String, String)>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let taken = portal::take_reveal(&state.db, &session::hash(&reveal), &session.token_hash)
         .await?
         .filter(|r| r.client_id == client_id && r.expires_at > now_ms());
@@ -352,17 +343,16 @@ const GRACE_CHOICES: [(u32, &str); 6] = [
 
 async fn visible_row(
     state: &AppState,
-    session: &Session,
+    session: &Require<DeveloperPortal>,
     client_id: &str,
 ) -> Result<ClientRow, PortalError> {
-    gate(session)?;
     let view = api_clients::visible(state, &session.user, client_id).await?;
     Ok(ClientRow::from_view(&view))
 }
 
 pub async fn rotate_form(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<DeveloperPortal>,
     Path(client_id): Path<String>,
 ) -> Result<Response, PortalError> {
     let client = visible_row(&state, &session, &client_id).await?;
@@ -381,9 +371,8 @@ pub async fn rotate(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(client_id): Path<String>,
-    CsrfForm(session, fields): CsrfForm<Session>,
+    CsrfForm(session, fields): CsrfForm<Require<DeveloperPortal>>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let grace = fields
         .get("graceHours")
         .and_then(|g| g.trim().parse::<u32>().ok())
@@ -411,7 +400,7 @@ pub async fn rotate(
 
 pub async fn revoke_form(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<DeveloperPortal>,
     Path(client_id): Path<String>,
 ) -> Result<Response, PortalError> {
     let client = visible_row(&state, &session, &client_id).await?;
@@ -425,9 +414,8 @@ pub async fn revoke(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(client_id): Path<String>,
-    CsrfForm(session, fields): CsrfForm<Session>,
+    CsrfForm(session, fields): CsrfForm<Require<DeveloperPortal>>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     if fields.get("confirm") != Some("yes") {
         return Err(PortalError::Api(ApiError::validation(vec![
             crate::http::FieldError::new(

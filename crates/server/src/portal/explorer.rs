@@ -7,12 +7,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use oneportal_domain::Permission;
 use serde_json::json;
 
 use super::layout::Layout;
-use super::login::require;
-use super::session::Session;
+use super::require::{DeveloperPortal, Require};
 use super::{PortalError, csrf, render};
 use crate::audit::Actor;
 use crate::state::AppState;
@@ -34,9 +32,8 @@ struct GettingStartedPage {
 
 pub async fn page(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<DeveloperPortal>,
 ) -> Result<Response, PortalError> {
-    require(&session, Permission::DeveloperPortal)?;
     render::page(&ApiPage {
         layout: Layout::for_session(&state, &session, "API reference", "developer").await,
         ttl_minutes: state.config.oauth.user_token_ttl_secs / 60,
@@ -48,11 +45,10 @@ pub async fn page(
 pub async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    session: Session,
+    session: Require<DeveloperPortal>,
 ) -> Result<Response, PortalError> {
     let given = headers.get(csrf::HEADER).and_then(|v| v.to_str().ok());
     csrf::verify(&state, &headers, &session, given)?;
-    require(&session, Permission::DeveloperPortal)?;
     let ttl = state.config.oauth.user_token_ttl_secs;
     let token = crate::services::users::mint_user_token(
         &state.db,
@@ -72,9 +68,8 @@ pub async fn token(
 
 pub async fn getting_started(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<DeveloperPortal>,
 ) -> Result<Response, PortalError> {
-    require(&session, Permission::DeveloperPortal)?;
     render::page(&GettingStartedPage {
         layout: Layout::for_session(&state, &session, "Getting started", "developer").await,
         url: state.public_url.clone(),

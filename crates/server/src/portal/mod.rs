@@ -29,6 +29,7 @@ pub mod home;
 pub mod layout;
 pub mod login;
 pub mod render;
+pub mod require;
 pub mod session;
 pub mod staff;
 pub mod support;

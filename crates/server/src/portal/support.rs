@@ -23,7 +23,7 @@ use super::charts::{self, Bar, Moment};
 use super::csrf::CsrfForm;
 use super::developer::day_time;
 use super::layout::Layout;
-use super::login::require;
+use super::require::{Require, SupportEdit, SupportView};
 use super::session::Session;
 use super::{PortalError, csrf, render};
 use crate::api::cases::{CaseDetail, attachment_download, detail, read_file_part, rfo_pdf};
@@ -41,14 +41,6 @@ const OPEN_STATUSES: [CaseStatus; 4] = [
     CaseStatus::Pending,
     CaseStatus::Held,
 ];
-
-fn can_read(session: &Session) -> Result<(), PortalError> {
-    require(session, Permission::SupportView)
-}
-
-fn can_edit(session: &Session) -> Result<(), PortalError> {
-    require(session, Permission::SupportEdit)
-}
 
 fn case_href(id: i64) -> String {
     format!("/portal/support/cases/{}", IdKind::Case.format(id))
@@ -160,10 +152,9 @@ fn count_chart(id: &str, title: &str, by: &str, counts: &[(String, i64)]) -> Str
 
 pub async fn list(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<SupportView>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
-    can_read(&session)?;
     let scope = session.user.access_scope();
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
@@ -342,10 +333,9 @@ async fn case_page(
 
 pub async fn show(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<SupportView>,
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
-    can_read(&session)?;
     let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
     case_page(&state, &session, case, StatusCode::OK, Notices::default()).await
 }
@@ -387,9 +377,8 @@ pub(crate) fn capitalize(text: &str) -> String {
 pub async fn reply(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    CsrfForm(session, fields): CsrfForm<Session>,
+    CsrfForm(session, fields): CsrfForm<Require<SupportEdit>>,
 ) -> Result<Response, PortalError> {
-    can_edit(&session)?;
     let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
     let message = fields.text("message");
     let actor = CaseActor::person(&session.user);
@@ -410,7 +399,7 @@ pub async fn reply(
 pub async fn upload(
     State(state): State<AppState>,
     headers: HeaderMap,
-    session: Session,
+    session: Require<SupportEdit>,
     Path(id): Path<String>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PortalError> {
@@ -429,7 +418,6 @@ pub async fn upload(
         },
     };
     csrf::verify(&state, &headers, &session, token.as_deref())?;
-    can_edit(&session)?;
     let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
     let max = state.config.cases.attachment_max_bytes;
     let result = match read_file_part(&mut multipart, max).await {
@@ -461,21 +449,19 @@ pub async fn upload(
 
 pub async fn download(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<SupportView>,
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> Result<Response, PortalError> {
-    can_read(&session)?;
     Ok(attachment_download(&state, &session.user.access_scope(), &id, &attachment_id).await?)
 }
 
 async fn act(
     state: AppState,
-    CsrfForm(session, fields): CsrfForm<Session>,
+    CsrfForm(session, fields): CsrfForm<Require<SupportEdit>>,
     id: String,
     action: CustomerAction,
     name: &'static str,
 ) -> Result<Response, PortalError> {
-    can_edit(&session)?;
     let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
     let reason = fields.text("reason");
     let actor = CaseActor::person(&session.user);
@@ -497,7 +483,7 @@ async fn act(
 pub async fn customer_move(
     State(state): State<AppState>,
     Path((id, action)): Path<(String, String)>,
-    form: CsrfForm<Session>,
+    form: CsrfForm<Require<SupportEdit>>,
 ) -> Result<Response, PortalError> {
     let (action, name) = match action.as_str() {
         "close" => (CustomerAction::Close, "close"),
@@ -617,10 +603,9 @@ async fn new_case_page(
 
 pub async fn new_form(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<SupportEdit>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
-    can_edit(&session)?;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
     let case_type = pairs
@@ -654,9 +639,8 @@ fn form_time(pointer: &str, text: &str) -> Result<Option<i64>, crate::http::Fiel
 
 pub async fn create(
     State(state): State<AppState>,
-    CsrfForm(session, fields): CsrfForm<Session>,
+    CsrfForm(session, fields): CsrfForm<Require<SupportEdit>>,
 ) -> Result<Response, PortalError> {
-    can_edit(&session)?;
     let Some(case_type) = CaseType::parse(&fields.text("type")) else {
         return new_case_page(
             &state,
@@ -798,10 +782,9 @@ fn rfo_timeline(rfo: &Rfo) -> String {
 
 pub async fn rfo_view(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<SupportView>,
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
-    can_read(&session)?;
     let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
     let id = IdKind::Case.format(case.id);
     let (rfo, not_available) = match rfo::published(&state, &case).await {
@@ -824,10 +807,9 @@ pub async fn rfo_view(
 
 pub async fn rfo_document(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<SupportView>,
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
-    can_read(&session)?;
     let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
     Ok(rfo_pdf(&state, &case).await?)
 }

@@ -18,7 +18,7 @@ use super::csrf::CsrfForm;
 use super::developer::day_time;
 use super::form::FormFields;
 use super::layout::Layout;
-use super::login::require;
+use super::require::{Require, UserManagement};
 use super::session::Session;
 use super::{PortalError, render};
 use crate::http::ApiError;
@@ -100,10 +100,6 @@ struct RemovePage {
     user: UserRow,
 }
 
-fn gate(session: &Session) -> Result<(), PortalError> {
-    require(session, Permission::UserManagement)
-}
-
 async fn layout(state: &AppState, session: &Session, title: &str) -> Layout {
     Layout::for_session(state, session, title, "users").await
 }
@@ -151,10 +147,9 @@ pub struct ListQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<UserManagement>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let tab = match query.tab.as_deref() {
         Some("delivery") => "delivery",
         _ => "organization",
@@ -264,9 +259,8 @@ fn accounts_from(fields: &FormFields) -> Vec<i64> {
 
 pub async fn new_form(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<UserManagement>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     render::page(&Step1Page {
         layout: layout(&state, &session, "Add a user").await,
         p: Personal {
@@ -281,9 +275,8 @@ pub async fn new_form(
 /// Step one sent: checked, then step two with the personal information kept in hidden fields.
 pub async fn step_two(
     State(state): State<AppState>,
-    CsrfForm(session, fields): CsrfForm<Session>,
+    CsrfForm(session, fields): CsrfForm<Require<UserManagement>>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let p = personal_from(&fields);
     let errors = service::check_personal(&invitation(&p, PermissionSet::default(), Vec::new()));
     if !errors.is_empty() {
@@ -310,9 +303,8 @@ pub async fn step_two(
 pub async fn create(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    CsrfForm(session, fields): CsrfForm<Session>,
+    CsrfForm(session, fields): CsrfForm<Require<UserManagement>>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let p = personal_from(&fields);
     let permissions = permissions_from(&fields);
     let account_ids = accounts_from(&fields);
@@ -396,11 +388,10 @@ pub struct EditQuery {
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<UserManagement>,
     Path(id): Path<String>,
     Query(query): Query<EditQuery>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let user = find_user(&state, &session, &id).await?;
     let notice = match query.notice.as_deref() {
         Some("saved") => "Saved.",
@@ -414,9 +405,8 @@ pub async fn update(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
-    CsrfForm(session, fields): CsrfForm<Session>,
+    CsrfForm(session, fields): CsrfForm<Require<UserManagement>>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let user = find_user(&state, &session, &id).await?;
     let result = async {
         service::set_account_access(
@@ -458,9 +448,8 @@ pub async fn resend(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
-    CsrfForm(session, _): CsrfForm<Session>,
+    CsrfForm(session, _): CsrfForm<Require<UserManagement>>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let user = find_user(&state, &session, &id).await?;
     service::resend_activation(&state, &session.user, user.id, peer_ip(&peer)).await?;
     Ok(Redirect::to(&format!("/portal/users/{id}?notice=resent")).into_response())
@@ -468,10 +457,9 @@ pub async fn resend(
 
 pub async fn remove_form(
     State(state): State<AppState>,
-    session: Session,
+    session: Require<UserManagement>,
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let user = find_user(&state, &session, &id).await?;
     render::page(&RemovePage {
         layout: layout(&state, &session, "Remove user").await,
@@ -483,9 +471,8 @@ pub async fn remove(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
-    CsrfForm(session, _): CsrfForm<Session>,
+    CsrfForm(session, _): CsrfForm<Require<UserManagement>>,
 ) -> Result<Response, PortalError> {
-    gate(&session)?;
     let user = find_user(&state, &session, &id).await?;
     service::remove(&state, &session.user, user.id, peer_ip(&peer)).await?;
     let tab = if user.kind == UserKind::DeliveryAccount {
