@@ -115,12 +115,19 @@ pub struct App {
     server: tokio::task::JoinHandle<()>,
 }
 
+/// The database, the master key and the signing keys, opened as the server and
+/// every command that needs them open them.
+async fn open_storage(config: &Config) -> anyhow::Result<(Db, Arc<MasterKey>, KeyRing)> {
+    let db = open_database(config).await?;
+    let master = open_master_key(config, &db).await?;
+    let keys = KeyRing::initialize(db.clone(), master.clone(), config.oauth.signing_alg).await?;
+    Ok((db, master, keys))
+}
+
 /// Everything the services need, for a command that works on the database
 /// without serving (the import).
 pub async fn offline_state(config: Config) -> anyhow::Result<AppState> {
-    let db = open_database(&config).await?;
-    let master = open_master_key(&config, &db).await?;
-    let keys = KeyRing::initialize(db.clone(), master.clone(), config.oauth.signing_alg).await?;
+    let (db, master, keys) = open_storage(&config).await?;
     let bound = config.bind;
     Ok(AppState::new(config, bound, db, master, keys, None))
 }
@@ -132,10 +139,7 @@ impl App {
             .await
             .with_context(|| format!("cannot listen on {}", config.bind))?;
         let address = listener.local_addr()?;
-        let db = open_database(&config).await?;
-        let master = open_master_key(&config, &db).await?;
-        let keys =
-            KeyRing::initialize(db.clone(), master.clone(), config.oauth.signing_alg).await?;
+        let (db, master, keys) = open_storage(&config).await?;
         let state = AppState::new(
             config,
             address,
