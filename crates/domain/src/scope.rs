@@ -72,6 +72,15 @@ impl ApiScope {
         }
     }
 
+    /// The permissions behind this scope in words: `'Support (View)' or 'Support (Edit)'`.
+    pub fn creator_needs_text(self) -> String {
+        self.creator_needs_any_of()
+            .iter()
+            .map(|p| format!("'{}'", p.label()))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    }
+
     /// Whether a user holding `permissions` may grant this scope to a client.
     pub fn may_be_granted_by(self, permissions: PermissionSet) -> bool {
         self.creator_needs_any_of()

@@ -278,13 +278,7 @@ pub fn client_scopes_in_force(held: ScopeSet, owner_permissions: PermissionSet) 
 
 /// "SupportReadWrite needs 'Support (Edit)'", for messages about a scope an owner cannot back.
 pub fn scope_needs(scope: ApiScope) -> String {
-    let needs = scope
-        .creator_needs_any_of()
-        .iter()
-        .map(|p| format!("'{}'", p.label()))
-        .collect::<Vec<_>>()
-        .join(" or ");
-    format!("{} needs {needs}", scope.name())
+    format!("{} needs {}", scope.name(), scope.creator_needs_text())
 }
 
 /// A person: a user token, or (with no `Authorization` header) a portal session.

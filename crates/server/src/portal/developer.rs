@@ -190,13 +190,11 @@ fn scope_choices(session: &Session, checked: &[String]) -> (Vec<ScopeChoice>, Ve
                 checked: checked.iter().any(|c| c == scope.name()),
             });
         } else {
-            let needs = scope
-                .creator_needs_any_of()
-                .iter()
-                .map(|p| format!("'{}'", p.label()))
-                .collect::<Vec<_>>()
-                .join(" or ");
-            withheld.push(format!("{} (needs {needs})", scope.name()));
+            withheld.push(format!(
+                "{} (needs {})",
+                scope.name(),
+                scope.creator_needs_text()
+            ));
         }
     }
     (offered, withheld)

@@ -3,16 +3,15 @@
 //! × {restricted owner, unrestricted owner}, plus user tokens. An operation the
 //! router serves without an entry here fails the test, so no endpoint escapes it.
 
-use oneportal_domain::case::{CaseOrigin, CasePriority, CaseSubject, CaseType};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::{Permission, PermissionSet};
-use oneportal_store::cases::{NewAttachment, NewCase, add_attachment, insert_case, publish_rfo};
-use oneportal_store::catalog::{NewService, NewSite, insert_service, insert_site};
+use oneportal_store::cases::{NewAttachment, add_attachment, insert_case, publish_rfo};
+use oneportal_store::catalog::{insert_service, insert_site};
 use oneportal_store::orgs::{NewAccount, create_account};
 use serde_json::Value;
 use time::macros::date;
 
-use crate::helpers::{TestApp, perms, spawn_app};
+use crate::helpers::{TestApp, bare_incident, bare_service, bare_site, perms, spawn_app};
 use crate::invoices;
 
 /// Who may call an operation.
@@ -82,72 +81,14 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
     let mut attachment = [0; 2];
     let mut invoice = [0; 2];
     for (i, contract) in [a, b].into_iter().enumerate() {
-        site[i] = insert_site(
-            db,
-            NewSite {
-                org_id,
-                account_id: contract,
-                name: "S",
-                street: "",
-                city: "Amsterdam",
-                postal_code: "",
-                country: "NL",
-                latitude: 0.0,
-                longitude: 0.0,
-                at: 1,
-            },
-        )
-        .await
-        .unwrap();
-        service[i] = insert_service(
-            db,
-            NewService {
-                org_id,
-                service_name: "I",
-                service_type: "GlobalInternet",
-                status: "RFS",
-                contract_account_id: contract,
-                delivery_account_id: d,
-                site_id: site[i],
-                downstream_mbps: 1,
-                upstream_mbps: 1,
-                planned_delivery_date: None,
-                ready_for_service_date: None,
-                technical_note: "",
-                technical_details: "{}",
-                customer_reference: "",
-                at: 1,
-            },
-        )
-        .await
-        .unwrap();
-        case[i] = insert_case(
-            db,
-            &NewCase {
-                org_id,
-                case_type: CaseType::Incident,
-                subject: CaseSubject::ServiceDown,
-                priority: CasePriority::P2,
-                service_id: service[i],
-                site_id: site[i],
-                contract_account_id: contract,
-                delivery_account_id: d,
-                customer_reference: String::new(),
-                origin: CaseOrigin::Portal,
-                start_of_incident: Some(1),
-                end_of_incident: None,
-                contact_name: String::new(),
-                contact_email: String::new(),
-                contact_phone: String::new(),
-                related_case_id: None,
-                created_by: "matrix".into(),
-                message: "down".into(),
-                at: 1,
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+        site[i] = insert_site(db, bare_site(org_id, contract)).await.unwrap();
+        service[i] = insert_service(db, bare_service(org_id, contract, d, site[i]))
+            .await
+            .unwrap();
+        case[i] = insert_case(db, &bare_incident(org_id, service[i], site[i], contract, d))
+            .await
+            .unwrap()
+            .id;
         attachment[i] = add_attachment(
             db,
             NewAttachment {

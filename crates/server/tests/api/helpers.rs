@@ -312,3 +312,77 @@ pub async fn problem(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
 }
+
+/// A site of `account_id` with nothing but what access tests look at.
+pub fn bare_site(org_id: i64, account_id: i64) -> oneportal_store::catalog::NewSite<'static> {
+    oneportal_store::catalog::NewSite {
+        org_id,
+        account_id,
+        name: "S",
+        street: "",
+        city: "Amsterdam",
+        postal_code: "",
+        country: "NL",
+        latitude: 0.0,
+        longitude: 0.0,
+        at: 1,
+    }
+}
+
+/// A service of the two accounts at `site_id`, as access tests need one.
+pub fn bare_service(
+    org_id: i64,
+    contract: i64,
+    delivery: i64,
+    site_id: i64,
+) -> oneportal_store::catalog::NewService<'static> {
+    oneportal_store::catalog::NewService {
+        org_id,
+        service_name: "I",
+        service_type: "GlobalInternet",
+        status: "RFS",
+        contract_account_id: contract,
+        delivery_account_id: delivery,
+        site_id,
+        downstream_mbps: 1,
+        upstream_mbps: 1,
+        planned_delivery_date: None,
+        ready_for_service_date: None,
+        technical_note: "",
+        technical_details: "{}",
+        customer_reference: "",
+        at: 1,
+    }
+}
+
+/// An incident on `service` (at `site`, of the two accounts), as access tests need one.
+pub fn bare_incident(
+    org_id: i64,
+    service: i64,
+    site: i64,
+    contract: i64,
+    delivery: i64,
+) -> oneportal_store::cases::NewCase {
+    use oneportal_domain::case::{CaseOrigin, CasePriority, CaseSubject, CaseType};
+    oneportal_store::cases::NewCase {
+        org_id,
+        case_type: CaseType::Incident,
+        subject: CaseSubject::ServiceDown,
+        priority: CasePriority::P2,
+        service_id: service,
+        site_id: site,
+        contract_account_id: contract,
+        delivery_account_id: delivery,
+        customer_reference: String::new(),
+        origin: CaseOrigin::Portal,
+        start_of_incident: Some(1),
+        end_of_incident: None,
+        contact_name: String::new(),
+        contact_email: String::new(),
+        contact_phone: String::new(),
+        related_case_id: None,
+        created_by: "matrix".into(),
+        message: "down".into(),
+        at: 1,
+    }
+}

@@ -17,17 +17,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use oneportal_domain::PermissionSet;
-use oneportal_domain::case::{CaseOrigin, CasePriority, CaseSubject, CaseType};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::ChargeType;
-use oneportal_store::cases::{NewAttachment, NewCase, add_attachment, insert_case, publish_rfo};
-use oneportal_store::catalog::{NewService, NewSite, insert_service, insert_site};
+use oneportal_store::cases::{NewAttachment, add_attachment, insert_case, publish_rfo};
+use oneportal_store::catalog::{insert_service, insert_site};
 use oneportal_store::orgs::{NewAccount, create_account};
 use serde_json::Value;
 use time::macros::date;
 
 use crate::browser::{Browser, person};
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, bare_incident, bare_service, bare_site, spawn_app};
 use crate::invoices::{insert, line, new_invoice, with_lines};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -171,21 +170,9 @@ async fn seed(app: &TestApp) -> (World, [i64; 4]) {
             .records
             .push(named(Kind::Account, id, &[IdKind::Account.format(id)]));
     }
-    let new_site = |owner: i64, name: &'static str| NewSite {
-        org_id,
-        account_id: owner,
-        name,
-        street: "",
-        city: "Amsterdam",
-        postal_code: "",
-        country: "NL",
-        latitude: 0.0,
-        longitude: 0.0,
-        at: 1,
-    };
     // Sites without a service: one of a contract account, one of a delivery account.
     for owner in [a, d] {
-        let site = insert_site(db, new_site(owner, "Empty")).await.unwrap();
+        let site = insert_site(db, bare_site(org_id, owner)).await.unwrap();
         world.site_owner.insert(site, owner);
         world
             .records
@@ -193,33 +180,14 @@ async fn seed(app: &TestApp) -> (World, [i64; 4]) {
     }
     let mut by_pair = BTreeMap::new();
     for (contract, delivery) in [(a, d), (a, e), (b, d), (b, e)] {
-        let site = insert_site(db, new_site(contract, "Pair")).await.unwrap();
+        let site = insert_site(db, bare_site(org_id, contract)).await.unwrap();
         world.site_owner.insert(site, contract);
         world
             .records
             .push(named(Kind::Site, site, &[IdKind::Site.format(site)]));
-        let service = insert_service(
-            db,
-            NewService {
-                org_id,
-                service_name: "Link",
-                service_type: "GlobalInternet",
-                status: "RFS",
-                contract_account_id: contract,
-                delivery_account_id: delivery,
-                site_id: site,
-                downstream_mbps: 100,
-                upstream_mbps: 100,
-                planned_delivery_date: None,
-                ready_for_service_date: None,
-                technical_note: "",
-                technical_details: "{}",
-                customer_reference: "",
-                at: 1,
-            },
-        )
-        .await
-        .unwrap();
+        let service = insert_service(db, bare_service(org_id, contract, delivery, site))
+            .await
+            .unwrap();
         by_pair.insert((contract, delivery), service);
         world.services.insert(service, (contract, delivery, site));
         world.records.push(named(
@@ -229,27 +197,7 @@ async fn seed(app: &TestApp) -> (World, [i64; 4]) {
         ));
         let case = insert_case(
             db,
-            &NewCase {
-                org_id,
-                case_type: CaseType::Incident,
-                subject: CaseSubject::ServiceDown,
-                priority: CasePriority::P2,
-                service_id: service,
-                site_id: site,
-                contract_account_id: contract,
-                delivery_account_id: delivery,
-                customer_reference: String::new(),
-                origin: CaseOrigin::Portal,
-                start_of_incident: Some(1),
-                end_of_incident: None,
-                contact_name: String::new(),
-                contact_email: String::new(),
-                contact_phone: String::new(),
-                related_case_id: None,
-                created_by: "matrix".into(),
-                message: "down".into(),
-                at: 1,
-            },
+            &bare_incident(org_id, service, site, contract, delivery),
         )
         .await
         .unwrap()
