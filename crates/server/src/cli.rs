@@ -586,9 +586,9 @@ async fn keys_command(file: Option<&std::path::Path>, command: KeysCommand) -> a
             key.kid,
             key.alg,
             key.state,
-            crate::api::rfc3339(key.created_at),
+            crate::http::time::rfc3339(key.created_at),
             key.retire_at
-                .map(crate::api::rfc3339)
+                .map(crate::http::time::rfc3339)
                 .unwrap_or_else(|| "-".into())
         );
     }

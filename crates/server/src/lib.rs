@@ -14,6 +14,7 @@ pub mod directory;
 pub mod documents;
 pub mod health;
 pub mod http;
+pub mod models;
 pub mod oauth;
 pub mod ops;
 pub mod portal;

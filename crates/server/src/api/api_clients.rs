@@ -12,11 +12,12 @@ use oneportal_domain::{ApiScope, ScopeSet};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::client_ip;
 use super::pagination::{Page, parse_list_query};
-use super::{client_ip, rfc3339};
 use crate::auth::caller::Person;
 use crate::http::json::ApiJson;
 use crate::http::problem::Problem;
+use crate::http::time::rfc3339;
 use crate::http::{ApiError, FieldError};
 use crate::services::api_clients::{self as service, ClientView, MAX_GRACE_HOURS};
 use crate::state::AppState;

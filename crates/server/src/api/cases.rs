@@ -18,10 +18,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::pagination::{Page, detail_response, list_response, page_response, parse_list_query};
-use super::{parse_time, rfc3339};
 use crate::auth::caller::{Access, SupportRead, SupportReadWrite};
 use crate::http::json::ApiJson;
 use crate::http::problem::Problem;
+use crate::http::time::{parse_time, rfc3339};
 use crate::http::{ApiError, FieldError};
 use crate::services::cases::{self as case_service, CaseActor, CaseRequest, Upload};
 use crate::services::rfo::{self, Rfo};

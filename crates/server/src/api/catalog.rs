@@ -10,10 +10,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::pagination::{Page, detail_response, page_response, parse_list_query};
-use super::rfc3339;
 use crate::auth::caller::{Access, BasicRead};
 use crate::http::ApiError;
 use crate::http::problem::Problem;
+use crate::http::time::rfc3339;
 use crate::state::AppState;
 
 /// A contract account (where services are signed) or a delivery account (the end customer).

@@ -78,6 +78,6 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
         },
         scopes: scopes.to_vec(),
         oauth_scopes: scopes.iter().map(ApiScope::oauth_name).collect(),
-        token_expires_date: super::rfc3339(caller.claims().exp * 1000),
+        token_expires_date: crate::http::time::rfc3339(caller.claims().exp * 1000),
     }))
 }

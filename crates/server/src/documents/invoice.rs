@@ -4,7 +4,7 @@
 use oneportal_domain::invoice::{InvoiceStatus, InvoiceType};
 
 use super::pdf::{Align, Column, PdfWriter};
-use crate::api::invoices::{Invoice, InvoiceLine};
+use crate::models::invoice::{Invoice, InvoiceLine};
 
 /// The charges table fills the 174 mm between the margins; amounts are right-aligned.
 const CHARGES: [Column<'static>; 6] = [

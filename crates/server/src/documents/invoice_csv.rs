@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::api::invoices::{Invoice, InvoiceLine};
+use crate::models::invoice::{Invoice, InvoiceLine};
 
 /// The header row: the invoice's number and currency on every row (so files
 /// can be concatenated), then the fields of an invoice line.

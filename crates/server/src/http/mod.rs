@@ -11,5 +11,6 @@ pub mod request_id;
 pub mod response_cache;
 pub mod security_headers;
 pub mod server;
+pub mod time;
 
 pub use problem::{ApiError, FieldError};

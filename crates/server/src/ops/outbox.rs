@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Staff;
-use crate::api::rfc3339;
 use crate::http::ApiError;
+use crate::http::time::rfc3339;
 use crate::state::AppState;
 
 /// One e-mail OnePortal wrote.

@@ -17,9 +17,9 @@ use super::layout::Layout;
 use super::require::{DeveloperPortal, Require};
 use super::session::{self, Session};
 use super::{PortalError, render};
-use crate::api::rfc3339;
 use crate::auth::random;
 use crate::http::ApiError;
+use crate::http::time::rfc3339;
 use crate::services::api_clients::{self, ClientView, MAX_GRACE_HOURS};
 use crate::state::AppState;
 

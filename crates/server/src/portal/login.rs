@@ -298,7 +298,7 @@ pub async fn submit<K: LoginKind>(
                     Event::new(Actor::System, K::AUDIT.locked)
                         .org(org)
                         .details(
-                            json!({ "email": email, "lockedUntil": crate::api::rfc3339(until) }),
+                            json!({ "email": email, "lockedUntil": crate::http::time::rfc3339(until) }),
                         )
                         .ip(Some(ip)),
                 )

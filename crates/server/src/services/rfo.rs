@@ -11,8 +11,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::cases::CaseActor;
-use crate::api::{parse_time, rfc3339};
 use crate::audit::Event;
+use crate::http::time::{parse_time, rfc3339};
 use crate::http::{ApiError, FieldError};
 use crate::state::AppState;
 

@@ -231,7 +231,7 @@ pub async fn export(
                 serde_json::from_str(&r.details).unwrap_or(serde_json::Value::String(r.details));
             let line = serde_json::json!({
                 "id": r.id,
-                "at": crate::api::rfc3339(r.at),
+                "at": crate::http::time::rfc3339(r.at),
                 "organizationId": r.org_id.map(|id| IdKind::Organization.format(id)),
                 "actorType": r.actor_type,
                 "actorId": r.actor_id,

@@ -407,7 +407,7 @@ async fn case_page(
             impact: RfoImpact::Down.as_str().into(),
             incident_start: case
                 .start_of_incident
-                .map(crate::api::rfc3339)
+                .map(crate::http::time::rfc3339)
                 .unwrap_or_default(),
             excluded_minutes: "0".into(),
             ..RfoForm::default()

@@ -1,0 +1,5 @@
+//! Response models that more than one way out shares (API V2, portal pages,
+//! documents), kept apart from the handlers so that documents and pages take
+//! models, not handlers.
+
+pub mod invoice;
