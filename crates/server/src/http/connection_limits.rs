@@ -3,8 +3,10 @@
 //! at accept, so it cannot take every socket the server has.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+
+use super::source::counted_address;
 
 /// Open connections per source, with the limit `0` meaning none.
 #[derive(Debug)]
@@ -30,7 +32,7 @@ impl ConnectionLimits {
 
     /// A place for one more connection from `address`, or `None` when it holds the limit already.
     pub fn try_acquire(self: &Arc<Self>, address: IpAddr) -> Option<ConnectionPermit> {
-        let source = source_of(address);
+        let source = counted_address(address);
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let count = open.entry(source).or_insert(0);
         if self.per_source > 0 && *count >= self.per_source {
@@ -46,7 +48,7 @@ impl ConnectionLimits {
     /// Connections `address` holds now.
     pub fn open_from(&self, address: IpAddr) -> usize {
         let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        open.get(&source_of(address)).copied().unwrap_or(0)
+        open.get(&counted_address(address)).copied().unwrap_or(0)
     }
 }
 
@@ -59,27 +61,6 @@ impl Drop for ConnectionPermit {
                 open.remove(&self.source);
             }
         }
-    }
-}
-
-/// Who is counted: an IPv4 address (also when mapped into IPv6), or an IPv6 /64,
-/// since one subscriber is usually given a whole /64 and could rotate through it.
-fn source_of(address: IpAddr) -> IpAddr {
-    match address.to_canonical() {
-        IpAddr::V6(v6) => {
-            let segments = v6.segments();
-            IpAddr::V6(Ipv6Addr::new(
-                segments[0],
-                segments[1],
-                segments[2],
-                segments[3],
-                0,
-                0,
-                0,
-                0,
-            ))
-        }
-        v4 => v4,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod request_id;
 pub mod response_cache;
 pub mod security_headers;
 pub mod server;
+pub mod source;
 pub mod time;
 
 pub use problem::{ApiError, FieldError};

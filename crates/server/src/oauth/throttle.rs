@@ -64,15 +64,12 @@ pub struct FailureThrottle {
 
 /// The source a request is counted under: an IPv4 address, or an IPv6 /64.
 pub fn source_of(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
+    match crate::http::source::counted_address(ip) {
+        IpAddr::V6(network) => {
+            let s = network.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        v4 => v4.to_string(),
     }
 }
 
