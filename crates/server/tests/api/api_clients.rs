@@ -68,15 +68,7 @@ async fn the_help_articles_example_with_typographic_quotes_gets_line_and_column(
     let app = spawn_app().await;
     let dev = app.developer().await;
     let body = "{ \"apiClientName\": \"ScopeName1\", \"scopes\": [ \u{201C}BasicRead\u{201D} ] }";
-    let response = app
-        .http
-        .post(app.at("/v2/api-clients"))
-        .bearer_auth(&dev.token)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_raw_json("/v2/api-clients", &dev.token, body).await;
     assert_eq!(
         response.headers()["content-type"],
         "application/problem+json"

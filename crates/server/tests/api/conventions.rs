@@ -223,14 +223,12 @@ async fn forged_cursors_and_nul_characters_are_refused_by_name() {
     let catalog = seed(&app, app.org_id, 1).await;
     let user = app.user(PermissionSet::all()).await;
     let created = app
-        .http
-        .post(app.at("/v2/cases"))
-        .bearer_auth(&user.token)
-        .header("content-type", "application/json")
-        .body(new_case(catalog.services[0], "first"))
-        .send()
-        .await
-        .unwrap();
+        .post_raw_json(
+            "/v2/cases",
+            &user.token,
+            new_case(catalog.services[0], "first"),
+        )
+        .await;
     assert_eq!(created.status(), 201);
     let created: Value = created.json().await.unwrap();
     let case = created["caseId"].as_str().unwrap().to_owned();
@@ -281,15 +279,7 @@ async fn forged_cursors_and_nul_characters_are_refused_by_name() {
             "/apiClientName",
         ),
     ] {
-        let response = app
-            .http
-            .post(app.at(&path))
-            .bearer_auth(&user.token)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let response = app.post_raw_json(&path, &user.token, body).await;
         let (status, problem) = problem(response).await;
         assert_eq!(status, 400, "{path}: {problem}");
         assert_eq!(problem["code"], "invalid_character", "{path}: {problem}");
@@ -503,14 +493,12 @@ async fn every_oversized_body_is_a_413_naming_the_limit_in_the_endpoints_own_err
 
     // An API V2 route: an RFC 9457 problem.
     let response = app
-        .http
-        .post(app.at("/v2/cases"))
-        .bearer_auth(&user.token)
-        .header("content-type", "application/json")
-        .body(format!("{{\"message\": \"{big}\"}}"))
-        .send()
-        .await
-        .unwrap();
+        .post_raw_json(
+            "/v2/cases",
+            &user.token,
+            format!("{{\"message\": \"{big}\"}}"),
+        )
+        .await;
     assert_eq!(
         response.headers()["content-type"],
         "application/problem+json"

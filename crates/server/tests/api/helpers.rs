@@ -220,6 +220,24 @@ impl TestApp {
             .unwrap()
     }
 
+    /// POSTs `body` as it is, labelled JSON: for bodies a typed value cannot make
+    /// (malformed, oversized, with odd characters).
+    pub async fn post_raw_json(
+        &self,
+        path: &str,
+        token: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.http
+            .post(self.at(path))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// A JSON answer to a GET with `token`, which must succeed.
     pub async fn get_json(&self, path: &str, token: &str) -> Value {
         let response = self.get(path, token).await;

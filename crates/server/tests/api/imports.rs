@@ -412,15 +412,7 @@ async fn an_import_over_64_mib_is_a_413_problem_naming_the_limit() {
     // Just past the limit; the rest waits in the socket's buffers while the server answers.
     let mut body = b"{\"organizations\": [] ".to_vec();
     body.resize(limit + 65_536, b' ');
-    let response = app
-        .http
-        .post(app.at("/ops/v1/imports"))
-        .bearer_auth(&staff)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_raw_json("/ops/v1/imports", &staff, body).await;
     assert_eq!(
         response.headers()["content-type"],
         "application/problem+json"
