@@ -1,4 +1,4 @@
-//! The provider's staff and the signing keys' life: the values their rows hold.
+//! The provider's staff and the token-signing keys: the values their rows hold.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,3 +33,20 @@ text_enum!(SigningKeyState {
     Active,
     Retiring
 });
+
+/// The algorithms OnePortal signs access tokens with (JOSE names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SigningAlg {
+    ES256,
+    EdDSA,
+    RS256,
+}
+text_enum!(SigningAlg {
+    ES256,
+    EdDSA,
+    RS256
+});
+
+impl SigningAlg {
+    pub const ALL: [SigningAlg; 3] = [SigningAlg::ES256, SigningAlg::EdDSA, SigningAlg::RS256];
+}

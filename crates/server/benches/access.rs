@@ -8,7 +8,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::{Request, header};
 use criterion::{Criterion, criterion_group, criterion_main};
-use oneportal::auth::caller::{Access, BasicRead, BillingRead, SupportRead};
+use oneportal::access::{Access, BasicRead, BillingRead, SupportRead};
 use oneportal::auth::tokens::{TokenRequest, TokenUse};
 use oneportal::config::Config;
 use oneportal::state::AppState;

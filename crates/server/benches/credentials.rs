@@ -46,11 +46,11 @@ fn tokens(c: &mut Criterion) {
             token_use: TokenUse::Client,
             ttl_secs: 3600,
         };
-        c.bench_function(&format!("issue access token {}", alg.name()), |b| {
+        c.bench_function(&format!("issue access token {}", alg.as_str()), |b| {
             b.iter(|| authority.issue(&keys, request()))
         });
         let (token, _) = authority.issue(&keys, request());
-        c.bench_function(&format!("verify access token {}", alg.name()), |b| {
+        c.bench_function(&format!("verify access token {}", alg.as_str()), |b| {
             b.iter(|| authority.verify(&keys, black_box(&token)).unwrap())
         });
     }

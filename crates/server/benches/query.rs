@@ -4,7 +4,7 @@
 //! Run: `cargo bench -p oneportal --bench query`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use oneportal::api::pagination::parse_list_query;
+use oneportal::http::pagination::parse_list_query;
 use oneportal_domain::query::Cursor;
 use oneportal_store::cases::CASES;
 use serde_json::json;

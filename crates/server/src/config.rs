@@ -10,7 +10,7 @@ use oneportal_store::SqliteDurability;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::keys::SigningAlg;
+use oneportal_domain::staff::SigningAlg;
 
 /// Writes a secret setting as `(hidden)`: configuration is printed (`config
 /// check`) and logged, and its secrets must never be.
@@ -206,7 +206,7 @@ pub struct OAuthConfig {
     pub issuance_per_minute: u32,
     /// Failed client authentications allowed per client id from one source per minute
     /// before that source gets 429 for that client; the client's ceiling over all
-    /// sources is ten times this (see `oauth::throttle`).
+    /// sources is ten times this (see `http::token_limits`).
     pub failures_per_client_per_minute: u32,
     /// Failed client authentications allowed per source (IPv4 address, IPv6 /64) per minute before 429.
     pub failures_per_address_per_minute: u32,

@@ -2,7 +2,30 @@
 //!
 //! [`App::start`] builds everything from a [`config::Config`] and serves on a
 //! bound listener, so tests run the real server on port 0.
+//!
+//! # Layers
+//!
+//! The modules, lowest first. A module uses only modules on lines above its own,
+//! never one on its own line or below, and no files use each other in a circle;
+//! `tests/architecture.rs` reads every crate path in `src/` and holds this order.
+//!
+//! 1. `config`: what the operator sets, read from the file and the environment.
+//! 2. `telemetry`, `shared_counters`: logs and metrics; counters shared by nodes.
+//! 3. `auth`: keys, tokens, passwords and client secrets; no HTTP, no database handles.
+//! 4. `http`: the transport: errors as problems, JSON, limits, paging, uploads and downloads, the server loop.
+//! 5. `directory`, `models`: cached users and clients; the response models the API and the portal share.
+//! 6. `audit`: who did what, written in the same transaction as the change.
+//! 7. `state`: everything a request can reach, built once at start.
+//! 8. `cluster`, `access`: changes every node must see; who is calling and what they may do.
+//! 9. `services`: the rules for changing things, shared by the API, the portal and imports.
+//! 10. `documents`: PDFs, CSVs and the downloads built from the services' records.
+//! 11. `oauth`, `ops`, `portal`, `health`: the authorization server, the staff API, the web portal, health checks.
+//! 12. `api`: API V2 (above the portal because it also accepts a portal session).
+//! 13. `demo`, `tasks`: demo data; background jobs.
+//! 14. `crate`: this file, which assembles the server.
+//! 15. `cli`: the command line.
 
+pub mod access;
 pub mod api;
 pub mod audit;
 pub mod auth;
@@ -226,7 +249,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(http::request_body::DEFAULT_MAX_BYTES))
         .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
+            state.config.http.body_read_timeout(),
             http::request_body::middleware,
         ))
         .layer(axum::middleware::from_fn(

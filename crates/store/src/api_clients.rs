@@ -19,7 +19,7 @@ pub struct ApiClientRow {
     pub name: String,
     /// Comma-separated scope names.
     pub scopes: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<ApiClientStatus>")]
     pub status: ApiClientStatus,
     pub suspension_reason: Option<String>,
     pub created_at: i64,
@@ -173,7 +173,7 @@ pub async fn live_secrets(
 pub async fn set_status(
     db: &impl Exec,
     client_id: &str,
-    status: &str,
+    status: ApiClientStatus,
     reason: Option<&str>,
     now: i64,
 ) -> Result<u64, StoreError> {
@@ -181,7 +181,7 @@ pub async fn set_status(
         "UPDATE api_clients SET status = $1, suspension_reason = $2, updated_at = $3, \
          revoked_at = CASE WHEN $1 = 'Revoked' THEN $3 ELSE revoked_at END \
          WHERE client_id = $4 AND status <> 'Revoked'",
-        args![status, reason, now, client_id],
+        args![status.as_str(), reason, now, client_id],
     )
     .await
 }

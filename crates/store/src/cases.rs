@@ -3,7 +3,7 @@
 //! update so that two concurrent moves of one case cannot both succeed.
 
 use oneportal_domain::case::{
-    CaseOrigin, CasePriority, CaseStatus, CaseSubject, CaseType, RfoStatus,
+    CaseOrigin, CasePriority, CaseStatus, CaseSubject, CaseType, CommunicationType, RfoStatus,
 };
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::query::{Direction, Field, FieldKind, Filter, ListQuery, ListSpec, SortKey};
@@ -64,20 +64,20 @@ macro_rules! case_columns {
 pub struct CaseRow {
     pub id: i64,
     pub org_id: i64,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<CaseType>")]
     pub case_type: CaseType,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<CaseSubject>")]
     pub subject: CaseSubject,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<CasePriority>")]
     pub priority: CasePriority,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<CaseStatus>")]
     pub status: CaseStatus,
     pub service_id: i64,
     pub site_id: i64,
     pub contract_account_id: i64,
     pub delivery_account_id: i64,
     pub customer_reference: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<CaseOrigin>")]
     pub origin: CaseOrigin,
     pub start_of_incident: Option<i64>,
     pub end_of_incident: Option<i64>,
@@ -253,7 +253,15 @@ pub async fn insert_case(db: &impl Exec, case: &NewCase) -> Result<CaseRow, Stor
         args![id, case.created_by.as_str(), case.at],
     )
     .await?;
-    insert_communication(db, id, "Customer", &case.message, &case.created_by, case.at).await?;
+    insert_communication(
+        db,
+        id,
+        CommunicationType::Customer,
+        &case.message,
+        &case.created_by,
+        case.at,
+    )
+    .await?;
     // Everything else about a new case is known, so no read is needed to answer with it.
     Ok(CaseRow {
         id,
@@ -290,7 +298,8 @@ pub async fn insert_case(db: &impl Exec, case: &NewCase) -> Result<CaseRow, Stor
 pub struct CommunicationRow {
     pub id: i64,
     pub case_id: i64,
-    pub comm_type: String,
+    #[sqlx(try_from = "crate::stored::Stored<CommunicationType>")]
+    pub comm_type: CommunicationType,
     pub message: String,
     pub sent_by: String,
     pub created_at: i64,
@@ -299,7 +308,7 @@ pub struct CommunicationRow {
 async fn insert_communication(
     db: &impl Exec,
     case_id: i64,
-    comm_type: &str,
+    comm_type: CommunicationType,
     message: &str,
     sent_by: &str,
     at: i64,
@@ -308,7 +317,7 @@ async fn insert_communication(
         .fetch_one(
             "INSERT INTO case_communications (case_id, comm_type, message, sent_by, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            args![case_id, comm_type, message, sent_by, at],
+            args![case_id, comm_type.as_str(), message, sent_by, at],
         )
         .await?;
     Ok(id)
@@ -318,7 +327,7 @@ async fn insert_communication(
 pub async fn add_communication(
     db: &impl Exec,
     case_id: i64,
-    comm_type: &str,
+    comm_type: CommunicationType,
     message: &str,
     sent_by: &str,
     at: i64,
@@ -377,7 +386,7 @@ pub async fn communications(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StatusChangeRow {
     pub from_status: Option<String>,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<CaseStatus>")]
     pub to_status: CaseStatus,
     pub reason: String,
     pub changed_by: String,
@@ -538,7 +547,7 @@ pub async fn attachment_content(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RfoRow {
     pub case_id: i64,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<RfoStatus>")]
     pub status: RfoStatus,
     pub version: i64,
     pub issued_at: i64,

@@ -15,7 +15,7 @@ use sqlx::sqlite::{
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use tokio::sync::Mutex;
 
-use crate::error::StoreError;
+use crate::error::{StoreError, table_of};
 
 /// A connection pool to the embedded SQLite file or a PostgreSQL server.
 #[derive(Clone, Debug)]
@@ -388,8 +388,12 @@ impl Exec for Db {
         sql: String,
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError> {
+        // The statement moves into sqlx; keep its table for an unreadable row's error.
+        let table = table_of(&sql);
         let sql = sqlx::AssertSqlSafe(sql);
-        Ok(on_backend!(pool self => query_as[T](sql, args).fetch_all))
+        async { Ok::<_, sqlx::Error>(on_backend!(pool self => query_as[T](sql, args).fetch_all)) }
+            .await
+            .map_err(|error| StoreError::reading(&table, error))
     }
 
     async fn execute(&self, sql: &'static str, args: Vec<Arg>) -> Result<u64, StoreError> {
@@ -401,7 +405,9 @@ impl Exec for Db {
         sql: &'static str,
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError> {
-        Ok(on_backend!(pool self => query_as[T](sql, args).fetch_all))
+        async { Ok::<_, sqlx::Error>(on_backend!(pool self => query_as[T](sql, args).fetch_all)) }
+            .await
+            .map_err(|error| StoreError::reading(&table_of(sql), error))
     }
 
     async fn fetch_optional<T: Record>(
@@ -409,7 +415,11 @@ impl Exec for Db {
         sql: &'static str,
         args: Vec<Arg>,
     ) -> Result<Option<T>, StoreError> {
-        Ok(on_backend!(pool self => query_as[T](sql, args).fetch_optional))
+        async {
+            Ok::<_, sqlx::Error>(on_backend!(pool self => query_as[T](sql, args).fetch_optional))
+        }
+        .await
+        .map_err(|error| StoreError::reading(&table_of(sql), error))
     }
 }
 
@@ -448,9 +458,14 @@ impl Exec for Tx {
         sql: String,
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError> {
+        let table = table_of(&sql);
         let sql = sqlx::AssertSqlSafe(sql);
         let mut guard = self.inner.lock().await;
-        Ok(on_backend!(tx &mut *guard => query_as[T](sql, args).fetch_all))
+        async {
+            Ok::<_, sqlx::Error>(on_backend!(tx &mut *guard => query_as[T](sql, args).fetch_all))
+        }
+        .await
+        .map_err(|error| StoreError::reading(&table, error))
     }
 
     async fn execute(&self, sql: &'static str, args: Vec<Arg>) -> Result<u64, StoreError> {
@@ -464,7 +479,11 @@ impl Exec for Tx {
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError> {
         let mut guard = self.inner.lock().await;
-        Ok(on_backend!(tx &mut *guard => query_as[T](sql, args).fetch_all))
+        async {
+            Ok::<_, sqlx::Error>(on_backend!(tx &mut *guard => query_as[T](sql, args).fetch_all))
+        }
+        .await
+        .map_err(|error| StoreError::reading(&table_of(sql), error))
     }
 
     async fn fetch_optional<T: Record>(
@@ -473,7 +492,13 @@ impl Exec for Tx {
         args: Vec<Arg>,
     ) -> Result<Option<T>, StoreError> {
         let mut guard = self.inner.lock().await;
-        Ok(on_backend!(tx &mut *guard => query_as[T](sql, args).fetch_optional))
+        async {
+            Ok::<_, sqlx::Error>(
+                on_backend!(tx &mut *guard => query_as[T](sql, args).fetch_optional),
+            )
+        }
+        .await
+        .map_err(|error| StoreError::reading(&table_of(sql), error))
     }
 }
 

@@ -13,6 +13,14 @@ pub enum StoreError {
     Unavailable(String),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A stored value OnePortal cannot read (a value the domain does not know):
+    /// names the table, the column and the value, and is never read as a default.
+    #[error("the database holds a value OnePortal cannot read in {table}.{column}: {detail}")]
+    Unreadable {
+        table: String,
+        column: String,
+        detail: String,
+    },
     #[error("database error: {0}")]
     Other(sqlx::Error),
 }
@@ -44,7 +52,32 @@ fn is_unavailable_code(code: Option<&str>) -> bool {
     matches!(code, Some(c) if c.starts_with("57P0") || c.starts_with("08") || c == "5")
 }
 
+/// The table a statement reads, for error messages: the name after its first `FROM`.
+pub(crate) fn table_of(sql: &str) -> String {
+    let mut words = sql.split_whitespace();
+    words
+        .by_ref()
+        .find(|word| word.eq_ignore_ascii_case("FROM"))
+        .and(words.next())
+        .map(|name| name.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_'))
+        .filter(|name| !name.is_empty())
+        .unwrap_or("a table")
+        .to_owned()
+}
+
 impl StoreError {
+    /// A failed read: a column that does not decode becomes [`StoreError::Unreadable`].
+    pub(crate) fn reading(table: &str, error: sqlx::Error) -> StoreError {
+        match error {
+            sqlx::Error::ColumnDecode { index, source } => StoreError::Unreadable {
+                table: table.to_owned(),
+                column: index.trim_matches('"').to_owned(),
+                detail: source.to_string(),
+            },
+            other => StoreError::from(other),
+        }
+    }
+
     /// True when the unique violation is on the named index or column list.
     pub fn is_conflict_on(&self, needle: &str) -> bool {
         matches!(self, StoreError::Conflict(what) if what.contains(needle))

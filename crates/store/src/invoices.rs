@@ -26,9 +26,9 @@ pub struct InvoiceRow {
     /// The billed account.
     pub account_id: i64,
     pub invoice_number: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<InvoiceType>")]
     pub invoice_type: InvoiceType,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<InvoiceStatus>")]
     pub status: InvoiceStatus,
     pub invoice_date: String,
     pub due_date: String,
@@ -36,13 +36,13 @@ pub struct InvoiceRow {
     pub billing_period_end: String,
     /// ISO 4217.
     pub currency: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<Money>")]
     pub subtotal: Money,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<Money>")]
     pub tax_total: Money,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<Money>")]
     pub total: Money,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<Money>")]
     pub amount_paid: Money,
     pub created_at: i64,
     pub updated_at: i64,
@@ -142,7 +142,7 @@ pub struct InvoiceLineRow {
     /// 1, 2, … in the order the invoice prints them.
     pub position: i64,
     pub description: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<ChargeType>")]
     pub charge_type: ChargeType,
     pub service_id: Option<i64>,
     pub site_address: Option<String>,
@@ -151,15 +151,15 @@ pub struct InvoiceLineRow {
     pub period_end: Option<String>,
     /// A plain decimal (`"1"`, `"12.5"`).
     pub quantity: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<Money>")]
     pub unit_price: Money,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<Money>")]
     pub amount: Money,
     /// Percent (`"21.00"`).
     pub tax_rate: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<Money>")]
     pub tax_amount: Money,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<Money>")]
     pub total_amount: Money,
 }
 

@@ -8,7 +8,7 @@ pub struct SigningKeyRow {
     pub kid: String,
     pub alg: String,
     /// `Next` (published, not yet signing), `Active` (signing) or `Retiring` (published until `retire_at`).
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<SigningKeyState>")]
     pub state: SigningKeyState,
     /// The PKCS#8 private key, sealed with the master key.
     pub private_key: Vec<u8>,

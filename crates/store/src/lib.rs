@@ -21,6 +21,7 @@ pub mod revocations;
 pub mod sessions;
 pub mod settings;
 pub mod staff;
+pub mod stored;
 pub mod users;
 
 pub use db::{Arg, Backend, Db, Exec, Record, SqliteDurability, Tx};

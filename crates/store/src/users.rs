@@ -20,11 +20,11 @@ pub struct UserRow {
     pub last_name: String,
     pub phone: String,
     pub country: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<UserType>")]
     pub user_type: UserType,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<UserKind>")]
     pub kind: UserKind,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<UserStatus>")]
     pub status: UserStatus,
     /// Comma-separated permission codes.
     pub permissions: String,
@@ -88,10 +88,10 @@ pub async fn find_by_email(db: &impl Exec, email: &str) -> Result<Option<UserRow
     .await
 }
 
-pub async fn set_status(db: &impl Exec, id: i64, status: &str) -> Result<(), StoreError> {
+pub async fn set_status(db: &impl Exec, id: i64, status: UserStatus) -> Result<(), StoreError> {
     db.execute(
         "UPDATE users SET status = $1, updated_at = $2 WHERE id = $3",
-        args![status, now_ms(), id],
+        args![status.as_str(), now_ms(), id],
     )
     .await?;
     Ok(())
@@ -153,9 +153,9 @@ pub struct StaffRow {
     pub id: i64,
     pub email: String,
     pub name: String,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<StaffRole>")]
     pub role: StaffRole,
-    #[sqlx(try_from = "String")]
+    #[sqlx(try_from = "crate::stored::Stored<StaffStatus>")]
     pub status: StaffStatus,
     pub password_hash: Option<String>,
     pub created_at: i64,

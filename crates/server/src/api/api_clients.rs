@@ -8,14 +8,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::query::{Field, FieldKind, Filter, ListSpec, Start};
-use oneportal_domain::{ApiScope, ScopeSet};
+use oneportal_domain::{ApiClientStatus, ApiScope, ScopeSet};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::client_ip;
-use super::pagination::{Page, parse_list_query};
-use crate::auth::caller::Person;
+use super::person::Person;
 use crate::http::json::ApiJson;
+use crate::http::pagination::{Page, parse_list_query};
 use crate::http::problem::Problem;
 use crate::http::time::rfc3339;
 use crate::http::{ApiError, FieldError};
@@ -210,7 +210,7 @@ pub async fn create(
 pub const API_CLIENTS: ListSpec = ListSpec {
     fields: &[Field {
         name: "status",
-        kind: FieldKind::Enum(&["Active", "Suspended", "Revoked"]),
+        kind: FieldKind::Enum(ApiClientStatus::NAMES),
         filterable: true,
         sortable: false,
     }],

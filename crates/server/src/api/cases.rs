@@ -4,238 +4,27 @@
 use axum::extract::{Multipart, OriginalUri, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use oneportal_domain::case::{
-    CaseOrigin, CasePriority, CaseStatus, CaseSubject, CaseType, CommunicationType, CustomerAction,
-    RfoStatus,
-};
+use oneportal_domain::case::{CaseOrigin, CasePriority, CaseSubject, CaseType, CustomerAction};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::query::ListSpec;
-use oneportal_store::cases::{
-    self, AttachmentRow, CASES, CaseRow, CommunicationRow, StatusChangeRow,
-};
-use oneportal_store::now_ms;
+use oneportal_store::cases::{self, CASES};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::pagination::{Page, detail_response, list_response, page_response, parse_list_query};
-use crate::auth::caller::{Access, SupportRead, SupportReadWrite};
+use crate::access::{Access, SupportRead, SupportReadWrite};
+use crate::documents::downloads::{attachment_download, rfo_pdf};
+use crate::http::ApiError;
 use crate::http::json::ApiJson;
+use crate::http::pagination::{
+    Page, detail_response, list_response, page_response, parse_list_query,
+};
 use crate::http::problem::Problem;
-use crate::http::time::{parse_time, rfc3339};
-use crate::http::{ApiError, FieldError};
-use crate::services::cases::{self as case_service, CaseActor, CaseRequest, Upload};
+use crate::http::time::parse_time;
+use crate::http::upload::read_file_part;
+use crate::models::case::{Attachment, Case, CaseDetail, Communication, Contact};
+use crate::services::cases::{self as case_service, CaseActor, CaseRequest};
 use crate::services::rfo::{self, Rfo};
 use crate::state::AppState;
-
-/// Who to talk to about the case.
-#[derive(Debug, Serialize, Deserialize, ToSchema, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Contact {
-    #[serde(default)]
-    pub name: String,
-    /// Defaults to the person (or the API client's owner) who opens the case.
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub phone: String,
-}
-
-/// The RFO's state on a case; the RFO itself is at `/v2/cases/{caseId}/rfo`.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RfoSummary {
-    pub status: RfoStatus,
-    pub issued_date: String,
-}
-
-/// The SLA clock: time the case has been open, not counting time spent Pending
-/// (waiting for the customer).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SlaClock {
-    pub elapsed_minutes: i64,
-    pub paused_minutes: i64,
-    /// True while the case is Pending.
-    pub is_paused: bool,
-}
-
-/// A support case.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Case {
-    #[schema(example = "CASE-0000001")]
-    pub case_id: String,
-    #[serde(rename = "type")]
-    pub case_type: CaseType,
-    pub subject: CaseSubject,
-    pub priority: CasePriority,
-    pub status: CaseStatus,
-    pub service_id: String,
-    pub site_id: String,
-    pub customer_reference: String,
-    pub origin: CaseOrigin,
-    pub start_of_incident: Option<String>,
-    pub end_of_incident: Option<String>,
-    pub contact: ContactView,
-    pub created_date: String,
-    pub last_modified_date: String,
-    pub resolved_date: Option<String>,
-    pub closed_date: Option<String>,
-    pub related_case_id: Option<String>,
-    pub rfo: Option<RfoSummary>,
-    pub sla: SlaClock,
-}
-
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ContactView {
-    pub name: String,
-    pub email: String,
-    pub phone: String,
-}
-
-impl From<CaseRow> for Case {
-    fn from(c: CaseRow) -> Self {
-        let now = now_ms();
-        let paused_now = c.pending_since.map_or(0, |since| (now - since).max(0));
-        let end = c.resolved_at.or(c.closed_at).unwrap_or(now);
-        let paused = c.sla_paused_ms + paused_now;
-        Case {
-            case_id: IdKind::Case.format(c.id),
-            case_type: c.case_type,
-            subject: c.subject,
-            priority: c.priority,
-            status: c.status(),
-            service_id: IdKind::Service.format(c.service_id),
-            site_id: IdKind::Site.format(c.site_id),
-            customer_reference: c.customer_reference,
-            origin: c.origin,
-            start_of_incident: c.start_of_incident.map(rfc3339),
-            end_of_incident: c.end_of_incident.map(rfc3339),
-            contact: ContactView {
-                name: c.contact_name,
-                email: c.contact_email,
-                phone: c.contact_phone,
-            },
-            created_date: rfc3339(c.created_at),
-            last_modified_date: rfc3339(c.updated_at),
-            resolved_date: c.resolved_at.map(rfc3339),
-            closed_date: c.closed_at.map(rfc3339),
-            related_case_id: c.related_case_id.map(|id| IdKind::Case.format(id)),
-            rfo: c
-                .rfo_status
-                .as_deref()
-                .and_then(RfoStatus::parse)
-                .map(|status| RfoSummary {
-                    status,
-                    issued_date: c.rfo_issued_at.map(rfc3339).unwrap_or_default(),
-                }),
-            sla: SlaClock {
-                elapsed_minutes: ((end - c.created_at - paused) / 60_000).max(0),
-                paused_minutes: paused / 60_000,
-                is_paused: c.pending_since.is_some(),
-            },
-        }
-    }
-}
-
-/// A file on a case.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Attachment {
-    #[schema(example = "ATT-000001")]
-    pub attachment_id: String,
-    pub file_name: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    /// Hex SHA-256 of the content, to check a download.
-    pub sha256: String,
-    pub uploaded_by: String,
-    pub created_date: String,
-    /// Where to download it.
-    pub href: String,
-}
-
-impl From<AttachmentRow> for Attachment {
-    fn from(a: AttachmentRow) -> Self {
-        let case_id = IdKind::Case.format(a.case_id);
-        let attachment_id = IdKind::Attachment.format(a.id);
-        Attachment {
-            href: format!("/v2/cases/{case_id}/attachments/{attachment_id}"),
-            attachment_id,
-            file_name: a.file_name,
-            content_type: a.content_type,
-            size_bytes: a.size_bytes,
-            sha256: a.sha256,
-            uploaded_by: a.uploaded_by,
-            created_date: rfc3339(a.created_at),
-        }
-    }
-}
-
-/// One message in a case's conversation (append-only).
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Communication {
-    #[schema(example = "COM-000001")]
-    pub communication_id: String,
-    pub message: String,
-    #[serde(rename = "type")]
-    pub communication_type: CommunicationType,
-    pub sent_by: String,
-    pub timestamp: String,
-    pub attachments: Vec<Attachment>,
-}
-
-impl From<CommunicationRow> for Communication {
-    fn from(m: CommunicationRow) -> Self {
-        Communication {
-            communication_id: IdKind::Communication.format(m.id),
-            message: m.message,
-            communication_type: CommunicationType::parse(&m.comm_type)
-                .unwrap_or(CommunicationType::System),
-            sent_by: m.sent_by,
-            timestamp: rfc3339(m.created_at),
-            attachments: Vec::new(),
-        }
-    }
-}
-
-/// One status change.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusChange {
-    /// Null for the case's first status.
-    pub from: Option<CaseStatus>,
-    pub to: CaseStatus,
-    pub reason: String,
-    pub changed_by: String,
-    pub at: String,
-}
-
-impl From<StatusChangeRow> for StatusChange {
-    fn from(s: StatusChangeRow) -> Self {
-        StatusChange {
-            from: s.from_status.as_deref().and_then(CaseStatus::parse),
-            to: s.to_status,
-            reason: s.reason,
-            changed_by: s.changed_by,
-            at: rfc3339(s.at),
-        }
-    }
-}
-
-/// A case with its whole history.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CaseDetail {
-    #[serde(flatten)]
-    pub case: Case,
-    pub communications: Vec<Communication>,
-    pub status_history: Vec<StatusChange>,
-    /// Files attached to the case (also listed under the message they came with).
-    pub attachments: Vec<Attachment>,
-}
 
 /// Opening a case. Subjects and priorities depend on the type (see the `CaseType` docs):
 /// Incident takes `RfoRequest, ServiceDegradation, ServiceIntermittent, ServiceDown` at `P1`–`P5`;
@@ -478,34 +267,6 @@ pub async fn create_case(
         .into_response())
 }
 
-/// The case with its conversation, history and files (also the portal's case page).
-pub(crate) async fn detail(state: &AppState, case: CaseRow) -> Result<CaseDetail, ApiError> {
-    let (messages, history, files) = tokio::try_join!(
-        cases::communications(&state.db, case.id),
-        cases::status_history(&state.db, case.id),
-        cases::attachments(&state.db, case.id),
-    )?;
-    let mut communications: Vec<Communication> =
-        messages.into_iter().map(Communication::from).collect();
-    let mut attachments = Vec::new();
-    for file in files {
-        if let Some(owner) = file.communication_id.and_then(|id| {
-            communications
-                .iter_mut()
-                .find(|c| c.communication_id == IdKind::Communication.format(id))
-        }) {
-            owner.attachments.push(Attachment::from(file.clone()));
-        }
-        attachments.push(Attachment::from(file));
-    }
-    Ok(CaseDetail {
-        case: Case::from(case),
-        communications,
-        status_history: history.into_iter().map(StatusChange::from).collect(),
-        attachments,
-    })
-}
-
 /// Get a case with its conversation and history.
 #[utoipa::path(get, path = "/v2/cases/{caseId}", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001")),
@@ -528,7 +289,7 @@ pub async fn get_case(
             // The ETag check is the cache's, on every answer, kept or new.
             Ok(detail_response(
                 &HeaderMap::new(),
-                &detail(&state, case).await?,
+                &case_service::detail(&state, case).await?,
             ))
         })
         .await
@@ -557,7 +318,7 @@ pub async fn list_communications(
 ) -> Result<Response, ApiError> {
     let query = parse_list_query(&IN_MEMORY, raw.as_deref())?;
     let case = case_service::visible(&state, &access.scope, &id).await?;
-    let all = detail(&state, case).await?.communications;
+    let all = case_service::detail(&state, case).await?.communications;
     Ok(in_memory_page(&state, &uri, &query, all))
 }
 
@@ -690,68 +451,6 @@ pub async fn upload_attachment(
         .into_response())
 }
 
-/// Reads the `file` part of an upload (also the portal's upload form).
-pub(crate) async fn read_file_part(
-    multipart: &mut Multipart,
-    max: u64,
-) -> Result<Upload, ApiError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            case_service::too_large(max)
-        } else {
-            ApiError::bad_request(
-                "invalid_multipart",
-                format!("the multipart body could not be read: {}", e.body_text()),
-            )
-        }
-    };
-    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let file_name = field
-            .file_name()
-            .map(|n| n.rsplit(['/', '\\']).next().unwrap_or(n).trim().to_owned())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "attachment".to_owned());
-        let declared = field
-            .content_type()
-            .map(|t| t.split(';').next().unwrap_or(t).trim().to_ascii_lowercase())
-            .filter(|t| t != "application/octet-stream" && !t.is_empty());
-        // Tools that do not know a file's type (curl -F without ;type=) say
-        // application/octet-stream or nothing; then the file name's extension tells.
-        let content_type = declared.unwrap_or_else(|| {
-            mime_guess::from_path(&file_name)
-                .first_raw()
-                .unwrap_or("application/octet-stream")
-                .to_owned()
-        });
-        let mut content = Vec::new();
-        // Read chunk by chunk so an oversized file is refused as soon as it passes the limit.
-        while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-            if (content.len() + chunk.len()) as u64 > max {
-                return Err(case_service::too_large(max));
-            }
-            content.extend_from_slice(&chunk);
-        }
-        return Ok(Upload {
-            // Control and bidirectional characters stay, for `attach` to refuse by name.
-            file_name: file_name.chars().take(255).collect(),
-            content_type,
-            content,
-        });
-    }
-    Err(ApiError::BadRequest {
-        code: "missing_file",
-        detail: "the multipart body has no part named 'file'".into(),
-        errors: vec![FieldError::new(
-            "file",
-            "required",
-            "add the file as a part named 'file'",
-        )],
-    })
-}
-
 /// Download an attachment.
 #[utoipa::path(get, path = "/v2/cases/{caseId}/attachments/{attachmentId}", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
     params(("caseId" = String, Path, pattern = "^CASE-[0-9]{7,18}$", description = "CASE-0000001"), ("attachmentId" = String, Path, description = "ATT-000001")),
@@ -764,61 +463,6 @@ pub async fn download_attachment(
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     attachment_download(&state, &access.scope, &id, &attachment_id).await
-}
-
-/// An attachment of a visible case as a download (also the portal's link).
-pub(crate) async fn attachment_download(
-    state: &AppState,
-    scope: &oneportal_store::catalog::AccessScope,
-    id: &str,
-    attachment_id: &str,
-) -> Result<Response, ApiError> {
-    let case = case_service::visible(state, scope, id).await?;
-    let missing = || ApiError::not_found(format!("{id} has no attachment '{attachment_id}'"));
-    let number = IdKind::Attachment
-        .parse(attachment_id)
-        .ok_or_else(missing)?;
-    let (row, content) = cases::attachment_content(&state.db, case.id, number)
-        .await?
-        .ok_or_else(missing)?;
-    Ok(file_response(&row.content_type, &row.file_name, content))
-}
-
-/// A download: its type, `attachment` disposition with an RFC 6266 file name, no sniffing.
-pub fn file_response(content_type: &str, file_name: &str, content: Vec<u8>) -> Response {
-    let ascii: String = file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded =
-        percent_encoding::utf8_percent_encode(file_name, percent_encoding::NON_ALPHANUMERIC);
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_str(content_type)
-                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_str(&disposition)
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-            ),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
-        ],
-        content,
-    )
-        .into_response()
 }
 
 async fn act(
@@ -947,15 +591,4 @@ pub async fn rfo_document(
 ) -> Result<Response, ApiError> {
     let case = case_service::visible(&state, &access.scope, &id).await?;
     rfo_pdf(&state, &case).await
-}
-
-/// The published RFO of a case as its PDF download (also the portal's link).
-pub(crate) async fn rfo_pdf(state: &AppState, case: &CaseRow) -> Result<Response, ApiError> {
-    let rfo = rfo::published(state, case).await?;
-    let case_id = IdKind::Case.format(case.id);
-    let file_name = format!("RFO-{case_id}-v{}.pdf", rfo.version);
-    let case = case.clone();
-    let pdf =
-        crate::documents::render_pdf(move || crate::documents::rfo::render(&case, &rfo)).await?;
-    Ok(file_response("application/pdf", &file_name, pdf))
 }

@@ -7,7 +7,7 @@ use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::caller::Caller;
+use crate::access::Caller;
 use crate::http::{ApiError, idempotency};
 use crate::state::AppState;
 
@@ -46,7 +46,7 @@ async fn guarded(state: &AppState, request: Request, next: Next) -> Result<Respo
     let mut response = match key {
         Some(key) => {
             let limit = body_limit(state, request.uri().path());
-            idempotency::run_once(state, &subject, &key, limit, request, next).await?
+            idempotency::run_once(&state.db, &subject, &key, limit, request, next).await?
         }
         None => next.run(request).await,
     };

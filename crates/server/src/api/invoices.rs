@@ -5,41 +5,16 @@
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use oneportal_domain::ids::IdKind;
-use oneportal_store::catalog::{self, AccessScope};
-use oneportal_store::invoices::{self, INVOICE_LINES, INVOICES, InvoiceRow};
+use oneportal_store::invoices::{self, INVOICE_LINES, INVOICES};
 
-use super::cases::file_response;
-use super::catalog::{id_of, not_found};
-use super::pagination::{Page, detail_response, page_response, parse_list_query};
-use crate::auth::caller::{Access, BillingRead};
-use crate::documents;
+use crate::access::{Access, BillingRead};
+use crate::documents::{self, downloads};
 use crate::http::ApiError;
+use crate::http::pagination::{Page, detail_response, page_response, parse_list_query};
 use crate::http::problem::Problem;
 use crate::models::invoice::{Invoice, InvoiceLine};
+use crate::services::invoices::visible as visible_invoice;
 use crate::state::AppState;
-
-pub(crate) async fn visible_invoice(
-    state: &AppState,
-    scope: &AccessScope,
-    id: &str,
-) -> Result<InvoiceRow, ApiError> {
-    let id = id_of(IdKind::Invoice, id, "invoice")?;
-    invoices::find_invoice(&state.db, scope, id)
-        .await?
-        .ok_or_else(|| not_found("invoice"))
-}
-
-/// The invoice and all its lines, for the downloads.
-async fn invoice_with_lines(
-    state: &AppState,
-    scope: &AccessScope,
-    id: &str,
-) -> Result<(InvoiceRow, Vec<InvoiceLine>), ApiError> {
-    let row = visible_invoice(state, scope, id).await?;
-    let lines = invoices::invoice_lines(&state.db, &row).await?;
-    Ok((row, lines.into_iter().map(InvoiceLine::from).collect()))
-}
 
 /// List invoices.
 #[utoipa::path(get, path = "/v2/invoices", tag = "Invoices", security(("oauth2" = ["customerapi/billing.read"]), ("userToken" = [])),
@@ -126,26 +101,7 @@ pub async fn get_invoice_document(
     access: Access<BillingRead>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    invoice_pdf(&state, &access.scope, &id).await
-}
-
-/// A visible invoice's PDF summary as a download (also the portal's link).
-pub(crate) async fn invoice_pdf(
-    state: &AppState,
-    scope: &AccessScope,
-    id: &str,
-) -> Result<Response, ApiError> {
-    let (row, lines) = invoice_with_lines(state, scope, id).await?;
-    // The invoice is visible, so its account is too.
-    let account = catalog::find_account(&state.db, scope, row.account_id)
-        .await?
-        .ok_or_else(|| not_found("invoice"))?;
-    let invoice = Invoice::from(row);
-    let file_name = format!("{}.pdf", invoice.invoice_number);
-    let pdf =
-        documents::render_pdf(move || documents::invoice::render(&invoice, &account.name, &lines))
-            .await?;
-    Ok(file_response("application/pdf", &file_name, pdf))
+    downloads::invoice_pdf(&state, &access.scope, &id).await
 }
 
 /// Download an invoice's lines as CSV.
@@ -162,19 +118,5 @@ pub async fn get_invoice_lines_csv(
     access: Access<BillingRead>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    invoice_csv(&state, &access.scope, &id).await
-}
-
-/// A visible invoice's lines as a CSV download (also the portal's link).
-pub(crate) async fn invoice_csv(
-    state: &AppState,
-    scope: &AccessScope,
-    id: &str,
-) -> Result<Response, ApiError> {
-    let (row, lines) = invoice_with_lines(state, scope, id).await?;
-    let invoice = Invoice::from(row);
-    let file_name = format!("{}-lines.csv", invoice.invoice_number);
-    let csv = documents::invoice_csv::render(&invoice, &lines)
-        .map_err(|e| ApiError::Internal(format!("writing the invoice CSV: {e}")))?;
-    Ok(file_response("text/csv; charset=utf-8", &file_name, csv))
+    downloads::invoice_csv(&state, &access.scope, &id).await
 }

@@ -7,7 +7,7 @@ use oneportal_domain::{ApiScope, Permission};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::caller::Caller;
+use crate::access::Caller;
 use crate::http::ApiError;
 use crate::http::problem::Problem;
 use crate::state::AppState;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::client_ip;
-use crate::auth::caller::Person;
+use super::person::Person;
 use crate::http::json::ApiJson;
 use crate::http::problem::Problem;
 use crate::http::{ApiError, FieldError};

@@ -95,7 +95,7 @@ fn new_row(master: &MasterKey, alg: SigningAlg, state: SigningKeyState, now: i64
     let (key, pkcs8, jwk) = SigningKey::generate(alg);
     SigningKeyRow {
         kid: key.kid.clone(),
-        alg: alg.name().to_owned(),
+        alg: alg.as_str().to_owned(),
         state,
         private_key: master.seal(&pkcs8),
         public_jwk: jwk.to_string(),
@@ -115,7 +115,7 @@ pub async fn ensure_keys(db: &Db, master: &MasterKey, alg: SigningAlg) -> Result
         keys::insert(&tx, &new_row(master, alg, SigningKeyState::Active, now)).await?;
     }
     match state_of(&rows, SigningKeyState::Next) {
-        Some(next) if next.alg == alg.name() => {}
+        Some(next) if next.alg == alg.as_str() => {}
         Some(_) => {
             keys::delete_next(&tx).await?;
             keys::insert(&tx, &new_row(master, alg, SigningKeyState::Next, now)).await?;

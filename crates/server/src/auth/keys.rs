@@ -12,38 +12,17 @@ use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPa
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use jsonwebtoken::{Algorithm, DecodingKey};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 
-/// The algorithms OnePortal signs access tokens with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum SigningAlg {
-    ES256,
-    EdDSA,
-    RS256,
-}
+pub use oneportal_domain::staff::SigningAlg;
 
-impl SigningAlg {
-    pub const ALL: [SigningAlg; 3] = [SigningAlg::ES256, SigningAlg::EdDSA, SigningAlg::RS256];
-
-    pub const fn name(self) -> &'static str {
-        match self {
-            SigningAlg::ES256 => "ES256",
-            SigningAlg::EdDSA => "EdDSA",
-            SigningAlg::RS256 => "RS256",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<SigningAlg> {
-        SigningAlg::ALL.into_iter().find(|a| a.name() == text)
-    }
-
-    pub const fn jwt_algorithm(self) -> Algorithm {
-        match self {
-            SigningAlg::ES256 => Algorithm::ES256,
-            SigningAlg::EdDSA => Algorithm::EdDSA,
-            SigningAlg::RS256 => Algorithm::RS256,
-        }
+/// jsonwebtoken's name for an algorithm, for verifying.
+pub const fn jwt_algorithm(alg: SigningAlg) -> Algorithm {
+    match alg {
+        SigningAlg::ES256 => Algorithm::ES256,
+        SigningAlg::EdDSA => Algorithm::EdDSA,
+        SigningAlg::RS256 => Algorithm::RS256,
     }
 }
 
@@ -115,7 +94,7 @@ impl SigningKey {
                 KeyPairKind::Rsa(RsaKeyPair::from_pkcs8(pkcs8).map_err(|e| err(e.to_string()))?)
             }
         };
-        let header = json!({ "alg": alg.name(), "typ": "at+jwt", "kid": kid });
+        let header = json!({ "alg": alg.as_str(), "typ": "at+jwt", "kid": kid });
         let encoded_header = B64.encode(serde_json::to_vec(&header).expect("header serializes"));
         Ok(SigningKey {
             kid,
@@ -145,7 +124,7 @@ impl SigningKey {
             }
         };
         jwk["kid"] = json!(self.kid);
-        jwk["alg"] = json!(self.alg.name());
+        jwk["alg"] = json!(self.alg.as_str());
         jwk["use"] = json!("sig");
         jwk
     }
@@ -235,7 +214,7 @@ mod tests {
             let claims = json!({ "sub": "x", "exp": 4_000_000_000u64 });
             let token = reloaded.sign_jwt(&claims);
             let verifying = VerifyingKey::from_jwk(&jwk).unwrap();
-            let mut validation = Validation::new(alg.jwt_algorithm());
+            let mut validation = Validation::new(jwt_algorithm(alg));
             validation.validate_aud = false;
             let data =
                 decode::<serde_json::Value>(&token, &verifying.decoding, &validation).unwrap();

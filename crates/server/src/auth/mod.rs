@@ -1,7 +1,6 @@
 //! Credentials: the master key, client secrets, passwords, signing keys, tokens,
-//! and the guard every API request passes.
+//! (The guard every API request passes is `crate::access`.)
 
-pub mod caller;
 pub mod client_secret;
 pub mod digest;
 pub mod key_ring;

@@ -130,10 +130,10 @@ impl TokenAuthority {
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
         let key = keys.verifying.get(&kid).ok_or(TokenError::UnknownKey)?;
         // The key decides the algorithm; a header that claims another (HS256, none) is refused.
-        if header.alg != key.alg.jwt_algorithm() {
+        if header.alg != super::keys::jwt_algorithm(key.alg) {
             return Err(TokenError::AlgorithmNotAllowed);
         }
-        let mut validation = Validation::new(key.alg.jwt_algorithm());
+        let mut validation = Validation::new(super::keys::jwt_algorithm(key.alg));
         validation.leeway = 30;
         validation.validate_nbf = true;
         validation.set_issuer(&[&self.issuer]);

@@ -1,5 +1,6 @@
 //! Documents customers download: RFOs and invoices as PDF, invoice lines as CSV.
 
+pub mod downloads;
 pub mod invoice;
 pub mod invoice_csv;
 pub mod pdf;

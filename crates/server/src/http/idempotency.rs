@@ -13,7 +13,7 @@ use oneportal_store::now_ms;
 use sha2::Digest;
 
 use super::ApiError;
-use crate::state::AppState;
+use oneportal_store::Db;
 
 /// How long an answer is kept (the contract says at least 24 hours).
 pub const KEPT_FOR_MS: i64 = 25 * 3_600_000;
@@ -43,7 +43,7 @@ pub fn key_of(request: &Request) -> Result<Option<String>, ApiError> {
 
 /// Runs `request` at most once per (`owner`, `key`), replaying the stored answer to retries.
 pub async fn run_once(
-    state: &AppState,
+    db: &Db,
     owner: &str,
     key: &str,
     body_limit: usize,
@@ -61,7 +61,7 @@ pub async fn run_once(
             })?;
     let hash = request_hash(parts.method.as_str(), parts.uri.path(), &bytes);
     let now = now_ms();
-    match idempotency::claim(&state.db, owner, key, &hash, now, now - ABANDONED_AFTER_MS).await? {
+    match idempotency::claim(db, owner, key, &hash, now, now - ABANDONED_AFTER_MS).await? {
         Claim::Existing(stored) if stored.request_hash != hash => Err(ApiError::Unprocessable {
             code: "idempotency_key_reused",
             detail: "this Idempotency-Key was already used with a different request; use a new key for a new request".into(),
@@ -76,7 +76,7 @@ pub async fn run_once(
             let response = next
                 .run(Request::from_parts(parts, Body::from(bytes)))
                 .await;
-            remember(state, owner, key, response).await
+            remember(db, owner, key, response).await
         }
     }
 }
@@ -93,14 +93,14 @@ fn request_hash(method: &str, path: &str, body: &Bytes) -> String {
 
 /// Stores the answer (server errors and rate limits are not stored: a retry may succeed).
 async fn remember(
-    state: &AppState,
+    db: &Db,
     owner: &str,
     key: &str,
     response: Response,
 ) -> Result<Response, ApiError> {
     let status = response.status();
     if status.is_server_error() || status.as_u16() == 429 {
-        idempotency::release(&state.db, owner, key).await?;
+        idempotency::release(db, owner, key).await?;
         return Ok(response);
     }
     let (parts, body) = response.into_parts();
@@ -115,7 +115,7 @@ async fn remember(
             .map(str::to_owned)
     };
     idempotency::finish(
-        &state.db,
+        db,
         owner,
         key,
         status.as_u16(),

@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Response};
 use tokio::time::{Instant, Sleep};
 
 use super::ApiError;
-use crate::state::AppState;
 
 /// The body limit of every route that does not set its own.
 pub const DEFAULT_MAX_BYTES: usize = 1024 * 1024;
@@ -59,8 +58,8 @@ impl BodyDeadline {
 }
 
 /// Puts the body under its deadline, and answers a refused body as a problem document.
-pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let after = state.config.http.body_read_timeout();
+/// The state is how long a body may take (`[http] body_read_timeout`).
+pub async fn middleware(State(after): State<Duration>, request: Request, next: Next) -> Response {
     // A request without a body (most of them) needs no deadline and no timer.
     if request.body().is_end_stream() {
         return refused_as_problem(next.run(request).await, None);

@@ -2,4 +2,6 @@
 //! documents), kept apart from the handlers so that documents and pages take
 //! models, not handlers.
 
+pub mod case;
+pub mod catalog;
 pub mod invoice;

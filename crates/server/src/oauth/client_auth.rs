@@ -12,9 +12,9 @@ use oneportal_store::now_ms;
 
 use super::error::OAuthError;
 use super::form::Form;
-use super::throttle::source_of;
 use crate::auth::client_secret::{self, SecretHasher};
 use crate::directory::ClientEntry;
+use crate::http::token_limits::source_of;
 use crate::state::AppState;
 
 pub struct ClientCredentials {
@@ -98,7 +98,7 @@ fn form_decode(text: &str) -> Option<String> {
 /// Checks the credentials and the client's status. Unknown ids and wrong secrets
 /// take the same path and the same time, and both count toward throttling, per
 /// (client, source) so that a guesser slows itself, not the client's real caller
-/// (the rule is in `throttle`).
+/// (the rule is in `http::token_limits`).
 pub async fn authenticate(
     state: &AppState,
     creds: &ClientCredentials,

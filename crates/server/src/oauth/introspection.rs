@@ -17,7 +17,7 @@ use serde_json::json;
 use super::client_auth;
 use super::error::OAuthError;
 use super::form::Form;
-use crate::auth::caller::{client_of_token, client_scopes_in_force};
+use crate::access::{client_of_token, client_scopes_in_force};
 use crate::auth::tokens::{AccessClaims, TokenUse};
 use crate::cluster::Change;
 use crate::state::AppState;

@@ -28,7 +28,7 @@ pub async fn jwks(State(state): State<AppState>) -> Response {
 
 fn metadata(state: &AppState) -> Value {
     let base = &state.public_url;
-    let algs: Vec<_> = SigningAlg::ALL.iter().map(|a| a.name()).collect();
+    let algs: Vec<_> = SigningAlg::ALL.iter().map(|a| a.as_str()).collect();
     json!({
         "issuer": base,
         "token_endpoint": format!("{base}/oauth2/token"),
@@ -55,6 +55,6 @@ pub async fn authorization_server(State(state): State<AppState>) -> Json<Value> 
 pub async fn openid_configuration(State(state): State<AppState>) -> Json<Value> {
     let mut doc = metadata(&state);
     doc["subject_types_supported"] = json!(["public"]);
-    doc["id_token_signing_alg_values_supported"] = json!([state.config.oauth.signing_alg.name()]);
+    doc["id_token_signing_alg_values_supported"] = json!([state.config.oauth.signing_alg.as_str()]);
     Json(doc)
 }

@@ -6,7 +6,6 @@ pub mod error;
 pub mod form;
 pub mod introspection;
 pub mod metadata;
-pub mod throttle;
 pub mod token;
 
 use axum::Router;

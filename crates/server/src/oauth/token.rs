@@ -5,7 +5,7 @@
 //! `SupportRead` while the owner can still read cases), a `scope` naming one the
 //! owner no longer backs is `invalid_scope` naming the permission, and a client
 //! with none left is `invalid_scope` as well. Tokens already issued lose the same
-//! scopes at the API guard (see `auth::caller`), as soon as the owner's change
+//! scopes at the API guard (see `crate::access`), as soon as the owner's change
 //! reaches the node.
 
 use std::net::SocketAddr;
@@ -21,7 +21,7 @@ use serde::Serialize;
 use super::client_auth;
 use super::error::OAuthError;
 use super::form::Form;
-use crate::auth::caller::{client_scopes_in_force, scope_needs};
+use crate::access::{client_scopes_in_force, scope_needs};
 use crate::auth::tokens::{TokenRequest, TokenUse};
 use crate::state::AppState;
 

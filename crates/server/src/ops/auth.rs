@@ -9,8 +9,8 @@ use oneportal_store::users::{self, StaffRow};
 use oneportal_store::{Db, StoreError};
 use serde_json::json;
 
+use crate::access::{bearer_token, verified_claims};
 use crate::audit::{self, Actor, Event};
-use crate::auth::caller::{bearer_token, verified_claims};
 use crate::auth::key_ring::KeySet;
 use crate::auth::tokens::{OPERATIONS_CLIENT_ID, TokenAuthority, TokenRequest, TokenUse};
 use crate::http::ApiError;
@@ -23,16 +23,7 @@ pub struct Staff(pub StaffRow);
 impl Staff {
     /// How the staff member appears on cases and in the audit log.
     pub fn case_actor(&self) -> CaseActor {
-        staff_case_actor(&self.0)
-    }
-}
-
-/// How a staff member appears on cases and in the audit log (operations API and pages alike).
-pub fn staff_case_actor(staff: &StaffRow) -> CaseActor {
-    CaseActor {
-        audit: Actor::Staff { id: staff.id },
-        name: format!("{} (provider)", staff.name),
-        contact_email: staff.email.clone(),
+        CaseActor::staff(&self.0)
     }
 }
 

@@ -11,9 +11,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::Staff;
-use crate::api::cases::{Case, Communication};
 use crate::http::ApiError;
 use crate::http::json::ApiJson;
+use crate::models::case::{Case, Communication};
 use crate::services::cases as case_service;
 use crate::services::rfo::{self, Rfo, RfoContent};
 use crate::state::AppState;

@@ -10,9 +10,6 @@ use crate::http::json::ApiJson;
 use crate::services::import::{self, ImportDocument, Summary};
 use crate::state::AppState;
 
-/// The largest import document accepted over HTTP; bigger ones go through the CLI.
-pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
-
 /// Import organizations, accounts, sites, services, invoices, case updates and RFOs.
 #[utoipa::path(post, path = "/ops/v1/imports", tag = "Imports", security(("staffToken" = [])),
     request_body = ImportDocument,

@@ -106,10 +106,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::publish_rfo))
         .routes(routes!(outbox::list_outbox))
         .merge(OpenApiRouter::new().routes(routes!(imports::import)).layer(
-            crate::http::request_body::limit(imports::MAX_DOCUMENT_BYTES),
+            crate::http::request_body::limit(crate::services::import::MAX_DOCUMENT_BYTES),
         ))
         .split_for_parts();
-    crate::api::CommonResponses.modify(&mut openapi);
+    crate::http::openapi::CommonResponses.modify(&mut openapi);
     FlattenedRfo.modify(&mut openapi);
     (router, openapi)
 }

@@ -10,10 +10,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::auth::Staff;
-use crate::api::cases::Case;
-use crate::api::pagination::{Page, list_response, page_response, parse_list_query};
 use crate::http::ApiError;
+use crate::http::pagination::{Page, list_response, page_response, parse_list_query};
 use crate::http::time::rfc3339;
+use crate::models::case::Case;
 use crate::state::AppState;
 
 /// A customer organization as staff see it.

@@ -17,9 +17,10 @@ use super::layout::Layout;
 use super::require::{BillingView, Require};
 use super::support::Choice;
 use super::{PortalError, render};
-use crate::api::invoices::{invoice_csv, invoice_pdf, visible_invoice};
-use crate::api::pagination::parse_list_query;
+use crate::documents::downloads::{invoice_csv, invoice_pdf};
+use crate::http::pagination::parse_list_query;
 use crate::models::invoice::{Invoice, InvoiceLine};
+use crate::services::invoices::visible as visible_invoice;
 use crate::state::AppState;
 
 const PAGE_SIZE: u32 = 25;

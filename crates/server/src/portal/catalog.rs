@@ -13,8 +13,9 @@ use super::developer::day_time;
 use super::layout::Layout;
 use super::require::{Require, SitesServicesView};
 use super::{PortalError, render};
-use crate::api::catalog::{Service, Site, id_of, not_found};
-use crate::api::pagination::parse_list_query;
+use crate::http::pagination::parse_list_query;
+use crate::http::public_id::{id_of, not_found};
+use crate::models::catalog::{Service, Site};
 use crate::state::AppState;
 
 const PAGE_SIZE: &str = "25";

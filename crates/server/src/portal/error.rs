@@ -1,11 +1,8 @@
 //! How portal requests fail: as a page that says what to do next, never a stack trace.
 
-use askama::Template;
 use axum::http::{StatusCode, Uri};
-use axum::response::{Html, IntoResponse, Redirect, Response};
 use oneportal_store::StoreError;
 
-use super::layout::Layout;
 use crate::http::ApiError;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,15 +26,6 @@ pub enum PortalError {
     Render(#[from] askama::Error),
 }
 
-#[derive(Template)]
-#[template(path = "portal/error.html")]
-struct ErrorPage {
-    layout: Layout,
-    heading: String,
-    message: String,
-    details: Vec<String>,
-}
-
 /// Where to send someone after login: only paths inside the portal.
 pub fn safe_next(next: &str) -> &str {
     safe_next_under("/portal/", next)
@@ -57,7 +45,7 @@ pub fn safe_next_under<'a>(home: &'static str, next: &'a str) -> &'a str {
 }
 
 impl PortalError {
-    fn describe(&self) -> (StatusCode, String, String, Vec<String>) {
+    pub(super) fn describe(&self) -> (StatusCode, String, String, Vec<String>) {
         match self {
             PortalError::LoginRequired { .. } | PortalError::StaffLoginRequired { .. } => (
                 StatusCode::UNAUTHORIZED,
@@ -156,42 +144,6 @@ fn describe_api(error: &ApiError) -> (StatusCode, String, String, Vec<String>) {
             message,
             vec![],
         ),
-    }
-}
-
-impl IntoResponse for PortalError {
-    fn into_response(self) -> Response {
-        if let PortalError::LoginRequired { next } = &self {
-            let target = format!(
-                "/portal/login?next={}",
-                percent_encoding::utf8_percent_encode(
-                    safe_next(next),
-                    percent_encoding::NON_ALPHANUMERIC
-                )
-            );
-            return Redirect::to(&target).into_response();
-        }
-        if let PortalError::StaffLoginRequired { next } = &self {
-            let target = format!(
-                "/staff/login?next={}",
-                percent_encoding::utf8_percent_encode(
-                    safe_next_under("/staff/", next),
-                    percent_encoding::NON_ALPHANUMERIC
-                )
-            );
-            return Redirect::to(&target).into_response();
-        }
-        let (status, heading, message, details) = self.describe();
-        let page = ErrorPage {
-            layout: Layout::public(heading.clone()),
-            heading,
-            message,
-            details,
-        };
-        match page.render() {
-            Ok(body) => (status, Html(body)).into_response(),
-            Err(_) => (status, "The portal could not show this page.").into_response(),
-        }
     }
 }
 

@@ -387,6 +387,5 @@ async fn dummy_hash() -> String {
 
 /// Whether the user may use a section; the same permission check the API uses.
 pub fn require(session: &Session, permission: Permission) -> Result<(), PortalError> {
-    crate::auth::caller::Caller::require_permission(&session.user, permission)
-        .map_err(PortalError::Api)
+    crate::access::Caller::require_permission(&session.user, permission).map_err(PortalError::Api)
 }

@@ -22,6 +22,7 @@ pub mod charts;
 pub mod csrf;
 pub mod developer;
 pub mod error;
+mod error_page;
 pub mod explorer;
 pub mod form;
 pub mod headers;

@@ -50,15 +50,40 @@ struct ListPage {
 }
 
 /// Step one's fields, carried through step two as hidden inputs.
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct Personal {
     pub first_name: String,
     pub last_name: String,
     pub email: String,
     pub phone: String,
     pub country: String,
-    pub user_type: String,
-    pub kind: String,
+    pub user_type: UserType,
+    pub kind: UserKind,
+}
+
+impl Default for Personal {
+    /// The new-user form as it opens: one person in the customer's own organization.
+    fn default() -> Self {
+        Personal {
+            first_name: String::new(),
+            last_name: String::new(),
+            email: String::new(),
+            phone: String::new(),
+            country: String::new(),
+            user_type: UserType::Personal,
+            kind: UserKind::MyOrganization,
+        }
+    }
+}
+
+impl Personal {
+    pub fn is_group(&self) -> bool {
+        self.user_type == UserType::Group
+    }
+
+    pub fn is_delivery_account(&self) -> bool {
+        self.kind == UserKind::DeliveryAccount
+    }
 }
 
 #[derive(Template)]
@@ -184,14 +209,15 @@ fn personal_from(fields: &FormFields) -> Personal {
         email: fields.text("email").trim().to_lowercase(),
         phone: fields.text("phone"),
         country: fields.text("country"),
-        user_type: match fields.get("userType") {
-            Some("Group") => "Group".into(),
-            _ => "Personal".into(),
-        },
-        kind: match fields.get("kind") {
-            Some("DeliveryAccount") => "DeliveryAccount".into(),
-            _ => "MyOrganization".into(),
-        },
+        // Radio buttons: one left unset keeps the form's default choice.
+        user_type: fields
+            .get("userType")
+            .and_then(UserType::parse)
+            .unwrap_or(UserType::Personal),
+        kind: fields
+            .get("kind")
+            .and_then(UserKind::parse)
+            .unwrap_or(UserKind::MyOrganization),
     }
 }
 
@@ -202,8 +228,8 @@ fn invitation(p: &Personal, permissions: PermissionSet, account_ids: Vec<i64>) -
         last_name: p.last_name.clone(),
         phone: p.phone.trim().to_owned(),
         country: p.country.trim().to_owned(),
-        user_type: UserType::parse(&p.user_type).unwrap_or(UserType::Personal),
-        kind: UserKind::parse(&p.kind).unwrap_or(UserKind::MyOrganization),
+        user_type: p.user_type,
+        kind: p.kind,
         permissions,
         account_ids,
     }
@@ -263,11 +289,7 @@ pub async fn new_form(
 ) -> Result<Response, PortalError> {
     render::page(&Step1Page {
         layout: layout(&state, &session, "Add a user").await,
-        p: Personal {
-            user_type: "Personal".into(),
-            kind: "MyOrganization".into(),
-            ..Personal::default()
-        },
+        p: Personal::default(),
         errors: Vec::new(),
     })
 }
@@ -318,7 +340,7 @@ pub async fn create(
     {
         Ok(_) => Ok(Redirect::to(&format!(
             "/portal/users?notice=added{}",
-            if p.kind == "DeliveryAccount" {
+            if p.is_delivery_account() {
                 "&tab=delivery"
             } else {
                 ""

@@ -8,8 +8,8 @@ use oneportal_store::api_clients::{self, ApiClientRow, NewApiClient, SecretRow};
 use oneportal_store::{StoreError, now_ms, orgs, users};
 use serde_json::json;
 
+use crate::access::{client_scopes_in_force, scope_needs};
 use crate::audit::{Actor, Event};
-use crate::auth::caller::{client_scopes_in_force, scope_needs};
 use crate::auth::client_secret::{self, PlainSecret};
 use crate::cluster::Change;
 use crate::directory::UserEntry;
@@ -295,14 +295,7 @@ pub async fn revoke(
     let found = visible(state, user, client_id).await?;
     if found.row.status != ApiClientStatus::Revoked {
         let tx = state.db.begin().await?;
-        api_clients::set_status(
-            &tx,
-            client_id,
-            ApiClientStatus::Revoked.as_str(),
-            None,
-            now_ms(),
-        )
-        .await?;
+        api_clients::set_status(&tx, client_id, ApiClientStatus::Revoked, None, now_ms()).await?;
         super::commit_audited(
             state,
             tx,
@@ -421,14 +414,7 @@ pub async fn transfer(
     })?;
     let tx = state.db.begin().await?;
     api_clients::transfer(&tx, client_id, new_owner.id, now_ms()).await?;
-    api_clients::set_status(
-        &tx,
-        client_id,
-        ApiClientStatus::Active.as_str(),
-        None,
-        now_ms(),
-    )
-    .await?;
+    api_clients::set_status(&tx, client_id, ApiClientStatus::Active, None, now_ms()).await?;
     super::commit_audited(
         state,
         tx,
@@ -464,9 +450,15 @@ pub async fn follow_owner(state: &AppState, user_id: i64) -> Result<(), StoreErr
         UserStatus::Active => None,
     };
     for client in api_clients::list_by_owner(&state.db, user_id).await? {
-        let (status, reason_text, action) = match (client.status.as_str(), reason) {
-            ("Active", Some(r)) => ("Suspended", Some(r.as_str()), "api_client.suspended"),
-            ("Suspended", None) => ("Active", None, "api_client.reinstated"),
+        let (status, reason_text, action) = match (client.status, reason) {
+            (ApiClientStatus::Active, Some(r)) => (
+                ApiClientStatus::Suspended,
+                Some(r.as_str()),
+                "api_client.suspended",
+            ),
+            (ApiClientStatus::Suspended, None) => {
+                (ApiClientStatus::Active, None, "api_client.reinstated")
+            }
             _ => continue,
         };
         let tx = state.db.begin().await?;

@@ -19,11 +19,12 @@ use std::sync::Arc;
 use oneportal_store::cases::{self, CaseRow, NewCase};
 use oneportal_store::{Backend, StoreError};
 use serde_json::json;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{Mutex, mpsc};
 
 use crate::audit::{self, Event};
 use crate::cluster::Change;
 use crate::state::AppState;
+use crate::state::case_queue::{CaseQueue, Job};
 use oneportal_domain::ids::IdKind;
 
 /// At most this many cases share one transaction.
@@ -31,49 +32,20 @@ const MAX_BATCH: usize = 128;
 /// Openers waiting beyond this many are held back by the queue itself.
 const QUEUE_DEPTH: usize = 4096;
 
-/// A case to open and the audit event that goes with it (its target is filled in
-/// once the case has an id).
-struct Job {
-    case: NewCase,
-    event: Event,
-    answer: oneshot::Sender<Result<CaseRow, StoreError>>,
-}
-
-pub struct CaseWriter {
-    queue: mpsc::Sender<Job>,
-}
-
-impl CaseWriter {
-    /// Starts the writers on the current runtime: one on SQLite (it has one
-    /// writer anyway), a few on PostgreSQL so that one batch's commit flush
-    /// overlaps the next batch's inserts.
-    pub fn start(state: &AppState) -> CaseWriter {
-        let (queue, jobs) = mpsc::channel(QUEUE_DEPTH);
-        let jobs = Arc::new(Mutex::new(jobs));
-        let writers = match state.db.backend() {
-            Backend::Sqlite => 1,
-            Backend::Postgres => (state.config.pg_max_connections / 4).clamp(1, 4),
-        };
-        for _ in 0..writers {
-            tokio::spawn(write_batches(state.clone(), jobs.clone()));
-        }
-        CaseWriter { queue }
+/// Starts the writers on the current runtime: one on SQLite (it has one
+/// writer anyway), a few on PostgreSQL so that one batch's commit flush
+/// overlaps the next batch's inserts. Returns the queue they drain.
+pub fn start(state: &AppState) -> CaseQueue {
+    let (queue, jobs) = CaseQueue::new(QUEUE_DEPTH);
+    let jobs = Arc::new(Mutex::new(jobs));
+    let writers = match state.db.backend() {
+        Backend::Sqlite => 1,
+        Backend::Postgres => (state.config.pg_max_connections / 4).clamp(1, 4),
+    };
+    for _ in 0..writers {
+        tokio::spawn(write_batches(state.clone(), jobs.clone()));
     }
-
-    /// Opens the case; answers once it is committed.
-    pub async fn open(&self, case: NewCase, event: Event) -> Result<CaseRow, StoreError> {
-        let (answer, answered) = oneshot::channel();
-        let stopped = || StoreError::Unavailable("the server is shutting down".into());
-        self.queue
-            .send(Job {
-                case,
-                event,
-                answer,
-            })
-            .await
-            .map_err(|_| stopped())?;
-        answered.await.map_err(|_| stopped())?
-    }
+    queue
 }
 
 async fn write_batches(state: AppState, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {

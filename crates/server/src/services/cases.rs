@@ -15,10 +15,12 @@ use serde_json::json;
 
 use super::attachment_type;
 use super::case_writer;
+use crate::access::Caller;
 use crate::audit::{Actor, Event};
-use crate::auth::caller::Caller;
 use crate::cluster::Change;
+use crate::http::upload::{Upload, too_large};
 use crate::http::{ApiError, FieldError};
+use crate::models::case::{Attachment, Case, CaseDetail, Communication, StatusChange};
 use crate::state::AppState;
 
 /// Who acts on a case, as the conversation and the audit log name them.
@@ -60,6 +62,15 @@ impl CaseActor {
             audit: Actor::user(user),
             name: user.email.clone(),
             contact_email: user.email.clone(),
+        }
+    }
+
+    /// A member of the provider's staff (operations API and staff pages alike).
+    pub fn staff(staff: &oneportal_store::users::StaffRow) -> CaseActor {
+        CaseActor {
+            audit: Actor::Staff { id: staff.id },
+            name: format!("{} (provider)", staff.name),
+            contact_email: staff.email.clone(),
         }
     }
 
@@ -232,9 +243,7 @@ pub async fn open(
         at: now_ms(),
     };
     let event = case_writer::opened_event(&actor.audit, &case, IdKind::Service.format(service.id));
-    let writer = state
-        .case_writer
-        .get_or_init(|| case_writer::CaseWriter::start(state));
+    let writer = state.case_queue.get_or_init(|| case_writer::start(state));
     Ok(writer.open(case, event).await?)
 }
 
@@ -357,7 +366,7 @@ pub async fn reply(
     let id = cases::add_communication(
         &tx,
         case.id,
-        CommunicationType::Customer.as_str(),
+        CommunicationType::Customer,
         &message,
         &actor.name,
         at,
@@ -402,7 +411,7 @@ pub async fn provider_reply(
     let id = cases::add_communication(
         &tx,
         case.id,
-        CommunicationType::Provider.as_str(),
+        CommunicationType::Provider,
         &message,
         &actor.name,
         at,
@@ -416,14 +425,6 @@ pub async fn provider_reply(
         .org(Some(case.org_id));
     commit(state, tx, event).await?;
     Ok(Upserted::Created(id))
-}
-
-/// An uploaded file, checked by [`attach`] against the size limit, the type allow-list,
-/// its content's leading bytes and its name's characters.
-pub struct Upload {
-    pub file_name: String,
-    pub content_type: String,
-    pub content: Vec<u8>,
 }
 
 /// Types people attach to support cases: documents, images, captures, logs, archives.
@@ -490,16 +491,6 @@ pub async fn attach(
         .details(json!({ "attachmentId": IdKind::Attachment.format(id), "fileName": upload.file_name, "sha256": sha }));
     commit(state, tx, event).await?;
     Ok(id)
-}
-
-pub fn too_large(max: u64) -> ApiError {
-    ApiError::PayloadTooLarge {
-        detail: format!(
-            "attachments may be at most {} bytes ({} MiB); compress the file or split it",
-            max,
-            max / (1024 * 1024)
-        ),
-    }
 }
 
 /// Close, reopen or cancel, as the customer. Anything the status machine does not
@@ -635,4 +626,32 @@ pub async fn auto_close(state: &AppState) -> Result<usize, ApiError> {
         }
     }
     Ok(closed)
+}
+
+/// The case with its conversation, history and files (also the portal's case page).
+pub async fn detail(state: &AppState, case: CaseRow) -> Result<CaseDetail, ApiError> {
+    let (messages, history, files) = tokio::try_join!(
+        cases::communications(&state.db, case.id),
+        cases::status_history(&state.db, case.id),
+        cases::attachments(&state.db, case.id),
+    )?;
+    let mut communications: Vec<Communication> =
+        messages.into_iter().map(Communication::from).collect();
+    let mut attachments = Vec::new();
+    for file in files {
+        if let Some(owner) = file.communication_id.and_then(|id| {
+            communications
+                .iter_mut()
+                .find(|c| c.communication_id == IdKind::Communication.format(id))
+        }) {
+            owner.attachments.push(Attachment::from(file.clone()));
+        }
+        attachments.push(Attachment::from(file));
+    }
+    Ok(CaseDetail {
+        case: Case::from(case),
+        communications,
+        status_history: history.into_iter().map(StatusChange::from).collect(),
+        attachments,
+    })
 }

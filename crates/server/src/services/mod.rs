@@ -6,6 +6,7 @@ pub mod attachment_type;
 pub mod case_writer;
 pub mod cases;
 pub mod import;
+pub mod invoices;
 pub mod mail;
 pub mod rfo;
 pub mod users;

@@ -154,7 +154,7 @@ pub async fn remove(
         ));
     }
     let tx = state.db.begin().await?;
-    users::set_status(&tx, user.id, UserStatus::Removed.as_str()).await?;
+    users::set_status(&tx, user.id, UserStatus::Removed).await?;
     super::commit_audited(
         state,
         tx,
@@ -597,7 +597,7 @@ pub async fn use_link(
     }
     users::set_password_hash(&tx, user.id, &hash).await?;
     let action = if purpose == ACTIVATION {
-        users::set_status(&tx, user.id, UserStatus::Active.as_str()).await?;
+        users::set_status(&tx, user.id, UserStatus::Active).await?;
         "user.activated"
     } else {
         oneportal_store::outbox::end_sessions_of(&tx, user.id).await?;

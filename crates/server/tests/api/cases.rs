@@ -1283,8 +1283,61 @@ async fn kept_case_answers_never_hide_a_change() {
     }
 }
 
-/// A stored value the domain does not know is an error that names the column,
-/// never a default: a corrupt status read as `Acknowledged` would
+/// The same for the tables around a case: its conversation and its history.
+#[tokio::test]
+async fn an_unknown_value_in_a_case_message_or_history_names_its_table() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let case = open(&app, &token, incident(catalog.services[0])).await;
+    let id = IdKind::Case
+        .parse(case["caseId"].as_str().unwrap())
+        .unwrap();
+    let db = app.db();
+    db.execute(
+        "UPDATE case_communications SET comm_type = 'Pigeon' WHERE case_id = $1",
+        args![id],
+    )
+    .await
+    .unwrap();
+    db.execute(
+        "UPDATE case_status_history SET to_status = 'Limbo' WHERE case_id = $1",
+        args![id],
+    )
+    .await
+    .unwrap();
+    let errors = [
+        oneportal_store::cases::communications(db, id)
+            .await
+            .map(|_| ()),
+        oneportal_store::cases::status_history(db, id)
+            .await
+            .map(|_| ()),
+    ];
+    for (error, named) in errors.into_iter().zip([
+        ["case_communications.comm_type", "'Pigeon'"],
+        ["case_status_history.to_status", "'Limbo'"],
+    ]) {
+        let error = error.unwrap_err().to_string();
+        assert!(
+            named.iter().all(|n| error.contains(n)),
+            "{named:?} in {error}"
+        );
+    }
+    let status = app
+        .get(
+            &format!("/v2/cases/{}", case["caseId"].as_str().unwrap()),
+            &token,
+        )
+        .await
+        .status();
+    assert_eq!(
+        status, 500,
+        "a corrupt message is not shown as some other kind"
+    );
+}
+
+/// A stored value the domain does not know is an error that names the table,
+/// the column and the value, never a default: a corrupt status read as `Acknowledged` would
 /// show a customer a case state nobody set.
 #[tokio::test]
 async fn a_case_row_with_a_value_the_domain_does_not_know_is_an_error_not_a_default() {
@@ -1317,10 +1370,9 @@ async fn a_case_row_with_a_value_the_domain_does_not_know_is_an_error_not_a_defa
             .await
             .unwrap_err()
             .to_string();
-        // sqlx names the column; it does not pass the decoding error's own text on.
         assert!(
-            error.contains(column),
-            "the error names the column: {error}"
+            error.contains(&format!("cases.{column}")) && error.contains(value),
+            "the error names the table, the column and the value: {error}"
         );
         let status = app
             .get(

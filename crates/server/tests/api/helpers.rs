@@ -322,7 +322,7 @@ impl TestApp {
 
     pub fn header(&self) -> Value {
         let keys = self.app.state.keys.current();
-        json!({ "alg": keys.active.alg.name(), "typ": "at+jwt", "kid": keys.active.kid })
+        json!({ "alg": keys.active.alg.as_str(), "typ": "at+jwt", "kid": keys.active.kid })
     }
 }
 

@@ -408,7 +408,7 @@ async fn an_imported_rfo_may_name_only_services_of_the_cases_organization() {
 async fn an_import_over_64_mib_is_a_413_problem_naming_the_limit() {
     let app = spawn_app().await;
     let staff = staff_token(&app).await;
-    let limit = oneportal::ops::imports::MAX_DOCUMENT_BYTES;
+    let limit = oneportal::services::import::MAX_DOCUMENT_BYTES;
     // Just past the limit; the rest waits in the socket's buffers while the server answers.
     let mut body = b"{\"organizations\": [] ".to_vec();
     body.resize(limit + 65_536, b' ');

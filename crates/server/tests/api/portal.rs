@@ -125,7 +125,9 @@ async fn only_active_users_can_log_in() {
         .unwrap()
         .unwrap();
     let tx = app.db().begin().await.unwrap();
-    users::set_status(&tx, row.id, "Removed").await.unwrap();
+    users::set_status(&tx, row.id, oneportal_domain::UserStatus::Removed)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     app.app.state.directory.forget_user(row.id);
     let mut browser = Browser::new(&app);

@@ -1066,11 +1066,15 @@ async fn forgot_password_answers_alike_for_every_kind_of_address() {
     let app = spawn_app().await;
     let (_, active) = person(&app, perms(&[Permission::SitesServicesView])).await;
     let (inactive_id, inactive) = person(&app, perms(&[Permission::SitesServicesView])).await;
-    users::set_status(app.db(), inactive_id, "Inactive")
-        .await
-        .unwrap();
+    users::set_status(
+        app.db(),
+        inactive_id,
+        oneportal_domain::UserStatus::Inactive,
+    )
+    .await
+    .unwrap();
     let (removed_id, removed) = person(&app, perms(&[Permission::SitesServicesView])).await;
-    users::set_status(app.db(), removed_id, "Removed")
+    users::set_status(app.db(), removed_id, oneportal_domain::UserStatus::Removed)
         .await
         .unwrap();
     let mut browser = Browser::new(&app);

@@ -482,7 +482,7 @@ async fn a_guesser_locks_out_itself_not_the_clients_caller() {
 async fn guessing_from_many_sources_is_bounded_by_the_clients_ceiling() {
     let app = crate::helpers::spawn_app_with(|c| c.oauth.failures_per_client_per_minute = 2).await;
     let (id, secret) = client(&app, &["BasicRead"]).await;
-    let ceiling = 2 * oneportal::oauth::throttle::CLIENT_CEILING_FACTOR;
+    let ceiling = 2 * oneportal::http::token_limits::CLIENT_CEILING_FACTOR;
     let source = |i: u32| std::net::Ipv4Addr::new(127, 0, 1, 1 + i as u8);
     // One failure from each source: none reaches its own limit of 2.
     let started = std::time::Instant::now();

@@ -9,7 +9,8 @@ use oneportal_domain::ids::IdKind;
 use oneportal_store::audit::{self, AuditFilter};
 use serde::Deserialize;
 
-use super::{StaffSession, layout};
+use super::StaffSession;
+use super::frame::layout;
 use crate::portal::developer::day_time;
 use crate::portal::layout::Layout;
 use crate::portal::{PortalError, render};

@@ -16,10 +16,12 @@ use oneportal_domain::query::ListQuery;
 use oneportal_store::cases::{self, CASES, CaseRow};
 use oneportal_store::orgs;
 
-use super::{StaffSession, layout};
-use crate::api::cases::{CaseDetail, attachment_download, detail, rfo_pdf};
-use crate::api::pagination::parse_list_query;
+use super::StaffSession;
+use super::frame::layout;
+use crate::documents::downloads::{attachment_download, rfo_pdf};
 use crate::http::ApiError;
+use crate::http::pagination::parse_list_query;
+use crate::models::case::CaseDetail;
 use crate::portal::catalog::{Pager, pager};
 use crate::portal::csrf::CsrfForm;
 use crate::portal::developer::day_time;
@@ -27,6 +29,7 @@ use crate::portal::form::FormFields;
 use crate::portal::support::{Choice, capitalize, choices, fixable};
 use crate::portal::{PortalError, render};
 use crate::services::cases as case_service;
+use crate::services::cases::detail;
 use crate::services::rfo::{self, RfoContent, TimelineEntry};
 use crate::state::AppState;
 

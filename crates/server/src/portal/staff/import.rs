@@ -7,7 +7,8 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use super::{StaffSession, layout};
+use super::StaffSession;
+use super::frame::layout;
 use crate::http::ApiError;
 use crate::portal::csrf;
 use crate::portal::layout::Layout;

@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod frame;
 pub mod import;
 pub mod login;
 pub mod orgs;
@@ -24,34 +25,8 @@ use axum::routing::{get, post};
 
 pub use session::StaffSession;
 
-use super::layout::{Layout, NavItem};
 use super::login::{form, logout, submit};
 use crate::state::AppState;
-
-/// The staff pages in navigation order: key, label, address.
-const NAV: [(&str, &str, &str); 5] = [
-    ("cases", "Case queue", "/staff/cases"),
-    ("orgs", "Organizations", "/staff/organizations"),
-    ("import", "Import", "/staff/import"),
-    ("audit", "Audit log", "/staff/audit"),
-    ("outbox", "Outbox", "/staff/outbox"),
-];
-
-/// The frame of a staff page: the staff navigation, and log out to the staff login.
-pub fn layout(session: &StaffSession, title: impl Into<String>, current: &'static str) -> Layout {
-    let mut layout = Layout::public(title);
-    layout.current = current;
-    layout.user_email = session.staff.email.clone();
-    layout.org_name = format!("Provider staff ({})", session.staff.role);
-    layout.nav = NAV
-        .iter()
-        .map(|(key, label, href)| NavItem { key, label, href })
-        .collect();
-    layout.csrf_token = session.csrf_token.clone();
-    layout.home_href = "/staff/";
-    layout.logout_href = "/staff/logout";
-    layout
-}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -75,7 +50,7 @@ pub fn routes() -> Router<AppState> {
             get(import::form)
                 .post(import::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::ops::imports::MAX_DOCUMENT_BYTES,
+                    crate::services::import::MAX_DOCUMENT_BYTES,
                 )),
         )
         .route("/staff/audit", get(audit::list))

@@ -8,9 +8,10 @@ use oneportal_domain::ids::IdKind;
 use oneportal_store::catalog::{self, AccessScope, SERVICES, SITES};
 use oneportal_store::orgs;
 
-use super::{StaffSession, layout};
-use crate::api::pagination::parse_list_query;
+use super::StaffSession;
+use super::frame::layout;
 use crate::http::ApiError;
+use crate::http::pagination::parse_list_query;
 use crate::portal::developer::day_time;
 use crate::portal::layout::Layout;
 use crate::portal::{PortalError, render};

@@ -7,7 +7,8 @@ use axum::extract::State;
 use axum::response::Response;
 use oneportal_store::outbox;
 
-use super::{StaffSession, layout};
+use super::StaffSession;
+use super::frame::layout;
 use crate::portal::developer::day_time;
 use crate::portal::layout::Layout;
 use crate::portal::{PortalError, render};

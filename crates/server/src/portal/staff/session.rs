@@ -25,7 +25,7 @@ pub struct StaffSession {
 impl StaffSession {
     /// How this staff member appears on cases and in the audit log.
     pub fn case_actor(&self) -> CaseActor {
-        crate::ops::auth::staff_case_actor(&self.staff)
+        crate::services::cases::CaseActor::staff(&self.staff)
     }
 }
 

@@ -8,8 +8,8 @@ use oneportal_domain::ids::IdKind;
 use oneportal_store::provisioning::{self, Keyed, Upserted};
 use oneportal_store::{Arg, Exec, Tx, cases, invoices, now_ms};
 
-use super::Summary;
 use super::prepare::{Linked, OrganizationPlan, Plan, RefKind};
+use super::summary::Summary;
 use crate::cluster::Change;
 use crate::http::ApiError;
 use crate::services::cases::{self as case_service, CaseActor};

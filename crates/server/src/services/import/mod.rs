@@ -10,50 +10,21 @@
 mod apply;
 pub mod document;
 mod prepare;
+mod summary;
 
-use oneportal_store::provisioning::Upserted;
-use serde::Serialize;
 use serde_json::json;
-use utoipa::ToSchema;
 
 use crate::audit::{self, Event};
 use crate::http::ApiError;
 use crate::services::cases::CaseActor;
 use crate::state::AppState;
+
 pub use document::ImportDocument;
+pub use summary::{Counts, Summary};
 
-/// What one kind of record went through.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-pub struct Counts {
-    pub created: u64,
-    pub updated: u64,
-    pub unchanged: u64,
-}
-
-impl Counts {
-    fn count(&mut self, upserted: Upserted) {
-        match upserted {
-            Upserted::Created(_) => self.created += 1,
-            Upserted::Updated(_) => self.updated += 1,
-            Upserted::Unchanged(_) => self.unchanged += 1,
-        }
-    }
-}
-
-/// What an import wrote. A second import of the same document counts everything as unchanged.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Summary {
-    pub organizations: Counts,
-    pub accounts: Counts,
-    pub sites: Counts,
-    pub services: Counts,
-    pub invoices: Counts,
-    pub communications: Counts,
-    /// `updated` when the case moved, `unchanged` when it already had that status.
-    pub status_changes: Counts,
-    pub rfos: Counts,
-}
+/// The largest import document accepted over HTTP (the operations API and the
+/// staff pages); bigger ones go through the CLI.
+pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
 
 /// A checked document, ready to write; `records` is how many it will write.
 pub struct Checked {

@@ -1,5 +1,7 @@
 //! Everything a request handler can reach, built once at start.
 
+pub mod case_queue;
+
 use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use crate::auth::master_key::MasterKey;
 use crate::auth::tokens::{AccessClaims, TokenAuthority};
 use crate::config::Config;
 use crate::directory::Directory;
-use crate::oauth::throttle::{FailureLog, FailureThrottle, IssuanceQuota};
+use crate::http::token_limits::{FailureLog, FailureThrottle, IssuanceQuota};
 use crate::shared_counters::SharedCounters;
 
 #[derive(Clone)]
@@ -42,8 +44,8 @@ pub struct AppInner {
     pub case_counts: oneportal_store::counts::CountCache,
     /// Finished case lists and details, kept until a case changes.
     pub case_reads: crate::http::response_cache::ResponseCache,
-    /// Opens cases in shared transactions; started on first use.
-    pub case_writer: std::sync::OnceLock<crate::services::case_writer::CaseWriter>,
+    /// New cases for the writers that commit them in shared transactions; started on first use.
+    pub case_queue: std::sync::OnceLock<case_queue::CaseQueue>,
     /// API V2 requests per caller; `None` when switched off.
     pub rate_limits: Option<crate::http::rate_limit::CallerLimits>,
     /// Client id → when it last obtained a token; written to the database in batches.
@@ -89,7 +91,7 @@ impl AppState {
             case_counts: oneportal_store::counts::CountCache::new(std::time::Duration::from_secs(
                 1,
             )),
-            case_writer: std::sync::OnceLock::new(),
+            case_queue: std::sync::OnceLock::new(),
             case_reads: crate::http::response_cache::ResponseCache::new(
                 64 << 20,
                 std::time::Duration::from_secs(1),
