@@ -5,6 +5,7 @@
 
 pub mod api_client;
 pub mod case;
+pub mod catalog;
 pub mod error;
 pub mod ids;
 pub mod invoice;

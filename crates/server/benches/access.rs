@@ -12,6 +12,7 @@ use oneportal::access::{Access, BasicRead, BillingRead, SupportRead};
 use oneportal::auth::tokens::{TokenRequest, TokenUse};
 use oneportal::config::Config;
 use oneportal::state::AppState;
+use oneportal_domain::catalog::AccountType;
 use oneportal_domain::{ApiScope, PermissionSet, ScopeSet};
 use oneportal_store::orgs::{self, NewAccount};
 use oneportal_store::users::{self, NewUser};
@@ -81,7 +82,11 @@ async fn fixture() -> Fixture {
 
     // A user who sees two contract accounts and one delivery account.
     let mut accounts = Vec::new();
-    for (kind, name) in [("Contract", "C1"), ("Contract", "C2"), ("Delivery", "D1")] {
+    for (kind, name) in [
+        (AccountType::Contract, "C1"),
+        (AccountType::Contract, "C2"),
+        (AccountType::Delivery, "D1"),
+    ] {
         let account = NewAccount {
             org_id,
             account_type: kind,

@@ -12,6 +12,7 @@ use oneportal_store::users;
 use crate::audit::Actor;
 use crate::services::users::{NewUserInput, create};
 use crate::state::AppState;
+use oneportal_domain::catalog::{AccountType, ServiceStatus, ServiceType};
 
 pub const ORGANIZATION: &str = "ACME Corporation";
 
@@ -257,7 +258,7 @@ async fn seed_catalog(db: &oneportal_store::Db, org_id: i64) -> anyhow::Result<i
                 db,
                 NewAccount {
                     org_id,
-                    account_type: "Contract",
+                    account_type: AccountType::Contract,
                     name,
                     country,
                     billing_currency: currency,
@@ -270,7 +271,7 @@ async fn seed_catalog(db: &oneportal_store::Db, org_id: i64) -> anyhow::Result<i
         db,
         NewAccount {
             org_id,
-            account_type: "Delivery",
+            account_type: AccountType::Delivery,
             name: "PEAR Corp",
             country: "NL",
             billing_currency: "EUR",
@@ -281,7 +282,7 @@ async fn seed_catalog(db: &oneportal_store::Db, org_id: i64) -> anyhow::Result<i
         db,
         NewAccount {
             org_id,
-            account_type: "Delivery",
+            account_type: AccountType::Delivery,
             name: "ACME Group",
             country: "ES",
             billing_currency: "EUR",
@@ -290,20 +291,20 @@ async fn seed_catalog(db: &oneportal_store::Db, org_id: i64) -> anyhow::Result<i
     .await?;
     let now = oneportal_store::now_ms();
     let types = [
-        ("GlobalInternet", 500, 500),
-        ("SdWan", 200, 100),
-        ("ManagedRouter", 0, 0),
-        ("GlobalInternet", 1000, 1000),
+        (ServiceType::GlobalInternet, 500, 500),
+        (ServiceType::SdWan, 200, 100),
+        (ServiceType::ManagedRouter, 0, 0),
+        (ServiceType::GlobalInternet, 1000, 1000),
     ];
     let statuses = [
-        "RFS",
-        "RFS",
-        "RFS",
-        "InProgress",
-        "RFS",
-        "Suspended",
-        "RFS",
-        "PendingDeactivation",
+        ServiceStatus::RFS,
+        ServiceStatus::RFS,
+        ServiceStatus::RFS,
+        ServiceStatus::InProgress,
+        ServiceStatus::RFS,
+        ServiceStatus::Suspended,
+        ServiceStatus::RFS,
+        ServiceStatus::PendingDeactivation,
     ];
     let mut first_service = None;
     for i in 0..36usize {
@@ -338,7 +339,7 @@ async fn seed_catalog(db: &oneportal_store::Db, org_id: i64) -> anyhow::Result<i
         let status = statuses[i % statuses.len()];
         let details = serde_json::json!({
             "ipAddresses": [format!("198.51.100.{}/30", 4 * i + 1)],
-            "hardware": [{"vendor": "Cisco", "model": if service_type == "SdWan" { "Catalyst 8300" } else { "ISR 1100" }, "serialNumber": format!("FGL2{:05}", 31000 + i)}],
+            "hardware": [{"vendor": "Cisco", "model": if service_type == ServiceType::SdWan { "Catalyst 8300" } else { "ISR 1100" }, "serialNumber": format!("FGL2{:05}", 31000 + i)}],
             "dnsRecords": [format!("cpe-{}.acme.example", i + 1)],
         });
         let delivery = if i % 3 == 0 { pear } else { acme_delivery };
@@ -355,7 +356,8 @@ async fn seed_catalog(db: &oneportal_store::Db, org_id: i64) -> anyhow::Result<i
                 downstream_mbps: down,
                 upstream_mbps: up,
                 planned_delivery_date: Some("2026-03-01"),
-                ready_for_service_date: (status != "InProgress").then_some("2026-03-15"),
+                ready_for_service_date: (status != ServiceStatus::InProgress)
+                    .then_some("2026-03-15"),
                 technical_note: "Primary access with 4G backup",
                 technical_details: &details.to_string(),
                 customer_reference: &format!("PO-{}", 4500 + i),

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use oneportal_domain::catalog::AccountType;
 use oneportal_domain::{ApiClientStatus, PermissionSet, ScopeSet, SuspensionReason, UserStatus};
 use oneportal_store::{Db, StoreError, api_clients, now_ms, orgs, users};
 use quick_cache::sync::Cache;
@@ -235,7 +236,7 @@ async fn load_user(db: &Db, user_id: i64) -> Result<Option<Arc<UserEntry>>, Stor
     let (contract, delivery): (Vec<_>, Vec<_>) = users::account_access(db, user_id)
         .await?
         .into_iter()
-        .partition(|(_, account_type)| account_type == "Contract");
+        .partition(|(_, account_type)| *account_type == AccountType::Contract);
     Ok(Some(Arc::new(UserEntry {
         id: row.id,
         org_id: row.org_id,

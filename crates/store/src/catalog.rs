@@ -1,6 +1,9 @@
 //! Accounts, sites and services as API V2 lists them, always within an
 //! [`AccessScope`]: the caller's organization and account restrictions.
 
+use oneportal_domain::catalog::{
+    AccountStatus, AccountType, ServiceStatus, ServiceType, SiteStatus,
+};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey};
 use serde_json::json;
@@ -28,9 +31,9 @@ impl AccessScope {
     }
 
     pub fn allows_account(&self, account: &AccountRow) -> bool {
-        let allowed = match account.account_type.as_str() {
-            "Contract" => &self.contract_accounts,
-            _ => &self.delivery_accounts,
+        let allowed = match account.account_type {
+            AccountType::Contract => &self.contract_accounts,
+            AccountType::Delivery => &self.delivery_accounts,
         };
         account.org_id == self.org_id
             && allowed.as_ref().is_none_or(|ids| ids.contains(&account.id))
@@ -42,15 +45,16 @@ const NEWEST_FIRST: &[SortKey] = &[SortKey {
     direction: Direction::Descending,
 }];
 
-pub const ACCOUNT_TYPES: &[&str] = &["Contract", "Delivery"];
-pub const ACCOUNT_STATUSES: &[&str] = &["Active", "Inactive"];
-
 /// The fields of an account list, each declared once.
 pub(crate) const ACCOUNT_COLUMNS: [Column<AccountRow>; 6] = [
     Column::filter("name", FieldKind::Text, "a.name").sorted(|r| json!(r.name)),
-    Column::filter("type", FieldKind::Enum(ACCOUNT_TYPES), "a.account_type")
-        .sorted(|r| json!(r.account_type)),
-    Column::filter("status", FieldKind::Enum(ACCOUNT_STATUSES), "a.status")
+    Column::filter(
+        "type",
+        FieldKind::Enum(AccountType::NAMES),
+        "a.account_type",
+    )
+    .sorted(|r| json!(r.account_type)),
+    Column::filter("status", FieldKind::Enum(AccountStatus::NAMES), "a.status")
         .sorted(|r| json!(r.status)),
     Column::filter("country", FieldKind::Text, "a.country").sorted(|r| json!(r.country)),
     Column::filter("createdDate", FieldKind::Date, "a.created_at").sorted(|r| json!(r.created_at)),
@@ -230,7 +234,7 @@ pub async fn visible_accounts(
     let all = crate::orgs::list_accounts(db, scope.org_id).await?;
     let visible = all.into_iter().filter(|a| scope.allows_account(a));
     let (contract, delivery): (Vec<_>, Vec<_>) =
-        visible.partition(|a| a.account_type == "Contract");
+        visible.partition(|a| a.account_type == AccountType::Contract);
     Ok((
         contract.into_iter().map(|a| a.id).collect(),
         delivery.into_iter().map(|a| a.id).collect(),
@@ -250,12 +254,11 @@ pub struct SiteRow {
     pub country: String,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
-    pub status: String,
+    #[sqlx(try_from = "crate::stored::Stored<SiteStatus>")]
+    pub status: SiteStatus,
     pub created_at: i64,
     pub updated_at: i64,
 }
-
-pub const SITE_STATUSES: &[&str] = &["Active", "Inactive"];
 
 /// The fields of a site list, each declared once.
 pub(crate) const SITE_COLUMNS: [Column<SiteRow>; 7] = [
@@ -263,7 +266,7 @@ pub(crate) const SITE_COLUMNS: [Column<SiteRow>; 7] = [
     Column::id("accountId", IdKind::Account, "s.account_id"),
     Column::filter("city", FieldKind::Text, "s.city").sorted(|r| json!(r.city)),
     Column::filter("country", FieldKind::Text, "s.country").sorted(|r| json!(r.country)),
-    Column::filter("status", FieldKind::Enum(SITE_STATUSES), "s.status")
+    Column::filter("status", FieldKind::Enum(SiteStatus::NAMES), "s.status")
         .sorted(|r| json!(r.status)),
     Column::filter("createdDate", FieldKind::Date, "s.created_at").sorted(|r| json!(r.created_at)),
     Column::filter("lastModifiedDate", FieldKind::Date, "s.updated_at")
@@ -363,8 +366,10 @@ pub struct ServiceRow {
     pub id: i64,
     pub org_id: i64,
     pub service_name: String,
-    pub service_type: String,
-    pub status: String,
+    #[sqlx(try_from = "crate::stored::Stored<ServiceType>")]
+    pub service_type: ServiceType,
+    #[sqlx(try_from = "crate::stored::Stored<ServiceStatus>")]
+    pub status: ServiceStatus,
     pub contract_account_id: i64,
     pub delivery_account_id: i64,
     pub site_id: i64,
@@ -380,32 +385,17 @@ pub struct ServiceRow {
     pub updated_at: i64,
 }
 
-pub const SERVICE_TYPES: &[&str] = &[
-    "GlobalInternet",
-    "SdWan",
-    "ManagedRouter",
-    "Ethernet",
-    "Wireless4G",
-];
-pub const SERVICE_STATUSES: &[&str] = &[
-    "InProgress",
-    "RFS",
-    "Suspended",
-    "PendingDeactivation",
-    "Deactivated",
-];
-
 /// The fields of a service list, each declared once.
 pub(crate) const SERVICE_COLUMNS: [Column<ServiceRow>; 9] = [
     Column::filter("serviceName", FieldKind::Text, "v.service_name")
         .sorted(|r| json!(r.service_name)),
     Column::filter(
         "serviceType",
-        FieldKind::Enum(SERVICE_TYPES),
+        FieldKind::Enum(ServiceType::NAMES),
         "v.service_type",
     )
     .sorted(|r| json!(r.service_type)),
-    Column::filter("status", FieldKind::Enum(SERVICE_STATUSES), "v.status")
+    Column::filter("status", FieldKind::Enum(ServiceStatus::NAMES), "v.status")
         .sorted(|r| json!(r.status)),
     Column::id(
         "contractAccountId",
@@ -488,8 +478,8 @@ pub async fn find_service(
 pub struct NewService<'a> {
     pub org_id: i64,
     pub service_name: &'a str,
-    pub service_type: &'a str,
-    pub status: &'a str,
+    pub service_type: ServiceType,
+    pub status: ServiceStatus,
     pub contract_account_id: i64,
     pub delivery_account_id: i64,
     pub site_id: i64,
@@ -513,8 +503,8 @@ pub async fn insert_service(db: &impl Exec, s: NewService<'_>) -> Result<i64, St
             crate::args![
                 s.org_id,
                 s.service_name,
-                s.service_type,
-                s.status,
+                s.service_type.as_str(),
+                s.status.as_str(),
                 s.contract_account_id,
                 s.delivery_account_id,
                 s.site_id,

@@ -14,6 +14,14 @@ pub struct StoredRequest {
     pub created_at: i64,
 }
 
+impl StoredRequest {
+    /// Whether the first request finished and its answer is stored (the state
+    /// `finish` writes); otherwise it is still in flight.
+    pub fn is_finished(&self) -> bool {
+        self.state == "done"
+    }
+}
+
 /// What happened when a request claimed its key.
 #[derive(Debug)]
 pub enum Claim {

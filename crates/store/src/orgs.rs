@@ -1,6 +1,7 @@
 //! Organizations (tenants) and their contract and delivery accounts.
 
 use crate::{Exec, StoreError, args, now_ms};
+use oneportal_domain::catalog::{AccountStatus, AccountType};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrganizationRow {
@@ -14,9 +15,11 @@ pub struct OrganizationRow {
 pub struct AccountRow {
     pub id: i64,
     pub org_id: i64,
-    pub account_type: String,
+    #[sqlx(try_from = "crate::stored::Stored<AccountType>")]
+    pub account_type: AccountType,
     pub name: String,
-    pub status: String,
+    #[sqlx(try_from = "crate::stored::Stored<AccountStatus>")]
+    pub status: AccountStatus,
     pub country: String,
     pub billing_currency: String,
     pub created_at: i64,
@@ -93,7 +96,7 @@ pub async fn set_api_client_quota(
 
 pub struct NewAccount<'a> {
     pub org_id: i64,
-    pub account_type: &'a str,
+    pub account_type: AccountType,
     pub name: &'a str,
     pub country: &'a str,
     pub billing_currency: &'a str,
@@ -105,7 +108,7 @@ pub async fn create_account(db: &impl Exec, account: NewAccount<'_>) -> Result<i
         .fetch_one(
             "INSERT INTO accounts (org_id, account_type, name, country, billing_currency, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-            args![account.org_id, account.account_type, account.name, account.country, account.billing_currency, now],
+            args![account.org_id, account.account_type.as_str(), account.name, account.country, account.billing_currency, now],
         )
         .await?;
     Ok(id)

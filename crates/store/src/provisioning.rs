@@ -2,7 +2,9 @@
 //! import and the operations API write organizations, accounts, sites and
 //! services through here, so writing the same record twice changes nothing.
 
+use crate::stored::Stored;
 use crate::{Arg, Exec, StoreError, args};
+use oneportal_domain::catalog::AccountType;
 
 /// What an upsert did, with the record's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,14 +111,17 @@ pub async fn organization_ref(
 }
 
 /// `Contract` or `Delivery`, for an account id.
-pub async fn account_type(db: &impl Exec, account_id: i64) -> Result<Option<String>, StoreError> {
-    let found: Option<(String,)> = db
+pub async fn account_type(
+    db: &impl Exec,
+    account_id: i64,
+) -> Result<Option<AccountType>, StoreError> {
+    let found: Option<(Stored<AccountType>,)> = db
         .fetch_optional(
             "SELECT account_type FROM accounts WHERE id = $1",
             args![account_id],
         )
         .await?;
-    Ok(found.map(|(t,)| t))
+    Ok(found.map(|(t,)| t.0))
 }
 
 /// Inserts the record, or sets `columns` on the one with the same reference

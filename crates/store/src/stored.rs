@@ -57,11 +57,19 @@ macro_rules! stored_as_text {
 use oneportal_domain::case::{
     CaseOrigin, CasePriority, CaseStatus, CaseSubject, CaseType, CommunicationType, RfoStatus,
 };
+use oneportal_domain::catalog::{
+    AccountStatus, AccountType, ServiceStatus, ServiceType, SiteStatus,
+};
 use oneportal_domain::invoice::{ChargeType, InvoiceStatus, InvoiceType, Money};
 use oneportal_domain::staff::{SigningKeyState, StaffRole, StaffStatus};
 use oneportal_domain::{ApiClientStatus, UserKind, UserStatus, UserType};
 
 stored_as_text!(
+    AccountStatus,
+    AccountType,
+    ServiceStatus,
+    ServiceType,
+    SiteStatus,
     CaseOrigin,
     CasePriority,
     CaseStatus,

@@ -1,6 +1,8 @@
 //! Customer users, their permissions and account restrictions, and provider staff.
 
+use crate::stored::Stored;
 use crate::{Exec, StoreError, args, now_ms};
+use oneportal_domain::catalog::AccountType;
 use oneportal_domain::staff::{StaffRole, StaffStatus};
 use oneportal_domain::user::{UserKind, UserStatus, UserType};
 
@@ -119,13 +121,14 @@ pub async fn set_password_hash(db: &impl Exec, id: i64, hash: &str) -> Result<()
 pub async fn account_access(
     db: &impl Exec,
     user_id: i64,
-) -> Result<Vec<(i64, String)>, StoreError> {
-    db.fetch_all(
+) -> Result<Vec<(i64, AccountType)>, StoreError> {
+    let rows: Vec<(i64, Stored<AccountType>)> = db.fetch_all(
         "SELECT a.id, a.account_type FROM user_account_access x JOIN accounts a ON a.id = x.account_id \
          WHERE x.user_id = $1 ORDER BY a.id",
         args![user_id],
     )
-    .await
+    .await?;
+    Ok(rows.into_iter().map(|(id, kind)| (id, kind.0)).collect())
 }
 
 pub async fn set_account_access(

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use oneportal_domain::catalog::{AccountType, ServiceStatus, ServiceType};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::{
     ChargeType, InvoiceStatus, InvoiceTotals, InvoiceType, LineAmounts, Money,
@@ -27,7 +28,7 @@ pub async fn seed(db: &Db, org_id: i64) -> anyhow::Result<()> {
     let contract: Vec<_> = orgs::list_accounts(db, org_id)
         .await?
         .into_iter()
-        .filter(|a| a.account_type == "Contract")
+        .filter(|a| a.account_type == AccountType::Contract)
         .collect();
     let mut number = 0;
     let mut next_number = || {
@@ -178,7 +179,8 @@ async fn billed_services(
     let mut services = catalog::list_services(db, scope, Some(account_id), &everything(&SERVICES))
         .await?
         .rows;
-    services.retain(|s| s.contract_account_id == account_id && s.status != "InProgress");
+    services
+        .retain(|s| s.contract_account_id == account_id && s.status != ServiceStatus::InProgress);
     services.sort_by_key(|s| s.id);
     Ok(services
         .into_iter()
@@ -225,21 +227,21 @@ fn line(
 
 fn description(service: &ServiceRow) -> String {
     let (down, up) = (service.downstream_mbps, service.upstream_mbps);
-    match service.service_type.as_str() {
-        "GlobalInternet" => format!("Global Internet {down}/{up} Mbps"),
-        "SdWan" => format!("SD-WAN {down}/{up} Mbps"),
-        "ManagedRouter" => "Managed router service".to_owned(),
+    match service.service_type {
+        ServiceType::GlobalInternet => format!("Global Internet {down}/{up} Mbps"),
+        ServiceType::SdWan => format!("SD-WAN {down}/{up} Mbps"),
+        ServiceType::ManagedRouter => "Managed router service".to_owned(),
         other => format!("{other} service"),
     }
 }
 
 /// The monthly fee in euros.
 fn monthly_fee(service: &ServiceRow) -> i64 {
-    match (service.service_type.as_str(), service.downstream_mbps) {
-        ("GlobalInternet", mbps) if mbps >= 1000 => 790,
-        ("GlobalInternet", _) => 450,
-        ("SdWan", _) => 320,
-        ("ManagedRouter", _) => 95,
+    match (service.service_type, service.downstream_mbps) {
+        (ServiceType::GlobalInternet, mbps) if mbps >= 1000 => 790,
+        (ServiceType::GlobalInternet, _) => 450,
+        (ServiceType::SdWan, _) => 320,
+        (ServiceType::ManagedRouter, _) => 95,
         _ => 150,
     }
 }

@@ -67,7 +67,7 @@ pub async fn run_once(
             detail: "this Idempotency-Key was already used with a different request; use a new key for a new request".into(),
             errors: vec![],
         }),
-        Claim::Existing(stored) if stored.state != "done" => Err(ApiError::conflict(
+        Claim::Existing(stored) if !stored.is_finished() => Err(ApiError::conflict(
             "idempotency_key_in_flight",
             "a request with this Idempotency-Key is still being processed; retry in a moment",
         )),

@@ -7,6 +7,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::http::time::rfc3339;
+use oneportal_domain::catalog::{
+    AccountStatus, AccountType, ServiceStatus, ServiceType, SiteStatus,
+};
 
 /// A contract account (where services are signed) or a delivery account (the end customer).
 #[derive(Serialize, ToSchema)]
@@ -15,10 +18,9 @@ pub struct Account {
     #[schema(example = "ACC-000001")]
     pub account_id: String,
     pub name: String,
-    /// `Contract` or `Delivery`.
     #[serde(rename = "type")]
-    pub account_type: String,
-    pub status: String,
+    pub account_type: AccountType,
+    pub status: AccountStatus,
     /// ISO 3166-1 alpha-2.
     pub country: String,
     /// ISO 4217.
@@ -69,7 +71,7 @@ pub struct Site {
     pub account_id: String,
     pub address: Address,
     pub location: Location,
-    pub status: String,
+    pub status: SiteStatus,
     pub created_date: String,
     pub last_modified_date: String,
 }
@@ -112,10 +114,8 @@ pub struct Service {
     #[schema(example = "SVC-000001")]
     pub service_id: String,
     pub service_name: String,
-    /// `GlobalInternet`, `SdWan`, `ManagedRouter`, `Ethernet`, `Wireless4G`.
-    pub service_type: String,
-    /// `InProgress`, `RFS`, `Suspended`, `PendingDeactivation`, `Deactivated`.
-    pub status: String,
+    pub service_type: ServiceType,
+    pub status: ServiceStatus,
     pub contract_account_id: String,
     pub delivery_account_id: String,
     pub site_id: String,

@@ -5,9 +5,10 @@
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
+use oneportal_domain::catalog::{ServiceStatus, ServiceType, SiteStatus};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::query::{ListQuery, Start};
-use oneportal_store::catalog::{self, SERVICE_STATUSES, SERVICES, SITES};
+use oneportal_store::catalog::{self, SERVICES, SITES};
 
 use super::developer::day_time;
 use super::layout::Layout;
@@ -24,8 +25,8 @@ const PAGE_SIZE: &str = "25";
 pub struct ServiceLine {
     pub id: String,
     pub name: String,
-    pub service_type: String,
-    pub status: String,
+    pub service_type: ServiceType,
+    pub status: ServiceStatus,
     pub bandwidth: String,
     pub site_id: String,
     pub ready_for_service: String,
@@ -82,7 +83,7 @@ pub struct SiteLine {
     pub name: String,
     pub city: String,
     pub country: String,
-    pub status: String,
+    pub status: SiteStatus,
 }
 
 #[derive(Template)]
@@ -237,7 +238,7 @@ pub async fn services(
     };
     render::page(&ServicesPage {
         layout: Layout::for_session(&state, &session, "Services", "catalog").await,
-        statuses: SERVICE_STATUSES
+        statuses: ServiceStatus::NAMES
             .iter()
             .map(|s| (*s, *s == status))
             .collect(),

@@ -15,6 +15,7 @@ use crate::cluster::Change;
 use crate::directory::UserEntry;
 use crate::http::{ApiError, FieldError};
 use crate::state::AppState;
+use oneportal_domain::catalog::AccountType;
 
 pub struct NewUserInput<'a> {
     pub org_id: i64,
@@ -295,7 +296,9 @@ async fn check_accounts(
                     "one of the chosen accounts is not in your organization",
                 )]));
             }
-            Some(a) if kind == UserKind::DeliveryAccount && a.account_type != "Delivery" => {
+            Some(a)
+                if kind == UserKind::DeliveryAccount && a.account_type != AccountType::Delivery =>
+            {
                 return Err(ApiError::validation(vec![field(
                     "/accountIds",
                     "not_delivery",

@@ -13,6 +13,7 @@ use time::macros::date;
 
 use crate::helpers::{TestApp, bare_incident, bare_service, bare_site, perms, spawn_app};
 use crate::invoices;
+use oneportal_domain::catalog::AccountType;
 
 /// Who may call an operation.
 #[derive(Clone, Copy, Debug)]
@@ -72,9 +73,15 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         country: "NL",
         billing_currency: "EUR",
     };
-    let a = create_account(db, account("Contract", "A")).await.unwrap();
-    let b = create_account(db, account("Contract", "B")).await.unwrap();
-    let d = create_account(db, account("Delivery", "D")).await.unwrap();
+    let a = create_account(db, account(AccountType::Contract, "A"))
+        .await
+        .unwrap();
+    let b = create_account(db, account(AccountType::Contract, "B"))
+        .await
+        .unwrap();
+    let d = create_account(db, account(AccountType::Delivery, "D"))
+        .await
+        .unwrap();
     let mut site = [0; 2];
     let mut service = [0; 2];
     let mut case = [0; 2];

@@ -9,6 +9,7 @@ use oneportal_store::orgs::{NewAccount, create_account};
 use serde_json::Value;
 
 use crate::helpers::{TestApp, perms, problem, spawn_app};
+use oneportal_domain::catalog::{AccountType, ServiceStatus, ServiceType};
 
 pub(crate) struct Catalog {
     pub contract: Vec<i64>,
@@ -26,13 +27,13 @@ pub(crate) async fn seed(app: &TestApp, org_id: i64, per_account: usize) -> Cata
         country: "NL",
         billing_currency: "EUR",
     };
-    let a = create_account(db, account("Contract", "South"))
+    let a = create_account(db, account(AccountType::Contract, "South"))
         .await
         .unwrap();
-    let b = create_account(db, account("Contract", "North"))
+    let b = create_account(db, account(AccountType::Contract, "North"))
         .await
         .unwrap();
-    let delivery = create_account(db, account("Delivery", "PEAR Corp"))
+    let delivery = create_account(db, account(AccountType::Delivery, "PEAR Corp"))
         .await
         .unwrap();
     let (mut services, mut sites) = (Vec::new(), Vec::new());
@@ -58,13 +59,17 @@ pub(crate) async fn seed(app: &TestApp, org_id: i64, per_account: usize) -> Cata
         )
         .await
         .unwrap();
-        let status = if n % 2 == 0 { "RFS" } else { "InProgress" };
+        let status = if n % 2 == 0 {
+            ServiceStatus::RFS
+        } else {
+            ServiceStatus::InProgress
+        };
         let service = insert_service(
             db,
             NewService {
                 org_id,
                 service_name: &format!("Internet {n}"),
-                service_type: "GlobalInternet",
+                service_type: ServiceType::GlobalInternet,
                 status,
                 contract_account_id: contract,
                 delivery_account_id: delivery,

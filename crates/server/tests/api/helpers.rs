@@ -4,6 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use oneportal::App;
 use oneportal::config::Config;
+use oneportal_domain::catalog::{ServiceStatus, ServiceType};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::{Permission, PermissionSet};
 use oneportal_store::users::{self, NewUser};
@@ -357,8 +358,8 @@ pub fn bare_service(
     oneportal_store::catalog::NewService {
         org_id,
         service_name: "I",
-        service_type: "GlobalInternet",
-        status: "RFS",
+        service_type: ServiceType::GlobalInternet,
+        status: ServiceStatus::RFS,
         contract_account_id: contract,
         delivery_account_id: delivery,
         site_id,

@@ -19,6 +19,7 @@ use time::macros::date;
 use time::{Date, Duration, OffsetDateTime};
 
 use crate::helpers::{TestApp, perms, problem, spawn_app};
+use oneportal_domain::catalog::AccountType;
 
 /// A one-line EUR invoice of `account_id`, open, due 30 days after `date`.
 pub fn new_invoice(org_id: i64, account_id: i64, number: &str, date: Date) -> NewInvoice {
@@ -90,7 +91,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Billing {
     let db = app.db();
     let account = |name| NewAccount {
         org_id,
-        account_type: "Contract",
+        account_type: AccountType::Contract,
         name,
         country: "NL",
         billing_currency: "EUR",

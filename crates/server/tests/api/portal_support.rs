@@ -17,6 +17,7 @@ use crate::browser::{Browser, location};
 use crate::catalog::seed;
 use crate::helpers::{TestApp, perms, spawn_app, spawn_app_with};
 use crate::invoices::{insert, new_invoice};
+use oneportal_domain::catalog::AccountType;
 
 fn support_edit() -> PermissionSet {
     perms(&[
@@ -670,7 +671,7 @@ async fn portal_support_billing_lists_filters_shows_lines_charts_and_downloads()
         app.db(),
         NewAccount {
             org_id: app.org_id,
-            account_type: "Contract",
+            account_type: AccountType::Contract,
             name: "Main",
             country: "NL",
             billing_currency: "EUR",

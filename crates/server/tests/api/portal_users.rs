@@ -10,6 +10,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::browser::{Browser, PASSWORD, hidden_csrf, location, person};
 use crate::helpers::{TestApp, perms, spawn_app, spawn_app_with};
+use oneportal_domain::catalog::AccountType;
 
 const NEW_PASSWORD: &str = "a brand new password, long";
 
@@ -838,19 +839,21 @@ async fn staff_read_the_outbox_in_the_operations_api_and_customers_cannot() {
 #[tokio::test]
 async fn a_delivery_account_user_needs_a_delivery_account_and_is_listed_under_its_tab() {
     let app = spawn_app().await;
-    let account = |kind: &'static str, name: &'static str| oneportal_store::orgs::NewAccount {
+    let account = |kind: AccountType, name: &'static str| oneportal_store::orgs::NewAccount {
         org_id: app.org_id,
         account_type: kind,
         name,
         country: "DE",
         billing_currency: "EUR",
     };
-    let contract = oneportal_store::orgs::create_account(app.db(), account("Contract", "Main"))
-        .await
-        .unwrap();
-    let delivery = oneportal_store::orgs::create_account(app.db(), account("Delivery", "Branch"))
-        .await
-        .unwrap();
+    let contract =
+        oneportal_store::orgs::create_account(app.db(), account(AccountType::Contract, "Main"))
+            .await
+            .unwrap();
+    let delivery =
+        oneportal_store::orgs::create_account(app.db(), account(AccountType::Delivery, "Branch"))
+            .await
+            .unwrap();
     let (_, admin) = person(&app, admin_permissions()).await;
     let mut browser = Browser::new(&app);
     browser.login(&admin).await;
@@ -889,7 +892,7 @@ async fn a_delivery_account_user_needs_a_delivery_account_and_is_listed_under_it
         .unwrap();
     assert_eq!(user.kind.as_str(), "DeliveryAccount");
     let access = users::account_access(app.db(), user.id).await.unwrap();
-    assert_eq!(access, vec![(delivery, "Delivery".to_owned())]);
+    assert_eq!(access, vec![(delivery, AccountType::Delivery)]);
     let tab = browser
         .get("/portal/users?tab=delivery")
         .await

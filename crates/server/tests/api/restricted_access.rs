@@ -28,6 +28,7 @@ use time::macros::date;
 use crate::browser::{Browser, person};
 use crate::helpers::{TestApp, bare_incident, bare_service, bare_site, spawn_app};
 use crate::invoices::{insert, line, new_invoice, with_lines};
+use oneportal_domain::catalog::AccountType;
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Kind {
@@ -144,16 +145,16 @@ async fn seed(app: &TestApp) -> (World, [i64; 4]) {
         country: "NL",
         billing_currency: "EUR",
     };
-    let a = create_account(db, account("Contract", "Alpha Contract"))
+    let a = create_account(db, account(AccountType::Contract, "Alpha Contract"))
         .await
         .unwrap();
-    let b = create_account(db, account("Contract", "Beta Contract"))
+    let b = create_account(db, account(AccountType::Contract, "Beta Contract"))
         .await
         .unwrap();
-    let d = create_account(db, account("Delivery", "Delta Delivery"))
+    let d = create_account(db, account(AccountType::Delivery, "Delta Delivery"))
         .await
         .unwrap();
-    let e = create_account(db, account("Delivery", "Echo Delivery"))
+    let e = create_account(db, account(AccountType::Delivery, "Echo Delivery"))
         .await
         .unwrap();
     let mut world = World {

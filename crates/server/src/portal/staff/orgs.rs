@@ -16,6 +16,9 @@ use crate::portal::developer::day_time;
 use crate::portal::layout::Layout;
 use crate::portal::{PortalError, render};
 use crate::state::AppState;
+use oneportal_domain::catalog::{
+    AccountStatus, AccountType, ServiceStatus, ServiceType, SiteStatus,
+};
 
 /// The most sites and services an organization's page lists (the store's page limit).
 const SHOWN: u32 = 200;
@@ -60,9 +63,9 @@ pub async fn list(
 
 pub struct AccountLine {
     pub id: String,
-    pub account_type: String,
+    pub account_type: AccountType,
     pub name: String,
-    pub status: String,
+    pub status: AccountStatus,
     pub country: String,
     pub currency: String,
 }
@@ -73,14 +76,14 @@ pub struct SiteLine {
     pub account_id: String,
     pub city: String,
     pub country: String,
-    pub status: String,
+    pub status: SiteStatus,
 }
 
 pub struct ServiceLine {
     pub id: String,
     pub name: String,
-    pub service_type: String,
-    pub status: String,
+    pub service_type: ServiceType,
+    pub status: ServiceStatus,
     pub contract_account_id: String,
     pub delivery_account_id: String,
     pub site_id: String,

@@ -201,7 +201,9 @@ pub struct RfoRecord {
 }
 
 fn active() -> String {
-    "Active".into()
+    oneportal_domain::catalog::SiteStatus::Active
+        .as_str()
+        .into()
 }
 
 fn euro() -> String {

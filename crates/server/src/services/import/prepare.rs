@@ -6,12 +6,14 @@
 use std::collections::{HashMap, HashSet};
 
 use oneportal_domain::case::{CaseStatus, Mover, RfoStatus};
+use oneportal_domain::catalog::{
+    AccountStatus, AccountType, ServiceStatus, ServiceType, SiteStatus,
+};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::{
     ChargeType, InvoiceStatus, InvoiceTotals, InvoiceType, LineAmounts, Money,
 };
 use oneportal_store::cases::{self, CaseRow};
-use oneportal_store::catalog::{SERVICE_STATUSES, SERVICE_TYPES, SITE_STATUSES};
 use oneportal_store::invoices::{NewInvoice, NewInvoiceLine};
 use oneportal_store::provisioning::{self, Keyed};
 use oneportal_store::{Arg, Db};
@@ -281,7 +283,9 @@ struct OrganizationCheck<'a> {
     label: String,
     findings: &'a mut Findings,
     /// References the document defines, with the account type for accounts.
-    defined: HashMap<(RefKind, String), Option<String>>,
+    /// Each reference the document defines; an account's with its type (none when the
+    /// type is not one OnePortal knows, which is reported where the account is checked).
+    defined: HashMap<(RefKind, String), Option<AccountType>>,
     stored: HashMap<(RefKind, String), i64>,
 }
 
@@ -295,7 +299,7 @@ impl OrganizationCheck<'_> {
             "accounts",
             org.accounts
                 .iter()
-                .map(|a| (&a.reference, Some(a.account_type.clone()))),
+                .map(|a| (&a.reference, AccountType::parse(&a.account_type))),
         );
         self.define(
             RefKind::Site,
@@ -359,7 +363,7 @@ impl OrganizationCheck<'_> {
         &mut self,
         kind: RefKind,
         list: &str,
-        references: impl Iterator<Item = (&'r String, Option<String>)>,
+        references: impl Iterator<Item = (&'r String, Option<AccountType>)>,
     ) {
         for (i, (reference, account_type)) in references.enumerate() {
             let at = format!("{}/{list}/{i}/ref", self.at);
@@ -388,9 +392,9 @@ impl OrganizationCheck<'_> {
         label: &str,
         kind: RefKind,
         reference: &str,
-    ) -> Result<Option<String>, ApiError> {
+    ) -> Result<Option<AccountType>, ApiError> {
         if let Some(account_type) = self.defined.get(&(kind, reference.to_owned())) {
-            return Ok(account_type.clone());
+            return Ok(*account_type);
         }
         let keyed = match (kind, self.org_id) {
             (_, None) => None,
@@ -434,14 +438,14 @@ impl OrganizationCheck<'_> {
             &format!("{at}/type"),
             &label,
             &a.account_type,
-            &["Contract", "Delivery"],
+            AccountType::NAMES,
         );
         f.text(&format!("{at}/name"), &label, &a.name, 200);
         f.one_of(
             &format!("{at}/status"),
             &label,
             &a.status,
-            &["Active", "Inactive"],
+            AccountStatus::NAMES,
         );
         f.code(
             &format!("{at}/country"),
@@ -481,7 +485,12 @@ impl OrganizationCheck<'_> {
             2,
             "an ISO 3166-1 country code",
         );
-        f.one_of(&format!("{at}/status"), &label, &s.status, SITE_STATUSES);
+        f.one_of(
+            &format!("{at}/status"),
+            &label,
+            &s.status,
+            SiteStatus::NAMES,
+        );
         for (name, value, limit) in [
             ("latitude", s.latitude, 90.0),
             ("longitude", s.longitude, 180.0),
@@ -528,9 +537,14 @@ impl OrganizationCheck<'_> {
             &format!("{at}/serviceType"),
             &label,
             &s.service_type,
-            SERVICE_TYPES,
+            ServiceType::NAMES,
         );
-        f.one_of(&format!("{at}/status"), &label, &s.status, SERVICE_STATUSES);
+        f.one_of(
+            &format!("{at}/status"),
+            &label,
+            &s.status,
+            ServiceStatus::NAMES,
+        );
         for (name, value) in [
             ("downstreamMbps", s.downstream_mbps),
             ("upstreamMbps", s.upstream_mbps),
@@ -561,8 +575,16 @@ impl OrganizationCheck<'_> {
             );
         }
         for (name, reference, wanted) in [
-            ("contractAccountRef", &s.contract_account_ref, "Contract"),
-            ("deliveryAccountRef", &s.delivery_account_ref, "Delivery"),
+            (
+                "contractAccountRef",
+                &s.contract_account_ref,
+                AccountType::Contract,
+            ),
+            (
+                "deliveryAccountRef",
+                &s.delivery_account_ref,
+                AccountType::Delivery,
+            ),
         ] {
             let pointer = format!("{at}/{name}");
             let found = self
