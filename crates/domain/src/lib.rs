@@ -7,6 +7,7 @@ pub mod api_client;
 pub mod case;
 pub mod catalog;
 pub mod error;
+pub mod event;
 pub mod ids;
 pub mod invoice;
 pub mod permission;

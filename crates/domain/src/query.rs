@@ -158,7 +158,7 @@ pub struct QueryError {
 }
 
 impl QueryError {
-    fn new(parameter: &str, code: &'static str, detail: String) -> Self {
+    pub fn new(parameter: &str, code: &'static str, detail: String) -> Self {
         QueryError {
             parameter: parameter.to_owned(),
             code,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
+use oneportal_domain::event::EventType;
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::{
     ApiClientStatus, ApiScope, Permission, PermissionSet, ScopeSet, UserStatus,
@@ -285,6 +286,11 @@ pub fn scope_needs(scope: ApiScope) -> String {
 /// handler runs.
 pub trait Needs {
     const SCOPE: ApiScope;
+
+    /// Whether the caller's scopes open the operation (by default: [`Needs::SCOPE`]).
+    fn check(caller: &Caller) -> Result<(), ApiError> {
+        caller.require(Self::SCOPE)
+    }
 }
 
 macro_rules! needs {
@@ -297,6 +303,25 @@ macro_rules! needs {
     )*};
 }
 needs!(BasicRead, SupportRead, SupportReadWrite, BillingRead);
+
+/// The event feed: any scope that reads some kind of event; each event is then
+/// shown only to a caller whose scopes read its kind of record.
+pub struct EventsRead;
+
+impl Needs for EventsRead {
+    const SCOPE: ApiScope = ApiScope::BasicRead;
+
+    fn check(caller: &Caller) -> Result<(), ApiError> {
+        let scopes = caller.scopes();
+        if EventType::ALL.iter().any(|t| scopes.allows(t.scope())) {
+            return Ok(());
+        }
+        Err(ApiError::forbidden(
+            "insufficient_scope",
+            "the event feed needs a scope that reads some kind of event: customerapi/basic.read (services), customerapi/support.read (cases) or customerapi/billing.read (invoices)",
+        ))
+    }
+}
 
 /// The one place API V2 enforces access: the caller, checked for the scope `N`, and
 /// the organization and accounts it may see (which every store query takes).
@@ -311,7 +336,7 @@ impl<N: Needs> FromRequestParts<AppState> for Access<N> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require(N::SCOPE)?;
+        N::check(&caller)?;
         let scope = caller.access_scope(state).await?;
         Ok(Access {
             caller,

@@ -32,8 +32,11 @@ pub enum Change {
         exp: i64,
     },
     Keys,
-    /// Some case changed: case totals and kept case answers are out of date.
+    /// Some case changed: case totals and kept case answers are out of date,
+    /// and its events are there to read.
     Cases,
+    /// Events were committed (other than a case's): the event feed's waiters wake.
+    Events,
 }
 
 /// Tells every node listening on PostgreSQL about a change; also for commands
@@ -67,7 +70,9 @@ impl AppState {
             Change::Cases => {
                 self.case_counts.invalidate();
                 self.case_reads.invalidate();
+                self.events_added.notify_waiters();
             }
+            Change::Events => self.events_added.notify_waiters(),
             Change::Keys => {
                 if let Err(error) = self.keys.reload().await {
                     tracing::error!(%error, "reloading signing keys failed");

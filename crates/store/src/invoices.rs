@@ -16,7 +16,7 @@ use time::Date;
 
 use crate::catalog::{AccessScope, Restriction};
 use crate::listing::{Column, ListPage, Listed, Listing, fields};
-use crate::{Db, Exec, StoreError, args};
+use crate::{Db, Exec, StoreError, Tx, args};
 
 /// An invoice as stored; dates are `YYYY-MM-DD`.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -343,8 +343,15 @@ impl NewInvoice {
 /// real changes only. [`StoreError::NotFound`] when the account or a line's
 /// service is not the organization's.
 pub async fn upsert_invoice(db: &Db, invoice: &NewInvoice) -> Result<Upserted, StoreError> {
-    let (header, lines) = invoice.stored();
     let tx = db.begin().await?;
+    let outcome = upsert_invoice_in(&tx, invoice).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// [`upsert_invoice`] inside the caller's transaction (which may add its event).
+pub async fn upsert_invoice_in(tx: &Tx, invoice: &NewInvoice) -> Result<Upserted, StoreError> {
+    let (header, lines) = invoice.stored();
     let account: Option<(i64,)> = tx
         .fetch_optional(
             "SELECT id FROM accounts WHERE id = $1 AND org_id = $2",
@@ -471,6 +478,5 @@ pub async fn upsert_invoice(db: &Db, invoice: &NewInvoice) -> Result<Upserted, S
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(outcome)
 }

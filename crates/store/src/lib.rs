@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod counts;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod invoices;
 pub mod keys;

@@ -4,7 +4,7 @@
 
 use crate::stored::Stored;
 use crate::{Arg, Exec, StoreError, args};
-use oneportal_domain::catalog::AccountType;
+use oneportal_domain::catalog::{AccountType, ServiceStatus};
 
 /// What an upsert did, with the record's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,4 +206,19 @@ pub async fn upsert(
         .await?
         .map(Upserted::Unchanged)
         .ok_or(StoreError::NotFound)
+}
+
+/// The id and status of the organization's service with this reference, if any.
+pub async fn service_status(
+    db: &impl Exec,
+    org_id: i64,
+    reference: &str,
+) -> Result<Option<(i64, ServiceStatus)>, StoreError> {
+    let found: Option<(i64, Stored<ServiceStatus>)> = db
+        .fetch_optional(
+            "SELECT id, status FROM services WHERE org_id = $1 AND external_ref = $2",
+            args![org_id, reference],
+        )
+        .await?;
+    Ok(found.map(|(id, status)| (id, status.0)))
 }

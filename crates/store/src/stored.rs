@@ -60,6 +60,7 @@ use oneportal_domain::case::{
 use oneportal_domain::catalog::{
     AccountStatus, AccountType, ServiceStatus, ServiceType, SiteStatus,
 };
+use oneportal_domain::event::EventType;
 use oneportal_domain::invoice::{ChargeType, InvoiceStatus, InvoiceType, Money};
 use oneportal_domain::staff::{SigningKeyState, StaffRole, StaffStatus};
 use oneportal_domain::{ApiClientStatus, UserKind, UserStatus, UserType};
@@ -71,6 +72,7 @@ stored_as_text!(
     ServiceType,
     SiteStatus,
     CaseOrigin,
+    EventType,
     CasePriority,
     CaseStatus,
     CaseSubject,

@@ -3,6 +3,7 @@
 pub mod api_clients;
 pub mod cases;
 pub mod catalog;
+pub mod events;
 mod guard;
 pub mod invoices;
 pub mod me;
@@ -36,6 +37,7 @@ use crate::state::AppState;
         (name = "Sites", description = "Where services are delivered [customerapi/basic.read]"),
         (name = "Services", description = "Network services and their technical details [customerapi/basic.read]"),
         (name = "Cases", description = "Support cases, their conversation, attachments and RFOs [customerapi/support.read to read, customerapi/support.read-write to change]"),
+        (name = "Events", description = "What changed, oldest first: the event feed [customerapi/basic.read, support.read or billing.read; each event needs the scope of its record]"),
         (name = "Invoices", description = "Invoices and credit notes, their lines, PDF summaries and CSV line items [customerapi/billing.read]"),
     )
 )]
@@ -112,6 +114,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::cancel_case))
         .routes(routes!(cases::get_rfo))
         .routes(routes!(cases::rfo_document))
+        .routes(routes!(events::list_events))
         .routes(routes!(invoices::list_invoices))
         .routes(routes!(invoices::get_invoice))
         .routes(routes!(invoices::list_invoice_lines))

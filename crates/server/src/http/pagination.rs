@@ -47,30 +47,36 @@ pub fn parse_list_query(
     spec: &oneportal_domain::query::ListSpec,
     raw: Option<&str>,
 ) -> Result<oneportal_domain::query::ListQuery, ApiError> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
-            ApiError::bad_request(
-                "invalid_query",
-                "the query string is not valid URL encoding",
-            )
-        })?;
-    spec.parse(&pairs).map_err(|errors| {
-        let detail = match errors.as_slice() {
-            [only] => only.detail.clone(),
-            _ => format!(
-                "{} query parameters need attention; see errors",
-                errors.len()
-            ),
-        };
-        ApiError::BadRequest {
-            code: "invalid_query",
-            detail,
-            errors: errors
-                .into_iter()
-                .map(|e| FieldError::new(e.parameter, e.code, e.detail))
-                .collect(),
-        }
+    spec.parse(&query_pairs(raw)?).map_err(query_problem)
+}
+
+/// The query string's name/value pairs, decoded.
+pub fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|_| {
+        ApiError::bad_request(
+            "invalid_query",
+            "the query string is not valid URL encoding",
+        )
     })
+}
+
+/// A 400 listing what is wrong with the query, each problem naming its parameter.
+pub fn query_problem(errors: Vec<oneportal_domain::query::QueryError>) -> ApiError {
+    let detail = match errors.as_slice() {
+        [only] => only.detail.clone(),
+        _ => format!(
+            "{} query parameters need attention; see errors",
+            errors.len()
+        ),
+    };
+    ApiError::BadRequest {
+        code: "invalid_query",
+        detail,
+        errors: errors
+            .into_iter()
+            .map(|e| FieldError::new(e.parameter, e.code, e.detail))
+            .collect(),
+    }
 }
 
 /// A store page turned into API records and answered as a list.

@@ -4,4 +4,5 @@
 
 pub mod case;
 pub mod catalog;
+pub mod event;
 pub mod invoice;

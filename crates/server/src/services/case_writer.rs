@@ -21,8 +21,11 @@ use oneportal_store::{Backend, StoreError};
 use serde_json::json;
 use tokio::sync::{Mutex, mpsc};
 
+use super::events;
 use crate::audit::{self, Event};
 use crate::cluster::Change;
+use crate::http::time::rfc3339;
+use crate::models::event::CaseCreated;
 use crate::state::AppState;
 use crate::state::case_queue::{CaseQueue, Job};
 use oneportal_domain::ids::IdKind;
@@ -110,6 +113,25 @@ async fn write_together(state: &AppState, batch: &[Job]) -> Result<Vec<CaseRow>,
             .target("case", IdKind::Case.format(row.id));
         audit::record(&tx, event).await?;
         rows.push(row);
+    }
+    // Each event takes its organization's next sequence, which locks that
+    // organization's counter until the commit: taken in organization order, two
+    // batches cannot each wait for a counter the other holds.
+    let mut created: Vec<&CaseRow> = rows.iter().collect();
+    created.sort_by_key(|row| row.org_id);
+    for row in created {
+        let data = CaseCreated {
+            case_id: IdKind::Case.format(row.id),
+            case_type: row.case_type,
+            subject: row.subject,
+            priority: row.priority,
+            status: row.status,
+            origin: row.origin,
+            service_id: IdKind::Service.format(row.service_id),
+            last_modified_date: rfc3339(row.updated_at),
+            url: events::url(state, &events::case_path(row.id)),
+        };
+        events::emit(&tx, row.org_id, row.id, &data).await?;
     }
     tx.commit().await?;
     Ok(rows)

@@ -15,12 +15,15 @@ use serde_json::json;
 
 use super::attachment_type;
 use super::case_writer;
+use super::events;
 use crate::access::Caller;
 use crate::audit::{Actor, Event};
 use crate::cluster::Change;
+use crate::http::time::rfc3339;
 use crate::http::upload::{Upload, too_large};
 use crate::http::{ApiError, FieldError};
 use crate::models::case::{Attachment, Case, CaseDetail, Communication, StatusChange};
+use crate::models::event::{CaseAttachmentAdded, CaseCommunicationAdded, CaseStatusChanged};
 use crate::state::AppState;
 
 /// Who acts on a case, as the conversation and the audit log name them.
@@ -372,17 +375,23 @@ pub async fn reply(
         at,
     )
     .await?;
+    emit_communication_added(state, &tx, case, id, CommunicationType::Customer, actor, at).await?;
     if case.status() == CaseStatus::Pending {
-        cases::change_status(
+        let reason = "customer replied";
+        let (from, to) = (CaseStatus::Pending, CaseStatus::InProgress);
+        if cases::change_status(
             &tx,
             case.id,
-            CaseStatus::Pending,
-            CaseStatus::InProgress,
-            "customer replied",
+            from,
+            to,
+            reason,
             &CaseActor::system().name,
             at,
         )
-        .await?;
+        .await?
+        {
+            emit_status_changed(state, &tx, case, (from, to), reason, at).await?;
+        }
     }
     let event = Event::new(actor.audit.clone(), "case.replied")
         .target("case", IdKind::Case.format(case.id))
@@ -417,6 +426,7 @@ pub async fn provider_reply(
         at,
     )
     .await?;
+    emit_communication_added(state, &tx, case, id, CommunicationType::Provider, actor, at).await?;
     if let Some(reference) = reference {
         cases::tag_communication(&tx, id, reference).await?;
     }
@@ -469,6 +479,7 @@ pub async fn attach(
         ));
     }
     let sha = crate::auth::digest::sha256_hex(&upload.content);
+    let size = upload.content.len();
     let at = now_ms();
     let tx = state.db.begin().await?;
     let id = cases::add_attachment(
@@ -485,6 +496,23 @@ pub async fn attach(
         },
     )
     .await?;
+    let data = CaseAttachmentAdded {
+        case_id: IdKind::Case.format(case.id),
+        attachment_id: IdKind::Attachment.format(id),
+        file_name: upload.file_name.clone(),
+        content_type: upload.content_type.clone(),
+        size: size as i64,
+        last_modified_date: rfc3339(at),
+        url: events::url(
+            state,
+            &format!(
+                "{}/attachments/{}",
+                events::case_path(case.id),
+                IdKind::Attachment.format(id)
+            ),
+        ),
+    };
+    events::emit(&tx, case.org_id, case.id, &data).await?;
     let event = Event::new(actor.audit.clone(), "case.attachment_added")
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id))
@@ -585,12 +613,57 @@ async fn move_case(
             ),
         ));
     }
+    emit_status_changed(state, &tx, case, (from, to), reason, at).await?;
     let event = Event::new(actor.audit.clone(), "case.status_changed")
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id))
         .details(json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }));
     commit(state, tx, event).await?;
     Ok(())
+}
+
+/// Emits `case.status_changed` in the transaction that moved the case.
+async fn emit_status_changed(
+    state: &AppState,
+    tx: &Tx,
+    case: &CaseRow,
+    (from, to): (CaseStatus, CaseStatus),
+    reason: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    let data = CaseStatusChanged {
+        case_id: IdKind::Case.format(case.id),
+        previous_status: from,
+        status: to,
+        reason: Some(reason.to_owned()).filter(|r| !r.is_empty()),
+        last_modified_date: rfc3339(at),
+        url: events::url(state, &events::case_path(case.id)),
+    };
+    events::emit(tx, case.org_id, case.id, &data).await
+}
+
+/// Emits `case.communication_added` in the transaction that added the message.
+async fn emit_communication_added(
+    state: &AppState,
+    tx: &Tx,
+    case: &CaseRow,
+    communication_id: i64,
+    communication_type: CommunicationType,
+    actor: &CaseActor,
+    at: i64,
+) -> Result<(), StoreError> {
+    let data = CaseCommunicationAdded {
+        case_id: IdKind::Case.format(case.id),
+        communication_id: IdKind::Communication.format(communication_id),
+        communication_type,
+        sent_by: actor.name.clone(),
+        last_modified_date: rfc3339(at),
+        url: events::url(
+            state,
+            &format!("{}/communications", events::case_path(case.id)),
+        ),
+    };
+    events::emit(tx, case.org_id, case.id, &data).await
 }
 
 /// Closes Resolved cases older than the configured number of days; returns how many.

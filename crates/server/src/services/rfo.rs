@@ -14,6 +14,7 @@ use super::cases::CaseActor;
 use crate::audit::Event;
 use crate::http::time::{parse_time, rfc3339};
 use crate::http::{ApiError, FieldError};
+use crate::models::event::RfoPublished;
 use crate::state::AppState;
 
 /// One moment of the incident.
@@ -227,7 +228,16 @@ pub async fn publish(
         ));
     }
     let body = serde_json::to_string(content).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let version = cases::publish_rfo(&tx, case.id, status.as_str(), &body, now_ms()).await?;
+    let at = now_ms();
+    let version = cases::publish_rfo(&tx, case.id, status.as_str(), &body, at).await?;
+    let data = RfoPublished {
+        case_id: IdKind::Case.format(case.id),
+        status,
+        version,
+        last_modified_date: rfc3339(at),
+        url: super::events::url(state, &format!("{}/rfo", super::events::case_path(case.id))),
+    };
+    super::events::emit(&tx, case.org_id, case.id, &data).await?;
     let event = Event::new(actor.audit.clone(), "case.rfo_published")
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id))

@@ -48,6 +48,9 @@ pub struct AppInner {
     pub case_queue: std::sync::OnceLock<case_queue::CaseQueue>,
     /// API V2 requests per caller; `None` when switched off.
     pub rate_limits: Option<crate::http::rate_limit::CallerLimits>,
+    /// Woken when events commit (here or, through the change feed, on another node):
+    /// the event feed's long polls wait on it.
+    pub events_added: tokio::sync::Notify,
     /// Client id → when it last obtained a token; written to the database in batches.
     pub last_used: DashMap<String, i64>,
     pub metrics: Option<PrometheusHandle>,
@@ -111,6 +114,7 @@ impl AppState {
             issuance_quota,
             shared_counters,
             last_used: DashMap::new(),
+            events_added: tokio::sync::Notify::new(),
             metrics,
         }))
     }

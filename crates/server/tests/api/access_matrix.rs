@@ -22,6 +22,8 @@ enum Rule {
     AnyToken,
     /// A token whose scopes allow this; the record must be visible to the caller.
     Scope(&'static str),
+    /// A token with any of these scopes (what each caller then sees is tested with the operation).
+    AnyScope(&'static [&'static str]),
     /// People only (user token); client-credentials tokens get 403.
     UserOnly,
     /// No token needed.
@@ -41,6 +43,7 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             Rule::Scope("BasicRead")
         }
         ("get", p) if p.starts_with("/v2/cases") => Rule::Scope("SupportRead"),
+        ("get", "/v2/events") => Rule::AnyScope(&["BasicRead", "SupportRead", "BillingRead"]),
         ("post", p) if p.starts_with("/v2/cases") => Rule::Scope("SupportReadWrite"),
         ("get", p) if p.starts_with("/v2/invoices") => Rule::Scope("BillingRead"),
         (_, p) if p.starts_with("/v2/api-clients") || p.starts_with("/v2/users") => Rule::UserOnly,
@@ -306,6 +309,8 @@ async fn every_operation_enforces_scope_tenant_and_account_restrictions() {
                         Rule::Public | Rule::AnyToken => 200,
                         Rule::UserOnly | Rule::StaffOnly => 403,
                         Rule::Scope(needed) if !satisfies(scopes, needed) => 403,
+                        Rule::AnyScope(any) if !any.iter().any(|n| satisfies(scopes, n)) => 403,
+                        Rule::AnyScope(_) => 200,
                         Rule::Scope(_) if org_name == "other" => 404,
                         Rule::Scope(_) if has_param && is_restricted && slot == 1 => 404,
                         Rule::Scope(_) => 200,

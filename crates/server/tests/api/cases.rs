@@ -17,7 +17,7 @@ use crate::catalog::{Catalog, seed};
 use crate::helpers::{TestApp, problem, spawn_app, spawn_app_with};
 
 /// An app with a catalog and a client holding every scope.
-async fn setup(app: &TestApp) -> (Catalog, String) {
+pub(crate) async fn setup(app: &TestApp) -> (Catalog, String) {
     let catalog = seed(app, app.org_id, 2).await;
     let owner = app.user(PermissionSet::all()).await;
     let (id, secret) = app
@@ -26,7 +26,7 @@ async fn setup(app: &TestApp) -> (Catalog, String) {
     (catalog, app.access_token(&id, &secret).await)
 }
 
-fn incident(service: i64) -> Value {
+pub(crate) fn incident(service: i64) -> Value {
     json!({
         "type": "Incident",
         "subject": "ServiceDown",
@@ -38,7 +38,7 @@ fn incident(service: i64) -> Value {
     })
 }
 
-async fn open(app: &TestApp, token: &str, body: Value) -> Value {
+pub(crate) async fn open(app: &TestApp, token: &str, body: Value) -> Value {
     let response = app.post_json("/v2/cases", token, body).await;
     assert_eq!(response.status(), 201);
     response.json().await.unwrap()
@@ -51,12 +51,12 @@ async fn get_json(app: &TestApp, path: &str, token: &str) -> Value {
 }
 
 /// The case as the store has it, for driving it with the provider's moves.
-async fn row(app: &TestApp, case_id: &str) -> oneportal_store::cases::CaseRow {
+pub(crate) async fn row(app: &TestApp, case_id: &str) -> oneportal_store::cases::CaseRow {
     let id = IdKind::Case.parse(case_id).unwrap();
     find_case_anywhere(app.db(), id).await.unwrap().unwrap()
 }
 
-fn provider() -> CaseActor {
+pub(crate) fn provider() -> CaseActor {
     CaseActor {
         audit: oneportal::audit::Actor::Staff { id: 1 },
         name: "NOC".into(),
@@ -728,7 +728,7 @@ async fn attachment_names_with_bidirectional_or_control_characters_are_refused()
     assert_eq!(list["pagination"]["total"], 1);
 }
 
-fn rfo_content() -> RfoContent {
+pub(crate) fn rfo_content() -> RfoContent {
     RfoContent {
         affected_service_ids: vec!["SVC-000001".into()],
         impact: RfoImpact::Down,

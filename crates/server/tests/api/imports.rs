@@ -37,7 +37,7 @@ pub(crate) fn document(org_ref: &str, service_status: &str) -> Value {
     }]})
 }
 
-async fn import(app: &TestApp, staff: &str, document: &Value) -> reqwest::Response {
+pub(crate) async fn import(app: &TestApp, staff: &str, document: &Value) -> reqwest::Response {
     app.http
         .post(app.at("/ops/v1/imports"))
         .bearer_auth(staff)
@@ -47,7 +47,7 @@ async fn import(app: &TestApp, staff: &str, document: &Value) -> reqwest::Respon
         .unwrap()
 }
 
-async fn organization(app: &TestApp, reference: &str) -> Option<i64> {
+pub(crate) async fn organization(app: &TestApp, reference: &str) -> Option<i64> {
     provisioning::find(app.db(), Keyed::Organization, reference)
         .await
         .unwrap()

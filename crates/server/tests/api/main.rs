@@ -12,6 +12,7 @@ mod cost_bounds;
 mod crash_safety;
 mod database_faults;
 mod demo;
+mod events;
 mod helpers;
 mod hygiene;
 mod imports;

@@ -17,6 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use oneportal_domain::PermissionSet;
+use oneportal_domain::event::EventType;
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::ChargeType;
 use oneportal_store::cases::{NewAttachment, add_attachment, insert_case, publish_rfo};
@@ -414,6 +415,32 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
         }
     }
 
+    // One event about every case, invoice and service, for the event feed's check.
+    let tx = app.db().begin().await.unwrap();
+    for (n, record) in world.records.iter().enumerate() {
+        let (event_type, field) = match record.kind {
+            Kind::Case => (EventType::CaseCreated, "caseId"),
+            Kind::Invoice => (EventType::InvoiceIssued, "invoiceId"),
+            Kind::Service => (EventType::ServiceStatusChanged, "serviceId"),
+            _ => continue,
+        };
+        let data = serde_json::json!({ field: record.names[0] }).to_string();
+        oneportal_store::events::append(
+            &tx,
+            oneportal_store::events::NewEvent {
+                event_id: &format!("evt_matrix{n}"),
+                org_id: app.org_id,
+                event_type,
+                subject_id: record.id,
+                occurred_at: oneportal_store::now_ms(),
+                data: &data,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
     let mut failures = Vec::new();
     let mut checked = 0;
     for (label, accounts, restriction) in &restrictions {
@@ -442,6 +469,40 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                 .map(|r| r.names[0].clone())
                 .collect()
         };
+
+        // The event feed: events about exactly the records the user may read.
+        let mut in_feed = BTreeSet::new();
+        let mut after = String::from("0");
+        loop {
+            let page = app
+                .get_json(&format!("/v2/events?limit=10&after={after}"), &token)
+                .await;
+            for event in page["data"].as_array().unwrap() {
+                let data = &event["data"];
+                let name = ["caseId", "invoiceId", "serviceId"]
+                    .iter()
+                    .find_map(|f| data[f].as_str())
+                    .unwrap();
+                in_feed.insert(name.to_owned());
+            }
+            after = page["pagination"]["nextCursor"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            if !page["pagination"]["hasMore"].as_bool().unwrap() {
+                break;
+            }
+        }
+        let readable: BTreeSet<String> = [Kind::Case, Kind::Invoice, Kind::Service]
+            .into_iter()
+            .flat_map(shown)
+            .collect();
+        if in_feed != readable {
+            failures.push(format!(
+                "{label}: GET /v2/events told of {in_feed:?}, expected {readable:?}"
+            ));
+        }
+        checked += 1;
 
         for path in &api_paths {
             let record_param = params(path).last().map(|p| kind_of(p).unwrap().unwrap());

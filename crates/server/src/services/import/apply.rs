@@ -6,15 +6,19 @@ use std::collections::HashMap;
 
 use oneportal_domain::ids::IdKind;
 use oneportal_store::provisioning::{self, Keyed, Upserted};
-use oneportal_store::{Arg, Exec, Tx, cases, invoices, now_ms};
+use oneportal_store::{Arg, Exec, Tx, cases, now_ms};
 
 use super::prepare::{Linked, OrganizationPlan, Plan, RefKind};
 use super::summary::Summary;
 use crate::cluster::Change;
 use crate::http::ApiError;
+use crate::http::time::rfc3339;
+use crate::models::event::ServiceStatusChanged;
 use crate::services::cases::{self as case_service, CaseActor};
+use crate::services::events;
 use crate::services::rfo;
 use crate::state::AppState;
+use oneportal_domain::catalog::ServiceStatus;
 
 /// Catalog writes share a transaction, committed every this many records:
 /// far fewer commits than one per record, and short enough not to hold the
@@ -26,6 +30,8 @@ struct Batch<'a> {
     state: &'a AppState,
     tx: Option<Tx>,
     written: usize,
+    /// Whether a committed transaction may have held events, so readers are woken.
+    emitted: bool,
 }
 
 impl Batch<'_> {
@@ -47,6 +53,9 @@ impl Batch<'_> {
     async fn commit(&mut self) -> Result<(), ApiError> {
         if let Some(tx) = self.tx.take() {
             tx.commit().await?;
+            if std::mem::take(&mut self.emitted) {
+                self.state.publish(Change::Events).await;
+            }
         }
         Ok(())
     }
@@ -77,6 +86,7 @@ async fn apply_organization(
         state,
         tx: None,
         written: 0,
+        emitted: false,
     };
     if let Some(id) = plan.adopt
         && !provisioning::adopt_organization(batch.tx().await?, id, &plan.reference).await?
@@ -121,7 +131,18 @@ async fn apply_organization(
         (Keyed::Service { org_id }, RefKind::Service, plan.services),
     ] {
         for record in records {
+            let before = match kind {
+                RefKind::Service => {
+                    provisioning::service_status(batch.tx().await?, org_id, &record.reference)
+                        .await?
+                }
+                _ => None,
+            };
             let written = upsert_linked(batch.tx().await?, keyed, &record, &ids, at).await?;
+            if let Some((id, previous)) = before {
+                service_moved(state, batch.tx().await?, org_id, id, previous, &record, at).await?;
+                batch.emitted = true;
+            }
             match kind {
                 RefKind::Site => summary.sites.count(written),
                 _ => summary.services.count(written),
@@ -152,7 +173,7 @@ async fn apply_organization(
         }
         summary
             .invoices
-            .count(invoices::upsert_invoice(&state.db, &invoice.invoice).await?);
+            .count(crate::services::invoices::issue(state, &invoice.invoice).await?);
         progress(1);
     }
 
@@ -196,6 +217,38 @@ async fn apply_organization(
         }
         progress(1);
     }
+    Ok(())
+}
+
+/// Emits `service.status_changed` when the import moved a service to another status.
+async fn service_moved(
+    state: &AppState,
+    tx: &Tx,
+    org_id: i64,
+    service_id: i64,
+    previous: ServiceStatus,
+    record: &Linked,
+    at: i64,
+) -> Result<(), ApiError> {
+    let status = record
+        .columns
+        .iter()
+        .find_map(|(column, value)| match (column, value) {
+            (&"status", Arg::Text(Some(text))) => ServiceStatus::parse(text),
+            _ => None,
+        });
+    let Some(status) = status.filter(|s| *s != previous) else {
+        return Ok(());
+    };
+    let service = IdKind::Service.format(service_id);
+    let data = ServiceStatusChanged {
+        url: events::url(state, &format!("services/{service}")),
+        service_id: service,
+        previous_status: previous,
+        status,
+        last_modified_date: rfc3339(at),
+    };
+    events::emit(tx, org_id, service_id, &data).await?;
     Ok(())
 }
 

@@ -1,0 +1,278 @@
+//! The kinds of events OnePortal tells customers about (PRODUCT §7).
+//!
+//! Adding an event type is one line in [`event_types!`] (its name, the kind of
+//! record it is about, which decides who may see it) plus its data schema and
+//! the place that emits it.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::scope::ApiScope;
+
+/// What an event is about; the scope that reads such records reads their events,
+/// and the account restrictions of that record apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventSubject {
+    /// A support case (also its messages, files and RFO): `SupportRead`.
+    Case,
+    /// An invoice or credit note: `BillingRead`.
+    Invoice,
+    /// A service: `BasicRead`.
+    Service,
+}
+
+impl EventSubject {
+    /// The scope a caller needs to read events about this kind of record.
+    pub const fn scope(self) -> ApiScope {
+        match self {
+            EventSubject::Case => ApiScope::SupportRead,
+            EventSubject::Invoice => ApiScope::BillingRead,
+            EventSubject::Service => ApiScope::BasicRead,
+        }
+    }
+}
+
+macro_rules! event_types {
+    ($($variant:ident = $name:literal about $subject:ident: $doc:literal;)*) => {
+        /// The type of an event: `resource.action`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        pub enum EventType {
+            $(#[doc = $doc] #[serde(rename = $name)] $variant,)*
+        }
+
+        impl EventType {
+            pub const ALL: &'static [EventType] = &[$(EventType::$variant),*];
+            /// Every type's name, for messages that list what is allowed.
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            pub const fn name(self) -> &'static str {
+                match self { $(EventType::$variant => $name),* }
+            }
+
+            pub fn parse(text: &str) -> Option<EventType> {
+                match text { $($name => Some(EventType::$variant),)* _ => None }
+            }
+
+            /// The kind of record the event is about.
+            pub const fn subject(self) -> EventSubject {
+                match self { $(EventType::$variant => EventSubject::$subject),* }
+            }
+        }
+    };
+}
+
+event_types! {
+    CaseCreated = "case.created" about Case: "A case was opened (by the customer, the provider or monitoring).";
+    CaseStatusChanged = "case.status_changed" about Case: "A case moved to another status.";
+    CaseCommunicationAdded = "case.communication_added" about Case: "A message was added to a case's conversation.";
+    CaseAttachmentAdded = "case.attachment_added" about Case: "A file was attached to a case.";
+    RfoPublished = "rfo.published" about Case: "The reason for outage of an incident was published or revised.";
+    InvoiceIssued = "invoice.issued" about Invoice: "An invoice or credit note was issued.";
+    ServiceStatusChanged = "service.status_changed" about Service: "A service moved to another status.";
+}
+
+impl EventType {
+    /// The scope a caller needs to read events of this type.
+    pub const fn scope(self) -> ApiScope {
+        self.subject().scope()
+    }
+}
+
+impl std::fmt::Display for EventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl TryFrom<String> for EventType {
+    type Error = crate::error::ValidationError;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        EventType::parse(&text).ok_or_else(|| {
+            crate::error::ValidationError::new(
+                "unknown_value",
+                format!("'{text}' is not one of: {}", EventType::NAMES.join(", ")),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_parses_back_from_its_name_and_reads_with_its_subjects_scope() {
+        for &t in EventType::ALL {
+            assert_eq!(EventType::parse(t.name()), Some(t));
+            assert_eq!(
+                serde_json::to_value(t).unwrap(),
+                serde_json::json!(t.name())
+            );
+        }
+        assert_eq!(EventType::RfoPublished.scope(), ApiScope::SupportRead);
+        assert_eq!(EventType::InvoiceIssued.scope(), ApiScope::BillingRead);
+        assert_eq!(EventType::ServiceStatusChanged.scope(), ApiScope::BasicRead);
+        assert_eq!(EventType::parse("case.deleted"), None);
+    }
+}
+
+/// How many events one page of the feed holds at most, and by default.
+pub const MAX_FEED_LIMIT: u32 = 100;
+pub const DEFAULT_FEED_LIMIT: u32 = 50;
+/// How long a feed request may wait for the next event, in seconds.
+pub const MAX_FEED_WAIT_SECONDS: u32 = 30;
+
+/// `GET /v2/events`: from after which event, of which types, how many, and how
+/// long to wait when there is nothing new yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedQuery {
+    /// The sequence of the last event already read (0: from the oldest kept).
+    pub after: i64,
+    /// The types asked for; `None` for every type the caller may read.
+    pub types: Option<Vec<EventType>>,
+    pub limit: u32,
+    pub wait_seconds: u32,
+}
+
+impl FeedQuery {
+    /// Reads the query's pairs; every problem is reported, each naming its parameter.
+    pub fn parse(pairs: &[(String, String)]) -> Result<FeedQuery, Vec<crate::query::QueryError>> {
+        use crate::query::QueryError;
+        let mut query = FeedQuery {
+            after: 0,
+            types: None,
+            limit: DEFAULT_FEED_LIMIT,
+            wait_seconds: 0,
+        };
+        let mut errors = Vec::new();
+        let number = |name: &str, value: &str, max: u32, errors: &mut Vec<QueryError>| match value
+            .parse::<u32>(
+        ) {
+            Ok(n) if n <= max => Some(n),
+            _ => {
+                errors.push(QueryError::new(
+                    name,
+                    "invalid_value",
+                    format!("{name} is a whole number from 0 to {max}"),
+                ));
+                None
+            }
+        };
+        if pairs.len() > crate::query::MAX_PARAMETERS {
+            return Err(vec![QueryError::new(
+                "",
+                "too_many_parameters",
+                format!(
+                    "the query has {} parameters; the event feed takes at most {}",
+                    pairs.len(),
+                    crate::query::MAX_PARAMETERS
+                ),
+            )]);
+        }
+        for (name, value) in pairs {
+            match name.as_str() {
+                "after" => match value.parse::<i64>() {
+                    Ok(after) if after >= 0 => query.after = after,
+                    _ => errors.push(QueryError::new(
+                        name,
+                        "invalid_cursor",
+                        "after takes the nextCursor of an earlier page of this feed".into(),
+                    )),
+                },
+                "types" => {
+                    let types = query.types.get_or_insert_with(Vec::new);
+                    for text in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                        match EventType::parse(text) {
+                            Some(t) if !types.contains(&t) => types.push(t),
+                            Some(_) => {}
+                            None => errors.push(QueryError::new(
+                                name,
+                                "unknown_event_type",
+                                format!(
+                                    "'{}' is not an event type; the types are {}",
+                                    text.chars().take(64).collect::<String>(),
+                                    EventType::NAMES.join(", ")
+                                ),
+                            )),
+                        }
+                    }
+                }
+                "limit" => match number(name, value, MAX_FEED_LIMIT, &mut errors) {
+                    Some(0) => errors.push(QueryError::new(
+                        name,
+                        "invalid_value",
+                        format!("limit is a whole number from 1 to {MAX_FEED_LIMIT}"),
+                    )),
+                    Some(limit) => query.limit = limit,
+                    None => {}
+                },
+                "wait" => {
+                    if let Some(wait) = number(name, value, MAX_FEED_WAIT_SECONDS, &mut errors) {
+                        query.wait_seconds = wait;
+                    }
+                }
+                other => errors.push(QueryError::new(
+                    other,
+                    "unknown_parameter",
+                    format!(
+                        "'{}' is not a parameter of the event feed; it takes after, types, limit and wait",
+                        other.chars().take(64).collect::<String>()
+                    ),
+                )),
+            }
+        }
+        errors.truncate(crate::query::MAX_REPORTED_ERRORS);
+        if errors.is_empty() {
+            Ok(query)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod feed_query_tests {
+    use super::*;
+
+    fn parse(query: &[(&str, &str)]) -> Result<FeedQuery, Vec<String>> {
+        let pairs: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        FeedQuery::parse(&pairs).map_err(|e| e.into_iter().map(|e| e.parameter).collect())
+    }
+
+    #[test]
+    fn a_feed_query_reads_its_four_parameters_and_names_each_mistake() {
+        let query = parse(&[
+            ("after", "42"),
+            ("types", "case.created, rfo.published"),
+            ("types", "case.created"),
+            ("limit", "100"),
+            ("wait", "30"),
+        ])
+        .unwrap();
+        assert_eq!(query.after, 42);
+        assert_eq!(
+            query.types,
+            Some(vec![EventType::CaseCreated, EventType::RfoPublished])
+        );
+        assert_eq!((query.limit, query.wait_seconds), (100, 30));
+        assert_eq!(parse(&[]).unwrap().limit, DEFAULT_FEED_LIMIT);
+        for (bad, named) in [
+            (("after", "-1"), "after"),
+            (("after", "x"), "after"),
+            (("types", "case.deleted"), "types"),
+            (("limit", "0"), "limit"),
+            (("limit", "101"), "limit"),
+            (("wait", "31"), "wait"),
+            (("cursor", "1"), "cursor"),
+        ] {
+            assert_eq!(
+                parse(&[bad]).unwrap_err(),
+                vec![named.to_owned()],
+                "{bad:?}"
+            );
+        }
+    }
+}

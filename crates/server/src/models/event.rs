@@ -1,0 +1,186 @@
+//! Events as API V2 answers them (the feed) and as webhooks deliver them: the
+//! envelope, and one data schema per event type.
+//!
+//! Data is small (identifiers, what changed, the resource's `lastModifiedDate`
+//! and a link to it), never the resource itself: a reader who wants more follows
+//! `url` with a token that may read it.
+
+use oneportal_domain::case::{
+    CaseOrigin, CasePriority, CaseStatus, CaseSubject, CaseType, CommunicationType, RfoStatus,
+};
+use oneportal_domain::catalog::ServiceStatus;
+use oneportal_domain::event::EventType;
+use oneportal_domain::ids::IdKind;
+use oneportal_domain::invoice::{InvoiceType, Money};
+use oneportal_store::events::EventRow;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::http::time::rfc3339;
+
+/// Something that happened to a record the caller may read.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// Unique; also the `webhook-id` of every delivery of this event.
+    #[schema(example = "evt_4Fq7hWkz2RrT0bLmN8xYcA")]
+    pub id: String,
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    pub occurred_at: String,
+    #[schema(example = "ORG-000001")]
+    pub organization_id: String,
+    /// Increases with every event of the organization, in the order they were committed.
+    pub sequence: i64,
+    /// The event's data; its shape is the type's (see `EventData`).
+    #[schema(value_type = EventData)]
+    pub data: serde_json::Value,
+}
+
+impl Event {
+    pub fn from_row(row: EventRow) -> Event {
+        Event {
+            id: row.event_id,
+            event_type: row.event_type,
+            occurred_at: rfc3339(row.occurred_at),
+            organization_id: IdKind::Organization.format(row.org_id),
+            sequence: row.sequence,
+            data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// The data of an event type, declared with the type it belongs to.
+pub trait EventPayload: Serialize {
+    const TYPE: EventType;
+}
+
+macro_rules! event_data {
+    ($($ty:ident => $event:ident),* $(,)?) => {
+        $(impl EventPayload for $ty {
+            const TYPE: EventType = EventType::$event;
+        })*
+
+        /// The data of each event type (the event's `type` says which).
+        #[derive(Serialize, ToSchema)]
+        #[serde(untagged)]
+        pub enum EventData {
+            $($ty($ty),)*
+        }
+    };
+}
+
+event_data! {
+    CaseCreated => CaseCreated,
+    CaseStatusChanged => CaseStatusChanged,
+    CaseCommunicationAdded => CaseCommunicationAdded,
+    CaseAttachmentAdded => CaseAttachmentAdded,
+    RfoPublished => RfoPublished,
+    InvoiceIssued => InvoiceIssued,
+    ServiceStatusChanged => ServiceStatusChanged,
+}
+
+/// `case.created`
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseCreated {
+    #[schema(example = "CASE-0000001")]
+    pub case_id: String,
+    #[serde(rename = "type")]
+    pub case_type: CaseType,
+    pub subject: CaseSubject,
+    pub priority: CasePriority,
+    pub status: CaseStatus,
+    pub origin: CaseOrigin,
+    #[schema(example = "SVC-000001")]
+    pub service_id: String,
+    pub last_modified_date: String,
+    /// The case in API V2.
+    pub url: String,
+}
+
+/// `case.status_changed`
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseStatusChanged {
+    pub case_id: String,
+    pub previous_status: CaseStatus,
+    pub status: CaseStatus,
+    /// The reason given with the change, if any.
+    pub reason: Option<String>,
+    pub last_modified_date: String,
+    pub url: String,
+}
+
+/// `case.communication_added`
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseCommunicationAdded {
+    pub case_id: String,
+    #[schema(example = "COM-000001")]
+    pub communication_id: String,
+    pub communication_type: CommunicationType,
+    pub sent_by: String,
+    pub last_modified_date: String,
+    /// The case's communications in API V2.
+    pub url: String,
+}
+
+/// `case.attachment_added`
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseAttachmentAdded {
+    pub case_id: String,
+    #[schema(example = "ATT-000001")]
+    pub attachment_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub last_modified_date: String,
+    /// The file's download in API V2.
+    pub url: String,
+}
+
+/// `rfo.published`
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RfoPublished {
+    pub case_id: String,
+    pub status: RfoStatus,
+    /// Increases with every revision.
+    pub version: i64,
+    pub last_modified_date: String,
+    /// The RFO in API V2.
+    pub url: String,
+}
+
+/// `invoice.issued`
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvoiceIssued {
+    #[schema(example = "INV-0000001")]
+    pub invoice_id: String,
+    pub invoice_number: String,
+    #[serde(rename = "type")]
+    pub invoice_type: InvoiceType,
+    #[schema(example = "ACC-000001")]
+    pub account_id: String,
+    pub currency: String,
+    #[schema(value_type = String, example = "1250.00")]
+    pub total_amount: Money,
+    /// `YYYY-MM-DD`.
+    pub due_date: String,
+    pub last_modified_date: String,
+    pub url: String,
+}
+
+/// `service.status_changed`
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceStatusChanged {
+    pub service_id: String,
+    pub previous_status: ServiceStatus,
+    pub status: ServiceStatus,
+    pub last_modified_date: String,
+    pub url: String,
+}

@@ -1,0 +1,162 @@
+//! Emitting events: each is appended to the outbox in the transaction of the
+//! change it describes (a rolled-back change emits nothing, a committed one
+//! cannot lose its event). Readers are woken once the transaction commits,
+//! through the `Change` the committing code publishes.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use oneportal_domain::ScopeSet;
+use oneportal_domain::event::{EventSubject, EventType, FeedQuery};
+use oneportal_domain::ids::IdKind;
+use oneportal_store::catalog::{self, AccessScope};
+use oneportal_store::events::{self, EventRow, NewEvent};
+use oneportal_store::{StoreError, Tx, cases, invoices, now_ms};
+use tokio::time::Instant;
+
+use crate::auth::random;
+use crate::models::event::EventPayload;
+use crate::state::AppState;
+
+/// How long events are kept for the feed and for redelivery: 30 days.
+pub const KEPT_FOR_MS: i64 = 30 * 86_400_000;
+
+/// The public id of a new event: `evt_` and 22 base62 characters (131 bits).
+fn new_event_id() -> String {
+    format!("evt_{}", random::alphanumeric(22))
+}
+
+/// Appends the event `data` about record `subject_id` of `org_id` to the outbox, in `tx`.
+pub async fn emit<D: EventPayload>(
+    tx: &Tx,
+    org_id: i64,
+    subject_id: i64,
+    data: &D,
+) -> Result<(), StoreError> {
+    let data = serde_json::to_string(data).expect("event data serializes");
+    events::append(
+        tx,
+        NewEvent {
+            event_id: &new_event_id(),
+            org_id,
+            event_type: D::TYPE,
+            subject_id,
+            occurred_at: now_ms(),
+            data: &data,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The API V2 address of a record, for an event's `url`.
+pub fn url(state: &AppState, path: &str) -> String {
+    format!("{}/v2/{path}", state.public_url)
+}
+
+/// `cases/CASE-0000001`, the path of a case under `/v2/`.
+pub fn case_path(case_id: i64) -> String {
+    format!("cases/{}", IdKind::Case.format(case_id))
+}
+
+/// One page of the event feed.
+pub struct FeedPage {
+    /// The events the caller may see, oldest first.
+    pub events: Vec<EventRow>,
+    /// The sequence to continue after: the last event looked at, shown or not.
+    pub next_after: i64,
+    /// Whether more events were already there when this page was read.
+    pub has_more: bool,
+}
+
+/// The caller's events after `query.after` of `types`, filtered to the records
+/// the scope may read now; waits up to `query.wait_seconds` for the first one.
+pub async fn feed(
+    state: &AppState,
+    scope: &AccessScope,
+    types: &[EventType],
+    query: &FeedQuery,
+) -> Result<FeedPage, StoreError> {
+    let deadline = Instant::now() + Duration::from_secs(u64::from(query.wait_seconds));
+    let mut after = query.after;
+    loop {
+        // Listen before reading, so an event committed in between still wakes us.
+        let woken = state.events_added.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        let rows = events::after(
+            &state.db,
+            scope.org_id,
+            after,
+            types,
+            i64::from(query.limit),
+        )
+        .await?;
+        let has_more = rows.len() == query.limit as usize;
+        let next_after = rows.last().map_or(after, |row| row.sequence);
+        let events = visible_only(state, scope, rows).await?;
+        if !events.is_empty() || has_more || Instant::now() >= deadline {
+            return Ok(FeedPage {
+                events,
+                next_after,
+                has_more,
+            });
+        }
+        after = next_after;
+        tokio::select! {
+            () = &mut woken => {}
+            () = tokio::time::sleep_until(deadline) => {}
+        }
+    }
+}
+
+/// The events whose record the scope may read now (the API's rules: the
+/// organization is already the caller's; account restrictions apply here).
+async fn visible_only(
+    state: &AppState,
+    scope: &AccessScope,
+    rows: Vec<EventRow>,
+) -> Result<Vec<EventRow>, StoreError> {
+    if scope.contract_accounts.is_none() && scope.delivery_accounts.is_none() {
+        return Ok(rows);
+    }
+    let mut seen: HashMap<(EventSubject, i64), bool> = HashMap::new();
+    let mut visible = Vec::with_capacity(rows.len());
+    for row in rows {
+        let subject = row.event_type.subject();
+        let key = (subject, row.subject_id);
+        let may_read = match seen.get(&key) {
+            Some(known) => *known,
+            None => {
+                let db = &state.db;
+                let found = match subject {
+                    EventSubject::Case => {
+                        cases::find_case(db, scope, row.subject_id).await?.is_some()
+                    }
+                    EventSubject::Invoice => invoices::find_invoice(db, scope, row.subject_id)
+                        .await?
+                        .is_some(),
+                    EventSubject::Service => catalog::find_service(db, scope, row.subject_id)
+                        .await?
+                        .is_some(),
+                };
+                seen.insert(key, found);
+                found
+            }
+        };
+        if may_read {
+            visible.push(row);
+        }
+    }
+    Ok(visible)
+}
+
+/// The event types a caller with `scopes` may read, of those asked for (all when none were).
+pub fn readable_types(scopes: ScopeSet, asked: Option<&[EventType]>) -> Vec<EventType> {
+    let wanted = asked.unwrap_or(EventType::ALL);
+    wanted
+        .iter()
+        .copied()
+        .filter(|t| scopes.allows(t.scope()))
+        .collect()
+}
