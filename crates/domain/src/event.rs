@@ -5,7 +5,6 @@
 //! the place that emits it.
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::scope::ApiScope;
 
@@ -35,7 +34,7 @@ impl EventSubject {
 macro_rules! event_types {
     ($($variant:ident = $name:literal about $subject:ident: $doc:literal;)*) => {
         /// The type of an event: `resource.action`.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum EventType {
             $(#[doc = $doc] #[serde(rename = $name)] $variant,)*
         }
@@ -70,6 +69,20 @@ event_types! {
     InvoiceIssued = "invoice.issued" about Invoice: "An invoice or credit note was issued.";
     ServiceStatusChanged = "service.status_changed" about Service: "A service moved to another status.";
 }
+
+// Written by hand: the derive would list the variants' Rust names, not the
+// dotted names they serialize as.
+impl utoipa::PartialSchema for EventType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some("The type of an event: `resource.action`."))
+            .enum_values(Some(EventType::NAMES.iter().copied()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for EventType {}
 
 impl EventType {
     /// The scope a caller needs to read events of this type.

@@ -13,6 +13,8 @@ pub enum IdKind {
     Invoice,
     Communication,
     Attachment,
+    WebhookEndpoint,
+    WebhookDelivery,
 }
 
 impl IdKind {
@@ -28,6 +30,8 @@ impl IdKind {
             IdKind::Invoice => "INV",
             IdKind::Communication => "COM",
             IdKind::Attachment => "ATT",
+            IdKind::WebhookEndpoint => "WHE",
+            IdKind::WebhookDelivery => "WHD",
         }
     }
 

@@ -51,6 +51,8 @@ pub struct Config {
     pub rate_limits: RateLimitsConfig,
     /// How long a client may take to send a request, and how many connections one address may hold.
     pub http: HttpConfig,
+    /// Where webhooks may be delivered, and how many at once.
+    pub webhooks: WebhooksConfig,
     /// The SMTP server e-mail goes out through; without it the outbox is the only destination.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp: Option<SmtpConfig>,
@@ -122,6 +124,61 @@ impl Default for RateLimitsConfig {
             requests_per_minute: 6000,
             burst: 200,
         }
+    }
+}
+
+/// `[webhooks]`: where deliveries may go and how many run at once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Whether endpoints may use plain `http://` URLs (`serve --demo` allows it; in
+    /// production a webhook's body and signature should not cross networks in clear).
+    pub allow_http: bool,
+    /// Networks deliveries may reach although they are private, loopback or link-local
+    /// (CIDR, e.g. `["10.20.0.0/16"]`): everything else of the kind is refused at connect time.
+    pub allowed_networks: Vec<String>,
+    /// Endpoints one organization may have.
+    pub max_endpoints_per_organization: u32,
+    /// Deliveries in flight at once on this node, and to one endpoint.
+    pub max_concurrent_deliveries: u32,
+    pub max_concurrent_per_endpoint: u32,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        WebhooksConfig {
+            allow_http: false,
+            allowed_networks: Vec::new(),
+            max_endpoints_per_organization: 10,
+            max_concurrent_deliveries: 64,
+            max_concurrent_per_endpoint: 4,
+        }
+    }
+}
+
+impl WebhooksConfig {
+    /// The allow-listed networks, parsed.
+    pub fn networks(&self) -> Vec<ipnet::IpNet> {
+        self.allowed_networks
+            .iter()
+            .filter_map(|n| n.parse().ok())
+            .collect()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if let Some(bad) = self
+            .allowed_networks
+            .iter()
+            .find(|n| n.parse::<ipnet::IpNet>().is_err())
+        {
+            return Err(format!(
+                "webhooks.allowed_networks holds '{bad}', which is not a network in CIDR form (e.g. 10.20.0.0/16)"
+            ));
+        }
+        if self.max_concurrent_deliveries == 0 || self.max_concurrent_per_endpoint == 0 {
+            return Err("webhooks.max_concurrent_deliveries and max_concurrent_per_endpoint must be at least 1".into());
+        }
+        Ok(())
     }
 }
 
@@ -248,6 +305,7 @@ impl Default for Config {
             cases: CasesConfig::default(),
             rate_limits: RateLimitsConfig::default(),
             http: HttpConfig::default(),
+            webhooks: WebhooksConfig::default(),
             smtp: None,
             outbox_retention_days: 90,
             demo: false,
@@ -361,6 +419,7 @@ impl Config {
             return Err("pg_max_connections must be at least 1".into());
         }
         self.http.validate()?;
+        self.webhooks.validate()?;
         if let Some(smtp) = &self.smtp {
             smtp.validate()?;
         }

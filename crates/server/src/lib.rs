@@ -176,6 +176,7 @@ impl App {
         state.spawn_change_listener();
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         tasks::spawn(state.clone(), shutdown.subscribe());
+        services::webhooks::delivery::spawn(state.clone(), shutdown.subscribe());
         if let Some(counters) = &state.shared_counters {
             shared_counters::spawn_sync(counters.clone(), state.db.clone(), shutdown.subscribe());
         }

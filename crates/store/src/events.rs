@@ -84,6 +84,30 @@ pub async fn after(
     types: &[EventType],
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
+    select(db, org_id, "sequence > $2", after, types, limit).await
+}
+
+/// The organization's events that occurred at or after `since` (Unix ms), oldest
+/// first, of the given types, at most `limit`.
+pub async fn since(
+    db: &impl Exec,
+    org_id: i64,
+    since: i64,
+    types: &[EventType],
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    select(db, org_id, "occurred_at >= $2", since, types, limit).await
+}
+
+/// Events of the organization where `condition` holds for `$2 = bound`.
+async fn select(
+    db: &impl Exec,
+    org_id: i64,
+    condition: &str,
+    bound: i64,
+    types: &[EventType],
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
     if types.is_empty() {
         return Ok(Vec::new());
     }
@@ -92,11 +116,11 @@ pub async fn after(
         .map(|n| format!("${n}"))
         .collect();
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE org_id = $1 AND sequence > $2 \
+        "SELECT {EVENT_COLUMNS} FROM events WHERE org_id = $1 AND {condition} \
          AND event_type IN ({}) ORDER BY sequence LIMIT $3",
         marks.join(", ")
     );
-    let mut values = args![org_id, after, limit];
+    let mut values = args![org_id, bound, limit];
     values.extend(types.iter().map(|t| t.name().into()));
     db.fetch_all_dynamic(sql, values).await
 }
@@ -116,4 +140,15 @@ pub async fn latest_sequence(db: &impl Exec, org_id: i64) -> Result<i64, StoreEr
 pub async fn purge_before(db: &impl Exec, before: i64) -> Result<u64, StoreError> {
     db.execute("DELETE FROM events WHERE occurred_at < $1", args![before])
         .await
+}
+
+/// The event with this row id, while it is kept.
+pub async fn by_id(db: &impl Exec, id: i64) -> Result<Option<EventRow>, StoreError> {
+    Ok(db
+        .fetch_all_dynamic(
+            format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = $1"),
+            args![id],
+        )
+        .await?
+        .pop())
 }

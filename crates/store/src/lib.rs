@@ -24,6 +24,7 @@ pub mod settings;
 pub mod staff;
 pub mod stored;
 pub mod users;
+pub mod webhooks;
 
 pub use db::{Arg, Backend, Db, Exec, Record, SqliteDurability, Tx};
 pub use error::StoreError;

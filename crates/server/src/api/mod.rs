@@ -9,6 +9,7 @@ pub mod invoices;
 pub mod me;
 pub mod person;
 pub mod users;
+pub mod webhooks;
 
 use axum::Json;
 use axum::Router;
@@ -38,6 +39,7 @@ use crate::state::AppState;
         (name = "Services", description = "Network services and their technical details [customerapi/basic.read]"),
         (name = "Cases", description = "Support cases, their conversation, attachments and RFOs [customerapi/support.read to read, customerapi/support.read-write to change]"),
         (name = "Events", description = "What changed, oldest first: the event feed [customerapi/basic.read, support.read or billing.read; each event needs the scope of its record]"),
+        (name = "Webhooks", description = "Endpoints OnePortal POSTs your organization's events to, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried for about 28 hours with the same `webhook-id`; managed by people with `Developer Portal (API)` (user token or portal session)"),
         (name = "Invoices", description = "Invoices and credit notes, their lines, PDF summaries and CSV line items [customerapi/billing.read]"),
     )
 )]
@@ -115,6 +117,13 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::get_rfo))
         .routes(routes!(cases::rfo_document))
         .routes(routes!(events::list_events))
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::send_test))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::redeliver))
+        .routes(routes!(webhooks::recover))
         .routes(routes!(invoices::list_invoices))
         .routes(routes!(invoices::get_invoice))
         .routes(routes!(invoices::list_invoice_lines))
@@ -124,6 +133,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     // The routes' operations exist only now, so the common answers are added last.
     let mut openapi = openapi;
     crate::http::openapi::CommonResponses.modify(&mut openapi);
+    crate::http::openapi::MergeClosedAllOf.modify(&mut openapi);
     cases::CaseTypeVariants.modify(&mut openapi);
     cases::AttachmentTypes.modify(&mut openapi);
     (router, openapi)

@@ -9,3 +9,4 @@ pub mod master_key;
 pub mod password;
 pub mod random;
 pub mod tokens;
+pub mod webhook_signature;

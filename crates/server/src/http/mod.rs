@@ -6,6 +6,7 @@ pub mod download;
 pub mod idempotency;
 pub mod json;
 pub mod openapi;
+pub mod outbound;
 pub mod pagination;
 pub mod problem;
 pub mod public_id;

@@ -90,3 +90,53 @@ impl Modify for CommonResponses {
         }
     }
 }
+
+/// A response that flattens a request type (`#[serde(flatten)]`, e.g. an RFO's
+/// content beside its version) comes out of utoipa as `allOf` with that type,
+/// whose `additionalProperties: false` (it refuses unknown fields as a body)
+/// then forbids the response's own fields: no instance could match. Such an
+/// `allOf` is merged here into one object with every part's properties.
+pub struct MergeClosedAllOf;
+
+impl Modify for MergeClosedAllOf {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, Schema};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let named = components.schemas.clone();
+        let object_of = |part: &RefOr<Schema>| -> Option<utoipa::openapi::schema::Object> {
+            let schema = match part {
+                RefOr::T(schema) => schema,
+                RefOr::Ref(r) => match named.get(r.ref_location.rsplit('/').next()?)? {
+                    RefOr::T(schema) => schema,
+                    RefOr::Ref(_) => return None,
+                },
+            };
+            match schema {
+                Schema::Object(object) => Some(object.clone()),
+                _ => None,
+            }
+        };
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::AllOf(all)) = schema else {
+                continue;
+            };
+            let Some(parts) = all.items.iter().map(object_of).collect::<Option<Vec<_>>>() else {
+                continue;
+            };
+            if !parts.iter().any(|p| p.additional_properties.is_some()) {
+                continue;
+            }
+            let mut merged = utoipa::openapi::schema::Object::new();
+            merged.schema_type =
+                utoipa::openapi::schema::SchemaType::Type(utoipa::openapi::Type::Object);
+            merged.description = all.description.clone();
+            for part in parts {
+                merged.properties.extend(part.properties);
+                merged.required.extend(part.required);
+            }
+            *schema = RefOr::T(Schema::Object(merged));
+        }
+    }
+}

@@ -6,3 +6,4 @@ pub mod case;
 pub mod catalog;
 pub mod event;
 pub mod invoice;
+pub mod webhook;

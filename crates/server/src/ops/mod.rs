@@ -110,6 +110,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .split_for_parts();
     crate::http::openapi::CommonResponses.modify(&mut openapi);
+    crate::http::openapi::MergeClosedAllOf.modify(&mut openapi);
     FlattenedRfo.modify(&mut openapi);
     (router, openapi)
 }

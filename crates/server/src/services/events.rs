@@ -117,38 +117,50 @@ async fn visible_only(
     scope: &AccessScope,
     rows: Vec<EventRow>,
 ) -> Result<Vec<EventRow>, StoreError> {
-    if scope.contract_accounts.is_none() && scope.delivery_accounts.is_none() {
+    if is_whole_organization(scope) {
         return Ok(rows);
     }
     let mut seen: HashMap<(EventSubject, i64), bool> = HashMap::new();
     let mut visible = Vec::with_capacity(rows.len());
     for row in rows {
-        let subject = row.event_type.subject();
-        let key = (subject, row.subject_id);
-        let may_read = match seen.get(&key) {
+        let key = (row.event_type.subject(), row.subject_id);
+        let may = match seen.get(&key) {
             Some(known) => *known,
             None => {
-                let db = &state.db;
-                let found = match subject {
-                    EventSubject::Case => {
-                        cases::find_case(db, scope, row.subject_id).await?.is_some()
-                    }
-                    EventSubject::Invoice => invoices::find_invoice(db, scope, row.subject_id)
-                        .await?
-                        .is_some(),
-                    EventSubject::Service => catalog::find_service(db, scope, row.subject_id)
-                        .await?
-                        .is_some(),
-                };
+                let found = may_read(state, scope, &row).await?;
                 seen.insert(key, found);
                 found
             }
         };
-        if may_read {
+        if may {
             visible.push(row);
         }
     }
     Ok(visible)
+}
+
+fn is_whole_organization(scope: &AccessScope) -> bool {
+    scope.contract_accounts.is_none() && scope.delivery_accounts.is_none()
+}
+
+/// Whether the scope may read the record the event is about, now.
+pub async fn may_read(
+    state: &AppState,
+    scope: &AccessScope,
+    event: &EventRow,
+) -> Result<bool, StoreError> {
+    if event.org_id != scope.org_id {
+        return Ok(false);
+    }
+    if is_whole_organization(scope) {
+        return Ok(true);
+    }
+    let (db, id) = (&state.db, event.subject_id);
+    Ok(match event.event_type.subject() {
+        EventSubject::Case => cases::find_case(db, scope, id).await?.is_some(),
+        EventSubject::Invoice => invoices::find_invoice(db, scope, id).await?.is_some(),
+        EventSubject::Service => catalog::find_service(db, scope, id).await?.is_some(),
+    })
 }
 
 /// The event types a caller with `scopes` may read, of those asked for (all when none were).

@@ -11,6 +11,7 @@ pub mod invoices;
 pub mod mail;
 pub mod rfo;
 pub mod users;
+pub mod webhooks;
 
 use oneportal_store::{StoreError, Tx};
 

@@ -136,6 +136,7 @@ pub async fn set_permissions(
     )
     .await?;
     super::api_clients::follow_owner(state, user_id).await?;
+    super::webhooks::follow_owner(state, user_id).await?;
     Ok(())
 }
 
@@ -169,6 +170,7 @@ pub async fn remove(
     // Access ends now, not at the next request.
     oneportal_store::outbox::end_sessions_of(&state.db, user_id).await?;
     super::api_clients::follow_owner(state, user_id).await?;
+    super::webhooks::follow_owner(state, user_id).await?;
     Ok(())
 }
 

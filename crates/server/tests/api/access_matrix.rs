@@ -8,6 +8,7 @@ use oneportal_domain::{Permission, PermissionSet};
 use oneportal_store::cases::{NewAttachment, add_attachment, insert_case, publish_rfo};
 use oneportal_store::catalog::{insert_service, insert_site};
 use oneportal_store::orgs::{NewAccount, create_account};
+use oneportal_store::webhooks;
 use serde_json::Value;
 use time::macros::date;
 
@@ -46,7 +47,13 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ("get", "/v2/events") => Rule::AnyScope(&["BasicRead", "SupportRead", "BillingRead"]),
         ("post", p) if p.starts_with("/v2/cases") => Rule::Scope("SupportReadWrite"),
         ("get", p) if p.starts_with("/v2/invoices") => Rule::Scope("BillingRead"),
-        (_, p) if p.starts_with("/v2/api-clients") || p.starts_with("/v2/users") => Rule::UserOnly,
+        (_, p)
+            if p.starts_with("/v2/api-clients")
+                || p.starts_with("/v2/users")
+                || p.starts_with("/v2/webhook-endpoints") =>
+        {
+            Rule::UserOnly
+        }
         ("get", "/v2/openapi.json" | "/ops/v1/openapi.json") => Rule::Public,
         (_, p) if p.starts_with("/ops/v1/") => Rule::StaffOnly,
         _ => return None,
@@ -60,6 +67,8 @@ struct Org {
     case: [i64; 2],
     attachment: [i64; 2],
     invoice: [i64; 2],
+    webhook: [i64; 2],
+    delivery: [i64; 2],
 }
 
 /// Whether a client's scopes satisfy the one an operation needs (read-write covers read).
@@ -90,6 +99,8 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
     let mut case = [0; 2];
     let mut attachment = [0; 2];
     let mut invoice = [0; 2];
+    let mut webhook = [0; 2];
+    let mut delivery = [0; 2];
     for (i, contract) in [a, b].into_iter().enumerate() {
         site[i] = insert_site(db, bare_site(org_id, contract)).await.unwrap();
         service[i] = insert_service(db, bare_service(org_id, contract, d, site[i]))
@@ -123,6 +134,36 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
             &invoices::new_invoice(org_id, contract, &number, date!(2026 - 01 - 01)),
         )
         .await;
+        let endpoint = webhooks::insert_endpoint(
+            db,
+            webhooks::NewEndpoint {
+                org_id,
+                owner_user_id: 1,
+                url: "https://hooks.example.com/matrix",
+                description: "",
+                event_types: "*",
+                secret_sealed: vec![0],
+                last_sequence: i64::MAX,
+                at: 1,
+            },
+        )
+        .await
+        .unwrap();
+        webhook[i] = endpoint;
+        delivery[i] = webhooks::insert_delivery(
+            db,
+            webhooks::NewDelivery {
+                endpoint_id: endpoint,
+                event_row_id: None,
+                message_id: "evt_matrix",
+                event_type: "webhook.test",
+                body: Some("{}"),
+                leased_until: None,
+                at: i64::MAX,
+            },
+        )
+        .await
+        .unwrap();
     }
     Org {
         contract: [a, b],
@@ -131,6 +172,8 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         case,
         attachment,
         invoice,
+        webhook,
+        delivery,
     }
 }
 
@@ -153,6 +196,14 @@ fn fill(path: &str, org: &Org, slot: usize, client_id: &str, user_id: i64) -> St
             &format!("ATT-{:06}", org.attachment[slot]),
         )
         .replace("{invoiceId}", &IdKind::Invoice.format(org.invoice[slot]))
+        .replace(
+            "{endpointId}",
+            &IdKind::WebhookEndpoint.format(org.webhook[slot]),
+        )
+        .replace(
+            "{deliveryId}",
+            &IdKind::WebhookDelivery.format(org.delivery[slot]),
+        )
         .replace("{clientId}", client_id)
         .replace("{userId}", &format!("USR-{user_id:06}"))
 }
@@ -171,6 +222,8 @@ fn valid_body(method: &str, path: &str) -> &'static str {
         }
         ("post", "/v2/api-clients") => r#"{"apiClientName": "matrix", "scopes": ["BasicRead"]}"#,
         ("post", p) if p.ends_with("/transfer") => r#"{"newOwnerUserId": "USR-000001"}"#,
+        ("post", p) if p.ends_with("/recover") => r#"{"since": "2026-01-01T00:00:00Z"}"#,
+        ("post", "/v2/webhook-endpoints") => r#"{"url": "https://hooks.example.com/matrix"}"#,
         ("patch", p) if p.starts_with("/v2/users/") => {
             r#"{"permissions": ["Sites & Services (View)"]}"#
         }
@@ -216,15 +269,7 @@ async fn every_operation_enforces_scope_tenant_and_account_restrictions() {
 
     let unrestricted = app.user(PermissionSet::all()).await;
     let restricted = app.user(PermissionSet::all()).await;
-    oneportal_store::users::set_account_access(app.db(), restricted.id, &[own.contract[0]])
-        .await
-        .unwrap();
-    app.app
-        .state
-        .publish(oneportal::cluster::Change::User {
-            user_id: restricted.id,
-        })
-        .await;
+    app.restrict(restricted.id, &[own.contract[0]]).await;
 
     let mut operations: Vec<(String, String)> = Vec::new();
     for document in ["/v2/openapi.json", "/ops/v1/openapi.json"] {

@@ -133,6 +133,17 @@ impl TestApp {
         node
     }
 
+    /// Restricts the user to these accounts, as User Management would, on every node at once.
+    pub async fn restrict(&self, user_id: i64, accounts: &[i64]) {
+        oneportal_store::users::set_account_access(self.db(), user_id, accounts)
+            .await
+            .unwrap();
+        self.app
+            .state
+            .publish(oneportal::cluster::Change::User { user_id })
+            .await;
+    }
+
     pub fn db(&self) -> &Db {
         &self.app.state.db
     }
@@ -404,4 +415,17 @@ pub fn bare_incident(
         message: "down".into(),
         at: 1,
     }
+}
+
+/// The Python that has the `standardwebhooks` package from PyPI, which the
+/// webhook tests' receiver verifies deliveries with (`scripts/test` makes it).
+pub fn webhook_receiver_python() -> std::path::PathBuf {
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/webhook-receiver-venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: scripts/test makes it (python3 -m venv target/webhook-receiver-venv && target/webhook-receiver-venv/bin/pip install standardwebhooks)",
+        python.display()
+    );
+    python
 }

@@ -30,3 +30,4 @@ mod restricted_access;
 mod several_nodes;
 mod tampering;
 mod token_endpoint;
+mod webhooks;

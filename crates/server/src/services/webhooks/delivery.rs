@@ -1,0 +1,527 @@
+//! Delivering events to webhook endpoints, at least once, signed per Standard
+//! Webhooks.
+//!
+//! Every node runs [`spawn`]'s loop: it copies each enabled endpoint's new
+//! events into deliveries (the fan-out), then leases due deliveries and
+//! attempts them. A failed attempt is retried after 5 s, 5 min, 30 min, 2 h,
+//! 5 h, 10 h and 10 h (with up to 10 % jitter; about 28 hours in all), always
+//! with the same `webhook-id` and a fresh timestamp and signature. Concurrency
+//! is bounded on the node and per endpoint, so a slow endpoint cannot hold
+//! back the others: a due delivery whose endpoint is busy waits for the next round.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
+use oneportal_domain::ApiScope;
+use oneportal_domain::event::EventType;
+use oneportal_domain::ids::IdKind;
+use oneportal_store::events::{self, EventRow};
+use oneportal_store::webhooks::{self, DeliveryRow, EndpointRow, NewAttempt, NewDelivery};
+use oneportal_store::{StoreError, now_ms};
+use rand::Rng;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+
+use crate::auth::webhook_signature;
+use crate::http::outbound::OutboundPolicy;
+use crate::http::time::rfc3339;
+use crate::models::event::Event;
+use crate::state::AppState;
+
+/// Seconds before the next attempt, after each failed one; past the last, the delivery fails.
+pub const RETRY_DELAYS_SECS: [i64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
+/// An endpoint failing for this long without a success is disabled.
+pub const DISABLE_AFTER_MS: i64 = 5 * 86_400_000;
+/// A leased delivery is this node's for this long (more than an attempt can take).
+const LEASE_MS: i64 = 60_000;
+/// At most this much of an answer is read, and this much of it kept in the log.
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+const EXCERPT_BYTES: usize = 1024;
+/// Events copied into deliveries per endpoint and round.
+const FAN_OUT_BATCH: i64 = 500;
+
+/// Where this installation may deliver.
+pub fn policy(state: &AppState) -> OutboundPolicy {
+    OutboundPolicy {
+        allow_http: state.config.webhooks.allow_http || state.config.demo,
+        allowed: state.config.webhooks.networks(),
+    }
+}
+
+/// The node's delivery machinery: one HTTP client and the concurrency limits.
+struct Deliverer {
+    client: reqwest::Client,
+    total: Arc<Semaphore>,
+    per_endpoint: DashMap<i64, Arc<Semaphore>>,
+    per_endpoint_limit: usize,
+}
+
+/// Runs the fan-out and the deliveries until shutdown.
+pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let config = &state.config.webhooks;
+    let deliverer = Arc::new(Deliverer {
+        client: policy(&state).client(),
+        total: Arc::new(Semaphore::new(config.max_concurrent_deliveries as usize)),
+        per_endpoint: DashMap::new(),
+        per_endpoint_limit: config.max_concurrent_per_endpoint as usize,
+    });
+    tokio::spawn(async move {
+        let mut last_gauged = Instant::now() - Duration::from_secs(60);
+        loop {
+            if last_gauged.elapsed() >= Duration::from_secs(10) {
+                last_gauged = Instant::now();
+                if let Err(error) = gauge_queues(&state).await {
+                    tracing::warn!(%error, "could not measure the webhook queues");
+                }
+            }
+            let woken = state.events_added.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            if let Err(error) = fan_out(&state).await {
+                tracing::warn!(%error, "webhook fan-out failed; retrying");
+            }
+            if let Err(error) = start_due(&state, &deliverer).await {
+                tracing::warn!(%error, "could not lease webhook deliveries; retrying");
+            }
+            tokio::select! {
+                () = &mut woken => {}
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = shutdown.wait_for(|stop| *stop) => break,
+            }
+        }
+    });
+}
+
+/// `oneportal_webhook_queue_depth` and `oneportal_webhook_oldest_pending_seconds` per endpoint.
+async fn gauge_queues(state: &AppState) -> Result<(), StoreError> {
+    let now = now_ms();
+    for (endpoint, waiting, oldest) in webhooks::pending_by_endpoint(&state.db).await? {
+        let label = IdKind::WebhookEndpoint.format(endpoint);
+        metrics::gauge!("oneportal_webhook_queue_depth", "endpoint" => label.clone())
+            .set(waiting as f64);
+        metrics::gauge!("oneportal_webhook_oldest_pending_seconds", "endpoint" => label)
+            .set(((now - oldest).max(0) / 1000) as f64);
+    }
+    Ok(())
+}
+
+/// Counts a delivery's end or an attempt's outcome for `/metrics`.
+fn count(outcome: &'static str) {
+    metrics::counter!("oneportal_webhook_deliveries_total", "outcome" => outcome).increment(1);
+}
+
+/// Copies each enabled endpoint's new events into deliveries. Moving the
+/// endpoint's cursor in the same transaction means a node that stops half-way
+/// loses nothing, and two nodes never copy the same events twice.
+pub async fn fan_out(state: &AppState) -> Result<(), StoreError> {
+    for endpoint in webhooks::enabled_endpoints(&state.db).await? {
+        let types = subscribed(&endpoint);
+        let new = events::after(
+            &state.db,
+            endpoint.org_id,
+            endpoint.last_sequence,
+            &types,
+            FAN_OUT_BATCH,
+        )
+        .await?;
+        let Some(last) = new.last().map(|e| e.sequence) else {
+            continue;
+        };
+        let tx = state.db.begin().await?;
+        if !webhooks::advance_cursor(&tx, endpoint.id, endpoint.last_sequence, last).await? {
+            continue; // another node copied them
+        }
+        let at = now_ms();
+        for event in &new {
+            queue_event(&tx, endpoint.id, event, at).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// A delivery of the event to the endpoint, due now.
+pub async fn queue_event(
+    tx: &oneportal_store::Tx,
+    endpoint_id: i64,
+    event: &EventRow,
+    at: i64,
+) -> Result<i64, StoreError> {
+    webhooks::insert_delivery(
+        tx,
+        NewDelivery {
+            endpoint_id,
+            event_row_id: Some(event.id),
+            message_id: &event.event_id,
+            event_type: event.event_type.name(),
+            body: None,
+            leased_until: None,
+            at,
+        },
+    )
+    .await
+}
+
+/// Logs an attempt's outcome under its delivery.
+async fn record_attempt(
+    state: &AppState,
+    delivery_id: i64,
+    at: i64,
+    outcome: &Outcome,
+) -> Result<(), StoreError> {
+    webhooks::insert_attempt(
+        &state.db,
+        NewAttempt {
+            delivery_id,
+            attempted_at: at,
+            status_code: outcome.status_code.map(i64::from),
+            latency_ms: outcome.latency_ms,
+            response_excerpt: &outcome.excerpt,
+            error: outcome.error.as_deref(),
+        },
+    )
+    .await
+}
+
+/// The event types the endpoint receives.
+pub fn subscribed(endpoint: &EndpointRow) -> Vec<EventType> {
+    if endpoint.event_types == "*" {
+        return EventType::ALL.to_vec();
+    }
+    endpoint
+        .event_types
+        .split(',')
+        .filter_map(EventType::parse)
+        .collect()
+}
+
+/// Leases what is due (as many as may run now) and starts each on its own task.
+async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<(), StoreError> {
+    let free = deliverer.total.available_permits();
+    if free == 0 {
+        return Ok(());
+    }
+    let now = now_ms();
+    let due = webhooks::lease_due(
+        &state.db,
+        state.db.backend(),
+        now,
+        now + LEASE_MS,
+        free as i64,
+    )
+    .await?;
+    for delivery in due {
+        let endpoint_slots = deliverer
+            .per_endpoint
+            .entry(delivery.endpoint_id)
+            .or_insert_with(|| Arc::new(Semaphore::new(deliverer.per_endpoint_limit)))
+            .clone();
+        let (Ok(one), Ok(total)) = (
+            endpoint_slots.try_acquire_owned(),
+            deliverer.total.clone().try_acquire_owned(),
+        ) else {
+            // The endpoint is busy: the delivery waits for a later round.
+            webhooks::retry_delivery(
+                &state.db,
+                delivery.id,
+                delivery.attempts,
+                delivery.next_attempt_at,
+            )
+            .await?;
+            continue;
+        };
+        let (state, deliverer) = (state.clone(), deliverer.clone());
+        tokio::spawn(async move {
+            let _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit) = (one, total);
+            if let Err(error) = attempt(&state, &deliverer.client, delivery).await {
+                tracing::warn!(%error, "a webhook delivery could not be recorded; it will be tried again");
+            }
+        });
+    }
+    Ok(())
+}
+
+/// What an attempt came to.
+pub struct Outcome {
+    pub status_code: Option<u16>,
+    pub latency_ms: i64,
+    pub excerpt: String,
+    pub error: Option<String>,
+    /// `Retry-After` in seconds, on a 429 or 503.
+    pub retry_after: Option<i64>,
+}
+
+impl Outcome {
+    pub fn succeeded(&self) -> bool {
+        self.status_code.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// One attempt at a leased delivery, recorded, and what follows from it.
+async fn attempt(
+    state: &AppState,
+    client: &reqwest::Client,
+    delivery: DeliveryRow,
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    let Some(endpoint) = webhooks::endpoint_by_id(&state.db, delivery.endpoint_id).await? else {
+        return Ok(()); // deleted meanwhile; its deliveries went with it
+    };
+    let attempts = delivery.attempts + 1;
+    if !endpoint.is_enabled() {
+        return webhooks::finish_delivery(&state.db, delivery.id, "Failed", delivery.attempts, now)
+            .await;
+    }
+    let body = match delivery.event_row_id {
+        None => delivery.body.clone().unwrap_or_default(),
+        Some(row_id) => match events::by_id(&state.db, row_id).await? {
+            Some(event) if owner_may_read(state, &endpoint, &event).await? => {
+                serde_json::to_string(&Event::from_row(event)).expect("an event serializes")
+            }
+            // Gone past retention, or the owner may no longer read its record.
+            _ => {
+                return webhooks::finish_delivery(
+                    &state.db,
+                    delivery.id,
+                    "Withheld",
+                    delivery.attempts,
+                    now,
+                )
+                .await;
+            }
+        },
+    };
+    let outcome = send(state, client, &endpoint, &delivery.message_id, &body).await;
+    metrics::histogram!("oneportal_webhook_attempt_seconds")
+        .record(outcome.latency_ms as f64 / 1000.0);
+    record_attempt(state, delivery.id, now, &outcome).await?;
+    settle(state, &endpoint, &delivery, attempts, &outcome).await
+}
+
+/// Whether the endpoint's owner may read the event's record now: an active
+/// user, with the permission behind the record's scope, whose account access
+/// includes it.
+async fn owner_may_read(
+    state: &AppState,
+    endpoint: &EndpointRow,
+    event: &EventRow,
+) -> Result<bool, StoreError> {
+    let Some(owner) = state
+        .directory
+        .user(&state.db, endpoint.owner_user_id)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if owner.status != oneportal_domain::UserStatus::Active
+        || owner.org_id != event.org_id
+        || !ApiScope::granted_by_permissions(owner.permissions).allows(event.event_type.scope())
+    {
+        return Ok(false);
+    }
+    crate::services::events::may_read(state, &owner.access_scope(), event).await
+}
+
+/// POSTs the signed body; never fails, the outcome says what happened.
+pub async fn send(
+    state: &AppState,
+    client: &reqwest::Client,
+    endpoint: &EndpointRow,
+    message_id: &str,
+    body: &str,
+) -> Outcome {
+    let started = Instant::now();
+    let elapsed = |started: Instant| started.elapsed().as_millis() as i64;
+    let failed = |error: String, started: Instant| Outcome {
+        status_code: None,
+        latency_ms: elapsed(started),
+        excerpt: String::new(),
+        error: Some(error),
+        retry_after: None,
+    };
+    let url = match policy(state).check_url(&endpoint.url) {
+        Ok(url) => url,
+        Err(why) => return failed(why, started),
+    };
+    let now = now_ms();
+    let secrets = super::secrets::signing_secrets(state, endpoint, now);
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let timestamp = now / 1000;
+    let signature = webhook_signature::header(&secrets, message_id, timestamp, body.as_bytes());
+    let request = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", message_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(body.to_owned());
+    let mut response = match request.send().await {
+        Ok(response) => response,
+        Err(error) => return failed(describe(&error), started),
+    };
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|_| status == 429 || status == 503);
+    let mut read = Vec::new();
+    while read.len() < MAX_RESPONSE_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => read.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    read.truncate(EXCERPT_BYTES);
+    Outcome {
+        status_code: Some(status),
+        latency_ms: elapsed(started),
+        excerpt: String::from_utf8_lossy(&read).into_owned(),
+        error: None,
+        retry_after,
+    }
+}
+
+/// Why a request got no answer, in words (a refused address says which).
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        text = format!("{text}: {inner}");
+        source = inner.source();
+    }
+    if error.is_timeout() {
+        format!(
+            "no answer within {} seconds ({text})",
+            crate::http::outbound::TOTAL_TIMEOUT.as_secs()
+        )
+    } else {
+        text
+    }
+}
+
+/// After an attempt: done, or the next try, or giving up; and the endpoint's health.
+async fn settle(
+    state: &AppState,
+    endpoint: &EndpointRow,
+    delivery: &DeliveryRow,
+    attempts: i64,
+    outcome: &Outcome,
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    if outcome.succeeded() {
+        count("delivered");
+        webhooks::finish_delivery(&state.db, delivery.id, "Delivered", attempts, now).await?;
+        return webhooks::mark_healthy(&state.db, endpoint.id).await;
+    }
+    if outcome.status_code == Some(410) {
+        count("gone");
+        webhooks::finish_delivery(&state.db, delivery.id, "Failed", attempts, now).await?;
+        return disable(state, endpoint, "the endpoint answered 410 Gone").await;
+    }
+    match RETRY_DELAYS_SECS.get(attempts as usize - 1) {
+        Some(delay) => {
+            count("retrying");
+            let jitter = rand::rng().random_range(0..=delay * 100);
+            let wait_ms = (delay * 1000 + jitter).max(outcome.retry_after.unwrap_or(0) * 1000);
+            webhooks::retry_delivery(&state.db, delivery.id, attempts, now + wait_ms).await?;
+        }
+        None => {
+            count("failed");
+            webhooks::finish_delivery(&state.db, delivery.id, "Failed", attempts, now).await?
+        }
+    }
+    if delivery.event_row_id.is_some()
+        && let Some(since) = webhooks::mark_failing(&state.db, endpoint.id, now).await?
+        && now - since >= DISABLE_AFTER_MS
+    {
+        disable(
+            state,
+            endpoint,
+            "deliveries failed for five days without a success",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Disables the endpoint and tells its owner by e-mail.
+async fn disable(state: &AppState, endpoint: &EndpointRow, reason: &str) -> Result<(), StoreError> {
+    if !webhooks::disable_endpoint(&state.db, endpoint.id, reason, now_ms()).await? {
+        return Ok(()); // already disabled
+    }
+    let id = IdKind::WebhookEndpoint.format(endpoint.id);
+    crate::audit::record(
+        &state.db,
+        crate::audit::Event::new(crate::audit::Actor::System, "webhook_endpoint.disabled")
+            .org(Some(endpoint.org_id))
+            .target("webhook_endpoint", id.clone())
+            .details(serde_json::json!({ "reason": reason })),
+    )
+    .await?;
+    if let Some(owner) = state
+        .directory
+        .user(&state.db, endpoint.owner_user_id)
+        .await?
+    {
+        let body = format!(
+            "Your webhook endpoint {id} ({url}) was disabled: {reason}.\n\n\
+             Events are kept for 30 days. Once the endpoint answers again, enable it in the \
+             Developer Portal ({portal}/portal/developer/webhooks) and recover what it missed.\n",
+            url = endpoint.url,
+            portal = state.public_url,
+        );
+        crate::services::mail::enqueue(
+            &state.db,
+            state,
+            &owner.email,
+            "Your webhook endpoint was disabled",
+            &body,
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A `webhook.test` event for the endpoint, delivered at once; answers the outcome.
+pub async fn send_test(
+    state: &AppState,
+    endpoint: &EndpointRow,
+) -> Result<(i64, Outcome), StoreError> {
+    let message_id = format!("evt_{}", crate::auth::random::alphanumeric(22));
+    let now = now_ms();
+    let body = serde_json::json!({
+        "id": message_id,
+        "type": "webhook.test",
+        "occurredAt": rfc3339(now),
+        "organizationId": IdKind::Organization.format(endpoint.org_id),
+        "data": { "endpointId": IdKind::WebhookEndpoint.format(endpoint.id) },
+    })
+    .to_string();
+    let id = webhooks::insert_delivery(
+        &state.db,
+        NewDelivery {
+            endpoint_id: endpoint.id,
+            event_row_id: None,
+            message_id: &message_id,
+            event_type: "webhook.test",
+            body: Some(&body),
+            leased_until: Some(now + LEASE_MS),
+            at: now,
+        },
+    )
+    .await?;
+    let client = policy(state).client();
+    let outcome = send(state, &client, endpoint, &message_id, &body).await;
+    record_attempt(state, id, now, &outcome).await?;
+    // A test is tried once; it is not retried and does not count against the endpoint.
+    let state_name = if outcome.succeeded() {
+        "Delivered"
+    } else {
+        "Failed"
+    };
+    webhooks::finish_delivery(&state.db, id, state_name, 1, now_ms()).await?;
+    Ok((id, outcome))
+}

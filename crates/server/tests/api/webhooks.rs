@@ -1,0 +1,673 @@
+//! Webhooks (PRODUCT §7): endpoints made by developers receive their
+//! organization's events, signed per Standard Webhooks, retried with the same
+//! `webhook-id`, never at an internal address, never about a record the
+//! endpoint's owner may not read. Receivers here are real HTTP servers on real
+//! ports; one is the `standardwebhooks` library from PyPI in a Python process.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use oneportal::auth::webhook_signature;
+use oneportal_domain::case::CaseStatus;
+use oneportal_domain::{Permission, PermissionSet};
+use oneportal_store::{Exec, args};
+use serde_json::{Value, json};
+
+use crate::cases::{incident, open, provider, row};
+use crate::catalog::seed;
+use crate::helpers::{TestApp, perms, problem, spawn_app_with};
+
+/// A delivery as the receiver saw it.
+#[derive(Clone, Debug)]
+struct Received {
+    id: String,
+    timestamp: i64,
+    signature: String,
+    body: String,
+}
+
+/// A receiver on a real port that records every request and answers with the
+/// statuses it is given, in turn (then 200).
+#[derive(Clone)]
+struct Receiver {
+    url: String,
+    seen: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    async fn start(answers: Vec<u16>) -> Receiver {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let answers = Arc::new(Mutex::new(answers));
+        let app = axum::Router::new()
+            .route("/hook", axum::routing::post(record))
+            .with_state((seen.clone(), answers));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Receiver { url, seen }
+    }
+
+    fn seen(&self) -> Vec<Received> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Waits until `n` requests arrived (at most 10 s).
+    async fn wait_for(&self, n: usize) -> Vec<Received> {
+        for _ in 0..200 {
+            if self.seen().len() >= n {
+                return self.seen();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "the receiver got {} requests, expected {n}",
+            self.seen().len()
+        );
+    }
+}
+
+type ReceiverState = (Arc<Mutex<Vec<Received>>>, Arc<Mutex<Vec<u16>>>);
+
+async fn record(
+    State((seen, answers)): State<ReceiverState>,
+    headers: HeaderMap,
+    body: String,
+) -> impl IntoResponse {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    seen.lock().unwrap().push(Received {
+        id: text("webhook-id"),
+        timestamp: text("webhook-timestamp").parse().unwrap_or(0),
+        signature: text("webhook-signature"),
+        body,
+    });
+    let mut answers = answers.lock().unwrap();
+    let status = if answers.is_empty() {
+        200
+    } else {
+        answers.remove(0)
+    };
+    (StatusCode::from_u16(status).unwrap(), "thanks")
+}
+
+/// An app that may deliver to this machine (as an operator would allow-list a network).
+async fn app() -> TestApp {
+    spawn_app_with(|config| {
+        config.webhooks.allow_http = true;
+        config.webhooks.allowed_networks = vec!["127.0.0.0/8".into()];
+    })
+    .await
+}
+
+/// Adds an endpoint as `token`'s developer; answers its id and secret.
+async fn add_endpoint(app: &TestApp, token: &str, url: &str, types: Value) -> (String, String) {
+    let response = app
+        .post_json(
+            "/v2/webhook-endpoints",
+            token,
+            json!({ "url": url, "description": "test receiver", "eventTypes": types }),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    (
+        created["endpointId"].as_str().unwrap().to_owned(),
+        created["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn verifies(secret: &str, received: &Received) -> bool {
+    webhook_signature::verify(
+        secret,
+        &received.signature,
+        &received.id,
+        received.timestamp,
+        received.body.as_bytes(),
+    )
+}
+
+/// Sends the endpoint a test event; answers what it got back.
+async fn send_test(app: &TestApp, token: &str, endpoint: &str) -> Value {
+    let response = app
+        .post_json(
+            &format!("/v2/webhook-endpoints/{endpoint}/test"),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// The endpoint's delivery log.
+async fn deliveries(app: &TestApp, token: &str, endpoint: &str) -> Value {
+    app.get_json(
+        &format!("/v2/webhook-endpoints/{endpoint}/deliveries"),
+        token,
+    )
+    .await
+}
+
+/// The state of each delivery in a log, newest first.
+fn states_of(log: &Value) -> Vec<&str> {
+    log["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["state"].as_str().unwrap())
+        .collect()
+}
+
+/// Lets the clock pass the retry delays: every pending delivery is due now.
+async fn time_passes(app: &TestApp) {
+    app.db()
+        .execute(
+            "UPDATE webhook_deliveries SET next_attempt_at = 0 WHERE state = 'Pending'",
+            args![],
+        )
+        .await
+        .unwrap();
+    app.app.state.events_added.notify_waiters();
+}
+
+#[tokio::test]
+async fn an_endpoint_receives_each_subscribed_event_once_signed_and_verifiable() {
+    let app = app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let developer = app.developer().await;
+    let receiver = Receiver::start(vec![]).await;
+    let (endpoint, secret) = add_endpoint(
+        &app,
+        &developer.token,
+        &receiver.url,
+        json!(["case.created", "case.status_changed"]),
+    )
+    .await;
+    assert!(secret.starts_with("whsec_"));
+    let shown = app
+        .get_json(
+            &format!("/v2/webhook-endpoints/{endpoint}"),
+            &developer.token,
+        )
+        .await;
+    assert!(shown.get("secret").is_none(), "the secret is shown once");
+    assert_eq!(
+        shown["eventTypes"],
+        json!(["case.created", "case.status_changed"])
+    );
+
+    let case = open(&app, &developer.token, incident(catalog.services[0])).await;
+    let case_id = case["caseId"].as_str().unwrap();
+    let reply = app
+        .post_json(
+            &format!("/v2/cases/{case_id}/communications"),
+            &developer.token,
+            json!({ "message": "not subscribed to" }),
+        )
+        .await;
+    assert_eq!(reply.status(), 201);
+    let stored = row(&app, case_id).await;
+    oneportal::services::cases::provider_move(
+        &app.app.state,
+        &stored,
+        &provider(),
+        CaseStatus::InProgress,
+        "",
+    )
+    .await
+    .unwrap();
+
+    let received = receiver.wait_for(2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.seen().len(), 2, "one POST per subscribed event");
+    let feed = app.get_json("/v2/events", &developer.token).await;
+    for (delivery, kind) in received.iter().zip(["case.created", "case.status_changed"]) {
+        assert!(verifies(&secret, delivery), "{delivery:?}");
+        let body: Value = serde_json::from_str(&delivery.body).unwrap();
+        assert_eq!(body["type"], kind);
+        assert_eq!(
+            body["id"],
+            delivery.id.as_str(),
+            "webhook-id is the event id"
+        );
+        assert_eq!(body["data"]["caseId"], case_id);
+        let in_feed = feed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == body["id"])
+            .expect("the same event is in the feed");
+        assert_eq!(in_feed, &body, "webhooks and the feed carry the same event");
+    }
+
+    let log = deliveries(&app, &developer.token, &endpoint).await;
+    let states = states_of(&log);
+    assert_eq!(states, ["Delivered", "Delivered"]);
+    assert_eq!(log["data"][0]["attempts"][0]["statusCode"], 200);
+    assert_eq!(log["data"][0]["attempts"][0]["response"], "thanks");
+
+    let metrics = app.http.get(app.at("/metrics")).send().await.unwrap();
+    let metrics = metrics.text().await.unwrap();
+    for series in [
+        "oneportal_webhook_deliveries_total{outcome=\"delivered\"}",
+        "oneportal_webhook_attempt_seconds",
+    ] {
+        assert!(metrics.contains(series), "/metrics shows {series}");
+    }
+}
+
+#[tokio::test]
+async fn a_failing_endpoint_is_retried_with_the_same_webhook_id_until_it_answers() {
+    let app = app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let developer = app.developer().await;
+    let receiver = Receiver::start(vec![500, 503]).await;
+    let (endpoint, secret) = add_endpoint(
+        &app,
+        &developer.token,
+        &receiver.url,
+        json!(["case.created"]),
+    )
+    .await;
+    open(&app, &developer.token, incident(catalog.services[0])).await;
+
+    receiver.wait_for(1).await;
+    // The first retry is 5 seconds away: nothing more arrives before then.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.seen().len(), 1, "the retry waits for its time");
+    time_passes(&app).await;
+    receiver.wait_for(2).await;
+    time_passes(&app).await;
+    let received = receiver.wait_for(3).await;
+    time_passes(&app).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        receiver.seen().len(),
+        3,
+        "delivered once it answered 200; no duplicate"
+    );
+    assert!(
+        received.iter().all(|r| r.id == received[0].id),
+        "the same webhook-id every time"
+    );
+    assert!(
+        received.iter().all(|r| verifies(&secret, r)),
+        "each attempt signed afresh"
+    );
+
+    let log = deliveries(&app, &developer.token, &endpoint).await;
+    let delivery = &log["data"][0];
+    assert_eq!(delivery["state"], "Delivered");
+    let codes: Vec<i64> = delivery["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["statusCode"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, [500, 503, 200]);
+
+    // Redelivery sends it again, with the same id.
+    let redeliver = app
+        .post_json(
+            &format!(
+                "/v2/webhook-endpoints/{endpoint}/deliveries/{}/redeliver",
+                delivery["deliveryId"].as_str().unwrap()
+            ),
+            &developer.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(redeliver.status(), 202);
+    let again = receiver.wait_for(4).await;
+    assert_eq!(again[3].id, received[0].id);
+}
+
+#[tokio::test]
+async fn an_endpoint_that_answers_410_gone_is_disabled_and_its_owner_told() {
+    let app = app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let developer = app.developer().await;
+    let receiver = Receiver::start(vec![410]).await;
+    let (endpoint, _) = add_endpoint(&app, &developer.token, &receiver.url, json!(["*"])).await;
+    open(&app, &developer.token, incident(catalog.services[0])).await;
+    receiver.wait_for(1).await;
+    let mut shown = Value::Null;
+    for _ in 0..100 {
+        shown = app
+            .get_json(
+                &format!("/v2/webhook-endpoints/{endpoint}"),
+                &developer.token,
+            )
+            .await;
+        if shown["enabled"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(shown["enabled"], false, "{shown}");
+    assert!(shown["disabledReason"].as_str().unwrap().contains("410"));
+    let mails = oneportal_store::outbox::list(app.db(), 50).await.unwrap();
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.recipient == developer.email && m.subject.contains("disabled")),
+        "the owner is told by e-mail"
+    );
+    // Enabling it again resumes deliveries.
+    let enabled = app
+        .http
+        .patch(app.at(&format!("/v2/webhook-endpoints/{endpoint}")))
+        .bearer_auth(&developer.token)
+        .json(&json!({ "enabled": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enabled.status(), 200);
+    let enabled: Value = enabled.json().await.unwrap();
+    assert_eq!(
+        (&enabled["enabled"], &enabled["disabledReason"]),
+        (&json!(true), &Value::Null)
+    );
+}
+
+#[tokio::test]
+async fn a_test_event_is_delivered_at_once_and_its_answer_shown() {
+    let app = app().await;
+    let developer = app.developer().await;
+    let receiver = Receiver::start(vec![]).await;
+    let (endpoint, secret) =
+        add_endpoint(&app, &developer.token, &receiver.url, json!(["*"])).await;
+    let result = send_test(&app, &developer.token, &endpoint).await;
+    assert_eq!(result["delivered"], true, "{result}");
+    assert_eq!(result["attempt"]["statusCode"], 200);
+    let received = receiver.seen();
+    assert_eq!(received.len(), 1);
+    assert!(verifies(&secret, &received[0]));
+    let body: Value = serde_json::from_str(&received[0].body).unwrap();
+    assert_eq!(body["type"], "webhook.test");
+    assert_eq!(body["data"]["endpointId"], endpoint.as_str());
+
+    // After a rotation both secrets verify during the grace period.
+    let rotated = app
+        .post_json(
+            &format!("/v2/webhook-endpoints/{endpoint}/secret"),
+            &developer.token,
+            json!({ "graceHours": 1 }),
+        )
+        .await;
+    assert_eq!(rotated.status(), 200);
+    let new_secret = rotated.json::<Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    send_test(&app, &developer.token, &endpoint).await;
+    let second = &receiver.seen()[1];
+    assert!(verifies(&secret, second) && verifies(&new_secret, second));
+}
+
+#[tokio::test]
+async fn deliveries_never_reach_internal_addresses() {
+    // No network allow-listed: the machine's own addresses are refused.
+    let app = spawn_app_with(|config| config.webhooks.allow_http = true).await;
+    let developer = app.developer().await;
+    for url in [
+        "http://127.0.0.1/hook",
+        "http://10.0.0.5/hook",
+        "http://172.16.0.1/hook",
+        "http://192.168.1.1/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://0.0.0.0/hook",
+    ] {
+        let (status, body) = problem(
+            app.post_json(
+                "/v2/webhook-endpoints",
+                &developer.token,
+                json!({ "url": url }),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{url}: {body}");
+        assert_eq!(body["errors"][0]["pointer"], "/url", "{url}: {body}");
+    }
+
+    // A host name is checked when the connection is made, after resolution: the
+    // receiver behind it is never reached.
+    let receiver = Receiver::start(vec![]).await;
+    let by_name = receiver.url.replace("127.0.0.1", "localhost");
+    let (endpoint, _) = add_endpoint(&app, &developer.token, &by_name, json!(["*"])).await;
+    let result = send_test(&app, &developer.token, &endpoint).await;
+    assert_eq!(result["delivered"], false);
+    let error = result["attempt"]["error"].as_str().unwrap();
+    assert!(error.contains("localhost resolves to"), "{error}");
+    assert!(receiver.seen().is_empty(), "never connected");
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed() {
+    let app = app().await;
+    let developer = app.developer().await;
+    let target = Receiver::start(vec![]).await;
+    // A receiver that answers every POST with a redirect to another receiver.
+    let location = target.url.clone();
+    let redirecting = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let location = location.clone();
+            async move { (StatusCode::TEMPORARY_REDIRECT, [("location", location)]) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, redirecting).await.unwrap() });
+    let (endpoint, _) = add_endpoint(&app, &developer.token, &url, json!(["*"])).await;
+    let result = send_test(&app, &developer.token, &endpoint).await;
+    assert_eq!(result["delivered"], false);
+    assert_eq!(result["attempt"]["statusCode"], 307);
+    assert!(
+        target.seen().is_empty(),
+        "the redirect's target is never reached"
+    );
+}
+
+#[tokio::test]
+async fn an_owner_restricted_to_some_accounts_hears_only_of_their_records() {
+    let app = app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let opener = app.developer().await;
+    let restricted = app.developer().await;
+    app.restrict(restricted.id, &[catalog.contract[0]]).await;
+    let receiver = Receiver::start(vec![]).await;
+    let (endpoint, _) = add_endpoint(&app, &restricted.token, &receiver.url, json!(["*"])).await;
+    // A case on a service of each contract account.
+    let visible = open(&app, &opener.token, incident(catalog.services[0])).await;
+    let hidden = open(&app, &opener.token, incident(catalog.services[1])).await;
+    receiver.wait_for(1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = receiver.seen();
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert!(
+        received[0]
+            .body
+            .contains(visible["caseId"].as_str().unwrap())
+    );
+    assert!(
+        !received[0]
+            .body
+            .contains(hidden["caseId"].as_str().unwrap())
+    );
+    let log = deliveries(&app, &restricted.token, &endpoint).await;
+    let states = states_of(&log);
+    assert_eq!(states, ["Withheld", "Delivered"], "newest first");
+
+    // Without Developer Portal (API) a person manages no endpoints.
+    let viewer = app.user(perms(&[Permission::SupportView])).await;
+    let (status, _) = problem(app.get("/v2/webhook-endpoints", &viewer.token).await).await;
+    assert_eq!(status, 403);
+    let _ = PermissionSet::all();
+}
+
+/// The receiver a customer would write: Python's `standardwebhooks` package,
+/// unmodified, verifying every delivery before it counts it.
+#[tokio::test]
+async fn the_standard_webhooks_library_verifies_every_delivery() {
+    let python = crate::helpers::webhook_receiver_python();
+    let app = app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let developer = app.developer().await;
+    // The endpoint first (its secret goes to the receiver), pointing at a port we reserve.
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let (_, secret) = add_endpoint(
+        &app,
+        &developer.token,
+        &format!("http://127.0.0.1:{port}/hook"),
+        json!(["*"]),
+    )
+    .await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/api/webhook_receiver.py");
+    let mut child = std::process::Command::new(&python)
+        .arg(script)
+        .arg(port.to_string())
+        .env("WEBHOOK_SECRET", &secret)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the receiver starts");
+    let stdout = child.stdout.take().unwrap();
+    let _receiver = KillOnDrop(child);
+    let (lines_in, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines_in.send(line);
+        }
+    });
+    assert_eq!(lines.recv().await.as_deref(), Some("listening"));
+
+    let case = open(&app, &developer.token, incident(catalog.services[0])).await;
+    let verified = tokio::time::timeout(Duration::from_secs(10), lines.recv())
+        .await
+        .expect("the receiver verified a delivery in time")
+        .unwrap();
+    let verified: Value = serde_json::from_str(&verified).unwrap();
+    assert_eq!(verified["type"], "case.created");
+    assert_eq!(verified["data"]["caseId"], case["caseId"]);
+}
+
+/// Stops the receiver process when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn an_endpoint_follows_its_owner_and_recovers_what_it_missed_on_request() {
+    let app = app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let admin = app.developer().await;
+    let developer = app.developer().await;
+    let receiver = Receiver::start(vec![]).await;
+    let (endpoint, _) = add_endpoint(
+        &app,
+        &developer.token,
+        &receiver.url,
+        json!(["case.created"]),
+    )
+    .await;
+    let permissions = |with_developer_portal: bool| -> Vec<&'static str> {
+        Permission::ALL
+            .iter()
+            .filter(|p| with_developer_portal || **p != Permission::DeveloperPortal)
+            .map(|p| p.label())
+            .collect()
+    };
+    let change = |with: bool| {
+        app.http
+            .patch(app.at(&format!("/v2/users/USR-{:06}", developer.id)))
+            .bearer_auth(&admin.token)
+            .json(&json!({ "permissions": permissions(with) }))
+            .send()
+    };
+    assert!(change(false).await.unwrap().status().is_success());
+    let shown = app
+        .get_json(&format!("/v2/webhook-endpoints/{endpoint}"), &admin.token)
+        .await;
+    assert_eq!(shown["enabled"], false, "{shown}");
+    assert!(
+        shown["disabledReason"]
+            .as_str()
+            .unwrap()
+            .contains("Developer Portal")
+    );
+
+    let missed = open(&app, &admin.token, incident(catalog.services[0])).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        receiver.seen().is_empty(),
+        "a suspended endpoint gets nothing"
+    );
+
+    assert!(change(true).await.unwrap().status().is_success());
+    let shown = app
+        .get_json(
+            &format!("/v2/webhook-endpoints/{endpoint}"),
+            &developer.token,
+        )
+        .await;
+    assert_eq!(
+        shown["enabled"], true,
+        "reinstated with its owner's permission"
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        receiver.seen().is_empty(),
+        "what it missed waits to be recovered"
+    );
+
+    let recovered = app
+        .post_json(
+            &format!("/v2/webhook-endpoints/{endpoint}/recover"),
+            &developer.token,
+            json!({ "since": "2000-01-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(recovered.status(), 202);
+    assert_eq!(recovered.json::<Value>().await.unwrap()["queued"], 1);
+    let received = receiver.wait_for(1).await;
+    assert!(
+        received[0]
+            .body
+            .contains(missed["caseId"].as_str().unwrap())
+    );
+    // Recovering again queues nothing: it was delivered.
+    let again: Value = app
+        .post_json(
+            &format!("/v2/webhook-endpoints/{endpoint}/recover"),
+            &developer.token,
+            json!({ "since": "2000-01-01T00:00:00Z" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["queued"], 0);
+}
