@@ -441,9 +441,10 @@ impl Config {
 
 /// Top-level settings read from `ONEPORTAL_*` variables (`ONEPORTAL_OAUTH__SIGNING_ALG`
 /// for nested ones); other `ONEPORTAL_` variables, such as the demo password, are not settings.
-const CONFIG_KEYS: [&str; 16] = [
+const CONFIG_KEYS: [&str; 17] = [
     "cases",
     "http",
+    "webhooks",
     "smtp",
     "outbox_retention_days",
     "rate_limits",
@@ -463,6 +464,34 @@ const CONFIG_KEYS: [&str; 16] = [
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every setting can be given as an `ONEPORTAL_*` variable: the list of
+    /// top-level keys the variables are read for names each field of `Config`.
+    #[test]
+    fn every_top_level_setting_is_read_from_the_environment() {
+        let config = Config {
+            smtp: Some(SmtpConfig {
+                host: "smtp.example.net".into(),
+                port: 587,
+                username: None,
+                password: None,
+                from: "OnePortal <noreply@example.net>".into(),
+                starttls: true,
+            }),
+            database_url: Some("postgres://x".into()),
+            public_url: Some("https://portal.example.net".into()),
+            master_key: Some("k".into()),
+            master_key_file: Some("k".into()),
+            ..Config::default()
+        };
+        let fields = serde_json::to_value(&config).unwrap();
+        for key in fields.as_object().unwrap().keys() {
+            assert!(
+                CONFIG_KEYS.contains(&key.as_str()),
+                "add '{key}' to CONFIG_KEYS"
+            );
+        }
+    }
 
     #[test]
     fn secrets_never_show_when_a_configuration_is_printed_or_logged() {

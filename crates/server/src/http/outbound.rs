@@ -60,8 +60,7 @@ impl OutboundPolicy {
 
     /// A client that checks every resolved address, follows no redirect and keeps to the timeouts.
     pub fn client(&self) -> reqwest::Client {
-        // Installing the process's TLS provider twice is harmless; the first one stays.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        install_tls_provider();
         reqwest::Client::builder()
             .dns_resolver(Arc::new(CheckedResolver {
                 policy: self.clone(),
@@ -74,6 +73,12 @@ impl OutboundPolicy {
             .build()
             .expect("the webhook client's settings are valid")
     }
+}
+
+/// Makes aws-lc-rs the process's TLS provider (the one the rest of OnePortal
+/// uses), which reqwest needs before it builds a client. Calling it again is harmless.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
 
 fn refused(ip: IpAddr) -> String {

@@ -23,7 +23,7 @@ pub struct Browser {
 impl Browser {
     pub fn new(app: &TestApp) -> Browser {
         Browser {
-            http: reqwest::Client::builder()
+            http: crate::helpers::http_client()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),

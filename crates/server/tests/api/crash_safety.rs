@@ -1,5 +1,6 @@
 //! SIGKILL under a concurrent write load: every acknowledged write is there after
-//! a restart, complete, and nothing half-written is (on the test backend).
+//! a restart, complete, and nothing half-written is (on the test backend); every
+//! committed change has its event, and every event reaches the webhook endpoint.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -7,7 +8,8 @@ use std::time::{Duration, Instant};
 use oneportal_store::{Db, Exec};
 use serde_json::{Value, json};
 
-use crate::processes::{Node, ServerProcess, new_case};
+use crate::processes::{Node, ServerProcess, eventually, new_case};
+use crate::webhooks::Receiver;
 
 /// What the server acknowledged before it was killed.
 #[derive(Default)]
@@ -73,10 +75,22 @@ async fn write_until_refused(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_a_sigkill_and_nothing_is_half_written() {
     let dir = tempfile::tempdir().unwrap();
-    let node = Node::on_test_backend(dir.path()).await;
+    let node = Node::on_test_backend(dir.path())
+        .await
+        .with_env("ONEPORTAL_WEBHOOKS__ALLOW_HTTP", "true")
+        .with_env("ONEPORTAL_WEBHOOKS__ALLOWED_NETWORKS", "[\"127.0.0.0/8\"]");
     let token = node.seed_organization("Crash Test Org");
     let mut server = node.serve().await;
     let service = server.first_service(&token).await;
+    let receiver = Receiver::start(vec![]).await;
+    let endpoint = server
+        .post_json(
+            "/v2/webhook-endpoints",
+            &token,
+            json!({ "url": receiver.url, "eventTypes": ["case.created"] }),
+        )
+        .await;
+    assert_eq!(endpoint.status(), 201, "{}", server.log_tail());
 
     let acked = Arc::new(Mutex::new(Acknowledged::default()));
     let writers: Vec<_> = (0..WRITERS)
@@ -138,7 +152,37 @@ async fn acknowledged_writes_survive_a_sigkill_and_nothing_is_half_written() {
         );
     }
 
+    // Every committed case has its event, and every event reaches the endpoint
+    // (at least once; the same webhook-id when an attempt was cut off by the kill).
     let db = open_database(&node).await;
+    let stored_cases = count(&db, "SELECT COUNT(*) FROM cases").await;
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM events WHERE event_type = 'case.created'"
+        )
+        .await,
+        stored_cases,
+        "one case.created event per committed case"
+    );
+    // A delivery the kill cut off is taken over once its 30-second lease runs out.
+    let delivered = eventually(Duration::from_secs(90), || async {
+        let heard = cases_heard(&receiver);
+        acked
+            .cases
+            .iter()
+            .all(|(case_id, _)| heard.contains(case_id))
+            && heard.len() as i64 == stored_cases
+    })
+    .await;
+    let heard = cases_heard(&receiver);
+    assert!(
+        delivered,
+        "the endpoint heard of {} cases in {} requests; {stored_cases} were committed",
+        heard.len(),
+        receiver.seen().len()
+    );
+
     assert_eq!(
         count(&db, "SELECT COUNT(*) FROM cases c WHERE NOT EXISTS (SELECT 1 FROM case_communications m WHERE m.case_id = c.id)").await,
         0,
@@ -163,6 +207,16 @@ async fn acknowledged_writes_survive_a_sigkill_and_nothing_is_half_written() {
         assert_eq!(check, "ok");
     }
     db.close().await;
+}
+
+/// The cases the receiver was told of.
+fn cases_heard(receiver: &Receiver) -> std::collections::BTreeSet<String> {
+    receiver
+        .seen()
+        .iter()
+        .filter_map(|r| serde_json::from_str::<Value>(&r.body).ok())
+        .filter_map(|e| e["data"]["caseId"].as_str().map(str::to_owned))
+        .collect()
 }
 
 /// The case's conversation, oldest first.

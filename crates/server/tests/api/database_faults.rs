@@ -187,7 +187,7 @@ async fn a_database_outage_answers_503_and_recovers_without_a_restart() {
         .unwrap()
         .to_owned();
     let load = Load {
-        http: reqwest::Client::builder()
+        http: crate::helpers::http_client()
             .timeout(CLIENT_TIMEOUT)
             .build()
             .unwrap(),

@@ -109,7 +109,7 @@ pub async fn start(config: Config, dir: Arc<tempfile::TempDir>) -> TestApp {
     TestApp {
         url: app.url(),
         app,
-        http: reqwest::Client::new(),
+        http: http_client().build().unwrap(),
         org_id,
 
         _dir: dir,
@@ -428,4 +428,11 @@ pub fn webhook_receiver_python() -> std::path::PathBuf {
         python.display()
     );
     python
+}
+
+/// A client builder for the tests' own requests (reqwest needs the process's TLS
+/// provider chosen first; the server picks aws-lc-rs).
+pub fn http_client() -> reqwest::ClientBuilder {
+    oneportal::http::outbound::install_tls_provider();
+    reqwest::Client::builder()
 }

@@ -19,7 +19,7 @@ async fn token_with_library(app: &TestApp, id: &str, secret: &str, auth: AuthTyp
             TokenUrl::new(discovery["token_endpoint"].as_str().unwrap().to_owned()).unwrap(),
         )
         .set_auth_type(auth);
-    let http = reqwest::Client::builder()
+    let http = crate::helpers::http_client()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -171,7 +171,7 @@ impl Node {
             child,
             url: format!("http://127.0.0.1:{port}"),
             log_path,
-            http: reqwest::Client::builder()
+            http: crate::helpers::http_client()
                 .timeout(Duration::from_secs(10))
                 .build()
                 .unwrap(),

@@ -221,7 +221,7 @@ async fn a_portal_session_started_on_one_node_is_valid_on_another() {
     let (node, nodes, email, _) = cluster(&dirs, |n| n).await;
     let [a, b] = &nodes[..] else { unreachable!() };
     let mut browser = Browser {
-        http: reqwest::Client::builder()
+        http: crate::helpers::http_client()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),

@@ -429,7 +429,7 @@ async fn token_from(
     id: &str,
     secret: &str,
 ) -> reqwest::Response {
-    let http = reqwest::Client::builder()
+    let http = crate::helpers::http_client()
         .local_address(std::net::IpAddr::V4(from))
         .build()
         .unwrap();

@@ -22,23 +22,23 @@ use crate::helpers::{TestApp, perms, problem, spawn_app_with};
 
 /// A delivery as the receiver saw it.
 #[derive(Clone, Debug)]
-struct Received {
-    id: String,
+pub(crate) struct Received {
+    pub id: String,
     timestamp: i64,
     signature: String,
-    body: String,
+    pub body: String,
 }
 
 /// A receiver on a real port that records every request and answers with the
 /// statuses it is given, in turn (then 200).
 #[derive(Clone)]
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub url: String,
     seen: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
-    async fn start(answers: Vec<u16>) -> Receiver {
+    pub async fn start(answers: Vec<u16>) -> Receiver {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let answers = Arc::new(Mutex::new(answers));
         let app = axum::Router::new()
@@ -50,7 +50,7 @@ impl Receiver {
         Receiver { url, seen }
     }
 
-    fn seen(&self) -> Vec<Received> {
+    pub fn seen(&self) -> Vec<Received> {
         self.seen.lock().unwrap().clone()
     }
 
@@ -670,4 +670,46 @@ async fn an_endpoint_follows_its_owner_and_recovers_what_it_missed_on_request() 
         .await
         .unwrap();
     assert_eq!(again["queued"], 0);
+}
+
+/// On PostgreSQL every node delivers, and each delivery is leased by one node:
+/// with two nodes working the same queue, every event arrives exactly once.
+#[tokio::test]
+async fn two_nodes_deliver_each_event_once() {
+    if !crate::helpers::backend_is_postgres() {
+        return; // one node on SQLite
+    }
+    let app = app().await;
+    let other = app.second_node().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let developer = app.developer().await;
+    let receiver = Receiver::start(vec![]).await;
+    add_endpoint(
+        &app,
+        &developer.token,
+        &receiver.url,
+        json!(["case.created"]),
+    )
+    .await;
+    let mut opened = std::collections::BTreeSet::new();
+    for n in 0..30 {
+        let node = if n % 2 == 0 { &app } else { &other };
+        let case = open(node, &developer.token, incident(catalog.services[0])).await;
+        opened.insert(case["caseId"].as_str().unwrap().to_owned());
+    }
+    receiver.wait_for(30).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let received = receiver.seen();
+    let ids: std::collections::BTreeSet<&str> = received.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids.len(), received.len(), "no event delivered twice");
+    let heard: std::collections::BTreeSet<String> = received
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<Value>(&r.body).unwrap()["data"]["caseId"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(heard, opened);
 }

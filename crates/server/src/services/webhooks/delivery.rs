@@ -32,8 +32,9 @@ use crate::state::AppState;
 pub const RETRY_DELAYS_SECS: [i64; 7] = [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000];
 /// An endpoint failing for this long without a success is disabled.
 pub const DISABLE_AFTER_MS: i64 = 5 * 86_400_000;
-/// A leased delivery is this node's for this long (more than an attempt can take).
-const LEASE_MS: i64 = 60_000;
+/// A leased delivery is this node's for this long: twice what an attempt may take, so a
+/// delivery cut off by a node's death is taken over by another within half a minute.
+const LEASE_MS: i64 = 30_000;
 /// At most this much of an answer is read, and this much of it kept in the log.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 const EXCERPT_BYTES: usize = 1024;
