@@ -23,6 +23,9 @@ use crate::http::time::rfc3339;
 use crate::services::api_clients::{self, ClientView, MAX_GRACE_HOURS};
 use crate::state::AppState;
 
+/// Where the API clients' pages are.
+const CLIENTS: &str = "/portal/developer/clients";
+
 /// How long a new secret waits to be shown before it is dropped unseen.
 const REVEAL_WAIT_MS: i64 = 10 * 60 * 1000;
 
@@ -228,6 +231,7 @@ pub async fn create(
             let target = keep_for_reveal(
                 &state,
                 &session,
+                CLIENTS,
                 &view.row.client_id,
                 "created",
                 secret.expose(),
@@ -235,22 +239,9 @@ pub async fn create(
             .await?;
             Ok(Redirect::to(&target).into_response())
         }
-        Err(
-            error @ (ApiError::Unprocessable { .. }
-            | ApiError::BadRequest { .. }
-            | ApiError::Conflict { .. }
-            | ApiError::Forbidden { .. }),
-        ) => {
-            let status = match &error {
-                ApiError::Conflict { .. } => StatusCode::CONFLICT,
-                ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            let details = match &error {
-                ApiError::Unprocessable { errors, .. } | ApiError::BadRequest { errors, .. } => {
-                    errors.iter().map(|e| e.detail.clone()).collect()
-                }
-                _ => Vec::new(),
+        Err(error) => {
+            let Some((status, error, details)) = form_refusal(&error) else {
+                return Err(error.into());
             };
             let (scopes, withheld) = scope_choices(&session, &scope_names);
             render::page_with_status(
@@ -260,19 +251,20 @@ pub async fn create(
                     name,
                     scopes,
                     withheld,
-                    error: error.to_string(),
+                    error,
                     details,
                 },
             )
         }
-        Err(other) => Err(other.into()),
     }
 }
 
-/// Seals the new secret for this session only and returns the page that shows it once.
-async fn keep_for_reveal(
+/// Seals the new secret for this session only and returns the page that shows it
+/// once: `{under}/{record}/secret/{reveal}`.
+pub(super) async fn keep_for_reveal(
     state: &AppState,
     session: &Session,
+    under: &str,
     client_id: &str,
     kind: &str,
     secret: &str,
@@ -291,9 +283,56 @@ async fn keep_for_reveal(
     )
     .await?;
     Ok(format!(
-        "/portal/developer/clients/{}/secret/{reveal}",
+        "{under}/{}/secret/{reveal}",
         percent_encoding::utf8_percent_encode(client_id, percent_encoding::NON_ALPHANUMERIC)
     ))
+}
+
+/// The secret kept for this session under `reveal`, if it is `record`'s and not
+/// expired; taking it deletes it, so a reload finds nothing.
+pub(super) async fn take_secret(
+    state: &AppState,
+    session: &Session,
+    reveal: &str,
+    record: &str,
+) -> Result<(Option<portal::RevealRow>, Option<String>), PortalError> {
+    let taken = portal::take_reveal(&state.db, &session::hash(reveal), &session.token_hash)
+        .await?
+        .filter(|r| r.client_id == record && r.expires_at > now_ms());
+    let secret = taken
+        .as_ref()
+        .and_then(|r| state.master_key.open(&r.sealed).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    Ok((taken, secret))
+}
+
+/// 200 while the secret is shown, 410 once it is gone.
+pub(super) fn reveal_status(secret: &Option<String>) -> StatusCode {
+    if secret.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::GONE
+    }
+}
+
+/// A refusal a form shows beside its fields (its status, message and details);
+/// `None` for any other error, which gets the error page.
+pub(super) fn form_refusal(error: &ApiError) -> Option<(StatusCode, String, Vec<String>)> {
+    let status = match error {
+        ApiError::Conflict { .. } => StatusCode::CONFLICT,
+        ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        ApiError::Unprocessable { .. } | ApiError::BadRequest { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        _ => return None,
+    };
+    let details = match error {
+        ApiError::Unprocessable { errors, .. } | ApiError::BadRequest { errors, .. } => {
+            errors.iter().map(|e| e.detail.clone()).collect()
+        }
+        _ => Vec::new(),
+    };
+    Some((status, error.to_string(), details))
 }
 
 /// Shows a new secret once: reading it deletes it, so a reload finds nothing.
@@ -302,24 +341,13 @@ pub async fn reveal(
     session: Require<DeveloperPortal>,
     Path((client_id, reveal)): Path<(String, String)>,
 ) -> Result<Response, PortalError> {
-    let taken = portal::take_reveal(&state.db, &session::hash(&reveal), &session.token_hash)
-        .await?
-        .filter(|r| r.client_id == client_id && r.expires_at > now_ms());
-    let secret = taken
-        .as_ref()
-        .and_then(|r| state.master_key.open(&r.sealed).ok())
-        .and_then(|bytes| String::from_utf8(bytes).ok());
+    let (taken, secret) = take_secret(&state, &session, &reveal, &client_id).await?;
     let client = api_clients::visible(&state, &session.user, &client_id)
         .await
         .ok()
         .map(|v| ClientRow::from_view(&v));
-    let status = if secret.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::GONE
-    };
     render::page_with_status(
-        status,
+        reveal_status(&secret),
         &SecretPage {
             layout: layout(&state, &session, "Your client secret").await,
             client,
@@ -388,6 +416,7 @@ pub async fn rotate(
     let target = keep_for_reveal(
         &state,
         &session,
+        CLIENTS,
         &view.row.client_id,
         "rotated",
         secret.expose(),

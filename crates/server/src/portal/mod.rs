@@ -36,6 +36,7 @@ pub mod staff;
 pub mod support;
 pub mod throttle;
 pub mod users;
+pub mod webhooks;
 
 use axum::Router;
 use axum::response::Redirect;
@@ -82,6 +83,35 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/portal/developer/clients/{client_id}/revoke",
             get(developer::revoke_form).post(developer::revoke),
+        )
+        .route(
+            "/portal/developer/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route("/portal/developer/webhooks/new", get(webhooks::new_form))
+        .route(
+            "/portal/developer/webhooks/{endpoint_id}",
+            get(webhooks::show),
+        )
+        .route(
+            "/portal/developer/webhooks/{endpoint_id}/secret/{reveal}",
+            get(webhooks::reveal),
+        )
+        .route(
+            "/portal/developer/webhooks/{endpoint_id}/test",
+            post(webhooks::send_test),
+        )
+        .route(
+            "/portal/developer/webhooks/{endpoint_id}/enabled",
+            post(webhooks::set_enabled),
+        )
+        .route(
+            "/portal/developer/webhooks/{endpoint_id}/delete",
+            post(webhooks::delete),
+        )
+        .route(
+            "/portal/developer/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver",
+            post(webhooks::redeliver),
         )
         .route("/portal/developer/api", get(explorer::page))
         .route("/portal/developer/api/token", post(explorer::token))

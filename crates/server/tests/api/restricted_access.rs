@@ -282,7 +282,8 @@ fn kind_of(param: &str) -> Result<Option<Kind>, String> {
         "attachmentId" | "attachment_id" => Kind::Attachment,
         "invoiceId" | "invoice_id" => Kind::Invoice,
         // Parameters of pages that show no customer record.
-        "client_id" | "reveal" | "user_id" | "id" | "file" | "*rest" | "action" => return Ok(None),
+        "client_id" | "reveal" | "user_id" | "id" | "file" | "*rest" | "action" | "endpoint_id"
+        | "delivery_id" => return Ok(None),
         other => return Err(other.to_owned()),
     }))
 }

@@ -225,9 +225,11 @@ async fn an_endpoint_receives_each_subscribed_event_once_signed_and_verifiable()
     .await
     .unwrap();
 
-    let received = receiver.wait_for(2).await;
+    let mut received = receiver.wait_for(2).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.seen().len(), 2, "one POST per subscribed event");
+    // Deliveries may overlap, so they may arrive in either order; events carry their sequence.
+    received.sort_by_key(|r| serde_json::from_str::<Value>(&r.body).unwrap()["sequence"].as_i64());
     let feed = app.get_json("/v2/events", &developer.token).await;
     for (delivery, kind) in received.iter().zip(["case.created", "case.status_changed"]) {
         assert!(verifies(&secret, delivery), "{delivery:?}");
@@ -712,4 +714,100 @@ async fn two_nodes_deliver_each_event_once() {
         })
         .collect();
     assert_eq!(heard, opened);
+}
+
+/// The Developer Portal's webhook pages: add an endpoint, see its secret once,
+/// send a test and see the answer, see the delivery and send it again.
+#[tokio::test]
+async fn the_developer_portal_adds_an_endpoint_shows_its_secret_once_and_tests_it() {
+    use crate::browser::{Browser, location, person};
+    let app = app().await;
+    let receiver = Receiver::start(vec![]).await;
+    let (user_id, email) = person(&app, PermissionSet::all()).await;
+    let mut browser = Browser::new(&app);
+    browser.login(&email).await;
+    let csrf = browser.csrf_from("/portal/developer/webhooks/new").await;
+    let added = browser
+        .post_form(
+            "/portal/developer/webhooks",
+            &[
+                ("csrf_token", &csrf),
+                ("url", &receiver.url),
+                ("description", "Our NOC"),
+                ("eventTypes", "case.status_changed"),
+                ("eventTypes", "rfo.published"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), 303, "{}", added.text().await.unwrap());
+    let reveal = location(&added);
+    let shown = browser.page(&reveal).await;
+    let secret = shown
+        .split("value=\"")
+        .find_map(|rest| rest.split('"').next().filter(|v| v.starts_with("whsec_")))
+        .expect("the secret is on the page")
+        .to_owned();
+    assert_eq!(
+        browser.get(&reveal).await.status(),
+        410,
+        "a reload does not show the secret again"
+    );
+    let endpoint = reveal.split('/').nth(4).unwrap().to_owned();
+    let list = browser.page("/portal/developer/webhooks").await;
+    assert!(list.contains(&receiver.url) && list.contains("rfo.published"));
+
+    let tested = browser
+        .post_form(
+            &format!("/portal/developer/webhooks/{endpoint}/test"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(tested.status(), 200);
+    let page = tested.text().await.unwrap();
+    assert!(page.contains("id=\"test-status\">200<"), "{page}");
+    assert!(page.contains("webhook.test"), "the delivery is listed");
+    let received = receiver.seen();
+    assert_eq!(received.len(), 1);
+    assert!(
+        verifies(&secret, &received[0]),
+        "signed with the secret shown"
+    );
+
+    let log = deliveries(&app, &app.user_token(user_id).await, &endpoint).await;
+    let delivery = log["data"][0]["deliveryId"].as_str().unwrap().to_owned();
+    let again = browser
+        .post_form(
+            &format!("/portal/developer/webhooks/{endpoint}/deliveries/{delivery}/redeliver"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(again.status(), 303);
+    receiver.wait_for(2).await;
+
+    let disabled = browser
+        .post_form(
+            &format!("/portal/developer/webhooks/{endpoint}/enabled"),
+            &[("csrf_token", &csrf), ("enabled", "no")],
+        )
+        .await;
+    assert_eq!(disabled.status(), 303);
+    assert!(
+        browser
+            .page("/portal/developer/webhooks")
+            .await
+            .contains("is disabled")
+    );
+    let deleted = browser
+        .post_form(
+            &format!("/portal/developer/webhooks/{endpoint}/delete"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(deleted.status(), 303);
+    assert!(
+        !browser
+            .page("/portal/developer/webhooks")
+            .await
+            .contains(&receiver.url)
+    );
 }
