@@ -106,6 +106,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(webhooks::set_enabled),
         )
         .route(
+            "/portal/developer/webhooks/{endpoint_id}/recover",
+            post(webhooks::recover),
+        )
+        .route(
             "/portal/developer/webhooks/{endpoint_id}/delete",
             post(webhooks::delete),
         )

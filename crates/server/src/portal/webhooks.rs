@@ -78,6 +78,7 @@ fn notice_text(key: &str) -> String {
         "redelivered" => "The event is queued again; it is sent within a second.",
         "enabled" => "The endpoint is enabled: deliveries resume with the next event.",
         "disabled" => "The endpoint is disabled: it gets no deliveries until you enable it.",
+        "recovered" => "The events it had not received are queued; they are sent oldest first.",
         _ => "",
     }
     .to_owned()
@@ -263,6 +264,36 @@ pub async fn set_enabled(
     service::update(&state, &session.user, &id, request).await?;
     let notice = if enabled { "enabled" } else { "disabled" };
     Ok(Redirect::to(&format!("{WEBHOOKS}/{id}?notice={notice}")).into_response())
+}
+
+/// How far back "Recover missed events" reaches, as the form offers it.
+const RECOVER_CHOICES: [(&str, i64); 4] = [
+    ("1h", 3_600_000),
+    ("24h", 86_400_000),
+    ("7d", 7 * 86_400_000),
+    ("30d", 30 * 86_400_000),
+];
+
+pub async fn recover(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm(session, fields): CsrfForm<Require<DeveloperPortal>>,
+) -> Result<Response, PortalError> {
+    let back = fields
+        .get("since")
+        .and_then(|choice| RECOVER_CHOICES.iter().find(|(name, _)| *name == choice))
+        .map(|(_, ms)| *ms)
+        .ok_or_else(|| {
+            PortalError::Api(crate::http::ApiError::validation(vec![
+                crate::http::FieldError::new(
+                    "since",
+                    "invalid_choice",
+                    "choose how far back to recover: 1 hour, 24 hours, 7 days or 30 days",
+                ),
+            ]))
+        })?;
+    service::recover_since(&state, &session.user, &id, now_ms() - back).await?;
+    Ok(Redirect::to(&format!("{WEBHOOKS}/{id}?notice=recovered")).into_response())
 }
 
 pub async fn delete(

@@ -797,6 +797,26 @@ async fn the_developer_portal_adds_an_endpoint_shows_its_secret_once_and_tests_i
             .await
             .contains("is disabled")
     );
+    let recovered = browser
+        .post_form(
+            &format!("/portal/developer/webhooks/{endpoint}/recover"),
+            &[("csrf_token", &csrf), ("since", "24h")],
+        )
+        .await;
+    assert_eq!(recovered.status(), 303);
+    assert!(
+        browser
+            .page(&location(&recovered))
+            .await
+            .contains("are queued")
+    );
+    let unknown = browser
+        .post_form(
+            &format!("/portal/developer/webhooks/{endpoint}/recover"),
+            &[("csrf_token", &csrf), ("since", "1y")],
+        )
+        .await;
+    assert_eq!(unknown.status(), 422, "an unknown choice is refused");
     let deleted = browser
         .post_form(
             &format!("/portal/developer/webhooks/{endpoint}/delete"),
