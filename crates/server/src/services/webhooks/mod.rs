@@ -335,7 +335,11 @@ pub async fn recover_since(
     let since = since.max(kept_from);
     let types = delivery::subscribed(&endpoint);
     let events = events::since(&state.db, endpoint.org_id, since, &types, MAX_RECOVERED).await?;
-    let delivered = webhooks::delivered_events(&state.db, endpoint.id, since).await?;
+    let delivered: std::collections::HashSet<i64> =
+        webhooks::delivered_events(&state.db, endpoint.id, since)
+            .await?
+            .into_iter()
+            .collect();
     let tx = state.db.begin().await?;
     let at = now_ms();
     let mut queued = 0;
