@@ -62,6 +62,8 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
             let first_service = seed_catalog(db, org_id).await?;
             cases::seed(state, org_id, first_service).await?;
             invoices::seed(db, org_id).await?;
+            // The demo's history is not news: e-mails start with what people do next.
+            oneportal_store::notifications::skip_past_events(db, org_id).await?;
             org_id
         }
     };

@@ -177,6 +177,7 @@ impl App {
         let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
         tasks::spawn(state.clone(), shutdown.subscribe());
         services::webhooks::delivery::spawn(state.clone(), shutdown.subscribe());
+        services::notifications::spawn(state.clone(), shutdown.subscribe());
         if let Some(counters) = &state.shared_counters {
             shared_counters::spawn_sync(counters.clone(), state.db.clone(), shutdown.subscribe());
         }

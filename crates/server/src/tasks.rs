@@ -84,11 +84,9 @@ async fn forget_expired(state: &AppState) {
     let _ = crate::portal::session::purge(state).await;
     crate::services::mail::deliver_due(state).await;
     crate::services::mail::purge_old(state).await;
-    let _ = oneportal_store::events::purge_before(
-        &state.db,
-        now_ms() - crate::services::events::KEPT_FOR_MS,
-    )
-    .await;
+    let events_before = now_ms() - crate::services::events::KEPT_FOR_MS;
+    let _ = oneportal_store::events::purge_before(&state.db, events_before).await;
+    let _ = oneportal_store::notifications::purge_before(&state.db, events_before).await;
     // Picks up a rotation made from the command line on a node without a change feed (SQLite).
     if let Err(error) = state.keys.reload().await {
         tracing::warn!(%error, "could not reload signing keys");

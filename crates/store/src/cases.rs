@@ -383,6 +383,20 @@ pub async fn communications(
     .await
 }
 
+/// One message of a case's conversation.
+pub async fn find_communication(
+    db: &impl Exec,
+    case_id: i64,
+    id: i64,
+) -> Result<Option<CommunicationRow>, StoreError> {
+    db.fetch_optional(
+        "SELECT id, case_id, comm_type, message, sent_by, created_at FROM case_communications \
+         WHERE case_id = $1 AND id = $2",
+        args![case_id, id],
+    )
+    .await
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StatusChangeRow {
     pub from_status: Option<String>,

@@ -108,6 +108,9 @@ pub struct CaseStatusChanged {
     pub status: CaseStatus,
     /// The reason given with the change, if any.
     pub reason: Option<String>,
+    /// Who moved it: a user's e-mail, an API client's id, the provider, or
+    /// `OnePortal` (automatic closing); for a move a reply caused, the replier.
+    pub changed_by: String,
     pub last_modified_date: String,
     pub url: String,
 }

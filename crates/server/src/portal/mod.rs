@@ -29,6 +29,7 @@ pub mod headers;
 pub mod home;
 pub mod layout;
 pub mod login;
+mod my_account;
 pub mod render;
 pub mod require;
 pub mod session;
@@ -152,6 +153,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/portal/password/reset",
             get(account::reset_form).post(account::reset),
+        )
+        .route("/portal/account", get(my_account::page))
+        .route(
+            "/portal/account/notifications",
+            post(my_account::save_notifications),
         )
         .route("/portal/outbox", get(account::demo_outbox))
         .route("/portal/outbox/{id}", get(account::demo_outbox_message))

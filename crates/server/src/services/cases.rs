@@ -390,7 +390,7 @@ pub async fn reply(
         )
         .await?
         {
-            emit_status_changed(state, &tx, case, (from, to), reason, at).await?;
+            emit_status_changed(state, &tx, case, (from, to), reason, actor, at).await?;
         }
     }
     let event = Event::new(actor.audit.clone(), "case.replied")
@@ -613,7 +613,7 @@ async fn move_case(
             ),
         ));
     }
-    emit_status_changed(state, &tx, case, (from, to), reason, at).await?;
+    emit_status_changed(state, &tx, case, (from, to), reason, actor, at).await?;
     let event = Event::new(actor.audit.clone(), "case.status_changed")
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id))
@@ -629,6 +629,7 @@ async fn emit_status_changed(
     case: &CaseRow,
     (from, to): (CaseStatus, CaseStatus),
     reason: &str,
+    actor: &CaseActor,
     at: i64,
 ) -> Result<(), StoreError> {
     let data = CaseStatusChanged {
@@ -636,6 +637,7 @@ async fn emit_status_changed(
         previous_status: from,
         status: to,
         reason: Some(reason.to_owned()).filter(|r| !r.is_empty()),
+        changed_by: actor.name.clone(),
         last_modified_date: rfc3339(at),
         url: events::url(state, &events::case_path(case.id)),
     };

@@ -6,15 +6,16 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use oneportal_domain::ScopeSet;
 use oneportal_domain::event::{EventSubject, EventType, FeedQuery};
 use oneportal_domain::ids::IdKind;
+use oneportal_domain::{ApiScope, ScopeSet, UserStatus};
 use oneportal_store::catalog::{self, AccessScope};
 use oneportal_store::events::{self, EventRow, NewEvent};
 use oneportal_store::{StoreError, Tx, cases, invoices, now_ms};
 use tokio::time::Instant;
 
 use crate::auth::random;
+use crate::directory::UserEntry;
 use crate::models::event::EventPayload;
 use crate::state::AppState;
 
@@ -161,6 +162,24 @@ pub async fn may_read(
         EventSubject::Invoice => invoices::find_invoice(db, scope, id).await?.is_some(),
         EventSubject::Service => catalog::find_service(db, scope, id).await?.is_some(),
     })
+}
+
+/// Whether a person may read the event's record now: an active user of its
+/// organization, with the permission behind the record's scope, whose account
+/// access includes it. Webhooks apply it to an endpoint's owner, e-mail to each
+/// recipient.
+pub async fn person_may_read(
+    state: &AppState,
+    person: &UserEntry,
+    event: &EventRow,
+) -> Result<bool, StoreError> {
+    if person.status != UserStatus::Active
+        || person.org_id != event.org_id
+        || !ApiScope::granted_by_permissions(person.permissions).allows(event.event_type.scope())
+    {
+        return Ok(false);
+    }
+    may_read(state, &person.access_scope(), event).await
 }
 
 /// The event types a caller with `scopes` may read, of those asked for (all when none were).

@@ -9,6 +9,7 @@ pub mod events;
 pub mod import;
 pub mod invoices;
 pub mod mail;
+pub mod notifications;
 pub mod rfo;
 pub mod users;
 pub mod webhooks;

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
-use oneportal_domain::ApiScope;
 use oneportal_domain::event::EventType;
 use oneportal_domain::ids::IdKind;
 use oneportal_store::events::{self, EventRow};
@@ -299,28 +298,20 @@ async fn attempt(
     settle(state, &endpoint, &delivery, attempts, &outcome).await
 }
 
-/// Whether the endpoint's owner may read the event's record now: an active
-/// user, with the permission behind the record's scope, whose account access
-/// includes it.
+/// Whether the endpoint's owner may read the event's record now.
 async fn owner_may_read(
     state: &AppState,
     endpoint: &EndpointRow,
     event: &EventRow,
 ) -> Result<bool, StoreError> {
-    let Some(owner) = state
+    match state
         .directory
         .user(&state.db, endpoint.owner_user_id)
         .await?
-    else {
-        return Ok(false);
-    };
-    if owner.status != oneportal_domain::UserStatus::Active
-        || owner.org_id != event.org_id
-        || !ApiScope::granted_by_permissions(owner.permissions).allows(event.event_type.scope())
     {
-        return Ok(false);
+        Some(owner) => crate::services::events::person_may_read(state, &owner, event).await,
+        None => Ok(false),
     }
-    crate::services::events::may_read(state, &owner.access_scope(), event).await
 }
 
 /// POSTs the signed body; never fails, the outcome says what happened.

@@ -1,0 +1,396 @@
+//! E-mail notifications (PRODUCT §7): events become e-mails in the outbox, for
+//! the people whose choices ask for them and who may read the record now.
+//!
+//! Every node runs [`spawn`]'s loop. For each organization with events not yet
+//! mailed about, it works out each event's recipients, then writes their
+//! e-mails and moves the organization's cursor in one transaction: a node that
+//! stops half-way loses nothing, and two nodes never write the same e-mail
+//! (the cursor moves once; `notifications_sent` holds one row per event and
+//! person besides).
+//!
+//! A recipient is an active user of the event's organization who:
+//! - has the permission behind the record's scope and account access that
+//!   includes the record (the API's rule, [`events::person_may_read`]);
+//! - has a topic on (or on by default) that mails about the event type, and for
+//!   "my cases" opened the case or is its contact;
+//! - did not cause the event (nobody is mailed about their own reply).
+//!
+//! One e-mail per event and person, however many of their topics match.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use oneportal_domain::UserStatus;
+use oneportal_domain::event::{EventSubject, EventType};
+use oneportal_domain::ids::IdKind;
+use oneportal_domain::notification::{Preferences, Reach, Topic};
+use oneportal_store::cases::{self, CaseRow};
+use oneportal_store::events::{self, EventRow};
+use oneportal_store::{StoreError, notifications, now_ms, outbox};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use crate::audit::{self, Actor, Event};
+use crate::directory::UserEntry;
+use crate::http::ApiError;
+use crate::services::{events as event_rules, mail};
+use crate::state::AppState;
+
+/// Events turned into e-mails per organization and round.
+const BATCH: i64 = 200;
+/// The longest reply quoted in an e-mail; the rest is on the case's page.
+const MAX_QUOTED_CHARS: usize = 4_000;
+
+/// Writes due notification e-mails until shutdown.
+pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        loop {
+            let woken = state.events_added.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            match write_due(&state).await {
+                Ok(0) => {}
+                Ok(_) => mail::deliver_soon(&state),
+                Err(error) => {
+                    tracing::warn!(%error, "could not write notification e-mails; retrying")
+                }
+            }
+            tokio::select! {
+                () = &mut woken => {}
+                () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                _ = shutdown.wait_for(|stop| *stop) => break,
+            }
+        }
+    });
+}
+
+/// Turns every organization's new events into e-mails; answers how many were written.
+pub async fn write_due(state: &AppState) -> Result<usize, StoreError> {
+    let mut written = 0;
+    for (org_id, from, _) in notifications::behind(&state.db).await? {
+        written += write_for_org(state, org_id, from).await?;
+    }
+    Ok(written)
+}
+
+/// One e-mail to write.
+struct Mail {
+    event_row_id: i64,
+    user_id: i64,
+    to: String,
+    subject: String,
+    body: String,
+}
+
+async fn write_for_org(state: &AppState, org_id: i64, from: i64) -> Result<usize, StoreError> {
+    let new = events::after(&state.db, org_id, from, EventType::ALL, BATCH).await?;
+    let Some(last) = new.last().map(|e| e.sequence) else {
+        return Ok(0);
+    };
+    let people = Audience::of(state, org_id).await?;
+    let mut mails = Vec::new();
+    for event in &new {
+        mails.extend(mails_for(state, &people, event).await?);
+    }
+    let tx = state.db.begin().await?;
+    if !notifications::advance_cursor(&tx, org_id, from, last).await? {
+        return Ok(0); // another node wrote them
+    }
+    let at = now_ms();
+    let mut written = 0;
+    for mail in &mails {
+        if notifications::was_sent(&tx, mail.event_row_id, mail.user_id).await? {
+            continue;
+        }
+        let outbox_id =
+            mail::enqueue(&tx, state, &mail.to, &mail.subject, &mail.body, None).await?;
+        notifications::record_sent(&tx, mail.event_row_id, mail.user_id, outbox_id, at).await?;
+        written += 1;
+    }
+    tx.commit().await?;
+    if written > 0 {
+        metrics::counter!("oneportal_notification_emails_total").increment(written as u64);
+    }
+    Ok(written)
+}
+
+/// The organization's active users with their choices.
+struct Audience {
+    people: Vec<(Arc<UserEntry>, Preferences)>,
+}
+
+impl Audience {
+    async fn of(state: &AppState, org_id: i64) -> Result<Audience, StoreError> {
+        let mut stored: HashMap<i64, Vec<(String, bool)>> = HashMap::new();
+        for (user_id, topic, on) in notifications::preferences_of_org(&state.db, org_id).await? {
+            stored.entry(user_id).or_default().push((topic, on));
+        }
+        let mut people = Vec::new();
+        for row in outbox::users_of(&state.db, org_id).await? {
+            if row.status != UserStatus::Active {
+                continue;
+            }
+            let Some(user) = state.directory.user(&state.db, row.id).await? else {
+                continue;
+            };
+            let chosen = stored.get(&row.id).map(Vec::as_slice).unwrap_or_default();
+            let preferences =
+                Preferences::from_stored(chosen.iter().map(|(k, on)| (k.as_str(), *on)));
+            people.push((user, preferences));
+        }
+        Ok(Audience { people })
+    }
+}
+
+/// The e-mails one event makes.
+async fn mails_for(
+    state: &AppState,
+    audience: &Audience,
+    event: &EventRow,
+) -> Result<Vec<Mail>, StoreError> {
+    let topics: Vec<Topic> = Topic::for_event(event.event_type).collect();
+    if topics.is_empty() {
+        return Ok(Vec::new());
+    }
+    let data: Value = serde_json::from_str(&event.data).unwrap_or(Value::Null);
+    let case = match event.event_type.subject() {
+        EventSubject::Case => cases::find_case_anywhere(&state.db, event.subject_id).await?,
+        _ => None,
+    };
+    let caused_by = caused_by(event.event_type, &data, case.as_ref());
+    let Some(message) = Message::compose(state, event, &data, case.as_ref()).await? else {
+        return Ok(Vec::new());
+    };
+    let mut mails = Vec::new();
+    for (person, preferences) in &audience.people {
+        if caused_by.is_some_and(|who| who.eq_ignore_ascii_case(&person.email)) {
+            continue;
+        }
+        let Some(topic) = topics.iter().copied().find(|topic| {
+            preferences.wants(*topic)
+                && (topic.reach() == Reach::All || is_own_case(case.as_ref(), &person.email))
+        }) else {
+            continue;
+        };
+        if !event_rules::person_may_read(state, person, event).await? {
+            continue;
+        }
+        mails.push(Mail {
+            event_row_id: event.id,
+            user_id: person.id,
+            to: person.email.clone(),
+            subject: message.subject.clone(),
+            body: message.body_for(state, topic),
+        });
+    }
+    Ok(mails)
+}
+
+/// Whether the person opened the case or is its named contact.
+fn is_own_case(case: Option<&CaseRow>, email: &str) -> bool {
+    case.is_some_and(|case| {
+        case.created_by.eq_ignore_ascii_case(email)
+            || case.contact_email.eq_ignore_ascii_case(email)
+    })
+}
+
+/// Who caused the event, where the event says (a user's e-mail, for persons).
+fn caused_by<'a>(
+    event_type: EventType,
+    data: &'a Value,
+    case: Option<&'a CaseRow>,
+) -> Option<&'a str> {
+    match event_type {
+        EventType::CaseCreated => case.map(|case| case.created_by.as_str()),
+        EventType::CaseStatusChanged => data["changedBy"].as_str(),
+        EventType::CaseCommunicationAdded => data["sentBy"].as_str(),
+        _ => None,
+    }
+}
+
+/// An event's e-mail, the same for every recipient but for the reason they get it.
+struct Message {
+    subject: String,
+    /// What happened, and the page to open.
+    text: String,
+}
+
+impl Message {
+    async fn compose(
+        state: &AppState,
+        event: &EventRow,
+        data: &Value,
+        case: Option<&CaseRow>,
+    ) -> Result<Option<Message>, StoreError> {
+        let text = |key: &str| data[key].as_str().unwrap_or_default().to_owned();
+        let portal = |path: String| format!("{}/portal/{path}", state.public_url);
+        let message = match (event.event_type, case) {
+            (EventType::CaseCreated, Some(case)) => {
+                let id = IdKind::Case.format(case.id);
+                Message {
+                    subject: format!("[{id}] New case: {}", case.subject.as_str()),
+                    text: format!(
+                        "Case {id} was opened by {by}.\n\n\
+                         Type: {kind}\nSubject: {subject}\nPriority: {priority}\nService: {service}\n\n\
+                         Open the case:\n{link}\n",
+                        by = case.created_by,
+                        kind = case.case_type.as_str(),
+                        subject = case.subject.as_str(),
+                        priority = case.priority.as_str(),
+                        service = IdKind::Service.format(case.service_id),
+                        link = portal(format!("support/cases/{id}")),
+                    ),
+                }
+            }
+            (EventType::CaseStatusChanged, Some(case)) => {
+                let id = IdKind::Case.format(case.id);
+                let reason = match data["reason"].as_str() {
+                    Some(reason) => format!("\nReason: {reason}\n"),
+                    None => String::new(),
+                };
+                Message {
+                    subject: format!("[{id}] Status changed to {}", text("status")),
+                    text: format!(
+                        "Case {id} ({subject}) moved from {from} to {to}, by {by}.\n{reason}\n\
+                         Open the case:\n{link}\n",
+                        subject = case.subject.as_str(),
+                        from = text("previousStatus"),
+                        to = text("status"),
+                        by = text("changedBy"),
+                        link = portal(format!("support/cases/{id}")),
+                    ),
+                }
+            }
+            (EventType::CaseCommunicationAdded, Some(case)) => {
+                let id = IdKind::Case.format(case.id);
+                let number = IdKind::Communication
+                    .parse(&text("communicationId"))
+                    .unwrap_or_default();
+                let quoted = cases::find_communication(&state.db, case.id, number)
+                    .await?
+                    .map(|c| quote(&c.message))
+                    .unwrap_or_default();
+                Message {
+                    subject: format!("[{id}] New reply from {}", text("sentBy")),
+                    text: format!(
+                        "{by} wrote on case {id} ({subject}):\n\n{quoted}\n\n\
+                         Answer on the case's page:\n{link}\n",
+                        by = text("sentBy"),
+                        subject = case.subject.as_str(),
+                        link = portal(format!("support/cases/{id}")),
+                    ),
+                }
+            }
+            (EventType::RfoPublished, Some(case)) => {
+                let id = IdKind::Case.format(case.id);
+                let revised = data["version"].as_i64().unwrap_or(1) > 1;
+                Message {
+                    subject: format!(
+                        "[{id}] Reason for outage {}",
+                        if revised { "revised" } else { "published" }
+                    ),
+                    text: format!(
+                        "The reason for outage of case {id} ({subject}) was {what}.\n\n\
+                         Read it:\n{link}\n",
+                        subject = case.subject.as_str(),
+                        what = if revised { "revised" } else { "published" },
+                        link = portal(format!("support/cases/{id}/rfo")),
+                    ),
+                }
+            }
+            (EventType::InvoiceIssued, _) => {
+                let id = IdKind::Invoice.format(event.subject_id);
+                Message {
+                    subject: format!("Invoice {} issued", text("invoiceNumber")),
+                    text: format!(
+                        "{kind} {number} was issued: {currency} {total}, due {due}.\n\n\
+                         See it, with its PDF:\n{link}\n",
+                        kind = if text("type") == "CreditNote" {
+                            "Credit note"
+                        } else {
+                            "Invoice"
+                        },
+                        number = text("invoiceNumber"),
+                        currency = text("currency"),
+                        total = text("totalAmount"),
+                        due = text("dueDate"),
+                        link = portal(format!("billing/invoices/{id}")),
+                    ),
+                }
+            }
+            // The case is gone, or the type mails nobody.
+            _ => return Ok(None),
+        };
+        Ok(Some(message))
+    }
+
+    fn body_for(&self, state: &AppState, topic: Topic) -> String {
+        format!(
+            "{}\n--\nYou get this e-mail because \"{}\" is on in your notification settings. \
+             Choose which e-mails you get:\n{}/portal/account\n",
+            self.text,
+            topic.label(),
+            state.public_url
+        )
+    }
+}
+
+/// A reply as the e-mail quotes it.
+fn quote(message: &str) -> String {
+    let mut quoted: String = message.chars().take(MAX_QUOTED_CHARS).collect();
+    if quoted.len() < message.len() {
+        quoted.push_str(" […]");
+    }
+    quoted
+        .lines()
+        .map(|line| format!("> {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The person's choices.
+pub async fn preferences(state: &AppState, user: &UserEntry) -> Result<Preferences, ApiError> {
+    let stored = notifications::preferences(&state.db, user.id).await?;
+    Ok(Preferences::from_stored(
+        stored.iter().map(|(key, on)| (key.as_str(), *on)),
+    ))
+}
+
+/// Saves the person's choices: exactly the topics in `on` are on.
+pub async fn save_preferences(
+    state: &AppState,
+    user: &UserEntry,
+    on: &[Topic],
+) -> Result<(), ApiError> {
+    let chosen = Preferences::only(on);
+    let rows: Vec<(&str, bool)> = chosen.all().map(|(t, on)| (t.key(), on)).collect();
+    let tx = state.db.begin().await?;
+    notifications::save_preferences(&tx, user.id, &rows, now_ms()).await?;
+    audit::record(
+        &tx,
+        Event::new(Actor::user(user), "user.notifications_changed")
+            .org(Some(user.org_id))
+            .target("user", IdKind::User.format(user.id))
+            .details(json!({
+                "on": on.iter().map(|t| t.key()).collect::<Vec<_>>(),
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn a_long_reply_is_quoted_in_part() {
+        assert_eq!(quote("one\ntwo"), "> one\n> two");
+        let long = "x".repeat(5_000);
+        let quoted = quote(&long);
+        assert!(quoted.ends_with(" […]"));
+        assert_eq!(quoted.chars().filter(|c| *c == 'x').count(), 4_000);
+    }
+}
