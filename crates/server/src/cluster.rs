@@ -32,11 +32,18 @@ pub enum Change {
         exp: i64,
     },
     Keys,
-    /// Some case changed: case totals and kept case answers are out of date,
-    /// and its events are there to read.
-    Cases,
-    /// Events were committed (other than a case's): the event feed's waiters wake.
-    Events,
+    /// Cases of these organizations changed: case totals and kept case answers
+    /// are out of date, and their events are there to read.
+    Cases {
+        #[serde(default)]
+        orgs: Vec<i64>,
+    },
+    /// Events of these organizations were committed (other than a case's): their
+    /// feed's waiters wake. Empty: any organization.
+    Events {
+        #[serde(default)]
+        orgs: Vec<i64>,
+    },
 }
 
 /// Tells every node listening on PostgreSQL about a change; also for commands
@@ -67,12 +74,12 @@ impl AppState {
             Change::TokenRevoked { jti, exp } => {
                 self.revoked_tokens.insert(jti.clone(), *exp);
             }
-            Change::Cases => {
+            Change::Cases { orgs } => {
                 self.case_counts.invalidate();
                 self.case_reads.invalidate();
-                self.events_added.notify_waiters();
+                self.event_wakeups.wake(orgs);
             }
-            Change::Events => self.events_added.notify_waiters(),
+            Change::Events { orgs } => self.event_wakeups.wake(orgs),
             Change::Keys => {
                 if let Err(error) = self.keys.reload().await {
                     tracing::error!(%error, "reloading signing keys failed");

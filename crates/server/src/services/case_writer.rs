@@ -73,7 +73,10 @@ async fn write(state: &AppState, mut batch: Vec<Job>) {
     }
     match write_together(state, &batch).await {
         Ok(rows) => {
-            state.publish(Change::Cases).await;
+            let mut orgs: Vec<i64> = rows.iter().map(|row| row.org_id).collect();
+            orgs.sort_unstable();
+            orgs.dedup();
+            state.publish(Change::Cases { orgs }).await;
             for (job, row) in batch.into_iter().zip(rows) {
                 let _ = job.answer.send(Ok(row));
             }
@@ -93,8 +96,9 @@ async fn write(state: &AppState, mut batch: Vec<Job>) {
             for job in batch {
                 let single = std::slice::from_ref(&job);
                 let result = write_together(state, single).await;
-                if result.is_ok() {
-                    state.publish(Change::Cases).await;
+                if let Ok(rows) = &result {
+                    let orgs = rows.iter().map(|row| row.org_id).collect();
+                    state.publish(Change::Cases { orgs }).await;
                 }
                 let _ = job.answer.send(result.map(|mut rows| rows.remove(0)));
             }

@@ -333,8 +333,8 @@ async fn related_case(
 
 /// Commits a case change with its audit event; every node forgets its case totals
 /// and kept case answers.
-async fn commit(state: &AppState, tx: Tx, event: Event) -> Result<(), StoreError> {
-    super::commit_audited(state, tx, event, Change::Cases).await
+async fn commit(state: &AppState, tx: Tx, event: Event, org_id: i64) -> Result<(), StoreError> {
+    super::commit_audited(state, tx, event, Change::Cases { orgs: vec![org_id] }).await
 }
 
 /// Finds a case the caller may see, or 404.
@@ -397,7 +397,7 @@ pub async fn reply(
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id))
         .details(json!({ "communicationId": IdKind::Communication.format(id) }));
-    commit(state, tx, event).await?;
+    commit(state, tx, event, case.org_id).await?;
     Ok(id)
 }
 
@@ -433,7 +433,7 @@ pub async fn provider_reply(
     let event = Event::new(actor.audit.clone(), "case.provider_replied")
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id));
-    commit(state, tx, event).await?;
+    commit(state, tx, event, case.org_id).await?;
     Ok(Upserted::Created(id))
 }
 
@@ -517,7 +517,7 @@ pub async fn attach(
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id))
         .details(json!({ "attachmentId": IdKind::Attachment.format(id), "fileName": upload.file_name, "sha256": sha }));
-    commit(state, tx, event).await?;
+    commit(state, tx, event, case.org_id).await?;
     Ok(id)
 }
 
@@ -618,7 +618,7 @@ async fn move_case(
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id))
         .details(json!({ "from": from.as_str(), "to": to.as_str(), "reason": reason }));
-    commit(state, tx, event).await?;
+    commit(state, tx, event, case.org_id).await?;
     Ok(())
 }
 

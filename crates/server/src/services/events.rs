@@ -80,9 +80,10 @@ pub async fn feed(
 ) -> Result<FeedPage, StoreError> {
     let deadline = Instant::now() + Duration::from_secs(u64::from(query.wait_seconds));
     let mut after = query.after;
+    let wakeups = state.event_wakeups.of(scope.org_id);
     loop {
         // Listen before reading, so an event committed in between still wakes us.
-        let woken = state.events_added.notified();
+        let woken = wakeups.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
         let rows = events::after(

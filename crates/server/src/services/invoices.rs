@@ -61,7 +61,11 @@ pub async fn issue(state: &AppState, invoice: &NewInvoice) -> Result<Upserted, S
     }
     tx.commit().await?;
     if matches!(outcome, Upserted::Created(_)) {
-        state.publish(Change::Events).await;
+        state
+            .publish(Change::Events {
+                orgs: vec![invoice.org_id],
+            })
+            .await;
     }
     Ok(outcome)
 }

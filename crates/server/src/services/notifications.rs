@@ -46,7 +46,7 @@ const MAX_QUOTED_CHARS: usize = 4_000;
 pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
     tokio::spawn(async move {
         loop {
-            let woken = state.events_added.notified();
+            let woken = state.event_wakeups.any();
             tokio::pin!(woken);
             woken.as_mut().enable();
             match write_due(&state).await {

@@ -242,7 +242,15 @@ pub async fn publish(
         .target("case", IdKind::Case.format(case.id))
         .org(Some(case.org_id))
         .details(json!({ "status": status.as_str(), "version": version }));
-    super::commit_audited(state, tx, event, crate::cluster::Change::Cases).await?;
+    super::commit_audited(
+        state,
+        tx,
+        event,
+        crate::cluster::Change::Cases {
+            orgs: vec![case.org_id],
+        },
+    )
+    .await?;
     Ok(version)
 }
 

@@ -1,6 +1,7 @@
 //! Everything a request handler can reach, built once at start.
 
 pub mod case_queue;
+pub mod event_wakeups;
 
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -48,9 +49,8 @@ pub struct AppInner {
     pub case_queue: std::sync::OnceLock<case_queue::CaseQueue>,
     /// API V2 requests per caller; `None` when switched off.
     pub rate_limits: Option<crate::http::rate_limit::CallerLimits>,
-    /// Woken when events commit (here or, through the change feed, on another node):
-    /// the event feed's long polls wait on it.
-    pub events_added: tokio::sync::Notify,
+    /// Waiters for new events: the feed's long polls by organization, and the workers.
+    pub event_wakeups: event_wakeups::EventWakeups,
     /// Client id → when it last obtained a token; written to the database in batches.
     pub last_used: DashMap<String, i64>,
     pub metrics: Option<PrometheusHandle>,
@@ -114,7 +114,7 @@ impl AppState {
             issuance_quota,
             shared_counters,
             last_used: DashMap::new(),
-            events_added: tokio::sync::Notify::new(),
+            event_wakeups: event_wakeups::EventWakeups::default(),
             metrics,
         }))
     }

@@ -174,7 +174,7 @@ async fn time_passes(app: &TestApp) {
         )
         .await
         .unwrap();
-    app.app.state.events_added.notify_waiters();
+    app.app.state.event_wakeups.wake_workers();
 }
 
 #[tokio::test]

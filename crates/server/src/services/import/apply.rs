@@ -31,7 +31,8 @@ struct Batch<'a> {
     tx: Option<Tx>,
     written: usize,
     /// Whether a committed transaction may have held events, so readers are woken.
-    emitted: bool,
+    /// Organizations whose events this transaction wrote.
+    emitted: Vec<i64>,
 }
 
 impl Batch<'_> {
@@ -53,8 +54,9 @@ impl Batch<'_> {
     async fn commit(&mut self) -> Result<(), ApiError> {
         if let Some(tx) = self.tx.take() {
             tx.commit().await?;
-            if std::mem::take(&mut self.emitted) {
-                self.state.publish(Change::Events).await;
+            let orgs = std::mem::take(&mut self.emitted);
+            if !orgs.is_empty() {
+                self.state.publish(Change::Events { orgs }).await;
             }
         }
         Ok(())
@@ -86,7 +88,7 @@ async fn apply_organization(
         state,
         tx: None,
         written: 0,
-        emitted: false,
+        emitted: Vec::new(),
     };
     if let Some(id) = plan.adopt
         && !provisioning::adopt_organization(batch.tx().await?, id, &plan.reference).await?
@@ -141,7 +143,7 @@ async fn apply_organization(
             let written = upsert_linked(batch.tx().await?, keyed, &record, &ids, at).await?;
             if let Some((id, previous)) = before {
                 service_moved(state, batch.tx().await?, org_id, id, previous, &record, at).await?;
-                batch.emitted = true;
+                batch.emitted.push(org_id);
             }
             match kind {
                 RefKind::Site => summary.sites.count(written),

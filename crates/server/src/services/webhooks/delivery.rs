@@ -74,7 +74,7 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
                     tracing::warn!(%error, "could not measure the webhook queues");
                 }
             }
-            let woken = state.events_added.notified();
+            let woken = state.event_wakeups.any();
             tokio::pin!(woken);
             woken.as_mut().enable();
             if let Err(error) = fan_out(&state).await {

@@ -150,7 +150,7 @@ pub async fn create(
     let row = webhooks::endpoint_by_id(&state.db, id)
         .await?
         .ok_or(ApiError::Internal("the new endpoint vanished".into()))?;
-    state.events_added.notify_waiters();
+    state.event_wakeups.wake_workers();
     Ok((row, secret))
 }
 
@@ -356,7 +356,7 @@ pub async fn recover_since(
     )
     .await?;
     tx.commit().await?;
-    state.events_added.notify_waiters();
+    state.event_wakeups.wake_workers();
     Ok(queued)
 }
 
@@ -383,6 +383,6 @@ pub async fn redeliver(
     )
     .await?;
     tx.commit().await?;
-    state.events_added.notify_waiters();
+    state.event_wakeups.wake_workers();
     Ok(())
 }
