@@ -88,6 +88,18 @@ impl Load {
         }
     }
 
+    /// A GET whose URL `oha` draws from a regular expression for every request.
+    pub fn get_with_bearer_regex(url_regex: &str, token: &str) -> Load {
+        Load {
+            args: vec![
+                "-H".into(),
+                format!("Authorization: Bearer {token}"),
+                "--rand-regex-url".into(),
+                url_regex.into(),
+            ],
+        }
+    }
+
     pub fn post_json_with_bearer(url: &str, token: &str, body: &str) -> Load {
         Load {
             args: vec![
@@ -171,7 +183,7 @@ pub fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
             .unwrap_or_default())
 }
 
-fn ticks_per_second() -> f64 {
+pub fn ticks_per_second() -> f64 {
     Command::new("getconf")
         .arg("CLK_TCK")
         .output()

@@ -9,13 +9,17 @@
 //!   a filtered case list, the first and the 10,000th page by cursor, a case
 //!   detail, case creation and an invoice PDF, over N generated cases (default one million);
 //! - `cargo run --release -p oneportal-bench -- soak [--minutes N] [--rate R]`:
-//!   mixed traffic at a fixed rate, errors and latency per minute, memory at start and end.
+//!   mixed traffic at a fixed rate, errors and latency per minute, memory at start and end;
+//! - `cargo run --release -p oneportal-bench -- events [--seconds 60]`: webhook
+//!   delivery from commit to first attempt at 500 events/s over 100 endpoints,
+//!   again with 10 of them timing out, and the event feed on distinct cursors.
 //!
 //! Each prints a table (requests/s, p50, p99, server CPU, peak memory) and writes
 //! the same figures to `target/bench/<name>.json`. Only ratios and medians of the
 //! same run mean much on a shared machine.
 
 mod cases;
+mod events;
 mod load;
 mod oauth;
 mod processes;
@@ -38,6 +42,8 @@ pub struct Options {
     with_peer: bool,
     cases: i64,
     database_url: Option<String>,
+    /// `--seconds` when given (the events benchmark defaults to a minute, not 10 s).
+    seconds_given: Option<u64>,
     /// Soak: how long, and requests per second in all.
     soak_minutes: u64,
     soak_rate: u32,
@@ -53,13 +59,18 @@ fn parse_options() -> anyhow::Result<(String, Options)> {
         with_peer: true,
         cases: 1_000_000,
         database_url: None,
+        seconds_given: None,
         soak_minutes: 10,
         soak_rate: 200,
     };
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
         match arg.as_str() {
-            "--seconds" => options.duration = Duration::from_secs(value()?.parse()?),
+            "--seconds" => {
+                let seconds = value()?.parse()?;
+                options.duration = Duration::from_secs(seconds);
+                options.seconds_given = Some(seconds);
+            }
             "--connections" => options.connections = value()?.parse()?,
             "--alg" => options.algorithm = value()?,
             "--no-peer" => options.with_peer = false,
@@ -85,8 +96,8 @@ fn repo_root() -> PathBuf {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (command, options) = parse_options()?;
-    if !["oauth", "cases", "all", "soak"].contains(&command.as_str()) {
-        bail!("unknown benchmark '{command}'; available: all, oauth, cases, soak");
+    if !["oauth", "cases", "events", "all", "soak"].contains(&command.as_str()) {
+        bail!("unknown benchmark '{command}'; available: all, oauth, cases, events, soak");
     }
     let root = repo_root();
     let binary = processes::build_release(&root)?;
@@ -97,6 +108,7 @@ async fn main() -> anyhow::Result<()> {
     match command.as_str() {
         "oauth" => oauth::run(&root, &oha, &binary, &options).await.map(drop),
         "cases" => cases::run(&root, &oha, &binary, &options).await.map(drop),
+        "events" => events::run(&root, &oha, &binary, &options).await,
         _ => all(&root, &oha, &binary, options).await,
     }
 }

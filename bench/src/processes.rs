@@ -90,6 +90,16 @@ impl Server {
         algorithm: &str,
         database_url: Option<&str>,
     ) -> anyhow::Result<Server> {
+        Server::start_with(binary, algorithm, database_url, &[]).await
+    }
+
+    /// The same, with extra settings in the environment.
+    pub async fn start_with(
+        binary: &Path,
+        algorithm: &str,
+        database_url: Option<&str>,
+        settings: &[(&str, &str)],
+    ) -> anyhow::Result<Server> {
         let port = free_port()?;
         let data_dir = tempfile::tempdir()?;
         let mut command = Command::new(binary);
@@ -113,6 +123,7 @@ impl Server {
             .env("ONEPORTAL_RATE_LIMITS__REQUESTS_PER_MINUTE", "0")
             .env("ONEPORTAL_OAUTH__SIGNING_ALG", algorithm)
             .env("ONEPORTAL_LOG", "warn")
+            .envs(settings.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .context("starting oneportal")?;
@@ -131,6 +142,11 @@ impl Server {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// The client the bench talks to this server with.
+    pub fn http(&self) -> reqwest::Client {
+        self.http.clone()
     }
 
     pub fn rss_kib(&self) -> u64 {

@@ -87,6 +87,32 @@ pub async fn after(
     select(db, org_id, "sequence > $2", after, types, limit).await
 }
 
+/// The organization's events after `after` up to `up_to` (sequence numbers),
+/// oldest first, of the given types, at most `limit`.
+pub async fn between(
+    db: &impl Exec,
+    org_id: i64,
+    (after, up_to): (i64, i64),
+    types: &[EventType],
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    if types.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first_type = 5;
+    let marks: Vec<String> = (first_type..first_type + types.len())
+        .map(|n| format!("${n}"))
+        .collect();
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE org_id = $1 AND sequence > $2 AND sequence <= $4 \
+         AND event_type IN ({}) ORDER BY sequence LIMIT $3",
+        marks.join(", ")
+    );
+    let mut values = args![org_id, after, limit, up_to];
+    values.extend(types.iter().map(|t| t.name().into()));
+    db.fetch_all_dynamic(sql, values).await
+}
+
 /// The organization's events that occurred at or after `since` (Unix ms), oldest
 /// first, of the given types, at most `limit`.
 pub async fn since(

@@ -240,6 +240,29 @@ pub async fn mark_healthy(db: &impl Exec, id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// An enabled endpoint whose organization has events past its cursor.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BehindRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub event_types: String,
+    pub last_sequence: i64,
+    /// The organization's latest committed sequence when this was read.
+    pub latest: i64,
+}
+
+/// Enabled endpoints with events to copy, in id order (two nodes fanning out at
+/// once lock their cursors in the same order, so neither waits on the other in a circle).
+pub async fn endpoints_behind(db: &impl Exec) -> Result<Vec<BehindRow>, StoreError> {
+    db.fetch_all(
+        "SELECT e.id, e.org_id, e.event_types, e.last_sequence, s.last_sequence AS latest \
+         FROM webhook_endpoints e JOIN event_sequences s ON s.org_id = e.org_id \
+         WHERE e.status = 'Enabled' AND s.last_sequence > e.last_sequence ORDER BY e.id",
+        args![],
+    )
+    .await
+}
+
 /// Moves the endpoint's fan-out cursor from `from` to `to`; false when another
 /// node moved it first (then its deliveries are already there).
 pub async fn advance_cursor(tx: &Tx, id: i64, from: i64, to: i64) -> Result<bool, StoreError> {
@@ -303,27 +326,63 @@ pub async fn insert_delivery(db: &impl Exec, new: NewDelivery<'_>) -> Result<i64
     Ok(id)
 }
 
-/// Leases up to `limit` due deliveries until `lease_until`; each is leased by one node only.
+/// What a node may lease now.
+pub struct LeaseRequest<'a> {
+    pub now: i64,
+    pub lease_until: i64,
+    /// Deliveries in all.
+    pub limit: i64,
+    /// Deliveries of one endpoint.
+    pub per_endpoint: i64,
+    /// Endpoints this node is already sending to as much as it may: their due
+    /// deliveries stay where they are, so they cannot crowd out the others.
+    pub busy_endpoints: &'a [i64],
+}
+
+/// Leases due deliveries, oldest first, at most `per_endpoint` of any one
+/// endpoint; each is leased by one node only.
 pub async fn lease_due(
     db: &impl Exec,
     backend: Backend,
-    now: i64,
-    lease_until: i64,
-    limit: i64,
+    request: LeaseRequest<'_>,
 ) -> Result<Vec<DeliveryRow>, StoreError> {
-    // PostgreSQL: rows another node is leasing right now are skipped, not waited for.
+    // PostgreSQL: rows another node is leasing right now are skipped, not waited
+    // for. The lease condition stands again beside the lock, because a row locked
+    // after another node's lease committed is checked again only against the
+    // conditions of its own query level.
     let skip_locked = match backend {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
+    let first_busy = 5;
+    let busy = if request.busy_endpoints.is_empty() {
+        String::new()
+    } else {
+        let marks: Vec<String> = (first_busy..first_busy + request.busy_endpoints.len())
+            .map(|n| format!("${n}"))
+            .collect();
+        format!("AND endpoint_id NOT IN ({})", marks.join(", "))
+    };
+    let mut values = args![
+        request.now,
+        request.lease_until,
+        request.limit,
+        request.per_endpoint
+    ];
+    values.extend(request.busy_endpoints.iter().map(|id| (*id).into()));
     db.fetch_all_dynamic(
         format!(
             "UPDATE webhook_deliveries SET lease_until = $2 WHERE id IN (\
-             SELECT id FROM webhook_deliveries WHERE state = 'Pending' AND next_attempt_at <= $1 \
-             AND (lease_until IS NULL OR lease_until < $1) ORDER BY next_attempt_at LIMIT $3 {skip_locked}) \
+             SELECT id FROM webhook_deliveries WHERE id IN (\
+             SELECT id FROM (\
+             SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS nth \
+             FROM webhook_deliveries WHERE state = 'Pending' AND next_attempt_at <= $1 \
+             AND (lease_until IS NULL OR lease_until < $1) {busy}) ranked \
+             WHERE nth <= $4 ORDER BY next_attempt_at, id LIMIT $3) \
+             AND state = 'Pending' AND (lease_until IS NULL OR lease_until < $1) {skip_locked}) \
              RETURNING {DELIVERY_COLUMNS}"
         ),
-        args![now, lease_until, limit],
+        values,
     )
     .await
 }

@@ -19,7 +19,7 @@ use oneportal_store::events::{self, EventRow};
 use oneportal_store::webhooks::{self, DeliveryRow, EndpointRow, NewAttempt, NewDelivery};
 use oneportal_store::{StoreError, now_ms};
 use rand::Rng;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 
 use crate::auth::webhook_signature;
 use crate::http::outbound::OutboundPolicy;
@@ -54,6 +54,8 @@ struct Deliverer {
     total: Arc<Semaphore>,
     per_endpoint: DashMap<i64, Arc<Semaphore>>,
     per_endpoint_limit: usize,
+    /// An attempt ended: when the last round leased all it could, more may be due.
+    freed: Notify,
 }
 
 /// Runs the fan-out and the deliveries until shutdown.
@@ -64,6 +66,7 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
         total: Arc::new(Semaphore::new(config.max_concurrent_deliveries as usize)),
         per_endpoint: DashMap::new(),
         per_endpoint_limit: config.max_concurrent_per_endpoint as usize,
+        freed: Notify::new(),
     });
     tokio::spawn(async move {
         let mut last_gauged = Instant::now() - Duration::from_secs(60);
@@ -80,11 +83,16 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
             if let Err(error) = fan_out(&state).await {
                 tracing::warn!(%error, "webhook fan-out failed; retrying");
             }
-            if let Err(error) = start_due(&state, &deliverer).await {
-                tracing::warn!(%error, "could not lease webhook deliveries; retrying");
-            }
+            let saturated = match start_due(&state, &deliverer).await {
+                Ok(saturated) => saturated,
+                Err(error) => {
+                    tracing::warn!(%error, "could not lease webhook deliveries; retrying");
+                    false
+                }
+            };
             tokio::select! {
                 () = &mut woken => {}
+                () = deliverer.freed.notified(), if saturated => {}
                 () = tokio::time::sleep(Duration::from_secs(1)) => {}
                 _ = shutdown.wait_for(|stop| *stop) => break,
             }
@@ -110,34 +118,44 @@ fn count(outcome: &'static str) {
     metrics::counter!("oneportal_webhook_deliveries_total", "outcome" => outcome).increment(1);
 }
 
-/// Copies each enabled endpoint's new events into deliveries. Moving the
-/// endpoint's cursor in the same transaction means a node that stops half-way
-/// loses nothing, and two nodes never copy the same events twice.
+/// Copies each enabled endpoint's new events into deliveries, every endpoint
+/// in one transaction. Moving each endpoint's cursor in the same transaction
+/// means a node that stops half-way loses nothing, and two nodes never copy the
+/// same events twice.
 pub async fn fan_out(state: &AppState) -> Result<(), StoreError> {
-    for endpoint in webhooks::enabled_endpoints(&state.db).await? {
-        let types = subscribed(&endpoint);
-        let new = events::after(
+    let behind = webhooks::endpoints_behind(&state.db).await?;
+    if behind.is_empty() {
+        return Ok(());
+    }
+    let mut copies = Vec::with_capacity(behind.len());
+    for endpoint in behind {
+        let new = events::between(
             &state.db,
             endpoint.org_id,
-            endpoint.last_sequence,
-            &types,
+            (endpoint.last_sequence, endpoint.latest),
+            &subscribed_types(&endpoint.event_types),
             FAN_OUT_BATCH,
         )
         .await?;
-        let Some(last) = new.last().map(|e| e.sequence) else {
-            continue;
+        // Everything up to `latest` has committed (sequences commit in order), so
+        // the cursor passes events of other types too, unless the batch was full.
+        let to = match new.last() {
+            Some(last) if new.len() as i64 == FAN_OUT_BATCH => last.sequence,
+            _ => endpoint.latest,
         };
-        let tx = state.db.begin().await?;
-        if !webhooks::advance_cursor(&tx, endpoint.id, endpoint.last_sequence, last).await? {
+        copies.push((endpoint, new, to));
+    }
+    let tx = state.db.begin().await?;
+    let at = now_ms();
+    for (endpoint, new, to) in &copies {
+        if !webhooks::advance_cursor(&tx, endpoint.id, endpoint.last_sequence, *to).await? {
             continue; // another node copied them
         }
-        let at = now_ms();
-        for event in &new {
+        for event in new {
             queue_event(&tx, endpoint.id, event, at).await?;
         }
-        tx.commit().await?;
     }
-    Ok(())
+    tx.commit().await
 }
 
 /// A delivery of the event to the endpoint, due now.
@@ -185,31 +203,44 @@ async fn record_attempt(
 
 /// The event types the endpoint receives.
 pub fn subscribed(endpoint: &EndpointRow) -> Vec<EventType> {
-    if endpoint.event_types == "*" {
-        return EventType::ALL.to_vec();
-    }
-    endpoint
-        .event_types
-        .split(',')
-        .filter_map(EventType::parse)
-        .collect()
+    subscribed_types(&endpoint.event_types)
 }
 
-/// Leases what is due (as many as may run now) and starts each on its own task.
-async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<(), StoreError> {
+/// The event types of a stored subscription (`*` or comma-separated names).
+fn subscribed_types(stored: &str) -> Vec<EventType> {
+    if stored == "*" {
+        return EventType::ALL.to_vec();
+    }
+    stored.split(',').filter_map(EventType::parse).collect()
+}
+
+/// Leases what is due (as many as may run now) and starts each on its own task;
+/// answers whether it leased all it could (then more may be waiting).
+async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<bool, StoreError> {
     let free = deliverer.total.available_permits();
     if free == 0 {
-        return Ok(());
+        return Ok(true);
     }
+    let busy: Vec<i64> = deliverer
+        .per_endpoint
+        .iter()
+        .filter(|slots| slots.available_permits() == 0)
+        .map(|slots| *slots.key())
+        .collect();
     let now = now_ms();
     let due = webhooks::lease_due(
         &state.db,
         state.db.backend(),
-        now,
-        now + LEASE_MS,
-        free as i64,
+        webhooks::LeaseRequest {
+            now,
+            lease_until: now + LEASE_MS,
+            limit: free as i64,
+            per_endpoint: deliverer.per_endpoint_limit as i64,
+            busy_endpoints: &busy,
+        },
     )
     .await?;
+    let saturated = due.len() == free;
     for delivery in due {
         let endpoint_slots = deliverer
             .per_endpoint
@@ -232,13 +263,15 @@ async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<(), S
         };
         let (state, deliverer) = (state.clone(), deliverer.clone());
         tokio::spawn(async move {
-            let _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit) = (one, total);
+            let permits: (OwnedSemaphorePermit, OwnedSemaphorePermit) = (one, total);
             if let Err(error) = attempt(&state, &deliverer.client, delivery).await {
                 tracing::warn!(%error, "a webhook delivery could not be recorded; it will be tried again");
             }
+            drop(permits);
+            deliverer.freed.notify_one();
         });
     }
-    Ok(())
+    Ok(saturated)
 }
 
 /// What an attempt came to.
