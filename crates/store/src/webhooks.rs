@@ -332,29 +332,25 @@ pub struct LeaseRequest<'a> {
     pub lease_until: i64,
     /// Deliveries in all.
     pub limit: i64,
-    /// Deliveries of one endpoint.
-    pub per_endpoint: i64,
     /// Endpoints this node is already sending to as much as it may: their due
     /// deliveries stay where they are, so they cannot crowd out the others.
     pub busy_endpoints: &'a [i64],
 }
 
-/// Leases due deliveries, oldest first, at most `per_endpoint` of any one
-/// endpoint; each is leased by one node only.
+/// Leases due deliveries, oldest first; each is leased by one node only.
 pub async fn lease_due(
     db: &impl Exec,
     backend: Backend,
     request: LeaseRequest<'_>,
 ) -> Result<Vec<DeliveryRow>, StoreError> {
     // PostgreSQL: rows another node is leasing right now are skipped, not waited
-    // for. The lease condition stands again beside the lock, because a row locked
-    // after another node's lease committed is checked again only against the
-    // conditions of its own query level.
+    // for. The lease condition stands beside the lock: a row locked after another
+    // node's lease committed is checked again against this level's conditions only.
     let skip_locked = match backend {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
-    let first_busy = 5;
+    let first_busy = 4;
     let busy = if request.busy_endpoints.is_empty() {
         String::new()
     } else {
@@ -363,23 +359,14 @@ pub async fn lease_due(
             .collect();
         format!("AND endpoint_id NOT IN ({})", marks.join(", "))
     };
-    let mut values = args![
-        request.now,
-        request.lease_until,
-        request.limit,
-        request.per_endpoint
-    ];
+    let mut values = args![request.now, request.lease_until, request.limit];
     values.extend(request.busy_endpoints.iter().map(|id| (*id).into()));
     db.fetch_all_dynamic(
         format!(
             "UPDATE webhook_deliveries SET lease_until = $2 WHERE id IN (\
-             SELECT id FROM webhook_deliveries WHERE id IN (\
-             SELECT id FROM (\
-             SELECT id, next_attempt_at, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS nth \
-             FROM webhook_deliveries WHERE state = 'Pending' AND next_attempt_at <= $1 \
-             AND (lease_until IS NULL OR lease_until < $1) {busy}) ranked \
-             WHERE nth <= $4 ORDER BY next_attempt_at, id LIMIT $3) \
-             AND state = 'Pending' AND (lease_until IS NULL OR lease_until < $1) {skip_locked}) \
+             SELECT id FROM webhook_deliveries WHERE state = 'Pending' AND next_attempt_at <= $1 \
+             AND (lease_until IS NULL OR lease_until < $1) {busy} \
+             ORDER BY next_attempt_at LIMIT $3 {skip_locked}) \
              RETURNING {DELIVERY_COLUMNS}"
         ),
         values,

@@ -17,9 +17,9 @@ use oneportal_domain::event::EventType;
 use oneportal_domain::ids::IdKind;
 use oneportal_store::events::{self, EventRow};
 use oneportal_store::webhooks::{self, DeliveryRow, EndpointRow, NewAttempt, NewDelivery};
-use oneportal_store::{StoreError, now_ms};
+use oneportal_store::{StoreError, Tx, now_ms};
 use rand::Rng;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 use crate::auth::webhook_signature;
 use crate::http::outbound::OutboundPolicy;
@@ -56,17 +56,22 @@ struct Deliverer {
     per_endpoint_limit: usize,
     /// An attempt ended: when the last round leased all it could, more may be due.
     freed: Notify,
+    /// Attempts made, for [`settle_batches`] to record.
+    ended: mpsc::Sender<Settlement>,
 }
 
 /// Runs the fan-out and the deliveries until shutdown.
 pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let config = &state.config.webhooks;
+    let (ended, to_settle) = mpsc::channel(4096);
+    tokio::spawn(settle_batches(state.clone(), to_settle));
     let deliverer = Arc::new(Deliverer {
         client: policy(&state).client(),
         total: Arc::new(Semaphore::new(config.max_concurrent_deliveries as usize)),
         per_endpoint: DashMap::new(),
         per_endpoint_limit: config.max_concurrent_per_endpoint as usize,
         freed: Notify::new(),
+        ended,
     });
     tokio::spawn(async move {
         let mut last_gauged = Instant::now() - Duration::from_secs(60);
@@ -182,13 +187,13 @@ pub async fn queue_event(
 
 /// Logs an attempt's outcome under its delivery.
 async fn record_attempt(
-    state: &AppState,
+    db: &impl oneportal_store::Exec,
     delivery_id: i64,
     at: i64,
     outcome: &Outcome,
 ) -> Result<(), StoreError> {
     webhooks::insert_attempt(
-        &state.db,
+        db,
         NewAttempt {
             delivery_id,
             attempted_at: at,
@@ -235,7 +240,6 @@ async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<bool,
             now,
             lease_until: now + LEASE_MS,
             limit: free as i64,
-            per_endpoint: deliverer.per_endpoint_limit as i64,
             busy_endpoints: &busy,
         },
     )
@@ -264,8 +268,15 @@ async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<bool,
         let (state, deliverer) = (state.clone(), deliverer.clone());
         tokio::spawn(async move {
             let permits: (OwnedSemaphorePermit, OwnedSemaphorePermit) = (one, total);
-            if let Err(error) = attempt(&state, &deliverer.client, delivery).await {
-                tracing::warn!(%error, "a webhook delivery could not be recorded; it will be tried again");
+            match attempt(&state, &deliverer.client, delivery).await {
+                Ok(Some(settlement)) => {
+                    // Closed only while the node stops: the lease runs out and another tries.
+                    let _ = deliverer.ended.send(settlement).await;
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "a webhook delivery could not be made; it will be tried again");
+                }
             }
             drop(permits);
             deliverer.freed.notify_one();
@@ -290,20 +301,20 @@ impl Outcome {
     }
 }
 
-/// One attempt at a leased delivery, recorded, and what follows from it.
+/// One attempt at a leased delivery; answers what to record, if it was made.
 async fn attempt(
     state: &AppState,
     client: &reqwest::Client,
     delivery: DeliveryRow,
-) -> Result<(), StoreError> {
+) -> Result<Option<Settlement>, StoreError> {
     let now = now_ms();
     let Some(endpoint) = webhooks::endpoint_by_id(&state.db, delivery.endpoint_id).await? else {
-        return Ok(()); // deleted meanwhile; its deliveries went with it
+        return Ok(None); // deleted meanwhile; its deliveries went with it
     };
     let attempts = delivery.attempts + 1;
     if !endpoint.is_enabled() {
-        return webhooks::finish_delivery(&state.db, delivery.id, "Failed", delivery.attempts, now)
-            .await;
+        webhooks::finish_delivery(&state.db, delivery.id, "Failed", delivery.attempts, now).await?;
+        return Ok(None);
     }
     let body = match delivery.event_row_id {
         None => delivery.body.clone().unwrap_or_default(),
@@ -313,22 +324,28 @@ async fn attempt(
             }
             // Gone past retention, or the owner may no longer read its record.
             _ => {
-                return webhooks::finish_delivery(
+                webhooks::finish_delivery(
                     &state.db,
                     delivery.id,
                     "Withheld",
                     delivery.attempts,
                     now,
                 )
-                .await;
+                .await?;
+                return Ok(None);
             }
         },
     };
     let outcome = send(state, client, &endpoint, &delivery.message_id, &body).await;
     metrics::histogram!("oneportal_webhook_attempt_seconds")
         .record(outcome.latency_ms as f64 / 1000.0);
-    record_attempt(state, delivery.id, now, &outcome).await?;
-    settle(state, &endpoint, &delivery, attempts, &outcome).await
+    Ok(Some(Settlement {
+        endpoint,
+        delivery,
+        attempts,
+        attempted_at: now,
+        outcome,
+    }))
 }
 
 /// Whether the endpoint's owner may read the event's record now.
@@ -426,49 +443,110 @@ fn describe(error: &reqwest::Error) -> String {
     }
 }
 
-/// After an attempt: done, or the next try, or giving up; and the endpoint's health.
-async fn settle(
-    state: &AppState,
-    endpoint: &EndpointRow,
-    delivery: &DeliveryRow,
+/// An attempt made, to be recorded with what follows from it.
+struct Settlement {
+    endpoint: EndpointRow,
+    delivery: DeliveryRow,
     attempts: i64,
-    outcome: &Outcome,
-) -> Result<(), StoreError> {
+    attempted_at: i64,
+    outcome: Outcome,
+}
+
+/// What an attempt changes about its endpoint, after it is recorded.
+enum Health {
+    Unchanged,
+    Healthy,
+    Gone,
+    Failing,
+}
+
+/// Records attempts as they end, many in one transaction: one write per attempt
+/// would queue every attempt behind the others for SQLite's single writer. An
+/// attempt not yet recorded when the node dies is made again once its lease
+/// ends, with the same `webhook-id`.
+async fn settle_batches(state: AppState, mut ended: mpsc::Receiver<Settlement>) {
+    let mut batch = Vec::new();
+    while ended.recv_many(&mut batch, 256).await > 0 {
+        if let Err(error) = settle_all(&state, &batch).await {
+            tracing::warn!(%error, attempts = batch.len(), "could not record webhook attempts; their deliveries are tried again when their leases end");
+        }
+        batch.clear();
+    }
+}
+
+async fn settle_all(state: &AppState, batch: &[Settlement]) -> Result<(), StoreError> {
     let now = now_ms();
+    let tx = state.db.begin().await?;
+    let mut health = Vec::with_capacity(batch.len());
+    for settlement in batch {
+        health.push(settle(&tx, settlement, now).await?);
+    }
+    tx.commit().await?;
+    for (settlement, health) in batch.iter().zip(health) {
+        let endpoint = &settlement.endpoint;
+        match health {
+            Health::Unchanged => {}
+            Health::Healthy => webhooks::mark_healthy(&state.db, endpoint.id).await?,
+            Health::Gone => disable(state, endpoint, "the endpoint answered 410 Gone").await?,
+            Health::Failing => {
+                if let Some(since) = webhooks::mark_failing(&state.db, endpoint.id, now).await?
+                    && now - since >= DISABLE_AFTER_MS
+                {
+                    disable(
+                        state,
+                        endpoint,
+                        "deliveries failed for five days without a success",
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Logs one attempt and what follows from it (done, the next try, or giving up).
+async fn settle(tx: &Tx, settlement: &Settlement, now: i64) -> Result<Health, StoreError> {
+    let Settlement {
+        endpoint,
+        delivery,
+        attempts,
+        attempted_at,
+        outcome,
+    } = settlement;
+    let attempts = *attempts;
+    record_attempt(tx, delivery.id, *attempted_at, outcome).await?;
     if outcome.succeeded() {
         count("delivered");
-        webhooks::finish_delivery(&state.db, delivery.id, "Delivered", attempts, now).await?;
-        return webhooks::mark_healthy(&state.db, endpoint.id).await;
+        webhooks::finish_delivery(tx, delivery.id, "Delivered", attempts, now).await?;
+        return Ok(if endpoint.failing_since.is_some() {
+            Health::Healthy
+        } else {
+            Health::Unchanged
+        });
     }
     if outcome.status_code == Some(410) {
         count("gone");
-        webhooks::finish_delivery(&state.db, delivery.id, "Failed", attempts, now).await?;
-        return disable(state, endpoint, "the endpoint answered 410 Gone").await;
+        webhooks::finish_delivery(tx, delivery.id, "Failed", attempts, now).await?;
+        return Ok(Health::Gone);
     }
     match RETRY_DELAYS_SECS.get(attempts as usize - 1) {
         Some(delay) => {
             count("retrying");
             let jitter = rand::rng().random_range(0..=delay * 100);
             let wait_ms = (delay * 1000 + jitter).max(outcome.retry_after.unwrap_or(0) * 1000);
-            webhooks::retry_delivery(&state.db, delivery.id, attempts, now + wait_ms).await?;
+            webhooks::retry_delivery(tx, delivery.id, attempts, now + wait_ms).await?;
         }
         None => {
             count("failed");
-            webhooks::finish_delivery(&state.db, delivery.id, "Failed", attempts, now).await?
+            webhooks::finish_delivery(tx, delivery.id, "Failed", attempts, now).await?
         }
     }
-    if delivery.event_row_id.is_some()
-        && let Some(since) = webhooks::mark_failing(&state.db, endpoint.id, now).await?
-        && now - since >= DISABLE_AFTER_MS
-    {
-        disable(
-            state,
-            endpoint,
-            "deliveries failed for five days without a success",
-        )
-        .await?;
-    }
-    Ok(())
+    Ok(if delivery.event_row_id.is_some() {
+        Health::Failing
+    } else {
+        Health::Unchanged
+    })
 }
 
 /// Disables the endpoint and tells its owner by e-mail.
@@ -540,7 +618,7 @@ pub async fn send_test(
     .await?;
     let client = policy(state).client();
     let outcome = send(state, &client, endpoint, &message_id, &body).await;
-    record_attempt(state, id, now, &outcome).await?;
+    record_attempt(&state.db, id, now, &outcome).await?;
     // A test is tried once; it is not retried and does not count against the endpoint.
     let state_name = if outcome.succeeded() {
         "Delivered"
