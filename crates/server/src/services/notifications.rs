@@ -65,13 +65,47 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
     });
 }
 
-/// Turns every organization's new events into e-mails; answers how many were written.
+/// Turns every organization's new events into e-mails, every organization in
+/// one transaction; answers how many were written.
 pub async fn write_due(state: &AppState) -> Result<usize, StoreError> {
+    let behind = notifications::behind(&state.db).await?;
+    if behind.is_empty() {
+        return Ok(0);
+    }
+    let mut plans = Vec::with_capacity(behind.len());
+    for (org_id, from, latest) in behind {
+        plans.push(plan_for_org(state, org_id, (from, latest)).await?);
+    }
+    let tx = state.db.begin().await?;
+    let at = now_ms();
     let mut written = 0;
-    for (org_id, from, _) in notifications::behind(&state.db).await? {
-        written += write_for_org(state, org_id, from).await?;
+    for plan in &plans {
+        if !notifications::advance_cursor(&tx, plan.org_id, plan.from, plan.to).await? {
+            continue; // another node wrote them
+        }
+        for mail in &plan.mails {
+            if notifications::was_sent(&tx, mail.event_row_id, mail.user_id).await? {
+                continue;
+            }
+            let outbox_id =
+                mail::enqueue(&tx, state, &mail.to, &mail.subject, &mail.body, None).await?;
+            notifications::record_sent(&tx, mail.event_row_id, mail.user_id, outbox_id, at).await?;
+            written += 1;
+        }
+    }
+    tx.commit().await?;
+    if written > 0 {
+        metrics::counter!("oneportal_notification_emails_total").increment(written as u64);
     }
     Ok(written)
+}
+
+/// An organization's cursor move and the e-mails that go with it.
+struct Plan {
+    org_id: i64,
+    from: i64,
+    to: i64,
+    mails: Vec<Mail>,
 }
 
 /// One e-mail to write.
@@ -83,36 +117,32 @@ struct Mail {
     body: String,
 }
 
-async fn write_for_org(state: &AppState, org_id: i64, from: i64) -> Result<usize, StoreError> {
-    let new = events::after(&state.db, org_id, from, EventType::ALL, BATCH).await?;
-    let Some(last) = new.last().map(|e| e.sequence) else {
-        return Ok(0);
+/// Reads the organization's events after `from` up to `latest` and works out their e-mails.
+async fn plan_for_org(
+    state: &AppState,
+    org_id: i64,
+    (from, latest): (i64, i64),
+) -> Result<Plan, StoreError> {
+    let new = events::between(&state.db, org_id, (from, latest), EventType::ALL, BATCH).await?;
+    // Everything up to `latest` has committed (sequences commit in order).
+    let to = match new.last() {
+        Some(last) if new.len() as i64 == BATCH => last.sequence,
+        _ => latest,
     };
-    let people = Audience::of(state, org_id).await?;
+    let mailable = |event: &&EventRow| Topic::for_event(event.event_type).next().is_some();
     let mut mails = Vec::new();
-    for event in &new {
-        mails.extend(mails_for(state, &people, event).await?);
-    }
-    let tx = state.db.begin().await?;
-    if !notifications::advance_cursor(&tx, org_id, from, last).await? {
-        return Ok(0); // another node wrote them
-    }
-    let at = now_ms();
-    let mut written = 0;
-    for mail in &mails {
-        if notifications::was_sent(&tx, mail.event_row_id, mail.user_id).await? {
-            continue;
+    if new.iter().any(|event| mailable(&event)) {
+        let people = Audience::of(state, org_id).await?;
+        for event in new.iter().filter(mailable) {
+            mails.extend(mails_for(state, &people, event).await?);
         }
-        let outbox_id =
-            mail::enqueue(&tx, state, &mail.to, &mail.subject, &mail.body, None).await?;
-        notifications::record_sent(&tx, mail.event_row_id, mail.user_id, outbox_id, at).await?;
-        written += 1;
     }
-    tx.commit().await?;
-    if written > 0 {
-        metrics::counter!("oneportal_notification_emails_total").increment(written as u64);
-    }
-    Ok(written)
+    Ok(Plan {
+        org_id,
+        from,
+        to,
+        mails,
+    })
 }
 
 /// The organization's active users with their choices.
