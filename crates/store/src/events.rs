@@ -84,7 +84,7 @@ pub async fn after(
     types: &[EventType],
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    select(db, org_id, "sequence > $2", after, types, limit).await
+    select(db, org_id, "sequence > $3", &[after], types, limit).await
 }
 
 /// The organization's events after `after` up to `up_to` (sequence numbers),
@@ -96,21 +96,8 @@ pub async fn between(
     types: &[EventType],
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    if types.is_empty() {
-        return Ok(Vec::new());
-    }
-    let first_type = 5;
-    let marks: Vec<String> = (first_type..first_type + types.len())
-        .map(|n| format!("${n}"))
-        .collect();
-    let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events WHERE org_id = $1 AND sequence > $2 AND sequence <= $4 \
-         AND event_type IN ({}) ORDER BY sequence LIMIT $3",
-        marks.join(", ")
-    );
-    let mut values = args![org_id, after, limit, up_to];
-    values.extend(types.iter().map(|t| t.name().into()));
-    db.fetch_all_dynamic(sql, values).await
+    let condition = "sequence > $3 AND sequence <= $4";
+    select(db, org_id, condition, &[after, up_to], types, limit).await
 }
 
 /// The organization's events that occurred at or after `since` (Unix ms), oldest
@@ -122,31 +109,32 @@ pub async fn since(
     types: &[EventType],
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    select(db, org_id, "occurred_at >= $2", since, types, limit).await
+    select(db, org_id, "occurred_at >= $3", &[since], types, limit).await
 }
 
-/// Events of the organization where `condition` holds for `$2 = bound`.
+/// Events of the organization where `condition` holds for `bounds` (`$3`, `$4`, …).
 async fn select(
     db: &impl Exec,
     org_id: i64,
     condition: &str,
-    bound: i64,
+    bounds: &[i64],
     types: &[EventType],
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
     if types.is_empty() {
         return Ok(Vec::new());
     }
-    let first_type = 4;
+    let first_type = 3 + bounds.len();
     let marks: Vec<String> = (first_type..first_type + types.len())
         .map(|n| format!("${n}"))
         .collect();
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM events WHERE org_id = $1 AND {condition} \
-         AND event_type IN ({}) ORDER BY sequence LIMIT $3",
+         AND event_type IN ({}) ORDER BY sequence LIMIT $2",
         marks.join(", ")
     );
-    let mut values = args![org_id, bound, limit];
+    let mut values = args![org_id, limit];
+    values.extend(bounds.iter().map(|bound| (*bound).into()));
     values.extend(types.iter().map(|t| t.name().into()));
     db.fetch_all_dynamic(sql, values).await
 }

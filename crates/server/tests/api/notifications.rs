@@ -55,6 +55,18 @@ async fn recipients(app: &TestApp, org_id: i64) -> Vec<(EventRow, BTreeSet<i64>)
     out
 }
 
+/// The person replies to the case through API V2.
+async fn reply_as(app: &TestApp, person: &TestUser, case_id: &str) {
+    let reply = app
+        .post_json(
+            &format!("/v2/cases/{case_id}/communications"),
+            &person.token,
+            json!({ "message": "The door code is 4711.\nAsk for Anna." }),
+        )
+        .await;
+    assert_eq!(reply.status(), 201);
+}
+
 async fn choose(app: &TestApp, user: &TestUser, on: &[Topic]) {
     let entry = app
         .app
@@ -136,14 +148,7 @@ async fn each_event_is_mailed_once_to_exactly_the_people_who_asked_and_may_see_i
         .await
         .unwrap();
     }
-    let reply = app
-        .post_json(
-            &format!("/v2/cases/{case_id}/communications"),
-            &opener.token,
-            json!({ "message": "The door code is 4711.\nAsk for Anna." }),
-        )
-        .await;
-    assert_eq!(reply.status(), 201);
+    reply_as(&app, &opener, &case_id).await;
     let mut content = crate::cases::rfo_content();
     content.affected_service_ids = vec![IdKind::Service.format(catalog.services[0])];
     rfo::publish(
@@ -247,14 +252,7 @@ async fn the_email_says_what_happened_and_links_to_the_page() {
     choose(&app, &colleague, &[Topic::AllCases]).await;
     let case = crate::cases::open(&app, &opener.token, incident(catalog.services[0])).await;
     let case_id = case["caseId"].as_str().unwrap().to_owned();
-    let reply = app
-        .post_json(
-            &format!("/v2/cases/{case_id}/communications"),
-            &opener.token,
-            json!({ "message": "The door code is 4711.\nAsk for Anna." }),
-        )
-        .await;
-    assert_eq!(reply.status(), 201);
+    reply_as(&app, &opener, &case_id).await;
     write_all(&app).await;
 
     let all = recipients(&app, app.org_id).await;
