@@ -350,14 +350,13 @@ pub async fn lease_due(
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
-    let first_busy = 4;
     let busy = if request.busy_endpoints.is_empty() {
         String::new()
     } else {
-        let marks: Vec<String> = (first_busy..first_busy + request.busy_endpoints.len())
-            .map(|n| format!("${n}"))
-            .collect();
-        format!("AND endpoint_id NOT IN ({})", marks.join(", "))
+        format!(
+            "AND endpoint_id NOT IN ({})",
+            numbered_marks(4, request.busy_endpoints.len())
+        )
     };
     let mut values = args![request.now, request.lease_until, request.limit];
     values.extend(request.busy_endpoints.iter().map(|id| (*id).into()));
@@ -434,6 +433,31 @@ pub async fn retry_delivery(
     Ok(())
 }
 
+/// Gives leased deliveries back untried, due as they were: this node leased
+/// more of an endpoint's deliveries than it may send to at once.
+pub async fn release_leases(db: &impl Exec, ids: &[i64]) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    db.fetch_all_dynamic::<(i64,)>(
+        format!(
+            "UPDATE webhook_deliveries SET lease_until = NULL WHERE id IN ({}) RETURNING id",
+            numbered_marks(1, ids.len())
+        ),
+        ids.iter().map(|id| (*id).into()).collect(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `$first, $first+1, …`: `count` numbered parameters for an `IN` list.
+fn numbered_marks(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Makes a delivery due again now (redelivery), whatever its state.
 pub async fn requeue_delivery(db: &impl Exec, id: i64, at: i64) -> Result<(), StoreError> {
     db.execute(
@@ -467,8 +491,10 @@ pub struct NewAttempt<'a> {
 
 pub async fn insert_attempt(db: &impl Exec, new: NewAttempt<'_>) -> Result<(), StoreError> {
     db.execute(
+        // A delivery deleted with its endpoint while the attempt was under way
+        // leaves nothing to log it under; the attempt is dropped with it.
         "INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, response_excerpt, error) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1)",
         args![
             new.delivery_id,
             new.attempted_at,
@@ -490,12 +516,11 @@ pub async fn attempts_of(
     if delivery_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (1..=delivery_ids.len()).map(|n| format!("${n}")).collect();
     db.fetch_all_dynamic(
         format!(
             "SELECT id, delivery_id, attempted_at, status_code, latency_ms, response_excerpt, error \
              FROM webhook_attempts WHERE delivery_id IN ({}) ORDER BY id",
-            marks.join(", ")
+            numbered_marks(1, delivery_ids.len())
         ),
         delivery_ids.iter().map(|id| (*id).into()).collect(),
     )

@@ -14,6 +14,7 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::{InvoiceType, Money};
 use oneportal_store::events::EventRow;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::http::time::rfc3339;
@@ -33,8 +34,9 @@ pub struct Event {
     /// Increases with every event of the organization, in the order they were committed.
     pub sequence: i64,
     /// The event's data; its shape is the type's (see `EventData`).
+    // Served as stored, without parsing it into a tree and writing it out again.
     #[schema(value_type = EventData)]
-    pub data: serde_json::Value,
+    pub data: Box<RawValue>,
 }
 
 impl Event {
@@ -45,9 +47,14 @@ impl Event {
             occurred_at: rfc3339(row.occurred_at),
             organization_id: IdKind::Organization.format(row.org_id),
             sequence: row.sequence,
-            data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
+            data: RawValue::from_string(row.data).unwrap_or_else(|_| null()),
         }
     }
+}
+
+/// JSON `null`, for data that is not JSON (never written so).
+fn null() -> Box<RawValue> {
+    RawValue::from_string("null".to_owned()).expect("null is JSON")
 }
 
 /// The data of an event type, declared with the type it belongs to.

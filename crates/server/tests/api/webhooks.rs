@@ -831,3 +831,29 @@ async fn the_developer_portal_adds_an_endpoint_shows_its_secret_once_and_tests_i
             .contains(&receiver.url)
     );
 }
+
+#[tokio::test]
+async fn an_attempt_whose_delivery_was_deleted_meanwhile_is_dropped_without_failing_the_others() {
+    // Attempts are recorded many to a transaction; one whose endpoint (and so
+    // delivery) was deleted while it was under way must not fail the batch.
+    let app = app().await;
+    let attempt = |delivery_id| oneportal_store::webhooks::NewAttempt {
+        delivery_id,
+        attempted_at: 1,
+        status_code: Some(200),
+        latency_ms: 3,
+        response_excerpt: "",
+        error: None,
+    };
+    let gone = 987_654_321;
+    oneportal_store::webhooks::insert_attempt(app.db(), attempt(gone))
+        .await
+        .expect("an attempt on a deleted delivery is dropped, not an error");
+    let logged = oneportal_store::webhooks::attempts_of(app.db(), &[gone])
+        .await
+        .unwrap();
+    assert!(
+        logged.is_empty(),
+        "nothing is logged under a missing delivery"
+    );
+}

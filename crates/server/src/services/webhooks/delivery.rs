@@ -6,20 +6,23 @@
 //! attempts them. A failed attempt is retried after 5 s, 5 min, 30 min, 2 h,
 //! 5 h, 10 h and 10 h (with up to 10 % jitter; about 28 hours in all), always
 //! with the same `webhook-id` and a fresh timestamp and signature. Concurrency
-//! is bounded on the node and per endpoint, so a slow endpoint cannot hold
-//! back the others: a due delivery whose endpoint is busy waits for the next round.
+//! is bounded on the node and per endpoint, and an endpoint whose last attempt
+//! failed gets one attempt at a time (see [`super::slots`]), so a slow or dead
+//! endpoint cannot hold back the others: a due delivery whose endpoint is busy
+//! waits for a later round.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dashmap::DashMap;
 use oneportal_domain::event::EventType;
 use oneportal_domain::ids::IdKind;
 use oneportal_store::events::{self, EventRow};
 use oneportal_store::webhooks::{self, DeliveryRow, EndpointRow, NewAttempt, NewDelivery};
 use oneportal_store::{StoreError, Tx, now_ms};
 use rand::Rng;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
+
+use super::slots::EndpointSlots;
 
 use crate::auth::webhook_signature;
 use crate::http::outbound::OutboundPolicy;
@@ -52,8 +55,7 @@ pub fn policy(state: &AppState) -> OutboundPolicy {
 struct Deliverer {
     client: reqwest::Client,
     total: Arc<Semaphore>,
-    per_endpoint: DashMap<i64, Arc<Semaphore>>,
-    per_endpoint_limit: usize,
+    per_endpoint: Arc<EndpointSlots>,
     /// An attempt ended: when the last round leased all it could, more may be due.
     freed: Notify,
     /// Attempts made, for [`settle_batches`] to record.
@@ -68,8 +70,7 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
     let deliverer = Arc::new(Deliverer {
         client: policy(&state).client(),
         total: Arc::new(Semaphore::new(config.max_concurrent_deliveries as usize)),
-        per_endpoint: DashMap::new(),
-        per_endpoint_limit: config.max_concurrent_per_endpoint as usize,
+        per_endpoint: EndpointSlots::new(config.max_concurrent_per_endpoint as usize),
         freed: Notify::new(),
         ended,
     });
@@ -226,12 +227,7 @@ async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<bool,
     if free == 0 {
         return Ok(true);
     }
-    let busy: Vec<i64> = deliverer
-        .per_endpoint
-        .iter()
-        .filter(|slots| slots.available_permits() == 0)
-        .map(|slots| *slots.key())
-        .collect();
+    let busy = deliverer.per_endpoint.full();
     let now = now_ms();
     let due = webhooks::lease_due(
         &state.db,
@@ -245,31 +241,24 @@ async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<bool,
     )
     .await?;
     let saturated = due.len() == free;
+    let mut untried = Vec::new();
     for delivery in due {
-        let endpoint_slots = deliverer
-            .per_endpoint
-            .entry(delivery.endpoint_id)
-            .or_insert_with(|| Arc::new(Semaphore::new(deliverer.per_endpoint_limit)))
-            .clone();
-        let (Ok(one), Ok(total)) = (
-            endpoint_slots.try_acquire_owned(),
+        let (Some(slot), Ok(total)) = (
+            deliverer.per_endpoint.try_take(delivery.endpoint_id),
             deliverer.total.clone().try_acquire_owned(),
         ) else {
-            // The endpoint is busy: the delivery waits for a later round.
-            webhooks::retry_delivery(
-                &state.db,
-                delivery.id,
-                delivery.attempts,
-                delivery.next_attempt_at,
-            )
-            .await?;
+            // More of this endpoint's deliveries were due than it may take now.
+            untried.push(delivery.id);
             continue;
         };
         let (state, deliverer) = (state.clone(), deliverer.clone());
         tokio::spawn(async move {
-            let permits: (OwnedSemaphorePermit, OwnedSemaphorePermit) = (one, total);
+            let endpoint = delivery.endpoint_id;
             match attempt(&state, &deliverer.client, delivery).await {
                 Ok(Some(settlement)) => {
+                    deliverer
+                        .per_endpoint
+                        .record(endpoint, settlement.outcome.succeeded());
                     // Closed only while the node stops: the lease runs out and another tries.
                     let _ = deliverer.ended.send(settlement).await;
                 }
@@ -278,10 +267,11 @@ async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<bool,
                     tracing::warn!(%error, "a webhook delivery could not be made; it will be tried again");
                 }
             }
-            drop(permits);
+            drop((slot, total));
             deliverer.freed.notify_one();
         });
     }
+    webhooks::release_leases(&state.db, &untried).await?;
     Ok(saturated)
 }
 
@@ -467,14 +457,35 @@ enum Health {
 async fn settle_batches(state: AppState, mut ended: mpsc::Receiver<Settlement>) {
     let mut batch = Vec::new();
     while ended.recv_many(&mut batch, 256).await > 0 {
-        if let Err(error) = settle_all(&state, &batch).await {
-            tracing::warn!(%error, attempts = batch.len(), "could not record webhook attempts; their deliveries are tried again when their leases end");
+        let health = match record_all(&state, &batch).await {
+            Ok(health) => health,
+            // One attempt that cannot be recorded must not cost the others theirs.
+            Err(_) => {
+                let mut health = Vec::with_capacity(batch.len());
+                for settlement in batch.chunks(1) {
+                    match record_all(&state, settlement).await {
+                        Ok(mut one) => health.append(&mut one),
+                        Err(error) => {
+                            tracing::warn!(%error, delivery = settlement[0].delivery.id, "could not record a webhook attempt; its delivery is tried again when its lease ends");
+                            health.push(Health::Unchanged);
+                        }
+                    }
+                }
+                health
+            }
+        };
+        for (settlement, health) in batch.iter().zip(health) {
+            if let Err(error) = apply_health(&state, &settlement.endpoint, health).await {
+                tracing::warn!(%error, endpoint = settlement.endpoint.id, "could not update a webhook endpoint's health; its next attempt does");
+            }
         }
         batch.clear();
     }
 }
 
-async fn settle_all(state: &AppState, batch: &[Settlement]) -> Result<(), StoreError> {
+/// Logs the attempts and what follows from each in one transaction; answers
+/// what each changes about its endpoint.
+async fn record_all(state: &AppState, batch: &[Settlement]) -> Result<Vec<Health>, StoreError> {
     let now = now_ms();
     let tx = state.db.begin().await?;
     let mut health = Vec::with_capacity(batch.len());
@@ -482,23 +493,30 @@ async fn settle_all(state: &AppState, batch: &[Settlement]) -> Result<(), StoreE
         health.push(settle(&tx, settlement, now).await?);
     }
     tx.commit().await?;
-    for (settlement, health) in batch.iter().zip(health) {
-        let endpoint = &settlement.endpoint;
-        match health {
-            Health::Unchanged => {}
-            Health::Healthy => webhooks::mark_healthy(&state.db, endpoint.id).await?,
-            Health::Gone => disable(state, endpoint, "the endpoint answered 410 Gone").await?,
-            Health::Failing => {
-                if let Some(since) = webhooks::mark_failing(&state.db, endpoint.id, now).await?
-                    && now - since >= DISABLE_AFTER_MS
-                {
-                    disable(
-                        state,
-                        endpoint,
-                        "deliveries failed for five days without a success",
-                    )
-                    .await?;
-                }
+    Ok(health)
+}
+
+/// Marks the endpoint healthy or failing, or disables it, as an attempt showed.
+async fn apply_health(
+    state: &AppState,
+    endpoint: &EndpointRow,
+    health: Health,
+) -> Result<(), StoreError> {
+    match health {
+        Health::Unchanged => {}
+        Health::Healthy => webhooks::mark_healthy(&state.db, endpoint.id).await?,
+        Health::Gone => disable(state, endpoint, "the endpoint answered 410 Gone").await?,
+        Health::Failing => {
+            let now = now_ms();
+            if let Some(since) = webhooks::mark_failing(&state.db, endpoint.id, now).await?
+                && now - since >= DISABLE_AFTER_MS
+            {
+                disable(
+                    state,
+                    endpoint,
+                    "deliveries failed for five days without a success",
+                )
+                .await?;
             }
         }
     }

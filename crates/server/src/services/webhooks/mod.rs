@@ -3,6 +3,7 @@
 
 pub mod delivery;
 pub mod secrets;
+mod slots;
 
 use oneportal_domain::event::EventType;
 use oneportal_domain::ids::IdKind;
