@@ -92,7 +92,10 @@ impl Db {
                 SqliteDurability::Full => SqliteSynchronous::Full,
             })
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            // A page of up to 100 rows passes from SQLite's thread without it
+            // waiting for the reader to take each row in turn.
+            .row_buffer_size(128);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
