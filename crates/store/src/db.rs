@@ -71,6 +71,9 @@ pub enum SqliteDurability {
     Full,
 }
 
+/// A pooled PostgreSQL connection idle this long is pinged before it is used.
+const CHECK_IDLE_CONNECTIONS_AFTER: Duration = Duration::from_secs(1);
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -98,6 +101,10 @@ impl Db {
             .row_buffer_size(128);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // sqlx pings a connection on every acquire by default: a round trip to
+            // the connection's thread before each statement, for a database in this
+            // process that cannot hang up (and it pings on release anyway).
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
@@ -113,6 +120,19 @@ impl Db {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
+            // sqlx pings a connection on every acquire by default, a round trip to
+            // the server before each statement. It also pings every connection as it
+            // goes back to the pool, so only one that sat idle since (through a
+            // server restart, say) is checked again, as PgBouncer's server_check_delay does.
+            .test_before_acquire(false)
+            .before_acquire(|connection, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= CHECK_IDLE_CONNECTIONS_AFTER {
+                        sqlx::Connection::ping(connection).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .acquire_timeout(Duration::from_secs(3))
             .connect_with(options)
             .await?;

@@ -6,7 +6,7 @@
 //! runs out (its node died) makes the delivery due again, with the same
 //! message id.
 
-use crate::{Backend, Exec, StoreError, Tx, args};
+use crate::{Backend, Db, Exec, StoreError, Tx, args};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EndpointRow {
@@ -249,13 +249,16 @@ pub struct BehindRow {
     pub last_sequence: i64,
     /// The organization's latest committed sequence when this was read.
     pub latest: i64,
+    /// Its last attempt failed: new deliveries queue behind the one probing it.
+    pub failing: bool,
 }
 
 /// Enabled endpoints with events to copy, in id order (two nodes fanning out at
 /// once lock their cursors in the same order, so neither waits on the other in a circle).
 pub async fn endpoints_behind(db: &impl Exec) -> Result<Vec<BehindRow>, StoreError> {
     db.fetch_all(
-        "SELECT e.id, e.org_id, e.event_types, e.last_sequence, s.last_sequence AS latest \
+        "SELECT e.id, e.org_id, e.event_types, e.last_sequence, s.last_sequence AS latest, \
+         e.failing_since IS NOT NULL AS failing \
          FROM webhook_endpoints e JOIN event_sequences s ON s.org_id = e.org_id \
          WHERE e.status = 'Enabled' AND s.last_sequence > e.last_sequence ORDER BY e.id",
         args![],
@@ -305,13 +308,15 @@ pub struct NewDelivery<'a> {
     /// Held by its maker until then (a test is sent at once, not by a worker).
     pub leased_until: Option<i64>,
     pub at: i64,
+    /// When it is first tried: `at`, or later behind a held queue (see [`hold_behind`]).
+    pub due_at: i64,
 }
 
 pub async fn insert_delivery(db: &impl Exec, new: NewDelivery<'_>) -> Result<i64, StoreError> {
     let (id,): (i64,) = db
         .fetch_one(
             "INSERT INTO webhook_deliveries (endpoint_id, event_row_id, message_id, event_type, state, attempts, \
-             next_attempt_at, body, lease_until, created_at) VALUES ($1, $2, $3, $4, 'Pending', 0, $5, $6, $7, $5) RETURNING id",
+             next_attempt_at, body, lease_until, created_at) VALUES ($1, $2, $3, $4, 'Pending', 0, $8, $6, $7, $5) RETURNING id",
             args![
                 new.endpoint_id,
                 new.event_row_id,
@@ -319,7 +324,8 @@ pub async fn insert_delivery(db: &impl Exec, new: NewDelivery<'_>) -> Result<i64
                 new.event_type,
                 new.at,
                 new.body,
-                new.leased_until
+                new.leased_until,
+                new.due_at
             ],
         )
         .await?;
@@ -343,6 +349,21 @@ pub async fn lease_due(
     backend: Backend,
     request: LeaseRequest<'_>,
 ) -> Result<Vec<DeliveryRow>, StoreError> {
+    let mut values = args![request.now, request.lease_until, request.limit];
+    values.extend(request.busy_endpoints.iter().map(|id| (*id).into()));
+    db.fetch_all_dynamic(
+        format!(
+            "UPDATE webhook_deliveries SET lease_until = $2 WHERE id IN ({}) RETURNING {DELIVERY_COLUMNS}",
+            due_deliveries_sql(backend, request.busy_endpoints.len())
+        ),
+        values,
+    )
+    .await
+}
+
+/// The ids of due deliveries not leased now, oldest first: `$1` is now, `$3`
+/// how many, `$4…` the endpoints to leave out (`$2` is not used).
+pub fn due_deliveries_sql(backend: Backend, busy_endpoints: usize) -> String {
     // PostgreSQL: rows another node is leasing right now are skipped, not waited
     // for. The lease condition stands beside the lock: a row locked after another
     // node's lease committed is checked again against this level's conditions only.
@@ -350,27 +371,19 @@ pub async fn lease_due(
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
-    let busy = if request.busy_endpoints.is_empty() {
+    let busy = if busy_endpoints == 0 {
         String::new()
     } else {
         format!(
             "AND endpoint_id NOT IN ({})",
-            numbered_marks(4, request.busy_endpoints.len())
+            numbered_marks(4, busy_endpoints)
         )
     };
-    let mut values = args![request.now, request.lease_until, request.limit];
-    values.extend(request.busy_endpoints.iter().map(|id| (*id).into()));
-    db.fetch_all_dynamic(
-        format!(
-            "UPDATE webhook_deliveries SET lease_until = $2 WHERE id IN (\
-             SELECT id FROM webhook_deliveries WHERE state = 'Pending' AND next_attempt_at <= $1 \
-             AND (lease_until IS NULL OR lease_until < $1) {busy} \
-             ORDER BY next_attempt_at LIMIT $3 {skip_locked}) \
-             RETURNING {DELIVERY_COLUMNS}"
-        ),
-        values,
+    format!(
+        "SELECT id FROM webhook_deliveries WHERE state = 'Pending' AND next_attempt_at <= $1 \
+         AND (lease_until IS NULL OR lease_until < $1) {busy} \
+         ORDER BY next_attempt_at LIMIT $3 {skip_locked}"
     )
-    .await
 }
 
 /// The endpoint's deliveries, newest first.
@@ -456,6 +469,38 @@ fn numbered_marks(first: usize, count: usize) -> String {
         .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Holds the endpoint's other pending deliveries until just after `until`, when
+/// `probe` is tried again. While an endpoint cannot be reached, one delivery
+/// probes it on its retry schedule and the rest wait behind it, instead of each
+/// being tried on its own and each standing at the head of the queue. Those
+/// leased now are left to their attempts.
+pub async fn hold_behind(
+    db: &impl Exec,
+    endpoint_id: i64,
+    probe: i64,
+    until: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE webhook_deliveries SET next_attempt_at = $3 + 1 WHERE endpoint_id = $1 AND id <> $2 \
+         AND state = 'Pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $4)",
+        args![endpoint_id, probe, until, now],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Until when the endpoint's queue is held: its latest pending delivery's time.
+pub async fn held_until(db: &impl Exec, endpoint_id: i64) -> Result<Option<i64>, StoreError> {
+    let (latest,): (Option<i64>,) = db
+        .fetch_one(
+            "SELECT MAX(next_attempt_at) FROM webhook_deliveries WHERE endpoint_id = $1 AND state = 'Pending'",
+            args![endpoint_id],
+        )
+        .await?;
+    Ok(latest)
 }
 
 /// Makes a delivery due again now (redelivery), whatever its state.
@@ -558,6 +603,18 @@ pub async fn delivered_events(
 }
 
 /// Per endpoint: deliveries waiting, and when the oldest of them was made.
+/// PostgreSQL: refreshes the delivery queue's statistics. A planner that still
+/// believes the queue empty (a new installation, or autovacuum off or behind)
+/// sorts every pending delivery to lease a few, and leasing then slows as the
+/// queue grows until deliveries fall behind for good; with current statistics
+/// it reads the queue's index in order and stops at the limit.
+pub async fn refresh_queue_statistics(db: &Db) -> Result<(), StoreError> {
+    if db.backend() == Backend::Postgres {
+        db.execute("ANALYZE webhook_deliveries", args![]).await?;
+    }
+    Ok(())
+}
+
 pub async fn pending_by_endpoint(db: &impl Exec) -> Result<Vec<(i64, i64, i64)>, StoreError> {
     db.fetch_all(
         "SELECT endpoint_id, COUNT(*), MIN(created_at) FROM webhook_deliveries WHERE state = 'Pending' \

@@ -160,6 +160,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
                 body: Some("{}"),
                 leased_until: None,
                 at: i64::MAX,
+                due_at: i64::MAX,
             },
         )
         .await

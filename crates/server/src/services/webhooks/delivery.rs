@@ -5,7 +5,9 @@
 //! events into deliveries (the fan-out), then leases due deliveries and
 //! attempts them. A failed attempt is retried after 5 s, 5 min, 30 min, 2 h,
 //! 5 h, 10 h and 10 h (with up to 10 % jitter; about 28 hours in all), always
-//! with the same `webhook-id` and a fresh timestamp and signature. Concurrency
+//! with the same `webhook-id` and a fresh timestamp and signature. While an
+//! endpoint cannot be reached (no answer, a 5xx or a 429), its other deliveries
+//! wait behind the failed one, which probes it on that schedule. Concurrency
 //! is bounded on the node and per endpoint, and an endpoint whose last attempt
 //! failed gets one attempt at a time (see [`super::slots`]), so a slow or dead
 //! endpoint cannot hold back the others: a due delivery whose endpoint is busy
@@ -20,9 +22,9 @@ use oneportal_store::events::{self, EventRow};
 use oneportal_store::webhooks::{self, DeliveryRow, EndpointRow, NewAttempt, NewDelivery};
 use oneportal_store::{StoreError, Tx, now_ms};
 use rand::Rng;
-use tokio::sync::{Notify, Semaphore, mpsc, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
-use super::slots::EndpointSlots;
+use super::slots::{EndpointSlots, Slot};
 
 use crate::auth::webhook_signature;
 use crate::http::outbound::OutboundPolicy;
@@ -57,7 +59,7 @@ struct Deliverer {
     total: Arc<Semaphore>,
     per_endpoint: Arc<EndpointSlots>,
     /// An attempt ended: when the last round leased all it could, more may be due.
-    freed: Notify,
+    freed: Arc<Notify>,
     /// Attempts made, for [`settle_batches`] to record.
     ended: mpsc::Sender<Settlement>,
 }
@@ -71,7 +73,7 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
         client: policy(&state).client(),
         total: Arc::new(Semaphore::new(config.max_concurrent_deliveries as usize)),
         per_endpoint: EndpointSlots::new(config.max_concurrent_per_endpoint as usize),
-        freed: Notify::new(),
+        freed: Arc::new(Notify::new()),
         ended,
     });
     tokio::spawn(async move {
@@ -81,6 +83,9 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
                 last_gauged = Instant::now();
                 if let Err(error) = gauge_queues(&state).await {
                     tracing::warn!(%error, "could not measure the webhook queues");
+                }
+                if let Err(error) = webhooks::refresh_queue_statistics(&state.db).await {
+                    tracing::warn!(%error, "could not refresh the webhook queue's statistics");
                 }
             }
             let woken = state.event_wakeups.any();
@@ -157,19 +162,27 @@ pub async fn fan_out(state: &AppState) -> Result<(), StoreError> {
         if !webhooks::advance_cursor(&tx, endpoint.id, endpoint.last_sequence, *to).await? {
             continue; // another node copied them
         }
+        // While the endpoint cannot be reached, new deliveries wait behind the one probing it.
+        let due = if endpoint.failing {
+            let held = webhooks::held_until(&tx, endpoint.id).await?;
+            held.map_or(at, |held| held.max(at))
+        } else {
+            at
+        };
         for event in new {
-            queue_event(&tx, endpoint.id, event, at).await?;
+            queue_event(&tx, endpoint.id, event, at, due).await?;
         }
     }
     tx.commit().await
 }
 
-/// A delivery of the event to the endpoint, due now.
+/// A delivery of the event to the endpoint, made at `at`, first tried at `due`.
 pub async fn queue_event(
     tx: &oneportal_store::Tx,
     endpoint_id: i64,
     event: &EventRow,
     at: i64,
+    due: i64,
 ) -> Result<i64, StoreError> {
     webhooks::insert_delivery(
         tx,
@@ -181,6 +194,7 @@ pub async fn queue_event(
             body: None,
             leased_until: None,
             at,
+            due_at: due,
         },
     )
     .await
@@ -251,14 +265,19 @@ async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<bool,
             untried.push(delivery.id);
             continue;
         };
+        let claim = Claim {
+            slots: Some((slot, total)),
+            freed: deliverer.freed.clone(),
+        };
         let (state, deliverer) = (state.clone(), deliverer.clone());
         tokio::spawn(async move {
             let endpoint = delivery.endpoint_id;
             match attempt(&state, &deliverer.client, delivery).await {
-                Ok(Some(settlement)) => {
+                Ok(Some(mut settlement)) => {
                     deliverer
                         .per_endpoint
                         .record(endpoint, settlement.outcome.succeeded());
+                    settlement.claim = Some(claim);
                     // Closed only while the node stops: the lease runs out and another tries.
                     let _ = deliverer.ended.send(settlement).await;
                 }
@@ -267,8 +286,6 @@ async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<bool,
                     tracing::warn!(%error, "a webhook delivery could not be made; it will be tried again");
                 }
             }
-            drop((slot, total));
-            deliverer.freed.notify_one();
         });
     }
     webhooks::release_leases(&state.db, &untried).await?;
@@ -288,6 +305,15 @@ pub struct Outcome {
 impl Outcome {
     pub fn succeeded(&self) -> bool {
         self.status_code.is_some_and(|s| (200..300).contains(&s))
+    }
+
+    /// The endpoint itself is down, overloaded or asking us to slow down (no
+    /// answer, a 5xx, a 429), rather than refusing this one event (another 4xx).
+    fn endpoint_unavailable(&self) -> bool {
+        match self.status_code {
+            None => true,
+            Some(status) => status == 429 || status >= 500,
+        }
     }
 }
 
@@ -335,6 +361,7 @@ async fn attempt(
         attempts,
         attempted_at: now,
         outcome,
+        claim: None,
     }))
 }
 
@@ -440,6 +467,24 @@ struct Settlement {
     attempts: i64,
     attempted_at: i64,
     outcome: Outcome,
+    /// Given back once the attempt is recorded.
+    claim: Option<Claim>,
+}
+
+/// An attempt's share of the node's slots and of its endpoint's. It is given
+/// back once the attempt is recorded, not when the answer arrives: the next
+/// attempt to that endpoint then sees what this one changed (an endpoint that
+/// could not be reached has its other deliveries held behind this one).
+struct Claim {
+    slots: Option<(Slot, OwnedSemaphorePermit)>,
+    freed: Arc<Notify>,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        drop(self.slots.take());
+        self.freed.notify_one();
+    }
 }
 
 /// What an attempt changes about its endpoint, after it is recorded.
@@ -531,6 +576,7 @@ async fn settle(tx: &Tx, settlement: &Settlement, now: i64) -> Result<Health, St
         attempts,
         attempted_at,
         outcome,
+        ..
     } = settlement;
     let attempts = *attempts;
     record_attempt(tx, delivery.id, *attempted_at, outcome).await?;
@@ -553,7 +599,11 @@ async fn settle(tx: &Tx, settlement: &Settlement, now: i64) -> Result<Health, St
             count("retrying");
             let jitter = rand::rng().random_range(0..=delay * 100);
             let wait_ms = (delay * 1000 + jitter).max(outcome.retry_after.unwrap_or(0) * 1000);
-            webhooks::retry_delivery(tx, delivery.id, attempts, now + wait_ms).await?;
+            let next = now + wait_ms;
+            webhooks::retry_delivery(tx, delivery.id, attempts, next).await?;
+            if outcome.endpoint_unavailable() && delivery.event_row_id.is_some() {
+                webhooks::hold_behind(tx, endpoint.id, delivery.id, next, now).await?;
+            }
         }
         None => {
             count("failed");
@@ -631,6 +681,7 @@ pub async fn send_test(
             body: Some(&body),
             leased_until: Some(now + LEASE_MS),
             at: now,
+            due_at: now,
         },
     )
     .await?;

@@ -345,7 +345,7 @@ pub async fn recover_since(
     let at = now_ms();
     let mut queued = 0;
     for event in events.iter().filter(|e| !delivered.contains(&e.id)) {
-        delivery::queue_event(&tx, endpoint.id, event, at).await?;
+        delivery::queue_event(&tx, endpoint.id, event, at, at).await?;
         queued += 1;
     }
     audited(
