@@ -265,12 +265,22 @@ async fn an_endpoint_receives_each_subscribed_event_once_signed_and_verifiable()
     }
 }
 
-#[tokio::test]
-async fn a_failing_endpoint_is_retried_with_the_same_webhook_id_until_it_answers() {
+/// A developer's endpoint for `case.created` at a receiver that gives `answers`
+/// first (then 200), and a case they may open.
+struct NewCasesEndpoint {
+    app: TestApp,
+    developer: crate::helpers::TestUser,
+    receiver: Receiver,
+    endpoint: String,
+    secret: String,
+    open_case: Value,
+}
+
+async fn new_cases_endpoint(answers: Vec<u16>) -> NewCasesEndpoint {
     let app = app().await;
     let catalog = seed(&app, app.org_id, 1).await;
     let developer = app.developer().await;
-    let receiver = Receiver::start(vec![500, 503]).await;
+    let receiver = Receiver::start(answers).await;
     let (endpoint, secret) = add_endpoint(
         &app,
         &developer.token,
@@ -278,7 +288,27 @@ async fn a_failing_endpoint_is_retried_with_the_same_webhook_id_until_it_answers
         json!(["case.created"]),
     )
     .await;
-    open(&app, &developer.token, incident(catalog.services[0])).await;
+    NewCasesEndpoint {
+        open_case: incident(catalog.services[0]),
+        app,
+        developer,
+        receiver,
+        endpoint,
+        secret,
+    }
+}
+
+#[tokio::test]
+async fn a_failing_endpoint_is_retried_with_the_same_webhook_id_until_it_answers() {
+    let NewCasesEndpoint {
+        app,
+        developer,
+        receiver,
+        endpoint,
+        secret,
+        open_case,
+    } = new_cases_endpoint(vec![500, 503]).await;
+    open(&app, &developer.token, open_case.clone()).await;
 
     receiver.wait_for(1).await;
     // The first retry is 5 seconds away: nothing more arrives before then.
@@ -928,19 +958,16 @@ async fn leasing_reads_the_pending_queue_in_order_however_many_deliveries_are_ke
 
 #[tokio::test]
 async fn while_an_endpoint_cannot_be_reached_its_other_deliveries_wait_behind_one_probe() {
-    let app = app().await;
-    let catalog = seed(&app, app.org_id, 1).await;
-    let developer = app.developer().await;
     // Unavailable twice, then well again.
-    let receiver = Receiver::start(vec![503, 503]).await;
-    let (endpoint, _) = add_endpoint(
-        &app,
-        &developer.token,
-        &receiver.url,
-        json!(["case.created"]),
-    )
-    .await;
-    open(&app, &developer.token, incident(catalog.services[0])).await;
+    let NewCasesEndpoint {
+        app,
+        developer,
+        receiver,
+        endpoint,
+        open_case,
+        ..
+    } = new_cases_endpoint(vec![503, 503]).await;
+    open(&app, &developer.token, open_case.clone()).await;
     receiver.wait_for(1).await;
     let path = format!("/v2/webhook-endpoints/{endpoint}");
     for _ in 0..100 {
@@ -956,7 +983,7 @@ async fn while_an_endpoint_cannot_be_reached_its_other_deliveries_wait_behind_on
 
     // New events queue behind the failed delivery, which is retried in 5 s.
     for _ in 0..3 {
-        open(&app, &developer.token, incident(catalog.services[0])).await;
+        open(&app, &developer.token, open_case.clone()).await;
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(
