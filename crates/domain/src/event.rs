@@ -18,6 +18,9 @@ pub enum EventSubject {
     Invoice,
     /// A service: `BasicRead`.
     Service,
+    /// A planned maintenance: `SupportRead` ("Support – View Cases & Maintenance");
+    /// seen by whoever may see one of the services it affects.
+    Maintenance,
 }
 
 impl EventSubject {
@@ -27,6 +30,7 @@ impl EventSubject {
             EventSubject::Case => ApiScope::SupportRead,
             EventSubject::Invoice => ApiScope::BillingRead,
             EventSubject::Service => ApiScope::BasicRead,
+            EventSubject::Maintenance => ApiScope::SupportRead,
         }
     }
 }
@@ -68,6 +72,11 @@ event_types! {
     RfoPublished = "rfo.published" about Case: "The reason for outage of an incident was published or revised.";
     InvoiceIssued = "invoice.issued" about Invoice: "An invoice or credit note was issued.";
     ServiceStatusChanged = "service.status_changed" about Service: "A service moved to another status.";
+    MaintenanceScheduled = "maintenance.scheduled" about Maintenance: "A planned maintenance affecting your services was announced.";
+    MaintenanceUpdated = "maintenance.updated" about Maintenance: "A planned maintenance changed: its window (rescheduled), its status (confirmed), its services or its text.";
+    MaintenanceCancelled = "maintenance.cancelled" about Maintenance: "A planned maintenance was cancelled.";
+    MaintenanceStarted = "maintenance.started" about Maintenance: "The work of a planned maintenance started.";
+    MaintenanceCompleted = "maintenance.completed" about Maintenance: "The work of a planned maintenance is done.";
 }
 
 // Written by hand: the derive would list the variants' Rust names, not the

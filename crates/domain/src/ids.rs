@@ -15,6 +15,7 @@ pub enum IdKind {
     Attachment,
     WebhookEndpoint,
     WebhookDelivery,
+    Maintenance,
 }
 
 impl IdKind {
@@ -32,6 +33,7 @@ impl IdKind {
             IdKind::Attachment => "ATT",
             IdKind::WebhookEndpoint => "WHE",
             IdKind::WebhookDelivery => "WHD",
+            IdKind::Maintenance => "MNT",
         }
     }
 

@@ -10,6 +10,7 @@ pub mod error;
 pub mod event;
 pub mod ids;
 pub mod invoice;
+pub mod maintenance;
 pub mod notification;
 pub mod permission;
 pub mod query;

@@ -27,14 +27,19 @@ pub enum UserKind {
 
 macro_rules! text_enum {
     ($ty:ident { $($variant:ident),* }) => {
+        $crate::user::text_enum!($ty { $($variant = stringify!($variant)),* });
+    };
+    // Names that are not the variant's (`IN-PROCESS`), as a standard spells them.
+    ($ty:ident { $($variant:ident = $name:expr),* }) => {
         impl $ty {
             /// Every value's name, for filters that list what is allowed.
-            pub const NAMES: &'static [&'static str] = &[$(stringify!($variant)),*];
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
             pub const fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => stringify!($variant)),* }
+                match self { $($ty::$variant => $name),* }
             }
             pub fn parse(text: &str) -> Option<Self> {
-                match text { $(stringify!($variant) => Some($ty::$variant),)* _ => None }
+                $(if text == $name { return Some($ty::$variant); })*
+                None
             }
         }
 

@@ -167,7 +167,7 @@ impl Restriction {
     }
 
     /// `v.contract_account_id IN (…) AND v.delivery_account_id IN (…)` for services `v`, with its values.
-    fn visible_service(&self) -> (String, Vec<Arg>) {
+    pub(crate) fn visible_service(&self) -> (String, Vec<Arg>) {
         let sql = format!(
             "v.contract_account_id IN ({}) AND v.delivery_account_id IN ({})",
             Self::marks(&self.contract),

@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod invoices;
 pub mod keys;
 pub mod listing;
+pub mod maintenances;
 pub mod notifications;
 pub mod orgs;
 pub mod outbox;

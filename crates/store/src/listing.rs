@@ -564,6 +564,10 @@ mod declarations {
             &crate::invoices::INVOICE_COLUMNS,
         );
         check(
+            &crate::maintenances::MAINTENANCES,
+            &crate::maintenances::MAINTENANCE_COLUMNS,
+        );
+        check(
             &crate::invoices::INVOICE_LINES,
             &crate::invoices::LINE_COLUMNS,
         );

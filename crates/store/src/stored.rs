@@ -62,10 +62,13 @@ use oneportal_domain::catalog::{
 };
 use oneportal_domain::event::EventType;
 use oneportal_domain::invoice::{ChargeType, InvoiceStatus, InvoiceType, Money};
+use oneportal_domain::maintenance::{Impact, MaintenanceStatus};
 use oneportal_domain::staff::{SigningKeyState, StaffRole, StaffStatus};
 use oneportal_domain::{ApiClientStatus, UserKind, UserStatus, UserType};
 
 stored_as_text!(
+    Impact,
+    MaintenanceStatus,
     AccountStatus,
     AccountType,
     ServiceStatus,

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod events;
 mod guard;
 pub mod invoices;
+pub mod maintenances;
 pub mod me;
 pub mod person;
 pub mod users;
@@ -38,6 +39,7 @@ use crate::state::AppState;
         (name = "Sites", description = "Where services are delivered [customerapi/basic.read]"),
         (name = "Services", description = "Network services and their technical details [customerapi/basic.read]"),
         (name = "Cases", description = "Support cases, their conversation, attachments and RFOs [customerapi/support.read to read, customerapi/support.read-write to change]"),
+        (name = "Maintenance", description = "Planned maintenance on your services, in the NANOG BCOP's terms [customerapi/support.read]"),
         (name = "Events", description = "What changed, oldest first: the event feed [customerapi/basic.read, support.read or billing.read; each event needs the scope of its record]"),
         (name = "Webhooks", description = "Endpoints OnePortal POSTs your organization's events to, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried for about 28 hours with the same `webhook-id`; managed by people with `Developer Portal (API)` (user token or portal session)"),
         (name = "Invoices", description = "Invoices and credit notes, their lines, PDF summaries and CSV line items [customerapi/billing.read]"),
@@ -116,6 +118,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::cancel_case))
         .routes(routes!(cases::get_rfo))
         .routes(routes!(cases::rfo_document))
+        .routes(routes!(maintenances::list_maintenances))
+        .routes(routes!(maintenances::get_maintenance))
         .routes(routes!(events::list_events))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))

@@ -12,6 +12,7 @@ use oneportal_domain::catalog::ServiceStatus;
 use oneportal_domain::event::EventType;
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::{InvoiceType, Money};
+use oneportal_domain::maintenance::MaintenanceStatus;
 use oneportal_store::events::EventRow;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -57,15 +58,24 @@ fn null() -> Box<RawValue> {
     RawValue::from_string("null".to_owned()).expect("null is JSON")
 }
 
-/// The data of an event type, declared with the type it belongs to.
+/// The data of event types, declared with the types it belongs to.
 pub trait EventPayload: Serialize {
-    const TYPE: EventType;
+    /// The types whose data has this shape.
+    const TYPES: &'static [EventType];
+
+    /// This event's type: the one type, or the one the data names.
+    fn event_type(&self) -> EventType {
+        Self::TYPES[0]
+    }
 }
 
 macro_rules! event_data {
-    ($($ty:ident => $event:ident),* $(,)?) => {
+    ($($ty:ident => [$($event:ident),+] $(by $field:ident)?),* $(,)?) => {
         $(impl EventPayload for $ty {
-            const TYPE: EventType = EventType::$event;
+            const TYPES: &'static [EventType] = &[$(EventType::$event),+];
+            $(fn event_type(&self) -> EventType {
+                self.$field
+            })?
         })*
 
         /// The data of each event type (the event's `type` says which).
@@ -78,13 +88,15 @@ macro_rules! event_data {
 }
 
 event_data! {
-    CaseCreated => CaseCreated,
-    CaseStatusChanged => CaseStatusChanged,
-    CaseCommunicationAdded => CaseCommunicationAdded,
-    CaseAttachmentAdded => CaseAttachmentAdded,
-    RfoPublished => RfoPublished,
-    InvoiceIssued => InvoiceIssued,
-    ServiceStatusChanged => ServiceStatusChanged,
+    CaseCreated => [CaseCreated],
+    CaseStatusChanged => [CaseStatusChanged],
+    CaseCommunicationAdded => [CaseCommunicationAdded],
+    CaseAttachmentAdded => [CaseAttachmentAdded],
+    RfoPublished => [RfoPublished],
+    InvoiceIssued => [InvoiceIssued],
+    ServiceStatusChanged => [ServiceStatusChanged],
+    MaintenanceNotice => [MaintenanceScheduled, MaintenanceUpdated, MaintenanceCancelled,
+        MaintenanceStarted, MaintenanceCompleted] by event_type,
 }
 
 /// `case.created`
@@ -193,4 +205,59 @@ pub struct ServiceStatusChanged {
     pub status: ServiceStatus,
     pub last_modified_date: String,
     pub url: String,
+}
+
+/// `maintenance.scheduled`, `.updated`, `.cancelled`, `.started` and `.completed`:
+/// the maintenance as it stands after the change. Which services it affects is
+/// not here (a restricted reader of the organization may not see them all):
+/// follow `url`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MaintenanceNotice {
+    #[serde(skip)]
+    pub event_type: EventType,
+    #[schema(example = "MNT-000001")]
+    pub maintenance_id: String,
+    pub provider_reference: String,
+    pub title: String,
+    pub status: MaintenanceStatus,
+    /// RFC 3339, UTC.
+    pub start_date: String,
+    pub end_date: String,
+    /// Announced less than 14 days before the window starts.
+    pub short_notice: bool,
+    /// Raised on every change (the calendar feed's `SEQUENCE`).
+    pub revision: i64,
+    pub last_modified_date: String,
+    /// The maintenance in API V2.
+    pub url: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every event type has exactly one data shape, which names it.
+    #[test]
+    fn each_event_type_is_declared_with_one_data_shape() {
+        let declared: Vec<EventType> = [
+            CaseCreated::TYPES,
+            CaseStatusChanged::TYPES,
+            CaseCommunicationAdded::TYPES,
+            CaseAttachmentAdded::TYPES,
+            RfoPublished::TYPES,
+            InvoiceIssued::TYPES,
+            ServiceStatusChanged::TYPES,
+            MaintenanceNotice::TYPES,
+        ]
+        .concat();
+        for t in EventType::ALL {
+            assert_eq!(
+                declared.iter().filter(|d| *d == t).count(),
+                1,
+                "{t} needs exactly one data shape in event_data!"
+            );
+        }
+        assert_eq!(declared.len(), EventType::ALL.len());
+    }
 }

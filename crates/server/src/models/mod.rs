@@ -6,4 +6,5 @@ pub mod case;
 pub mod catalog;
 pub mod event;
 pub mod invoice;
+pub mod maintenance;
 pub mod webhook;

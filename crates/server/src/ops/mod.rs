@@ -1,10 +1,11 @@
 //! The provider's operations API (`/ops/v1`): staff move cases through their
-//! statuses, reply to customers, publish RFOs and import back-office data, through the same services
+//! statuses, reply to customers, publish RFOs, announce maintenance and import back-office data, through the same services
 //! (rules and audit) as the customer API. Staff authenticate with staff tokens.
 
 pub mod auth;
 pub mod cases;
 pub mod imports;
+pub mod maintenances;
 pub mod outbox;
 pub mod queue;
 
@@ -26,6 +27,7 @@ use crate::state::AppState;
     modifiers(&StaffTokenScheme),
     tags((name = "Cases", description = "Customer cases as the provider works them"),
         (name = "Imports", description = "Bulk upserts from the provider's back office"),
+        (name = "Maintenance", description = "Planned maintenance: announce, change, reschedule, start, complete, cancel"),
         (name = "Organizations", description = "Customer organizations"),
         (name = "Outbox", description = "Every e-mail OnePortal sent, and its delivery state"))
 )]
@@ -104,6 +106,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::change_status))
         .routes(routes!(cases::reply))
         .routes(routes!(cases::publish_rfo))
+        .routes(routes!(maintenances::announce, maintenances::list))
+        .routes(routes!(maintenances::get, maintenances::change))
+        .routes(routes!(maintenances::move_status))
+        .routes(routes!(maintenances::history))
         .routes(routes!(outbox::list_outbox))
         .merge(OpenApiRouter::new().routes(routes!(imports::import)).layer(
             crate::http::request_body::limit(crate::services::import::MAX_DOCUMENT_BYTES),

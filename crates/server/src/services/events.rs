@@ -11,7 +11,7 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::{ApiScope, ScopeSet, UserStatus};
 use oneportal_store::catalog::{self, AccessScope};
 use oneportal_store::events::{self, EventRow, NewEvent};
-use oneportal_store::{StoreError, Tx, cases, invoices, now_ms};
+use oneportal_store::{StoreError, Tx, cases, invoices, maintenances, now_ms};
 use tokio::time::Instant;
 
 use crate::auth::random;
@@ -34,13 +34,14 @@ pub async fn emit<D: EventPayload>(
     subject_id: i64,
     data: &D,
 ) -> Result<(), StoreError> {
+    let event_type = data.event_type();
     let data = serde_json::to_string(data).expect("event data serializes");
     events::append(
         tx,
         NewEvent {
             event_id: &new_event_id(),
             org_id,
-            event_type: D::TYPE,
+            event_type,
             subject_id,
             occurred_at: now_ms(),
             data: &data,
@@ -162,6 +163,9 @@ pub async fn may_read(
         EventSubject::Case => cases::find_case(db, scope, id).await?.is_some(),
         EventSubject::Invoice => invoices::find_invoice(db, scope, id).await?.is_some(),
         EventSubject::Service => catalog::find_service(db, scope, id).await?.is_some(),
+        EventSubject::Maintenance => maintenances::find_maintenance(db, Some(scope), id)
+            .await?
+            .is_some(),
     })
 }
 

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod events;
 pub mod import;
 pub mod invoices;
+pub mod maintenance;
 pub mod mail;
 pub mod notifications;
 pub mod rfo;

@@ -43,7 +43,9 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         {
             Rule::Scope("BasicRead")
         }
-        ("get", p) if p.starts_with("/v2/cases") => Rule::Scope("SupportRead"),
+        ("get", p) if p.starts_with("/v2/cases") || p.starts_with("/v2/maintenances") => {
+            Rule::Scope("SupportRead")
+        }
         ("get", "/v2/events") => Rule::AnyScope(&["BasicRead", "SupportRead", "BillingRead"]),
         ("post", p) if p.starts_with("/v2/cases") => Rule::Scope("SupportReadWrite"),
         ("get", p) if p.starts_with("/v2/invoices") => Rule::Scope("BillingRead"),
@@ -69,6 +71,7 @@ struct Org {
     invoice: [i64; 2],
     webhook: [i64; 2],
     delivery: [i64; 2],
+    maintenance: [i64; 2],
 }
 
 /// Whether a client's scopes satisfy the one an operation needs (read-write covers read).
@@ -101,6 +104,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
     let mut invoice = [0; 2];
     let mut webhook = [0; 2];
     let mut delivery = [0; 2];
+    let mut maintenance = [0; 2];
     for (i, contract) in [a, b].into_iter().enumerate() {
         site[i] = insert_site(db, bare_site(org_id, contract)).await.unwrap();
         service[i] = insert_service(db, bare_service(org_id, contract, d, site[i]))
@@ -165,6 +169,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         )
         .await
         .unwrap();
+        maintenance[i] = maintenance_of(app, org_id, service[i]).await;
     }
     Org {
         contract: [a, b],
@@ -175,7 +180,36 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         invoice,
         webhook,
         delivery,
+        maintenance,
     }
+}
+
+/// A maintenance that affects `service` alone.
+async fn maintenance_of(app: &TestApp, org_id: i64, service: i64) -> i64 {
+    use oneportal_domain::maintenance::{Impact, MaintenanceStatus};
+    use oneportal_store::maintenances::{self, MaintenanceText, NewMaintenance};
+    let tx = app.db().begin().await.unwrap();
+    let id = maintenances::insert(
+        &tx,
+        &NewMaintenance {
+            reference: &format!("MATRIX-{service}"),
+            text: MaintenanceText {
+                title: "Matrix",
+                reason: "Matrix",
+            },
+            status: MaintenanceStatus::Confirmed,
+            starts_at: 1_900_000_000_000,
+            ends_at: 1_900_000_600_000,
+            at: 1,
+        },
+    )
+    .await
+    .unwrap();
+    maintenances::set_services(&tx, id, &[(service, org_id, Impact::Outage)])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
 }
 
 pub fn rfo_body() -> String {
@@ -204,6 +238,10 @@ fn fill(path: &str, org: &Org, slot: usize, client_id: &str, user_id: i64) -> St
         .replace(
             "{deliveryId}",
             &IdKind::WebhookDelivery.format(org.delivery[slot]),
+        )
+        .replace(
+            "{maintenanceId}",
+            &IdKind::Maintenance.format(org.maintenance[slot]),
         )
         .replace("{clientId}", client_id)
         .replace("{userId}", &format!("USR-{user_id:06}"))

@@ -18,6 +18,7 @@ mod hygiene;
 mod imports;
 mod invoices;
 mod keys;
+mod maintenances;
 mod notifications;
 mod oauth_library;
 mod openapi;

@@ -11,7 +11,8 @@
 //! files and RFO with their service; an account, a site or an invoice when its
 //! own account is allowed and, where the other type of account is restricted
 //! too, when it is tied to a visible service (used by one, hosts one, bills
-//! only visible ones). Besides the status of every call, no answer may carry
+//! only visible ones); a maintenance when one of
+//! the services it affects is visible, listing only those. Besides the status of every call, no answer may carry
 //! the id of a record the user may not see, anywhere in its body.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,6 +40,7 @@ enum Kind {
     Case,
     Attachment,
     Invoice,
+    Maintenance,
 }
 
 /// A record: its kind, database id, and the text that names it in answers.
@@ -63,6 +65,8 @@ struct World {
     attachment_case: BTreeMap<i64, i64>,
     /// Invoice id → (billed account, the service of each line, None for none).
     invoices: BTreeMap<i64, (i64, Vec<Option<i64>>)>,
+    /// Maintenance id → the services it affects.
+    maintenances: BTreeMap<i64, Vec<i64>>,
 }
 
 /// A user's restrictions: `None` = every account of that type.
@@ -115,6 +119,9 @@ impl World {
                     .iter()
                     .any(|(s, (_, _, site))| *site == record.id && self.service_visible(r, *s))
             }),
+            Kind::Maintenance => self.maintenances[&record.id]
+                .iter()
+                .any(|s| self.service_visible(r, *s)),
             Kind::Invoice => {
                 let (account, lines) = &self.invoices[&record.id];
                 tied(*account, &|| {
@@ -166,6 +173,7 @@ async fn seed(app: &TestApp) -> (World, [i64; 4]) {
         case_service: BTreeMap::new(),
         attachment_case: BTreeMap::new(),
         invoices: BTreeMap::new(),
+        maintenances: BTreeMap::new(),
     };
     for id in [a, b, d, e] {
         world
@@ -269,6 +277,43 @@ async fn seed(app: &TestApp) -> (World, [i64; 4]) {
             &[IdKind::Invoice.format(invoice), number.to_owned()],
         ));
     }
+    // A maintenance of each service, and one of two services no single restriction sees both of.
+    let mut affected: Vec<Vec<i64>> = by_pair.values().map(|s| vec![*s]).collect();
+    affected.push(vec![by_pair[&(a, d)], by_pair[&(b, e)]]);
+    for (n, services) in affected.into_iter().enumerate() {
+        let reference = format!("RX-MNT-{n}");
+        let tx = db.begin().await.unwrap();
+        let id = oneportal_store::maintenances::insert(
+            &tx,
+            &oneportal_store::maintenances::NewMaintenance {
+                reference: &reference,
+                text: oneportal_store::maintenances::MaintenanceText {
+                    title: "Fibre splice",
+                    reason: "Splicing",
+                },
+                status: oneportal_domain::maintenance::MaintenanceStatus::Confirmed,
+                starts_at: 1_900_000_000_000,
+                ends_at: 1_900_000_600_000,
+                at: 1,
+            },
+        )
+        .await
+        .unwrap();
+        let rows: Vec<(i64, i64, oneportal_domain::maintenance::Impact)> = services
+            .iter()
+            .map(|s| (*s, org_id, oneportal_domain::maintenance::Impact::Outage))
+            .collect();
+        oneportal_store::maintenances::set_services(&tx, id, &rows)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        world.maintenances.insert(id, services);
+        world.records.push(named(
+            Kind::Maintenance,
+            id,
+            &[IdKind::Maintenance.format(id), reference],
+        ));
+    }
     (world, [a, b, d, e])
 }
 
@@ -281,6 +326,7 @@ fn kind_of(param: &str) -> Result<Option<Kind>, String> {
         "caseId" | "case_id" => Kind::Case,
         "attachmentId" | "attachment_id" => Kind::Attachment,
         "invoiceId" | "invoice_id" => Kind::Invoice,
+        "maintenanceId" | "maintenance_id" => Kind::Maintenance,
         // Parameters of pages that show no customer record.
         "client_id" | "reveal" | "user_id" | "id" | "file" | "*rest" | "action" | "endpoint_id"
         | "delivery_id" => return Ok(None),
@@ -400,6 +446,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
             "/v2/services",
             "/v2/cases",
             "/v2/invoices",
+            "/v2/maintenances",
         ]
         .iter()
         .any(|p| path.starts_with(p));
@@ -423,6 +470,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
             Kind::Case => (EventType::CaseCreated, "caseId"),
             Kind::Invoice => (EventType::InvoiceIssued, "invoiceId"),
             Kind::Service => (EventType::ServiceStatusChanged, "serviceId"),
+            Kind::Maintenance => (EventType::MaintenanceScheduled, "maintenanceId"),
             _ => continue,
         };
         let data = serde_json::json!({ field: record.names[0] }).to_string();
@@ -480,7 +528,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                 .await;
             for event in page["data"].as_array().unwrap() {
                 let data = &event["data"];
-                let name = ["caseId", "invoiceId", "serviceId"]
+                let name = ["caseId", "invoiceId", "serviceId", "maintenanceId"]
                     .iter()
                     .find_map(|f| data[f].as_str())
                     .unwrap();
@@ -494,7 +542,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                 break;
             }
         }
-        let readable: BTreeSet<String> = [Kind::Case, Kind::Invoice, Kind::Service]
+        let readable: BTreeSet<String> = [Kind::Case, Kind::Invoice, Kind::Service, Kind::Maintenance]
             .into_iter()
             .flat_map(shown)
             .collect();
@@ -519,6 +567,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                         "/v2/services" => Kind::Service,
                         "/v2/cases" => Kind::Case,
                         "/v2/invoices" => Kind::Invoice,
+                        "/v2/maintenances" => Kind::Maintenance,
                         other => panic!("{other}: say which kind of record this list holds"),
                     };
                     let field = match kind {
@@ -526,6 +575,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                         Kind::Site => "siteId",
                         Kind::Service => "serviceId",
                         Kind::Case => "caseId",
+                        Kind::Maintenance => "maintenanceId",
                         _ => "invoiceId",
                     };
                     let listed: BTreeSet<String> = serde_json::from_str::<Value>(&body)

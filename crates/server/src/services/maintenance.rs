@@ -1,0 +1,451 @@
+//! Planned maintenance (PRODUCT §8): staff announce, change, reschedule,
+//! confirm, start, complete and cancel it; every step is audited, kept in the
+//! maintenance's history, and an event to each organization whose services it
+//! affects, in the transaction of the change. Customers read it through the
+//! services they may see.
+
+use std::collections::BTreeSet;
+
+use oneportal_domain::event::EventType;
+use oneportal_domain::ids::IdKind;
+use oneportal_domain::maintenance::{
+    Impact, MaintenanceStatus, Refused, check_window, is_short_notice,
+};
+use oneportal_domain::query::ListQuery;
+use oneportal_store::catalog::AccessScope;
+use oneportal_store::listing::ListPage;
+use oneportal_store::maintenances::{
+    self, MaintenanceRow, MaintenanceText, NewHistory, NewMaintenance, Revised,
+};
+use oneportal_store::users::StaffRow;
+use oneportal_store::{StoreError, Tx, now_ms};
+use serde_json::json;
+
+use super::{commit_audited, events};
+use crate::audit::{Actor, Event};
+use crate::cluster::Change;
+use crate::http::public_id::{id_of, not_found};
+use crate::http::time::rfc3339;
+use crate::http::{ApiError, FieldError};
+use crate::models::event::MaintenanceNotice;
+use crate::models::maintenance::Maintenance;
+use crate::state::AppState;
+
+/// The most services one maintenance may list.
+pub const MAX_SERVICES: usize = 10_000;
+
+/// What staff write about a maintenance: its text, window and services.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub title: String,
+    pub reason: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    /// `(service, impact)`.
+    pub services: Vec<(i64, Impact)>,
+}
+
+/// A change to some of a plan's parts; what is `None` stays.
+#[derive(Debug, Clone, Default)]
+pub struct PlanChange {
+    pub title: Option<String>,
+    pub reason: Option<String>,
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
+    pub services: Option<Vec<(i64, Impact)>>,
+    pub note: String,
+}
+
+fn refused(reason: Refused) -> ApiError {
+    ApiError::conflict("maintenance_change_refused", reason.0)
+}
+
+fn window_error(reason: Refused) -> ApiError {
+    ApiError::validation(vec![FieldError::new(
+        "/endDate",
+        "invalid_window",
+        reason.0,
+    )])
+}
+
+/// The services as `(service, org, impact)`, each existing and listed once;
+/// every unknown or repeated one is named.
+async fn resolve_services(
+    state: &AppState,
+    services: &[(i64, Impact)],
+) -> Result<Vec<(i64, i64, Impact)>, ApiError> {
+    if services.is_empty() || services.len() > MAX_SERVICES {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/services",
+            "invalid_length",
+            format!("a maintenance lists from 1 to {MAX_SERVICES} affected services"),
+        )]));
+    }
+    let ids: Vec<i64> = services.iter().map(|(id, _)| *id).collect();
+    let mut orgs = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        orgs.extend(maintenances::service_orgs(&state.db, chunk).await?);
+    }
+    let mut seen = BTreeSet::new();
+    let mut errors = Vec::new();
+    let mut resolved = Vec::with_capacity(services.len());
+    for (i, (service, impact)) in services.iter().enumerate() {
+        let pointer = format!("/services/{i}/serviceId");
+        let id = IdKind::Service.format(*service);
+        if !seen.insert(*service) {
+            errors.push(FieldError::new(
+                pointer,
+                "duplicate",
+                format!("{id} is listed twice"),
+            ));
+        } else if let Some(org) = orgs.get(service) {
+            resolved.push((*service, *org, *impact));
+        } else {
+            errors.push(FieldError::new(
+                pointer,
+                "unknown_service",
+                format!("there is no service {id}"),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+fn staff_actor(staff: &StaffRow) -> String {
+    IdKind::Staff.format(staff.id)
+}
+
+/// Announces a maintenance as `TENTATIVE` or `CONFIRMED`; a taken reference is a 409.
+pub async fn announce(
+    state: &AppState,
+    staff: &StaffRow,
+    reference: &str,
+    status: MaintenanceStatus,
+    plan: &Plan,
+) -> Result<i64, ApiError> {
+    if !status.may_announce() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/status",
+            "invalid_status",
+            format!("a maintenance is announced TENTATIVE or CONFIRMED, not {status}"),
+        )]));
+    }
+    check_window(plan.starts_at, plan.ends_at).map_err(window_error)?;
+    let services = resolve_services(state, &plan.services).await?;
+    let at = now_ms();
+    let tx = state.db.begin().await?;
+    let id = maintenances::insert(
+        &tx,
+        &NewMaintenance {
+            reference,
+            text: MaintenanceText {
+                title: &plan.title,
+                reason: &plan.reason,
+            },
+            status,
+            starts_at: plan.starts_at,
+            ends_at: plan.ends_at,
+            at,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Conflict(_) => ApiError::conflict(
+            "reference_taken",
+            format!("a maintenance with the reference '{reference}' exists: change it instead"),
+        ),
+        other => other.into(),
+    })?;
+    maintenances::set_services(&tx, id, &services).await?;
+    let step = Step {
+        action: "announced",
+        event_type: EventType::MaintenanceScheduled,
+        note: "",
+    };
+    finish(state, tx, staff, id, step).await?;
+    Ok(id)
+}
+
+/// Changes a maintenance's text, window or services. A confirmed window that
+/// moves makes it `RE-SCHEDULED`, with fresh notice; an unchanged plan changes nothing.
+pub async fn change(
+    state: &AppState,
+    staff: &StaffRow,
+    id: i64,
+    change: &PlanChange,
+) -> Result<(), ApiError> {
+    let row = any(state, id).await?;
+    if row.status.is_final() {
+        return Err(refused(Refused(format!(
+            "a {} maintenance is final and cannot be changed",
+            row.status
+        ))));
+    }
+    let starts_at = change.starts_at.unwrap_or(row.starts_at);
+    let ends_at = change.ends_at.unwrap_or(row.ends_at);
+    let (start_moved, end_moved) = (starts_at != row.starts_at, ends_at != row.ends_at);
+    let status = row
+        .status
+        .after_window_change(start_moved, end_moved)
+        .map_err(refused)?;
+    check_window(starts_at, ends_at).map_err(window_error)?;
+    let services = match &change.services {
+        Some(services) => Some(resolve_services(state, services).await?),
+        None => None,
+    };
+    let title = change.title.as_deref().unwrap_or(&row.title);
+    let reason = change.reason.as_deref().unwrap_or(&row.reason);
+    let services_changed = match &services {
+        Some(new) => {
+            let current = maintenances::affected_services(&state.db, None, &[id]).await?;
+            let mut current: Vec<(i64, Impact)> =
+                current.iter().map(|s| (s.service_id, s.impact)).collect();
+            let mut new: Vec<(i64, Impact)> = new.iter().map(|(s, _, i)| (*s, *i)).collect();
+            current.sort_unstable();
+            new.sort_unstable();
+            current != new
+        }
+        None => false,
+    };
+    let moved = start_moved || end_moved;
+    if !moved && !services_changed && title == row.title && reason == row.reason {
+        return Ok(());
+    }
+    let tx = state.db.begin().await?;
+    let revised = Revised {
+        text: MaintenanceText { title, reason },
+        status,
+        starts_at,
+        ends_at,
+        // Moving the window announces a new one: the notice counts from now.
+        notice_given_at: if moved { now_ms() } else { row.notice_given_at },
+        at: now_ms(),
+    };
+    write_revision(&tx, &row, &revised).await?;
+    if let Some(services) = services.filter(|_| services_changed) {
+        maintenances::set_services(&tx, id, &services).await?;
+    }
+    let step = Step {
+        action: if moved { "rescheduled" } else { "updated" },
+        event_type: EventType::MaintenanceUpdated,
+        note: &change.note,
+    };
+    finish(state, tx, staff, id, step).await
+}
+
+/// Moves a maintenance to `to`: confirm, start, complete or cancel it. Moving
+/// to the current status changes nothing.
+pub async fn move_to(
+    state: &AppState,
+    staff: &StaffRow,
+    id: i64,
+    to: MaintenanceStatus,
+    note: &str,
+) -> Result<(), ApiError> {
+    let row = any(state, id).await?;
+    row.status.check_move(to).map_err(refused)?;
+    if row.status == to {
+        return Ok(());
+    }
+    let (action, event_type) = match to {
+        MaintenanceStatus::Confirmed => ("confirmed", EventType::MaintenanceUpdated),
+        MaintenanceStatus::InProcess => ("started", EventType::MaintenanceStarted),
+        MaintenanceStatus::Completed => ("completed", EventType::MaintenanceCompleted),
+        MaintenanceStatus::Cancelled => ("cancelled", EventType::MaintenanceCancelled),
+        // check_move allows no other move.
+        MaintenanceStatus::Tentative | MaintenanceStatus::Rescheduled => {
+            return Err(refused(Refused(format!("cannot move to {to}"))));
+        }
+    };
+    let tx = state.db.begin().await?;
+    let revised = Revised {
+        text: MaintenanceText {
+            title: &row.title,
+            reason: &row.reason,
+        },
+        status: to,
+        starts_at: row.starts_at,
+        ends_at: row.ends_at,
+        notice_given_at: row.notice_given_at,
+        at: now_ms(),
+    };
+    write_revision(&tx, &row, &revised).await?;
+    let step = Step {
+        action,
+        event_type,
+        note,
+    };
+    finish(state, tx, staff, id, step).await
+}
+
+/// Writes the revision unless another change came first (then a 409 to retry).
+async fn write_revision(tx: &Tx, row: &MaintenanceRow, revised: &Revised<'_>) -> Result<(), ApiError> {
+    if maintenances::revise(tx, row.id, row.revision, revised).await? {
+        Ok(())
+    } else {
+        Err(ApiError::conflict(
+            "changed_meanwhile",
+            "the maintenance changed while this change was made: read it again and retry",
+        ))
+    }
+}
+
+/// What a change was, for the history, the event and the audit log.
+struct Step<'a> {
+    action: &'static str,
+    event_type: EventType,
+    note: &'a str,
+}
+
+/// Records the step in the history, tells every affected organization, audits
+/// it and commits, all in one transaction.
+async fn finish(
+    state: &AppState,
+    tx: Tx,
+    staff: &StaffRow,
+    id: i64,
+    step: Step<'_>,
+) -> Result<(), ApiError> {
+    let at = now_ms();
+    let actor = staff_actor(staff);
+    maintenances::add_history(
+        &tx,
+        id,
+        &NewHistory {
+            action: step.action,
+            actor: &actor,
+            note: step.note,
+            at,
+        },
+    )
+    .await?;
+    let row = maintenances::find_maintenance(&tx, None, id)
+        .await?
+        .ok_or_else(|| ApiError::Internal("a maintenance vanished while it was written".into()))?;
+    let orgs = maintenances::affected_orgs(&tx, id).await?;
+    let maintenance_id = IdKind::Maintenance.format(id);
+    for org in &orgs {
+        let notice = MaintenanceNotice {
+            event_type: step.event_type,
+            maintenance_id: maintenance_id.clone(),
+            provider_reference: row.reference.clone(),
+            title: row.title.clone(),
+            status: row.status,
+            start_date: rfc3339(row.starts_at),
+            end_date: rfc3339(row.ends_at),
+            short_notice: is_short_notice(row.notice_given_at, row.starts_at),
+            revision: row.revision,
+            last_modified_date: rfc3339(row.updated_at),
+            url: events::url(state, &format!("maintenances/{maintenance_id}")),
+        };
+        events::emit(&tx, *org, id, &notice).await?;
+    }
+    let audit = Event::new(Actor::Staff { id: staff.id }, audit_action(step.action))
+        .target("maintenance", maintenance_id)
+        .details(json!({
+            "reference": row.reference,
+            "status": row.status.as_str(),
+            "startDate": rfc3339(row.starts_at),
+            "endDate": rfc3339(row.ends_at),
+            "revision": row.revision,
+            "organizations": orgs.len(),
+            "note": step.note,
+        }));
+    commit_audited(state, tx, audit, Change::Events { orgs }).await?;
+    Ok(())
+}
+
+fn audit_action(action: &str) -> &'static str {
+    match action {
+        "announced" => "maintenance.announced",
+        "rescheduled" => "maintenance.rescheduled",
+        "confirmed" => "maintenance.confirmed",
+        "started" => "maintenance.started",
+        "completed" => "maintenance.completed",
+        "cancelled" => "maintenance.cancelled",
+        _ => "maintenance.updated",
+    }
+}
+
+/// Any maintenance, for staff.
+pub async fn any(state: &AppState, id: i64) -> Result<MaintenanceRow, ApiError> {
+    maintenances::find_maintenance(&state.db, None, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no maintenance {}", IdKind::Maintenance.format(id))))
+}
+
+/// The maintenance with this public id as the scope sees it (`None`: staff, all of it).
+pub async fn view(
+    state: &AppState,
+    scope: Option<&AccessScope>,
+    id: &str,
+) -> Result<Maintenance, ApiError> {
+    let id = id_of(IdKind::Maintenance, id, "maintenance")?;
+    let row = maintenances::find_maintenance(&state.db, scope, id)
+        .await?
+        .ok_or_else(|| not_found("maintenance"))?;
+    let services = maintenances::affected_services(&state.db, scope, &[row.id]).await?;
+    Ok(Maintenance::new(&row, &services))
+}
+
+/// A page of the maintenances the scope sees, each with its visible services.
+pub async fn page(
+    state: &AppState,
+    scope: Option<&AccessScope>,
+    query: &ListQuery,
+) -> Result<ListPage<Maintenance>, StoreError> {
+    let page = maintenances::list_maintenances(&state.db, scope, query).await?;
+    let ids: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
+    let services = maintenances::affected_services(&state.db, scope, &ids).await?;
+    Ok(ListPage {
+        rows: page
+            .rows
+            .iter()
+            .map(|row| Maintenance::new(row, &services))
+            .collect(),
+        total: page.total,
+        next_cursor: page.next_cursor,
+    })
+}
+
+/// A required text of staff's: trimmed, 1 to `max` characters, no control
+/// characters but line breaks where `multiline`.
+pub fn check_text(
+    pointer: &str,
+    label: &str,
+    value: &str,
+    max: usize,
+    multiline: bool,
+) -> Result<String, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(FieldError::new(
+            pointer,
+            "required",
+            format!("write the {label}"),
+        ));
+    }
+    let chars = value.chars().count();
+    if chars > max {
+        return Err(FieldError::new(
+            pointer,
+            "too_long",
+            format!("the {label} is {chars} characters long; the limit is {max}"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\r' || c == '\t')))
+    {
+        return Err(FieldError::new(
+            pointer,
+            "invalid_character",
+            format!("the {label} holds a control character"),
+        ));
+    }
+    Ok(value.to_owned())
+}
