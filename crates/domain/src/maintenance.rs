@@ -228,13 +228,22 @@ mod tests {
         }
         let refused = Confirmed.check_move(Rescheduled).unwrap_err();
         assert!(refused.0.contains("move its window"), "{refused:?}");
-        assert!(Completed.check_move(InProcess).unwrap_err().0.contains("final"));
+        assert!(
+            Completed
+                .check_move(InProcess)
+                .unwrap_err()
+                .0
+                .contains("final")
+        );
     }
 
     #[test]
     fn moving_the_window_reschedules_a_confirmed_maintenance_only() {
         assert_eq!(Confirmed.after_window_change(true, true), Ok(Rescheduled));
-        assert_eq!(Rescheduled.after_window_change(false, true), Ok(Rescheduled));
+        assert_eq!(
+            Rescheduled.after_window_change(false, true),
+            Ok(Rescheduled)
+        );
         assert_eq!(Tentative.after_window_change(true, false), Ok(Tentative));
         assert_eq!(Confirmed.after_window_change(false, false), Ok(Confirmed));
         assert_eq!(InProcess.after_window_change(false, true), Ok(InProcess));

@@ -9,7 +9,9 @@ use oneportal_store::maintenances::MAINTENANCES;
 
 use crate::access::{Access, SupportRead};
 use crate::http::ApiError;
-use crate::http::pagination::{Page, detail_response, list_response, parse_list_query};
+use crate::http::pagination::{
+    Page, detail_response, list_response, parse_list_query, tagged_response,
+};
 use crate::http::problem::Problem;
 use crate::models::maintenance::Maintenance;
 use crate::services::maintenance as service;
@@ -41,6 +43,36 @@ pub async fn list_maintenances(
         page.rows,
         page.total,
         page.next_cursor,
+    ))
+}
+
+/// Subscribe to the maintenance calendar.
+#[utoipa::path(get, path = "/v2/maintenances.ics", tag = "Maintenance", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
+    description = "The maintenances on services you may see as an iCalendar feed (RFC 5545, `METHOD:PUBLISH`) with the NANOG BCOP's properties, for calendar apps and circuit-maintenance tools: \
+        one `VEVENT` per maintenance, its `UID` stable across changes and its `SEQUENCE` raised by each; `X-MAINTNOTE-PROVIDER`, `-ACCOUNT` (your organization), `-MAINTENANCE-ID` (the provider's reference), \
+        `-OBJECT-ID` (each affected service you may see, with its own impact as the `X-MAINTNOTE-IMPACT` parameter), `-IMPACT` (the highest) and `-STATUS`. \
+        Holds every maintenance whose window ended at most 90 days ago, earliest first (at most 1,000). Send the `ETag` back in `If-None-Match`: 304 until something changes.",
+    responses((status = 200, description = "The calendar", content_type = "text/calendar; charset=utf-8", body = String, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+        (status = 400, description = "The feed takes no query parameters", body = Problem),
+        (status = 401, description = "No valid access token", body = Problem), (status = 403, description = "Missing customerapi/support.read", body = Problem)))]
+pub async fn maintenance_calendar(
+    State(state): State<AppState>,
+    access: Access<SupportRead>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    if raw.is_some_and(|q| !q.is_empty()) {
+        return Err(ApiError::bad_request(
+            "unknown_parameter",
+            "the calendar feed takes no query parameters",
+        ));
+    }
+    let calendar = service::calendar(&state, &access.scope).await?;
+    Ok(tagged_response(
+        &headers,
+        "text/calendar; charset=utf-8",
+        calendar.into_bytes(),
     ))
 }
 

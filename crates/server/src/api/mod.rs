@@ -120,6 +120,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::rfo_document))
         .routes(routes!(maintenances::list_maintenances))
         .routes(routes!(maintenances::get_maintenance))
+        .routes(routes!(maintenances::maintenance_calendar))
         .routes(routes!(events::list_events))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))

@@ -141,8 +141,18 @@ pub fn detail_response<T: Serialize>(
     request_headers: &axum::http::HeaderMap,
     body: &T,
 ) -> axum::response::Response {
-    use axum::response::IntoResponse;
     let bytes = serde_json::to_vec(body).expect("response serializes");
+    tagged_response(request_headers, "application/json", bytes)
+}
+
+/// `bytes` of `content_type` with a strong `ETag` of their digest;
+/// `If-None-Match` with the same tag answers 304.
+pub fn tagged_response(
+    request_headers: &axum::http::HeaderMap,
+    content_type: &'static str,
+    bytes: Vec<u8>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let tag = format!("\"{}\"", crate::auth::digest::sha256_tag(&bytes, 12));
     let etag = axum::http::HeaderValue::from_str(&tag).expect("hex is a valid header");
     let matches = crate::http::response_cache::matches_etag(request_headers, &etag);
@@ -158,7 +168,7 @@ pub fn detail_response<T: Serialize>(
             (axum::http::header::ETAG, etag),
             (
                 axum::http::header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static("application/json"),
+                axum::http::HeaderValue::from_static(content_type),
             ),
         ],
         bytes,

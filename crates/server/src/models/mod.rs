@@ -7,4 +7,5 @@ pub mod catalog;
 pub mod event;
 pub mod invoice;
 pub mod maintenance;
+pub mod maintenance_calendar;
 pub mod webhook;

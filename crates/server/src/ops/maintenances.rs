@@ -16,10 +16,11 @@ use crate::http::problem::Problem;
 use crate::http::time::parse_time;
 use crate::http::{ApiError, FieldError};
 use crate::models::maintenance::{Maintenance, MaintenanceHistoryEntry};
-use crate::services::maintenance::{self as service, Plan, PlanChange, check_text};
+use crate::services::maintenance::{
+    self as service, Plan, PlanChange, check_reference, check_text,
+};
 use crate::state::AppState;
 
-const REFERENCE_MAX: usize = 100;
 const TITLE_MAX: usize = 200;
 const REASON_MAX: usize = 10_000;
 const NOTE_MAX: usize = 2_000;
@@ -37,13 +38,18 @@ pub struct AffectedServiceBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AnnouncementBody {
-    /// The provider's own reference (its change ticket); unique.
-    #[schema(min_length = 1, max_length = 100, example = "CHG-2026-1204")]
+    /// The provider's own reference (its change ticket); unique. Letters, digits, spaces and `-_./:#`.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[A-Za-z0-9_./:#-][A-Za-z0-9 _./:#-]*$",
+        example = "CHG-2026-1204"
+    )]
     pub provider_reference: String,
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: String,
     /// What is done and why, as customers read it.
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
     pub reason: String,
     /// `CONFIRMED` (the default) or `TENTATIVE`.
     #[serde(default = "confirmed")]
@@ -65,9 +71,9 @@ fn confirmed() -> MaintenanceStatus {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MaintenanceChangeBody {
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: Option<String>,
-    #[schema(min_length = 1, max_length = 10000)]
+    #[schema(min_length = 1, max_length = 10000, pattern = "\\S")]
     pub reason: Option<String>,
     pub start_date: Option<String>,
     pub end_date: Option<String>,
@@ -140,7 +146,7 @@ fn maintenance_id(id: &str) -> Result<i64, ApiError> {
 }
 
 /// Announce a maintenance.
-#[utoipa::path(post, path = "/ops/v1/maintenances", tag = "Maintenance", security(("staffToken" = [])),
+#[utoipa::path(post, path = "/ops/v1/maintenances", operation_id = "announce_maintenance", tag = "Maintenance", security(("staffToken" = [])),
     request_body = AnnouncementBody,
     description = "Announces planned work on the listed services. Each affected organization gets a `maintenance.scheduled` event; its people see the maintenance with the services they may see. A window that starts less than 14 days from now is flagged `shortNotice`.",
     responses((status = 201, body = Maintenance), (status = 409, description = "The provider reference is taken", body = Problem),
@@ -151,15 +157,18 @@ pub async fn announce(
     crate::http::json::ApiJson(body): crate::http::json::ApiJson<AnnouncementBody>,
 ) -> Result<Response, ApiError> {
     let mut checked = Checked(Vec::new());
-    let reference = checked.keep(check_text(
+    let reference = checked.keep(check_reference(
         "/providerReference",
-        "provider reference",
         &body.provider_reference,
-        REFERENCE_MAX,
-        false,
     ));
     let title = checked.keep(check_text("/title", "title", &body.title, TITLE_MAX, false));
-    let reason = checked.keep(check_text("/reason", "reason", &body.reason, REASON_MAX, true));
+    let reason = checked.keep(check_text(
+        "/reason",
+        "reason",
+        &body.reason,
+        REASON_MAX,
+        true,
+    ));
     let starts_at = checked.keep(parse_time("/startDate", &body.start_date));
     let ends_at = checked.keep(parse_time("/endDate", &body.end_date));
     let services = checked.services(&body.services);
@@ -182,7 +191,7 @@ pub async fn announce(
 }
 
 /// List every maintenance.
-#[utoipa::path(get, path = "/ops/v1/maintenances", tag = "Maintenance", security(("staffToken" = [])),
+#[utoipa::path(get, path = "/ops/v1/maintenances", operation_id = "list_all_maintenances", tag = "Maintenance", security(("staffToken" = [])),
     description = "Every maintenance with all its services. Filters, sort and paging as for `GET /v2/maintenances`.",
     responses((status = 200, body = Page<Maintenance>), (status = 400, description = "Unknown parameter, filter value or sort key", body = Problem)))]
 pub async fn list(
@@ -204,7 +213,7 @@ pub async fn list(
 }
 
 /// Get a maintenance.
-#[utoipa::path(get, path = "/ops/v1/maintenances/{maintenanceId}", tag = "Maintenance", security(("staffToken" = [])),
+#[utoipa::path(get, path = "/ops/v1/maintenances/{maintenanceId}", operation_id = "get_any_maintenance", tag = "Maintenance", security(("staffToken" = [])),
     params(("maintenanceId" = String, Path, description = "MNT-000001")),
     responses((status = 200, body = Maintenance), (status = 404, body = Problem)))]
 pub async fn get(
@@ -217,7 +226,7 @@ pub async fn get(
 }
 
 /// Change a maintenance.
-#[utoipa::path(patch, path = "/ops/v1/maintenances/{maintenanceId}", tag = "Maintenance", security(("staffToken" = [])),
+#[utoipa::path(patch, path = "/ops/v1/maintenances/{maintenanceId}", operation_id = "change_maintenance", tag = "Maintenance", security(("staffToken" = [])),
     params(("maintenanceId" = String, Path, description = "MNT-000001")), request_body = MaintenanceChangeBody,
     description = "Changes the text, the window or the services. Moving the window of a CONFIRMED maintenance makes it RE-SCHEDULED and gives notice anew; once IN-PROCESS only the end may move (the work runs longer). Each affected organization gets a `maintenance.updated` event; a change that changes nothing sends none.",
     responses((status = 200, body = Maintenance), (status = 404, body = Problem),
@@ -257,7 +266,7 @@ pub async fn change(
 }
 
 /// Confirm, start, complete or cancel a maintenance.
-#[utoipa::path(post, path = "/ops/v1/maintenances/{maintenanceId}/status", tag = "Maintenance", security(("staffToken" = [])),
+#[utoipa::path(post, path = "/ops/v1/maintenances/{maintenanceId}/status", operation_id = "move_maintenance_status", tag = "Maintenance", security(("staffToken" = [])),
     params(("maintenanceId" = String, Path, description = "MNT-000001")), request_body = MaintenanceStatusBody,
     description = "TENTATIVE or RE-SCHEDULED → CONFIRMED | IN-PROCESS | CANCELLED; CONFIRMED → IN-PROCESS | CANCELLED; IN-PROCESS → COMPLETED. Moving to the current status changes nothing. Each affected organization gets `maintenance.updated` (confirmed), `.started`, `.completed` or `.cancelled`.",
     responses((status = 200, body = Maintenance), (status = 404, body = Problem),
@@ -278,7 +287,7 @@ pub async fn move_status(
 }
 
 /// A maintenance's history.
-#[utoipa::path(get, path = "/ops/v1/maintenances/{maintenanceId}/history", tag = "Maintenance", security(("staffToken" = [])),
+#[utoipa::path(get, path = "/ops/v1/maintenances/{maintenanceId}/history", operation_id = "maintenance_history", tag = "Maintenance", security(("staffToken" = [])),
     params(("maintenanceId" = String, Path, description = "MNT-000001")),
     description = "Every announcement and change, oldest first, with who made it and the status and window after it.",
     responses((status = 200, body = Vec<MaintenanceHistoryEntry>), (status = 404, body = Problem)))]

@@ -76,6 +76,8 @@ struct ServicePage {
     created: String,
     updated: String,
     details: Vec<(String, Vec<String>)>,
+    /// `None` without Support (View): planned maintenance in progress or to come.
+    maintenance: Option<Vec<super::maintenance::MaintenanceLine>>,
 }
 
 pub struct SiteLine {
@@ -260,6 +262,16 @@ pub async fn service(
     let (created, updated) = (day_time(row.created_at), day_time(row.updated_at));
     let service = Service::from(row);
     let details = technical_details(&service.technical_details);
+    let maintenance = if session
+        .user
+        .permissions
+        .contains(oneportal_domain::Permission::SupportView)
+    {
+        let scope = session.user.access_scope();
+        Some(super::maintenance::coming(&state, &scope, Some(&service.service_id)).await?)
+    } else {
+        None
+    };
     render::page(&ServicePage {
         layout: Layout::for_session(&state, &session, service.service_name.clone(), "catalog")
             .await,
@@ -267,6 +279,7 @@ pub async fn service(
         created,
         updated,
         details,
+        maintenance,
     })
 }
 

@@ -29,7 +29,7 @@ pub const SECTIONS: [Section; 5] = [
         label: "Support",
         href: "/portal/support",
         needs: Permission::SupportView,
-        summary: "Your cases with their conversation and files, new cases, and reasons for outage",
+        summary: "Your cases with their conversation and files, new cases, reasons for outage, and planned maintenance",
     },
     Section {
         key: "billing",

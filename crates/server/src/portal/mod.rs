@@ -8,7 +8,7 @@
 //! - [`throttle`]: failed logins counted in the database, lockout
 //! - [`login`]: sign in and sign out, for customers and (with `staff::login`) staff
 //! - [`layout`]: the navigation a user's permissions allow
-//! - [`home`], [`catalog`], [`developer`], [`explorer`], [`support`], [`billing`]: the pages
+//! - [`home`], [`catalog`], [`developer`], [`explorer`], [`support`], [`maintenance`], [`billing`]: the pages
 //! - [`charts`]: pictures drawn on the server as inline SVG
 //! - [`users`]: User Management; [`account`]: activation, password reset, the demo outbox
 //! - [`staff`]: the provider's operations pages under `/staff`, with their own login
@@ -29,6 +29,7 @@ pub mod headers;
 pub mod home;
 pub mod layout;
 pub mod login;
+pub mod maintenance;
 mod my_account;
 pub mod render;
 pub mod require;

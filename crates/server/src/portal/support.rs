@@ -823,6 +823,11 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/portal/support", get(list))
         .route("/portal/support/new", get(new_form))
+        .route("/portal/support/maintenance", get(super::maintenance::list))
+        .route(
+            "/portal/support/maintenance/{maintenance_id}",
+            get(super::maintenance::show),
+        )
         .route("/portal/support/cases", post(create))
         .route("/portal/support/cases/{case_id}", get(show))
         .route("/portal/support/cases/{case_id}/reply", post(reply))

@@ -11,7 +11,7 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::maintenance::{
     Impact, MaintenanceStatus, Refused, check_window, is_short_notice,
 };
-use oneportal_domain::query::ListQuery;
+use oneportal_domain::query::{Direction, Filter, ListQuery, RangeOp, SortKey, Start};
 use oneportal_store::catalog::AccessScope;
 use oneportal_store::listing::ListPage;
 use oneportal_store::maintenances::{
@@ -29,6 +29,7 @@ use crate::http::time::rfc3339;
 use crate::http::{ApiError, FieldError};
 use crate::models::event::MaintenanceNotice;
 use crate::models::maintenance::Maintenance;
+use crate::models::maintenance_calendar::{self, CalendarFor};
 use crate::state::AppState;
 
 /// The most services one maintenance may list.
@@ -283,7 +284,11 @@ pub async fn move_to(
 }
 
 /// Writes the revision unless another change came first (then a 409 to retry).
-async fn write_revision(tx: &Tx, row: &MaintenanceRow, revised: &Revised<'_>) -> Result<(), ApiError> {
+async fn write_revision(
+    tx: &Tx,
+    row: &MaintenanceRow,
+    revised: &Revised<'_>,
+) -> Result<(), ApiError> {
     if maintenances::revise(tx, row.id, row.revision, revised).await? {
         Ok(())
     } else {
@@ -375,7 +380,9 @@ fn audit_action(action: &str) -> &'static str {
 pub async fn any(state: &AppState, id: i64) -> Result<MaintenanceRow, ApiError> {
     maintenances::find_maintenance(&state.db, None, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no maintenance {}", IdKind::Maintenance.format(id))))
+        .ok_or_else(|| {
+            ApiError::not_found(format!("no maintenance {}", IdKind::Maintenance.format(id)))
+        })
 }
 
 /// The maintenance with this public id as the scope sees it (`None`: staff, all of it).
@@ -410,6 +417,72 @@ pub async fn page(
         total: page.total,
         next_cursor: page.next_cursor,
     })
+}
+
+/// How far back the calendar feed reaches: windows that ended up to 90 days ago.
+pub const CALENDAR_PAST_MS: i64 = 90 * 86_400_000;
+/// The most maintenances one calendar holds (the soonest to end first drop out).
+pub const CALENDAR_MAX: u32 = 1000;
+
+/// The scope's maintenance calendar (iCalendar): every maintenance it sees
+/// that ends at most 90 days ago, earliest first.
+pub async fn calendar(state: &AppState, scope: &AccessScope) -> Result<String, StoreError> {
+    let query = ListQuery {
+        filters: vec![Filter::Range {
+            field: "endDate",
+            op: RangeOp::Gte,
+            at: now_ms() - CALENDAR_PAST_MS,
+        }],
+        sort: vec![SortKey {
+            field: "startDate",
+            direction: Direction::Ascending,
+        }],
+        start: Start::Offset(0),
+        limit: CALENDAR_MAX,
+    };
+    let page = maintenances::list_maintenances(&state.db, Some(scope), &query).await?;
+    let ids: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
+    let services = maintenances::affected_services(&state.db, Some(scope), &ids).await?;
+    let organizer = state
+        .config
+        .smtp
+        .as_ref()
+        .and_then(|smtp| smtp.from.parse::<lettre::message::Mailbox>().ok())
+        .map(|mailbox| mailbox.email.to_string());
+    let who = CalendarFor {
+        provider: provider_host(&state.public_url),
+        organization_id: scope.org_id,
+        organizer: organizer.as_deref(),
+    };
+    Ok(maintenance_calendar::calendar(&who, &page.rows, &services))
+}
+
+/// `portal.example.net` of `https://portal.example.net:8443/…`: the provider in calendars.
+fn provider_host(public_url: &str) -> &str {
+    let rest = public_url.split_once("://").map_or(public_url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, _)| host)
+}
+
+/// The provider's reference: 1 to 100 letters, digits, spaces and `-_./:#`.
+/// Calendar tools read `X-MAINTNOTE-MAINTENANCE-ID` without unescaping it, so a
+/// reference never holds a character iCalendar escapes (`,` `;` `\`).
+pub fn check_reference(pointer: &str, value: &str) -> Result<String, FieldError> {
+    let value = check_text(pointer, "provider reference", value, 100, false)?;
+    if value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || " -_./:#".contains(c))
+    {
+        Ok(value)
+    } else {
+        Err(FieldError::new(
+            pointer,
+            "invalid_character",
+            "a provider reference holds letters, digits, spaces and - _ . / : # only",
+        ))
+    }
 }
 
 /// A required text of staff's: trimmed, 1 to `max` characters, no control

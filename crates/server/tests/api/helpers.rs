@@ -417,14 +417,15 @@ pub fn bare_incident(
     }
 }
 
-/// The Python that has the `standardwebhooks` package from PyPI, which the
-/// webhook tests' receiver verifies deliveries with (`scripts/test` makes it).
-pub fn webhook_receiver_python() -> std::path::PathBuf {
+/// The Python that has the independent libraries from PyPI the tests check with:
+/// `standardwebhooks` (the webhook receiver) and `icalendar` (the maintenance
+/// calendar's reader); `scripts/test` makes it.
+pub fn python_with_test_libraries() -> std::path::PathBuf {
     let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/webhook-receiver-venv/bin/python");
     assert!(
         python.exists(),
-        "{} is missing: scripts/test makes it (python3 -m venv target/webhook-receiver-venv && target/webhook-receiver-venv/bin/pip install standardwebhooks)",
+        "{} is missing: scripts/test makes it (python3 -m venv target/webhook-receiver-venv && target/webhook-receiver-venv/bin/pip install standardwebhooks icalendar)",
         python.display()
     );
     python

@@ -83,7 +83,8 @@ async fn maintenance_events(app: &TestApp, token: &str) -> Vec<(String, String)>
 }
 
 #[tokio::test]
-async fn a_maintenance_reaches_each_affected_organization_with_only_its_services_through_its_life() {
+async fn a_maintenance_reaches_each_affected_organization_with_only_its_services_through_its_life()
+{
     let app = spawn_app().await;
     let ours = seed(&app, app.org_id, 1).await;
     let other_org = oneportal_store::orgs::create_organization(app.db(), "Other")
@@ -124,7 +125,9 @@ async fn a_maintenance_reaches_each_affected_organization_with_only_its_services
     assert_eq!(service_ids(&created).len(), 3, "staff see every service");
 
     // Each organization sees the maintenance with its own services only.
-    let mine = app.get_json(&format!("/v2/maintenances/{id}"), &us.token).await;
+    let mine = app
+        .get_json(&format!("/v2/maintenances/{id}"), &us.token)
+        .await;
     assert_eq!(
         service_ids(&mine),
         vec![svc(ours.services[0]), svc(ours.services[1])]
@@ -134,7 +137,10 @@ async fn a_maintenance_reaches_each_affected_organization_with_only_its_services
         .get_json(&format!("/v2/maintenances/{id}"), &them.token)
         .await;
     assert_eq!(service_ids(&theirs_view), vec![svc(theirs.services[0])]);
-    assert_eq!(theirs_view["impact"], "DEGRADED", "the highest impact they see");
+    assert_eq!(
+        theirs_view["impact"], "DEGRADED",
+        "the highest impact they see"
+    );
     let response = app
         .get(&format!("/v2/maintenances/{id}"), &bystander.token)
         .await;
@@ -220,7 +226,13 @@ async fn a_maintenance_reaches_each_affected_organization_with_only_its_services
         .collect();
     assert_eq!(
         actions,
-        ["announced", "rescheduled", "confirmed", "started", "completed"]
+        [
+            "announced",
+            "rescheduled",
+            "confirmed",
+            "started",
+            "completed"
+        ]
     );
     assert_eq!(history[1]["note"], "supplier delay");
     assert!(history[0]["actor"].as_str().unwrap().starts_with("STF-"));
@@ -266,6 +278,11 @@ async fn staff_changes_are_checked_and_every_refusal_says_why() {
             "/services",
         ),
         (
+            json!({"providerReference": "CHG-1; core", "title": "T", "reason": "R", "startDate": days_from_now(30.0),
+                   "endDate": days_from_now(31.0), "services": [{"serviceId": svc(service), "impact": "OUTAGE"}]}),
+            "/providerReference",
+        ),
+        (
             json!({"providerReference": "CHG-1", "title": "T", "reason": "R", "status": "COMPLETED",
                    "startDate": days_from_now(30.0), "endDate": days_from_now(31.0),
                    "services": [{"serviceId": svc(service), "impact": "OUTAGE"}]}),
@@ -307,7 +324,10 @@ async fn staff_changes_are_checked_and_every_refusal_says_why() {
         announcement("CHG-2", &[(service, "OUTAGE")], 40.0),
     )
     .await;
-    assert_eq!((status, taken["code"].clone()), (409, json!("reference_taken")));
+    assert_eq!(
+        (status, taken["code"].clone()),
+        (409, json!("reference_taken"))
+    );
 
     // The lifecycle: a move it does not allow names the ones it does.
     let (status, refused) = send(
@@ -320,7 +340,10 @@ async fn staff_changes_are_checked_and_every_refusal_says_why() {
     .await;
     assert_eq!(status, 409);
     assert!(
-        refused["detail"].as_str().unwrap().contains("IN-PROCESS, CANCELLED"),
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("IN-PROCESS, CANCELLED"),
         "{refused}"
     );
     send(
@@ -348,7 +371,10 @@ async fn staff_changes_are_checked_and_every_refusal_says_why() {
         json!({"endDate": days_from_now(40.5)}),
     )
     .await;
-    assert_eq!((status, longer["status"].clone()), (200, json!("IN-PROCESS")));
+    assert_eq!(
+        (status, longer["status"].clone()),
+        (200, json!("IN-PROCESS"))
+    );
 
     // Customers cannot reach the operations API, and staff ids that are not there are 404.
     let customer = app.user(PermissionSet::all()).await;
@@ -361,7 +387,14 @@ async fn staff_changes_are_checked_and_every_refusal_says_why() {
     )
     .await;
     assert_eq!(status, 403);
-    let (status, _) = send(&app, "GET", "/ops/v1/maintenances/MNT-999999", &staff, json!({})).await;
+    let (status, _) = send(
+        &app,
+        "GET",
+        "/ops/v1/maintenances/MNT-999999",
+        &staff,
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 404);
 }
 
@@ -377,7 +410,11 @@ async fn customers_filter_maintenances_and_need_support_view() {
             "POST",
             "/ops/v1/maintenances",
             &staff,
-            announcement(&format!("CHG-F{n}"), &[(*service, "DEGRADED")], 20.0 + n as f64),
+            announcement(
+                &format!("CHG-F{n}"),
+                &[(*service, "DEGRADED")],
+                20.0 + n as f64,
+            ),
         )
         .await;
         assert_eq!(status, 201, "{created}");
@@ -394,7 +431,11 @@ async fn customers_filter_maintenances_and_need_support_view() {
     let reader = app.user(perms(&[Permission::SupportView])).await;
 
     let all = app.get_json("/v2/maintenances", &reader.token).await;
-    assert_eq!(listed(&all, "maintenanceId"), [ids[2].clone(), ids[1].clone(), ids[0].clone()], "newest window first");
+    assert_eq!(
+        listed(&all, "maintenanceId"),
+        [ids[2].clone(), ids[1].clone(), ids[0].clone()],
+        "newest window first"
+    );
     let by_service = app
         .get_json(
             &format!("/v2/maintenances?serviceId={}", svc(ours.services[1])),
@@ -403,12 +444,21 @@ async fn customers_filter_maintenances_and_need_support_view() {
         .await;
     assert_eq!(listed(&by_service, "maintenanceId"), [ids[1].clone()]);
     let confirmed = app
-        .get_json("/v2/maintenances?status=CONFIRMED&sort=startDate", &reader.token)
+        .get_json(
+            "/v2/maintenances?status=CONFIRMED&sort=startDate",
+            &reader.token,
+        )
         .await;
-    assert_eq!(listed(&confirmed, "maintenanceId"), [ids[1].clone(), ids[2].clone()]);
+    assert_eq!(
+        listed(&confirmed, "maintenanceId"),
+        [ids[1].clone(), ids[2].clone()]
+    );
     let later = app
         .get_json(
-            &format!("/v2/maintenances?startDate.gte={}", days_from_now(21.5).replace('+', "%2B")),
+            &format!(
+                "/v2/maintenances?startDate.gte={}",
+                days_from_now(21.5).replace('+', "%2B")
+            ),
             &reader.token,
         )
         .await;
@@ -421,13 +471,301 @@ async fn customers_filter_maintenances_and_need_support_view() {
 
     // Without Support (View), or with a client without support.read, there is nothing to read.
     let billing = app.user(perms(&[Permission::BillingView])).await;
-    assert_eq!(app.get("/v2/maintenances", &billing.token).await.status(), 403);
+    assert_eq!(
+        app.get("/v2/maintenances", &billing.token).await.status(),
+        403
+    );
     let owner = app.developer().await;
     let (client, secret) = app.create_client(&owner, &["BasicRead"]).await;
     let basic = app.access_token(&client, &secret).await;
     assert_eq!(app.get("/v2/maintenances", &basic).await.status(), 403);
     assert_eq!(
-        app.get(&format!("/v2/maintenances/{}", ids[1]), &basic).await.status(),
+        app.get(&format!("/v2/maintenances/{}", ids[1]), &basic)
+            .await
+            .status(),
         403
+    );
+}
+
+/// The feed as the `icalendar` library from PyPI reads it (tests/api/ics_reader.py).
+fn read_calendar(ics: &str) -> Value {
+    use std::io::Write;
+    let mut reader = std::process::Command::new(crate::helpers::python_with_test_libraries())
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/api/ics_reader.py"
+        ))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    reader
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(ics.as_bytes())
+        .unwrap();
+    let output = reader.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "icalendar could not read the feed: {}\n{ics}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+async fn calendar_of(app: &TestApp, token: &str) -> (String, String) {
+    let response = app.get("/v2/maintenances.ics", token).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    (response.text().await.unwrap(), etag)
+}
+
+#[tokio::test]
+async fn the_calendar_feed_reads_back_in_an_independent_parser_with_every_bcop_property() {
+    let app = spawn_app().await;
+    let ours = seed(&app, app.org_id, 1).await;
+    let other_org = oneportal_store::orgs::create_organization(app.db(), "Other")
+        .await
+        .unwrap();
+    let theirs = seed(&app, other_org, 1).await;
+    let staff = staff_token(&app).await;
+    let us = app.user(perms(&[Permission::SupportView])).await;
+    let them = app.user_in(other_org, PermissionSet::all()).await;
+    let nobody = app
+        .user_in(
+            oneportal_store::orgs::create_organization(app.db(), "Bystander")
+                .await
+                .unwrap(),
+            PermissionSet::all(),
+        )
+        .await;
+
+    let reason = "Splicing the Zürich–Basel fibre; part 2, after the first attempt failed.\nExpect two short drops, each under a minute, while traffic moves to the protect path.";
+    let mut body = announcement(
+        "CHG-2026/77 core:AMS",
+        &[
+            (ours.services[0], "OUTAGE"),
+            (ours.services[1], "REDUCED-REDUNDANCY"),
+            (theirs.services[0], "DEGRADED"),
+        ],
+        30.0,
+    );
+    body["reason"] = json!(reason);
+    let (status, created) = send(&app, "POST", "/ops/v1/maintenances", &staff, body).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["maintenanceId"].as_str().unwrap().to_owned();
+
+    let (ics, etag) = calendar_of(&app, &us.token).await;
+    // RFC 5545: CRLF line ends, no line longer than 75 octets, long ones folded.
+    assert!(
+        ics.ends_with("\r\n") && !ics.replace("\r\n", "").contains('\n'),
+        "{ics}"
+    );
+    assert!(
+        ics.split("\r\n").all(|line| line.len() <= 75),
+        "a line is over 75 octets: {ics}"
+    );
+    assert!(
+        ics.contains("\r\n "),
+        "the long description is folded: {ics}"
+    );
+
+    let read = read_calendar(&ics);
+    assert_eq!(read["method"], "PUBLISH");
+    let events = read["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{read}");
+    let event = &events[0];
+    let org = IdKind::Organization.format(app.org_id);
+    assert_eq!(event["uid"], format!("{id}.{org}@127.0.0.1"));
+    assert_eq!(event["provider"], "127.0.0.1");
+    assert_eq!(event["account"], org);
+    assert_eq!(event["maintenanceId"], "CHG-2026/77 core:AMS");
+    assert!(
+        event["description"].as_str().unwrap().starts_with(reason),
+        "{event}"
+    );
+    assert_eq!(event["sequence"], 1);
+    assert_eq!(event["status"], "CONFIRMED");
+    assert_eq!(event["maintenanceStatus"], "CONFIRMED");
+    assert_eq!(event["impact"], "OUTAGE");
+    assert_eq!(
+        event["objects"],
+        json!([
+            {"id": svc(ours.services[0]), "impact": "OUTAGE"},
+            {"id": svc(ours.services[1]), "impact": "REDUCED-REDUNDANCY"},
+        ]),
+        "only our services, each with its impact"
+    );
+    assert_eq!(
+        event["start"].as_str().unwrap().replace("+00:00", "Z"),
+        created["startDate"].as_str().unwrap()
+    );
+
+    // Unchanged, the feed answers 304 to its ETag.
+    let unchanged = app
+        .http
+        .get(app.at("/v2/maintenances.ics"))
+        .bearer_auth(&us.token)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unchanged.status(), 304);
+
+    // Rescheduled: the same UID with the next SEQUENCE, so calendars update the event.
+    send(
+        &app,
+        "PATCH",
+        &format!("/ops/v1/maintenances/{id}"),
+        &staff,
+        json!({"startDate": days_from_now(31.0), "endDate": days_from_now(31.25)}),
+    )
+    .await;
+    let (ics, new_etag) = calendar_of(&app, &us.token).await;
+    assert_ne!(new_etag, etag);
+    let event = &read_calendar(&ics)["events"][0];
+    assert_eq!(event["uid"], format!("{id}.{org}@127.0.0.1"));
+    assert_eq!(event["sequence"], 2);
+    assert_eq!(event["maintenanceStatus"], "RE-SCHEDULED");
+
+    // Each organization's calendar holds its own services; a bystander's holds nothing.
+    let (ics, _) = calendar_of(&app, &them.token).await;
+    let theirs_event = &read_calendar(&ics)["events"][0];
+    assert_eq!(
+        theirs_event["objects"],
+        json!([{"id": svc(theirs.services[0]), "impact": "DEGRADED"}])
+    );
+    assert_eq!(
+        theirs_event["account"],
+        IdKind::Organization.format(other_org)
+    );
+    let (ics, _) = calendar_of(&app, &nobody.token).await;
+    assert_eq!(read_calendar(&ics)["events"], json!([]));
+
+    // Cancelled, the event stays with STATUS:CANCELLED so calendars remove it.
+    send(
+        &app,
+        "POST",
+        &format!("/ops/v1/maintenances/{id}/status"),
+        &staff,
+        json!({"status": "CANCELLED"}),
+    )
+    .await;
+    let (ics, _) = calendar_of(&app, &us.token).await;
+    let event = &read_calendar(&ics)["events"][0];
+    assert_eq!(
+        (event["status"].clone(), event["sequence"].clone()),
+        (json!("CANCELLED"), json!(3))
+    );
+
+    let response = app.get("/v2/maintenances.ics?token=x", &us.token).await;
+    assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn the_portal_shows_maintenance_in_progress_upcoming_and_past_on_the_support_home_and_service_pages()
+ {
+    use crate::browser::Browser;
+    let app = spawn_app().await;
+    let ours = seed(&app, app.org_id, 1).await;
+    let staff = staff_token(&app).await;
+    let announce = async |reference: &str, service: i64, days: f64| -> String {
+        let (status, created) = send(
+            &app,
+            "POST",
+            "/ops/v1/maintenances",
+            &staff,
+            announcement(reference, &[(service, "OUTAGE")], days),
+        )
+        .await;
+        assert_eq!(status, 201, "{created}");
+        created["maintenanceId"].as_str().unwrap().to_owned()
+    };
+    let running = announce("CHG-RUNNING", ours.services[0], 10.0).await;
+    let soon = announce("CHG-SOON", ours.services[0], 3.0).await;
+    let later = announce("CHG-LATER", ours.services[1], 30.0).await;
+    let done = announce("CHG-DONE", ours.services[1], 20.0).await;
+    for (id, moves) in [
+        (&running, &["IN-PROCESS"][..]),
+        (&done, &["IN-PROCESS", "COMPLETED"][..]),
+    ] {
+        for status in moves {
+            let (code, _) = send(
+                &app,
+                "POST",
+                &format!("/ops/v1/maintenances/{id}/status"),
+                &staff,
+                json!({ "status": status }),
+            )
+            .await;
+            assert_eq!(code, 200);
+        }
+    }
+
+    let mut browser = Browser::signed_in(
+        &app,
+        perms(&[Permission::SupportView, Permission::SitesServicesView]),
+    )
+    .await;
+    let page = browser.page("/portal/support/maintenance").await;
+    let at = |needle: &str| {
+        page.find(needle)
+            .unwrap_or_else(|| panic!("{needle} is not on the page"))
+    };
+    assert!(at("In progress") < at("CHG-RUNNING"));
+    assert!(at("CHG-RUNNING") < at("Upcoming"));
+    assert!(
+        at("Upcoming") < at("CHG-SOON") && at("CHG-SOON") < at("CHG-LATER"),
+        "soonest first"
+    );
+    assert!(at("CHG-LATER") < at("Past 90 days") && at("Past 90 days") < at("CHG-DONE"));
+    assert!(page.contains("Short notice"), "3 days ahead is flagged");
+
+    let detail = browser
+        .page(&format!("/portal/support/maintenance/{soon}"))
+        .await;
+    assert!(
+        detail.contains("Core router software upgrade") && detail.contains(&svc(ours.services[0]))
+    );
+    assert!(detail.contains("Short notice"));
+
+    // Home: in progress, and what starts within a week; not what starts in a month.
+    let home = browser.page("/portal/").await;
+    assert!(home.contains("Maintenance this week"));
+    assert!(home.contains(&soon) && home.contains(&running), "{home}");
+    assert!(!home.contains(&later) && !home.contains(&done));
+
+    // A service page lists what is coming for that service only.
+    let service_page = browser
+        .page(&format!("/portal/services/{}", svc(ours.services[1])))
+        .await;
+    assert!(service_page.contains("Planned maintenance"));
+    assert!(
+        service_page.contains(&later)
+            && !service_page.contains(&soon)
+            && !service_page.contains(&done)
+    );
+
+    // Without Support (View) there is no maintenance anywhere.
+    let mut outsider = Browser::signed_in(&app, perms(&[Permission::SitesServicesView])).await;
+    let response = outsider.get("/portal/support/maintenance").await;
+    assert_eq!(response.status(), 403);
+    assert!(
+        !outsider
+            .page("/portal/")
+            .await
+            .contains("Maintenance this week")
+    );
+    assert!(
+        !outsider
+            .page(&format!("/portal/services/{}", svc(ours.services[1])))
+            .await
+            .contains("Planned maintenance")
     );
 }

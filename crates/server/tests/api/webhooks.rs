@@ -552,7 +552,7 @@ async fn an_owner_restricted_to_some_accounts_hears_only_of_their_records() {
 /// unmodified, verifying every delivery before it counts it.
 #[tokio::test]
 async fn the_standard_webhooks_library_verifies_every_delivery() {
-    let python = crate::helpers::webhook_receiver_python();
+    let python = crate::helpers::python_with_test_libraries();
     let app = app().await;
     let catalog = seed(&app, app.org_id, 1).await;
     let developer = app.developer().await;
