@@ -80,6 +80,10 @@ topics! {
         [InvoiceIssued],
         "Invoices and credit notes",
         "When an invoice or credit note of an account you can see is issued.";
+    Maintenance = "maintenance", All, default true,
+        [MaintenanceScheduled, MaintenanceUpdated, MaintenanceCancelled, MaintenanceStarted, MaintenanceCompleted],
+        "Planned maintenance",
+        "When maintenance on a service you can see is announced, changed, started, completed or cancelled, with the calendar entry attached.";
 }
 
 impl Topic {

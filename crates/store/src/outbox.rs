@@ -18,6 +18,18 @@ pub struct OutboxRow {
     /// the message is delivered or the link expires; the body holds a marker.
     pub sealed_link: Option<String>,
     pub link_expires_at: Option<i64>,
+    /// One text attachment: its file name, media type and content.
+    pub attachment_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment: Option<String>,
+}
+
+/// A text file an e-mail carries (a calendar entry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailAttachment {
+    pub name: String,
+    pub media_type: String,
+    pub content: String,
 }
 
 /// A link to seal into a message: the sealed text and when the link stops working.
@@ -31,7 +43,8 @@ macro_rules! select_outbox {
     ($rest:literal) => {
         concat!(
             "SELECT id, recipient, subject, body, state, attempts, next_attempt_at, last_error, \
-             created_at, sent_at, sealed_link, link_expires_at FROM outbox ",
+             created_at, sent_at, sealed_link, link_expires_at, attachment_name, attachment_type, \
+             attachment FROM outbox ",
             $rest
         )
     };
@@ -45,7 +58,7 @@ pub async fn insert(
     body: &str,
     state: &str,
 ) -> Result<i64, StoreError> {
-    insert_with_link(db, recipient, subject, body, state, None).await
+    insert_with_link(db, recipient, subject, body, state, None, None).await
 }
 
 /// Stores a message whose body carries a marker where the sealed `link` goes.
@@ -56,14 +69,23 @@ pub async fn insert_with_link(
     body: &str,
     state: &str,
     link: Option<SealedLink>,
+    attachment: Option<&MailAttachment>,
 ) -> Result<i64, StoreError> {
     let now = now_ms();
     let (sealed, expires_at) = link.map_or((None, None), |l| (Some(l.sealed), Some(l.expires_at)));
+    let (name, media_type, content) = attachment.map_or((None, None, None), |a| {
+        (
+            Some(a.name.as_str()),
+            Some(a.media_type.as_str()),
+            Some(a.content.as_str()),
+        )
+    });
     let (id,): (i64,) = db
         .fetch_one(
             "INSERT INTO outbox (recipient, subject, body, state, attempts, next_attempt_at, created_at, \
-             sealed_link, link_expires_at) VALUES ($1, $2, $3, $4, 0, $5, $5, $6, $7) RETURNING id",
-            args![recipient, subject, body, state, now, sealed, expires_at],
+             sealed_link, link_expires_at, attachment_name, attachment_type, attachment) \
+             VALUES ($1, $2, $3, $4, 0, $5, $5, $6, $7, $8, $9, $10) RETURNING id",
+            args![recipient, subject, body, state, now, sealed, expires_at, name, media_type, content],
         )
         .await?;
     Ok(id)

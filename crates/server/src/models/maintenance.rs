@@ -129,3 +129,35 @@ impl From<HistoryRow> for MaintenanceHistoryEntry {
         }
     }
 }
+
+/// `2026-12-20 01:00` of `2026-12-20T01:00:00Z`.
+pub fn minute(text: &str) -> String {
+    text.get(..16).unwrap_or(text).replace('T', " ")
+}
+
+/// A window in one line (`2026-12-20 01:00 – 05:00 UTC`), the end's date left
+/// out when it is the start's; both are RFC 3339 in UTC.
+pub fn window(start: &str, end: &str) -> String {
+    let (start, end) = (minute(start), minute(end));
+    match (start.split_once(' '), end.split_once(' ')) {
+        (Some((start_day, _)), Some((end_day, end_time))) if start_day == end_day => {
+            format!("{start} – {end_time} UTC")
+        }
+        _ => format!("{start} – {end} UTC"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_window_within_one_day_names_the_day_once() {
+        assert_eq!(
+            super::window("2026-12-20T01:00:00Z", "2026-12-20T05:30:00Z"),
+            "2026-12-20 01:00 – 05:30 UTC"
+        );
+        assert_eq!(
+            super::window("2026-12-20T22:00:00Z", "2026-12-21T02:00:00Z"),
+            "2026-12-20 22:00 – 2026-12-21 02:00 UTC"
+        );
+    }
+}

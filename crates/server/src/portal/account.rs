@@ -77,6 +77,8 @@ struct OutboxMessagePage {
     item: OutboxItem,
     /// The body split into text and the links it carries, so links are clickable.
     lines: Vec<(bool, String)>,
+    /// The attached file's name and text (a calendar entry), shown as sent.
+    attachment: Option<(String, String)>,
 }
 
 fn public_layout(state: &AppState, title: &str) -> (Layout, String) {
@@ -384,5 +386,6 @@ pub async fn demo_outbox_message(
             .lines()
             .map(|l| (l.starts_with(&format!("{own}/portal/")), l.to_owned()))
             .collect(),
+        attachment: row.attachment_name.clone().zip(row.attachment.clone()),
     })
 }

@@ -16,7 +16,7 @@ use super::require::{Require, SupportView};
 use super::{PortalError, render};
 use crate::http::pagination::parse_list_query;
 use crate::http::time::rfc3339;
-use crate::models::maintenance::Maintenance;
+use crate::models::maintenance::{Maintenance, minute, window};
 use crate::services::maintenance::{self as service, CALENDAR_PAST_MS};
 use crate::state::AppState;
 
@@ -25,22 +25,6 @@ pub struct MaintenanceLine {
     pub maintenance: Maintenance,
     /// `2026-12-20 01:00 – 05:00 UTC`.
     pub window: String,
-}
-
-/// `2026-12-20 01:00` of `2026-12-20T01:00:00Z`.
-fn minute(text: &str) -> String {
-    text.get(..16).unwrap_or(text).replace('T', " ")
-}
-
-/// The window in one line, the end's date left out when it is the start's.
-pub fn window(start: &str, end: &str) -> String {
-    let (start, end) = (minute(start), minute(end));
-    match (start.split_once(' '), end.split_once(' ')) {
-        (Some((start_day, _)), Some((end_day, end_time))) if start_day == end_day => {
-            format!("{start} – {end_time} UTC")
-        }
-        _ => format!("{start} – {end} UTC"),
-    }
 }
 
 impl From<Maintenance> for MaintenanceLine {
@@ -188,19 +172,4 @@ pub async fn show(
         last_changed: format!("{} UTC", minute(&maintenance.last_modified_date)),
         line: MaintenanceLine::from(maintenance),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_window_within_one_day_names_the_day_once() {
-        assert_eq!(
-            super::window("2026-12-20T01:00:00Z", "2026-12-20T05:30:00Z"),
-            "2026-12-20 01:00 – 05:30 UTC"
-        );
-        assert_eq!(
-            super::window("2026-12-20T22:00:00Z", "2026-12-21T02:00:00Z"),
-            "2026-12-20 22:00 – 2026-12-21 02:00 UTC"
-        );
-    }
 }

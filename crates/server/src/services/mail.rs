@@ -8,10 +8,11 @@ use secrecy::ExposeSecret;
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use oneportal_store::outbox::{self, OutboxRow};
+use oneportal_store::outbox::{self, MailAttachment, OutboxRow};
 use oneportal_store::{Exec, StoreError, now_ms};
 
 use base64::Engine;
@@ -46,6 +47,7 @@ pub async fn enqueue(
     subject: &str,
     body: &str,
     link: Option<(&str, i64)>,
+    attachment: Option<&MailAttachment>,
 ) -> Result<i64, StoreError> {
     let delivery = if state.config.smtp.is_some() {
         PENDING
@@ -56,7 +58,7 @@ pub async fn enqueue(
         sealed: STANDARD.encode(state.master_key.seal_for(LINK_PURPOSE, link.as_bytes())),
         expires_at,
     });
-    outbox::insert_with_link(db, to, subject, body, delivery, sealed).await
+    outbox::insert_with_link(db, to, subject, body, delivery, sealed, attachment).await
 }
 
 /// The link a message carries, unsealed: for delivery, and for the demo's own
@@ -165,16 +167,30 @@ pub fn deliver_soon(state: &AppState) {
 }
 
 async fn send(smtp: &SmtpConfig, message: &OutboxRow, body: String) -> Result<(), String> {
-    let email = Message::builder()
+    let builder = Message::builder()
         .from(smtp.from.parse().map_err(|e| format!("smtp.from: {e}"))?)
         .to(message
             .recipient
             .parse()
             .map_err(|e| format!("recipient: {e}"))?)
-        .subject(message.subject.clone())
-        .header(ContentType::TEXT_PLAIN)
-        .body(body)
-        .map_err(|e| format!("message: {e}"))?;
+        .subject(message.subject.clone());
+    let email = match (
+        &message.attachment_name,
+        &message.attachment_type,
+        &message.attachment,
+    ) {
+        (Some(name), Some(media_type), Some(content)) => {
+            let media_type =
+                ContentType::parse(media_type).map_err(|e| format!("attachment type: {e}"))?;
+            builder.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(body))
+                    .singlepart(Attachment::new(name.clone()).body(content.clone(), media_type)),
+            )
+        }
+        _ => builder.header(ContentType::TEXT_PLAIN).body(body),
+    }
+    .map_err(|e| format!("message: {e}"))?;
     let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.clone())
         .port(smtp.port)
         .timeout(Some(Duration::from_secs(20)));

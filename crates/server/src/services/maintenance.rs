@@ -17,6 +17,7 @@ use oneportal_store::listing::ListPage;
 use oneportal_store::maintenances::{
     self, MaintenanceRow, MaintenanceText, NewHistory, NewMaintenance, Revised,
 };
+use oneportal_store::outbox::MailAttachment;
 use oneportal_store::users::StaffRow;
 use oneportal_store::{StoreError, Tx, now_ms};
 use serde_json::json;
@@ -441,7 +442,33 @@ pub async fn calendar(state: &AppState, scope: &AccessScope) -> Result<String, S
         limit: CALENDAR_MAX,
     };
     let page = maintenances::list_maintenances(&state.db, Some(scope), &query).await?;
-    let ids: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
+    render_calendar(state, scope, &page.rows).await
+}
+
+/// The maintenance as a calendar file for a person whose access is `scope`,
+/// with the services they may see; `None` when they see none of it.
+pub async fn notice_attachment(
+    state: &AppState,
+    scope: &AccessScope,
+    id: i64,
+) -> Result<Option<MailAttachment>, StoreError> {
+    let Some(row) = maintenances::find_maintenance(&state.db, Some(scope), id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(MailAttachment {
+        name: format!("{}.ics", IdKind::Maintenance.format(id)),
+        media_type: "text/calendar; method=PUBLISH; charset=utf-8".into(),
+        content: render_calendar(state, scope, &[row]).await?,
+    }))
+}
+
+/// These maintenances as the scope's calendar, each with the services it sees.
+async fn render_calendar(
+    state: &AppState,
+    scope: &AccessScope,
+    rows: &[MaintenanceRow],
+) -> Result<String, StoreError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let services = maintenances::affected_services(&state.db, Some(scope), &ids).await?;
     let organizer = state
         .config
@@ -454,7 +481,7 @@ pub async fn calendar(state: &AppState, scope: &AccessScope) -> Result<String, S
         organization_id: scope.org_id,
         organizer: organizer.as_deref(),
     };
-    Ok(maintenance_calendar::calendar(&who, &page.rows, &services))
+    Ok(maintenance_calendar::calendar(&who, rows, &services))
 }
 
 /// `portal.example.net` of `https://portal.example.net:8443/…`: the provider in calendars.

@@ -27,6 +27,7 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::notification::{Preferences, Reach, Topic};
 use oneportal_store::cases::{self, CaseRow};
 use oneportal_store::events::{self, EventRow};
+use oneportal_store::outbox::MailAttachment;
 use oneportal_store::{StoreError, notifications, now_ms, outbox};
 use serde_json::{Value, json};
 use tokio::sync::watch;
@@ -34,7 +35,8 @@ use tokio::sync::watch;
 use crate::audit::{self, Actor, Event};
 use crate::directory::UserEntry;
 use crate::http::ApiError;
-use crate::services::{events as event_rules, mail};
+use crate::models::maintenance::window;
+use crate::services::{events as event_rules, mail, maintenance};
 use crate::state::AppState;
 
 /// Events turned into e-mails per organization and round.
@@ -87,8 +89,16 @@ pub async fn write_due(state: &AppState) -> Result<usize, StoreError> {
             if notifications::was_sent(&tx, mail.event_row_id, mail.user_id).await? {
                 continue;
             }
-            let outbox_id =
-                mail::enqueue(&tx, state, &mail.to, &mail.subject, &mail.body, None).await?;
+            let outbox_id = mail::enqueue(
+                &tx,
+                state,
+                &mail.to,
+                &mail.subject,
+                &mail.body,
+                None,
+                mail.attachment.as_ref(),
+            )
+            .await?;
             notifications::record_sent(&tx, mail.event_row_id, mail.user_id, outbox_id, at).await?;
             written += 1;
         }
@@ -115,6 +125,8 @@ struct Mail {
     to: String,
     subject: String,
     body: String,
+    /// A maintenance notice's calendar entry, with the services this person may see.
+    attachment: Option<MailAttachment>,
 }
 
 /// Reads the organization's events after `from` up to `latest` and works out their e-mails.
@@ -206,12 +218,20 @@ async fn mails_for(
         if !event_rules::person_may_read(state, person, event).await? {
             continue;
         }
+        let attachment = match event.event_type.subject() {
+            EventSubject::Maintenance => {
+                let scope = person.access_scope();
+                maintenance::notice_attachment(state, &scope, event.subject_id).await?
+            }
+            _ => None,
+        };
         mails.push(Mail {
             event_row_id: event.id,
             user_id: person.id,
             to: person.email.clone(),
             subject: message.subject.clone(),
             body: message.body_for(state, topic),
+            attachment,
         });
     }
     Ok(mails)
@@ -346,6 +366,58 @@ impl Message {
                         total = text("totalAmount"),
                         due = text("dueDate"),
                         link = portal(format!("billing/invoices/{id}")),
+                    ),
+                }
+            }
+            (
+                event_type @ (EventType::MaintenanceScheduled
+                | EventType::MaintenanceUpdated
+                | EventType::MaintenanceCancelled
+                | EventType::MaintenanceStarted
+                | EventType::MaintenanceCompleted),
+                _,
+            ) => {
+                let id = IdKind::Maintenance.format(event.subject_id);
+                let title = text("title");
+                let (subject, what) = match event_type {
+                    EventType::MaintenanceScheduled => (
+                        format!("Planned maintenance: {title}"),
+                        "Your provider announced maintenance on services you use.",
+                    ),
+                    EventType::MaintenanceCancelled => (
+                        format!("Maintenance cancelled: {title}"),
+                        "This maintenance was cancelled: it will not take place.",
+                    ),
+                    EventType::MaintenanceStarted => (
+                        format!("Maintenance started: {title}"),
+                        "The work of this maintenance has started.",
+                    ),
+                    EventType::MaintenanceCompleted => (
+                        format!("Maintenance completed: {title}"),
+                        "The work of this maintenance is done.",
+                    ),
+                    _ => (
+                        format!("Maintenance changed: {title} ({})", text("status")),
+                        "This maintenance changed.",
+                    ),
+                };
+                let short_notice = if data["shortNotice"].as_bool() == Some(true) {
+                    "Short notice: announced less than 14 days before it starts.\n"
+                } else {
+                    ""
+                };
+                Message {
+                    subject: format!("[{id}] {subject}"),
+                    text: format!(
+                        "{what}\n\n{title}\nWindow: {window}\nStatus: {status}\n\
+                         Provider reference: {reference}\n{short_notice}\n\
+                         The calendar entry is attached: add it to your calendar, and the next \
+                         notice's entry updates it.\n\n\
+                         See the maintenance and which of your services it affects:\n{link}\n",
+                        window = window(&text("startDate"), &text("endDate")),
+                        status = text("status"),
+                        reference = text("providerReference"),
+                        link = portal(format!("support/maintenance/{id}")),
                     ),
                 }
             }

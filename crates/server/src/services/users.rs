@@ -366,6 +366,7 @@ async fn write_link(
         subject,
         &format!("{body}\n\n{}\n\nOnePortal\n", super::mail::LINK_WITHHELD),
         Some((&link, expires_at)),
+        None,
     )
     .await?;
     Ok(())

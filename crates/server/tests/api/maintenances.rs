@@ -489,12 +489,18 @@ async fn customers_filter_maintenances_and_need_support_view() {
 
 /// The feed as the `icalendar` library from PyPI reads it (tests/api/ics_reader.py).
 fn read_calendar(ics: &str) -> Value {
+    read_with(ics, &[])
+}
+
+/// `ics_reader.py` with `args` over `ics` (with `mime`, an e-mail as sent).
+fn read_with(ics: &str, args: &[&str]) -> Value {
     use std::io::Write;
     let mut reader = std::process::Command::new(crate::helpers::python_with_test_libraries())
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/api/ics_reader.py"
         ))
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -768,4 +774,151 @@ async fn the_portal_shows_maintenance_in_progress_upcoming_and_past_on_the_suppo
             .await
             .contains("Planned maintenance")
     );
+}
+
+#[tokio::test]
+async fn maintenance_notices_are_mailed_to_who_may_see_them_with_their_own_calendar_entry() {
+    use oneportal_domain::notification::Topic;
+    let app = spawn_app().await;
+    let ours = seed(&app, app.org_id, 1).await;
+    let other_org = oneportal_store::orgs::create_organization(app.db(), "Other")
+        .await
+        .unwrap();
+    let theirs = seed(&app, other_org, 1).await;
+    let staff = staff_token(&app).await;
+    let support = perms(&[Permission::SupportView]);
+    let reader = app.user(support).await; // on by default
+    let elsewhere = app.user(support).await; // sees only the other contract account
+    app.restrict(elsewhere.id, &[ours.contract[1]]).await;
+    let billing = app.user(perms(&[Permission::BillingView])).await; // no Support (View)
+    let quiet = app.user(support).await;
+    crate::notifications::choose(&app, &quiet, &[Topic::MyCases]).await;
+    let them = app.user_in(other_org, support).await;
+
+    let (status, created) = send(
+        &app,
+        "POST",
+        "/ops/v1/maintenances",
+        &staff,
+        announcement(
+            "CHG-MAIL-1",
+            &[
+                (ours.services[0], "OUTAGE"),
+                (theirs.services[0], "DEGRADED"),
+            ],
+            5.0,
+        ),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let id = created["maintenanceId"].as_str().unwrap().to_owned();
+    crate::notifications::write_all(&app).await;
+
+    let outbox = oneportal_store::outbox::list(app.db(), 100).await.unwrap();
+    let to = |user: &crate::helpers::TestUser| {
+        outbox
+            .iter()
+            .filter(|m| m.recipient == user.email)
+            .collect::<Vec<_>>()
+    };
+    for nobody in [&elsewhere, &billing, &quiet] {
+        assert!(to(nobody).is_empty(), "{} was mailed", nobody.email);
+    }
+    let [mine] = to(&reader)[..] else {
+        panic!("one e-mail to the reader: {outbox:?}")
+    };
+    assert_eq!(
+        mine.subject,
+        format!("[{id}] Planned maintenance: Core router software upgrade")
+    );
+    assert!(mine.body.contains("Short notice"), "{}", mine.body);
+    assert!(
+        mine.body
+            .contains(&format!("/portal/support/maintenance/{id}"))
+    );
+    assert_eq!(
+        mine.attachment_name.as_deref(),
+        Some(format!("{id}.ics").as_str())
+    );
+    assert_eq!(
+        mine.attachment_type.as_deref(),
+        Some("text/calendar; method=PUBLISH; charset=utf-8")
+    );
+    let entry = read_calendar(mine.attachment.as_deref().unwrap());
+    assert_eq!(entry["method"], "PUBLISH");
+    assert_eq!(
+        entry["events"][0]["objects"],
+        json!([{"id": svc(ours.services[0]), "impact": "OUTAGE"}])
+    );
+    let [theirs_mail] = to(&them)[..] else {
+        panic!("one e-mail to the other organization")
+    };
+    let entry = read_calendar(theirs_mail.attachment.as_deref().unwrap());
+    assert_eq!(
+        entry["events"][0]["objects"],
+        json!([{"id": svc(theirs.services[0]), "impact": "DEGRADED"}]),
+        "each organization's entry holds its own services"
+    );
+
+    // A cancellation is a second notice whose entry cancels the first in the calendar.
+    send(
+        &app,
+        "POST",
+        &format!("/ops/v1/maintenances/{id}/status"),
+        &staff,
+        json!({"status": "CANCELLED"}),
+    )
+    .await;
+    crate::notifications::write_all(&app).await;
+    let outbox = oneportal_store::outbox::list(app.db(), 100).await.unwrap();
+    let cancelled = outbox
+        .iter()
+        .find(|m| m.recipient == reader.email && m.subject.contains("cancelled"))
+        .expect("the cancellation is mailed");
+    let entry = read_calendar(cancelled.attachment.as_deref().unwrap());
+    assert_eq!(entry["events"][0]["status"], "CANCELLED");
+    assert_eq!(entry["events"][0]["sequence"], 2);
+}
+
+#[tokio::test]
+async fn over_smtp_the_notice_carries_its_calendar_entry_as_an_attachment() {
+    let (port, received) = crate::portal_users::smtp_listener().await;
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.smtp = Some(oneportal::config::SmtpConfig {
+            host: "127.0.0.1".into(),
+            port,
+            username: None,
+            password: None,
+            from: "Provider NOC <noc@provider.example>".into(),
+            starttls: false,
+        })
+    })
+    .await;
+    let ours = seed(&app, app.org_id, 1).await;
+    let staff = staff_token(&app).await;
+    let reader = app.user(perms(&[Permission::SupportView])).await;
+    let (status, _) = send(
+        &app,
+        "POST",
+        "/ops/v1/maintenances",
+        &staff,
+        announcement("CHG-SMTP-1", &[(ours.services[0], "DEGRADED")], 40.0),
+    )
+    .await;
+    assert_eq!(status, 201);
+    crate::notifications::write_all(&app).await;
+    oneportal::services::mail::deliver_due(&app.app.state).await;
+    let data = tokio::time::timeout(std::time::Duration::from_secs(20), received)
+        .await
+        .expect("the SMTP server got the notice in time")
+        .unwrap();
+    assert!(data.contains(&format!("To: {}", reader.email)), "{data}");
+    let entry = read_with(&data, &["mime"]);
+    let event = &entry["events"][0];
+    assert_eq!(event["maintenanceId"], "CHG-SMTP-1");
+    assert_eq!(
+        event["objects"],
+        json!([{"id": svc(ours.services[0]), "impact": "DEGRADED"}])
+    );
+    assert_eq!(entry["method"], "PUBLISH");
 }

@@ -21,7 +21,7 @@ use crate::helpers::{TestApp, TestUser, perms, spawn_app};
 
 /// Writes every due notification, as the background loop does (which may be
 /// writing some at the same moment: done is when no organization is behind).
-async fn write_all(app: &TestApp) {
+pub(crate) async fn write_all(app: &TestApp) {
     loop {
         notifications::write_due(&app.app.state).await.unwrap();
         if sent::behind(app.db()).await.unwrap().is_empty() {
@@ -67,7 +67,7 @@ async fn reply_as(app: &TestApp, person: &TestUser, case_id: &str) {
     assert_eq!(reply.status(), 201);
 }
 
-async fn choose(app: &TestApp, user: &TestUser, on: &[Topic]) {
+pub(crate) async fn choose(app: &TestApp, user: &TestUser, on: &[Topic]) {
     let entry = app
         .app
         .state
@@ -330,6 +330,7 @@ async fn my_account_shows_the_choices_and_saves_them() {
             ("cases.all".to_owned(), true),
             ("cases.mine".to_owned(), false),
             ("invoice.issued".to_owned(), false),
+            ("maintenance".to_owned(), false),
             ("rfo.published".to_owned(), true),
         ]
     );

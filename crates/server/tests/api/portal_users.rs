@@ -527,7 +527,7 @@ async fn every_user_management_and_email_form_refuses_a_missing_or_wrong_csrf_to
 }
 
 /// A minimal SMTP server: accepts one connection, records the DATA it gets.
-async fn smtp_listener() -> (u16, tokio::sync::oneshot::Receiver<String>) {
+pub(crate) async fn smtp_listener() -> (u16, tokio::sync::oneshot::Receiver<String>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = tokio::sync::oneshot::channel();

@@ -650,6 +650,7 @@ async fn disable(state: &AppState, endpoint: &EndpointRow, reason: &str) -> Resu
             "Your webhook endpoint was disabled",
             &body,
             None,
+            None,
         )
         .await?;
     }
