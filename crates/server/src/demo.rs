@@ -3,6 +3,7 @@
 
 mod cases;
 mod invoices;
+mod maintenance;
 
 use oneportal_domain::staff::StaffRole;
 use oneportal_domain::{Permission, PermissionSet};
@@ -55,9 +56,11 @@ pub fn demo_users() -> Vec<(&'static str, &'static str, &'static str, Permission
 /// Creates the demo organization on first run; on later runs sets the demo password again.
 pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
     let db = &state.db;
+    let mut created = false;
     let org_id = match orgs::find_organization_by_name(db, ORGANIZATION).await? {
         Some(org) => org.id,
         None => {
+            created = true;
             let org_id = orgs::create_organization(db, ORGANIZATION).await?;
             let first_service = seed_catalog(db, org_id).await?;
             cases::seed(state, org_id, first_service).await?;
@@ -80,6 +83,13 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
             )
             .await?;
         }
+    }
+    if created {
+        let staff = users::find_staff_by_email(db, STAFF_EMAIL)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the demo staff member is missing"))?;
+        maintenance::seed(state, org_id, &staff).await?;
+        oneportal_store::notifications::skip_past_events(db, org_id).await?;
     }
     for (email, first, last, permissions) in demo_users() {
         match users::find_by_email(db, email).await? {

@@ -77,3 +77,46 @@ async fn the_demo_has_cases_in_every_status_and_a_final_rfo() {
         .unwrap();
     assert_eq!(again["pagination"]["total"], cases["pagination"]["total"]);
 }
+
+#[tokio::test]
+async fn the_demo_has_maintenance_past_soon_later_and_tentative_without_mailing_it() {
+    let app = spawn_app().await;
+    crate::hygiene::record("password", "demo-password-1");
+    oneportal::demo::seed(&app.app.state, "demo-password-1")
+        .await
+        .unwrap();
+    let admin = oneportal_store::users::find_by_email(app.db(), "admin@acme.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let token = app.user_token(admin.id).await;
+    let page: Value = app.get_json("/v2/maintenances?sort=startDate", &token).await;
+    let seen: Vec<(&str, bool)> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["status"].as_str().unwrap(), m["shortNotice"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("COMPLETED", true),
+            ("CONFIRMED", true),
+            ("CONFIRMED", false),
+            ("TENTATIVE", false)
+        ]
+    );
+    // The demo's history is not news: nobody was mailed about it.
+    crate::notifications::write_all(&app).await;
+    let mailed = oneportal_store::outbox::list(app.db(), 100).await.unwrap();
+    assert!(
+        mailed.iter().all(|m| !m.subject.contains("MNT-")),
+        "{mailed:?}"
+    );
+    // A second start changes nothing.
+    oneportal::demo::seed(&app.app.state, "demo-password-1")
+        .await
+        .unwrap();
+    let again: Value = app.get_json("/v2/maintenances", &token).await;
+    assert_eq!(again["data"].as_array().unwrap().len(), 4);
+}
