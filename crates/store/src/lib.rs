@@ -3,6 +3,7 @@
 
 pub mod api_clients;
 pub mod audit;
+pub mod calendar_feeds;
 pub mod cases;
 pub mod catalog;
 pub mod counts;

@@ -4,7 +4,8 @@
 //! The same queries and access scope as `/v2/maintenances`.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use oneportal_domain::maintenance::MaintenanceStatus;
 use oneportal_store::catalog::AccessScope;
@@ -14,7 +15,7 @@ use oneportal_store::now_ms;
 use super::layout::Layout;
 use super::require::{Require, SupportView};
 use super::{PortalError, render};
-use crate::http::pagination::parse_list_query;
+use crate::http::pagination::{parse_list_query, tagged_response};
 use crate::http::time::rfc3339;
 use crate::models::maintenance::{Maintenance, minute, window};
 use crate::services::maintenance::{self as service, CALENDAR_PAST_MS};
@@ -172,4 +173,27 @@ pub async fn show(
         last_changed: format!("{} UTC", minute(&maintenance.last_modified_date)),
         line: MaintenanceLine::from(maintenance),
     })
+}
+
+/// A person's secret calendar address (`?key=cal_…`), for calendar apps that
+/// cannot send a token; an unknown, removed or no longer permitted key is a 404.
+pub async fn calendar_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PortalError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
+    let key = pairs
+        .iter()
+        .find(|(name, _)| name == "key")
+        .map_or("", |(_, value)| value.as_str());
+    match service::calendar_by_key(&state, key).await? {
+        Some(calendar) => Ok(tagged_response(
+            &headers,
+            "text/calendar; charset=utf-8",
+            calendar.into_bytes(),
+        )),
+        None => Err(PortalError::NotFound),
+    }
 }

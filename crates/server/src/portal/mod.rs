@@ -160,6 +160,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/portal/account/notifications",
             post(my_account::save_notifications),
         )
+        .route(
+            "/portal/account/calendar",
+            post(my_account::calendar_address),
+        )
+        .route(
+            "/portal/calendar/maintenance.ics",
+            get(maintenance::calendar_feed),
+        )
         .route("/portal/outbox", get(account::demo_outbox))
         .route("/portal/outbox/{id}", get(account::demo_outbox_message))
         .route("/portal/assets/{file}", get(assets::own))

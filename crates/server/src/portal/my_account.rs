@@ -10,10 +10,12 @@ use oneportal_store::orgs;
 use serde::Deserialize;
 
 use super::csrf::CsrfForm;
+use super::developer::day_time;
 use super::layout::Layout;
 use super::session::Session;
 use super::{PortalError, render};
-use crate::services::notifications;
+use crate::http::ApiError;
+use crate::services::{maintenance, notifications};
 use crate::state::AppState;
 
 /// Where the page is.
@@ -39,6 +41,16 @@ struct Page {
     accounts: Vec<String>,
     choices: Vec<Choice>,
     saved: bool,
+    /// `None` without Support (View); else the secret calendar address, if made.
+    calendar: Option<Option<CalendarLink>>,
+    calendar_saved: bool,
+}
+
+/// The person's secret maintenance-calendar address as the page shows it.
+pub struct CalendarLink {
+    pub url: String,
+    pub created: String,
+    pub last_used: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -81,6 +93,19 @@ pub async fn page(
     } else {
         Vec::new()
     };
+    let calendar = if user.permissions.contains(Permission::SupportView) {
+        Some(
+            maintenance::calendar_address(&state, user)
+                .await?
+                .map(|address| CalendarLink {
+                    url: address.url,
+                    created: day_time(address.created_at),
+                    last_used: address.last_used_at.map_or("never".into(), day_time),
+                }),
+        )
+    } else {
+        None
+    };
     render::page(&Page {
         layout: Layout::for_session(&state, &session, "My account", "account").await,
         email: user.email.clone(),
@@ -92,6 +117,8 @@ pub async fn page(
         accounts,
         choices,
         saved: saved.saved == "notifications",
+        calendar,
+        calendar_saved: saved.saved == "calendar",
     })
 }
 
@@ -121,4 +148,25 @@ pub async fn save_notifications(
         .collect();
     notifications::save_preferences(&state, &session.user, &on).await?;
     Ok(Redirect::to(&format!("{MY_ACCOUNT}?saved=notifications#notifications")).into_response())
+}
+
+/// Makes a new secret calendar address (`action=create`; an earlier one stops
+/// working) or turns it off (`action=remove`).
+pub async fn calendar_address(
+    State(state): State<AppState>,
+    CsrfForm(session, fields): CsrfForm<Session>,
+) -> Result<Response, PortalError> {
+    if !session.user.permissions.contains(Permission::SupportView) {
+        return Err(ApiError::forbidden(
+            "permission_required",
+            "the maintenance calendar needs the Support (View) permission",
+        )
+        .into());
+    }
+    match fields.text("action").as_str() {
+        "create" => maintenance::new_calendar_address(&state, &session.user).await?,
+        "remove" => maintenance::remove_calendar_address(&state, &session.user).await?,
+        _ => return Err(PortalError::BadForm),
+    }
+    Ok(Redirect::to(&format!("{MY_ACCOUNT}?saved=calendar#calendar")).into_response())
 }

@@ -6,12 +6,16 @@
 
 use std::collections::BTreeSet;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use oneportal_domain::event::EventType;
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::maintenance::{
     Impact, MaintenanceStatus, Refused, check_window, is_short_notice,
 };
 use oneportal_domain::query::{Direction, Filter, ListQuery, RangeOp, SortKey, Start};
+use oneportal_domain::{ApiScope, UserStatus};
+use oneportal_store::calendar_feeds;
 use oneportal_store::catalog::AccessScope;
 use oneportal_store::listing::ListPage;
 use oneportal_store::maintenances::{
@@ -24,7 +28,10 @@ use serde_json::json;
 
 use super::{commit_audited, events};
 use crate::audit::{Actor, Event};
+use crate::auth::digest::sha256_hex;
+use crate::auth::random;
 use crate::cluster::Change;
+use crate::directory::UserEntry;
 use crate::http::public_id::{id_of, not_found};
 use crate::http::time::rfc3339;
 use crate::http::{ApiError, FieldError};
@@ -548,4 +555,89 @@ pub fn check_text(
         ));
     }
     Ok(value.to_owned())
+}
+
+const FEED_KEY_PURPOSE: &str = "oneportal/calendar-feed";
+const FEED_KEY_PREFIX: &str = "cal_";
+
+/// A person's secret calendar address, for calendar apps that cannot send a token.
+pub struct CalendarAddress {
+    pub url: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+fn address_url(state: &AppState, key: &str) -> String {
+    format!(
+        "{}/portal/calendar/maintenance.ics?key={key}",
+        state.public_url.trim_end_matches('/')
+    )
+}
+
+/// The person's calendar address, if they made one.
+pub async fn calendar_address(
+    state: &AppState,
+    user: &UserEntry,
+) -> Result<Option<CalendarAddress>, StoreError> {
+    let Some(row) = calendar_feeds::of_user(&state.db, user.id).await? else {
+        return Ok(None);
+    };
+    let key = STANDARD
+        .decode(&row.key_sealed)
+        .ok()
+        .and_then(|sealed| state.master_key.open_for(FEED_KEY_PURPOSE, &sealed).ok())
+        .and_then(|key| String::from_utf8(key).ok());
+    Ok(key.map(|key| CalendarAddress {
+        url: address_url(state, &key),
+        created_at: row.created_at,
+        last_used_at: row.last_used_at,
+    }))
+}
+
+/// Gives the person a new secret calendar address; an earlier one stops working.
+pub async fn new_calendar_address(state: &AppState, user: &UserEntry) -> Result<(), StoreError> {
+    let key = format!("{FEED_KEY_PREFIX}{}", random::alphanumeric(32));
+    let sealed = STANDARD.encode(state.master_key.seal_for(FEED_KEY_PURPOSE, key.as_bytes()));
+    let tx = state.db.begin().await?;
+    calendar_feeds::replace(&tx, user.id, &sha256_hex(&key), &sealed, now_ms()).await?;
+    let audit = Event::new(Actor::user(user), "user.calendar_address_created")
+        .target("user", IdKind::User.format(user.id));
+    crate::audit::record(&tx, audit).await?;
+    tx.commit().await
+}
+
+/// Turns the person's calendar address off.
+pub async fn remove_calendar_address(state: &AppState, user: &UserEntry) -> Result<(), StoreError> {
+    let tx = state.db.begin().await?;
+    if calendar_feeds::remove(&tx, user.id).await? {
+        let audit = Event::new(Actor::user(user), "user.calendar_address_removed")
+            .target("user", IdKind::User.format(user.id));
+        crate::audit::record(&tx, audit).await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// The calendar behind a secret address: the maintenance its owner may see
+/// now, while they are active and hold Support (View); `None` otherwise.
+pub async fn calendar_by_key(state: &AppState, key: &str) -> Result<Option<String>, StoreError> {
+    let well_formed = key
+        .strip_prefix(FEED_KEY_PREFIX)
+        .is_some_and(|rest| rest.len() == 32 && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if !well_formed {
+        return Ok(None);
+    }
+    let Some(user_id) = calendar_feeds::use_key(&state.db, &sha256_hex(key), now_ms()).await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = state.directory.user(&state.db, user_id).await? else {
+        return Ok(None);
+    };
+    let may_read = user.status == UserStatus::Active
+        && ApiScope::granted_by_permissions(user.permissions).allows(ApiScope::SupportRead);
+    if !may_read {
+        return Ok(None);
+    }
+    Ok(Some(calendar(state, &user.access_scope()).await?))
 }

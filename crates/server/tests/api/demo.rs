@@ -90,12 +90,19 @@ async fn the_demo_has_maintenance_past_soon_later_and_tentative_without_mailing_
         .unwrap()
         .unwrap();
     let token = app.user_token(admin.id).await;
-    let page: Value = app.get_json("/v2/maintenances?sort=startDate", &token).await;
+    let page: Value = app
+        .get_json("/v2/maintenances?sort=startDate", &token)
+        .await;
     let seen: Vec<(&str, bool)> = page["data"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["status"].as_str().unwrap(), m["shortNotice"].as_bool().unwrap()))
+        .map(|m| {
+            (
+                m["status"].as_str().unwrap(),
+                m["shortNotice"].as_bool().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         seen,

@@ -922,3 +922,130 @@ async fn over_smtp_the_notice_carries_its_calendar_entry_as_an_attachment() {
     );
     assert_eq!(entry["method"], "PUBLISH");
 }
+
+#[tokio::test]
+async fn a_secret_calendar_address_serves_the_feed_without_a_token_until_it_is_replaced_or_its_owner_loses_access()
+ {
+    use crate::browser::{Browser, hidden_csrf, person};
+    let app = spawn_app().await;
+    let ours = seed(&app, app.org_id, 1).await;
+    let staff = staff_token(&app).await;
+    let (status, created) = send(
+        &app,
+        "POST",
+        "/ops/v1/maintenances",
+        &staff,
+        announcement("CHG-CAL-1", &[(ours.services[0], "OUTAGE")], 30.0),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let id = created["maintenanceId"].as_str().unwrap().to_owned();
+    let (user_id, email) = person(&app, perms(&[Permission::SupportView])).await;
+    let mut browser = Browser::new(&app);
+    browser.login(&email).await;
+
+    let address = async |browser: &mut Browser| -> Option<String> {
+        let page = browser.page("/portal/account").await;
+        let start = page.find("/portal/calendar/maintenance.ics?key=")?;
+        let url = &page[start..];
+        Some(url[..url.find('<').unwrap()].replace("&amp;", "&"))
+    };
+    let act = async |browser: &mut Browser, action: &str| {
+        let token = hidden_csrf(&browser.page("/portal/account").await);
+        let answer = browser
+            .post_form(
+                "/portal/account/calendar",
+                &[("csrf_token", &token), ("action", action)],
+            )
+            .await;
+        assert_eq!(answer.status(), 303, "{action}");
+    };
+    assert!(
+        address(&mut browser).await.is_none(),
+        "no address until one is made"
+    );
+    act(&mut browser, "create").await;
+    let first = address(&mut browser).await.expect("the address is shown");
+    let key = first.split("key=").nth(1).unwrap().to_owned();
+    crate::hygiene::record("calendar_key", &key);
+    assert!(key.starts_with("cal_") && key.len() == 36, "{key}");
+
+    // A calendar app with nothing but the address.
+    let anonymous = crate::helpers::http_client().build().unwrap();
+    let fetch = async |path: &str| {
+        let response = anonymous.get(app.at(path)).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    };
+    let (status, ics) = fetch(&first).await;
+    assert_eq!(status, 200, "{ics}");
+    let event = &read_calendar(&ics)["events"][0];
+    assert_eq!(
+        event["uid"].as_str().unwrap().split('.').next(),
+        Some(id.as_str())
+    );
+
+    // A new address replaces the old one.
+    act(&mut browser, "create").await;
+    let second = address(&mut browser).await.unwrap();
+    assert_ne!(second, first);
+    assert_eq!(fetch(&first).await.0, 404);
+    assert_eq!(fetch(&second).await.0, 200);
+    assert!(
+        browser
+            .page("/portal/account")
+            .await
+            .contains("last read by a calendar")
+    );
+
+    // Losing Support (View) stops it; getting it back restores it.
+    oneportal_store::users::set_permissions(
+        app.db(),
+        user_id,
+        &perms(&[Permission::BillingView]).to_codes(),
+    )
+    .await
+    .unwrap();
+    app.app
+        .state
+        .publish(oneportal::cluster::Change::User { user_id })
+        .await;
+    assert_eq!(fetch(&second).await.0, 404);
+    oneportal_store::users::set_permissions(
+        app.db(),
+        user_id,
+        &perms(&[Permission::SupportView]).to_codes(),
+    )
+    .await
+    .unwrap();
+    app.app
+        .state
+        .publish(oneportal::cluster::Change::User { user_id })
+        .await;
+    assert_eq!(fetch(&second).await.0, 200);
+
+    // Turned off, it is gone; a made-up or malformed key is the same 404.
+    act(&mut browser, "remove").await;
+    assert_eq!(fetch(&second).await.0, 404);
+    assert!(address(&mut browser).await.is_none());
+    for made_up in [
+        "/portal/calendar/maintenance.ics?key=cal_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "/portal/calendar/maintenance.ics?key=x",
+        "/portal/calendar/maintenance.ics",
+    ] {
+        assert_eq!(fetch(made_up).await.0, 404, "{made_up}");
+    }
+
+    // Without Support (View) there is no calendar section, and the form is refused.
+    let mut outsider = Browser::signed_in(&app, perms(&[Permission::BillingView])).await;
+    let page = outsider.page("/portal/account").await;
+    assert!(!page.contains("Maintenance calendar"));
+    let token = hidden_csrf(&page);
+    let refused = outsider
+        .post_form(
+            "/portal/account/calendar",
+            &[("csrf_token", &token), ("action", "create")],
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+}
