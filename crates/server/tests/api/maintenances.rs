@@ -1049,3 +1049,98 @@ async fn a_secret_calendar_address_serves_the_feed_without_a_token_until_it_is_r
         .await;
     assert_eq!(refused.status(), 403);
 }
+
+#[tokio::test]
+async fn staff_announce_reschedule_and_run_a_maintenance_from_the_staff_pages() {
+    use crate::browser::{Browser, hidden_csrf, location};
+    let app = spawn_app().await;
+    let ours = seed(&app, app.org_id, 1).await;
+    let (mut staff, _) = Browser::staff(&app, "Agent").await;
+    let page = staff.page("/staff/maintenance").await;
+    assert!(page.contains("Announce a maintenance"));
+    let token = hidden_csrf(&page);
+    let start = days_from_now(20.0)[..16].to_owned();
+    let end = days_from_now(20.2)[..16].to_owned();
+    let services = format!(
+        "{} OUTAGE\n{} no-impact",
+        svc(ours.services[0]),
+        svc(ours.services[1])
+    );
+    let form = |services: &str| {
+        vec![
+            ("csrf_token".to_owned(), token.clone()),
+            ("reference".to_owned(), "CHG-WEB-1".to_owned()),
+            ("title".to_owned(), "Router upgrade".to_owned()),
+            ("reason".to_owned(), "New software.".to_owned()),
+            ("status".to_owned(), "CONFIRMED".to_owned()),
+            ("start".to_owned(), start.clone()),
+            ("end".to_owned(), end.clone()),
+            ("services".to_owned(), services.to_owned()),
+        ]
+    };
+    let post = async |browser: &mut Browser, path: &str, fields: Vec<(String, String)>| {
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        browser.post_form(path, &fields).await
+    };
+
+    // A mistake comes back with its line named and the form as it was.
+    let refused = post(&mut staff, "/staff/maintenance", form("SVC-000001 DOWN")).await;
+    assert_eq!(refused.status(), 422);
+    let body = refused.text().await.unwrap();
+    assert!(
+        body.contains("Line 1") && body.contains("CHG-WEB-1"),
+        "{body}"
+    );
+
+    let announced = post(&mut staff, "/staff/maintenance", form(&services)).await;
+    assert_eq!(announced.status(), 303);
+    let detail_path = location(&announced);
+    let detail = staff.page(&detail_path).await;
+    assert!(detail.contains(&svc(ours.services[1])) && detail.contains("NO-IMPACT"));
+    assert!(detail.contains("announced"));
+
+    let token = hidden_csrf(&detail);
+    let moved = post(
+        &mut staff,
+        &format!("{detail_path}/window"),
+        vec![
+            ("csrf_token".into(), token.clone()),
+            ("start".into(), days_from_now(22.0)[..16].to_owned()),
+            ("end".into(), days_from_now(22.2)[..16].to_owned()),
+            ("note".into(), "crew moved".into()),
+        ],
+    )
+    .await;
+    assert_eq!(moved.status(), 303);
+    let detail = staff.page(&detail_path).await;
+    assert!(detail.contains("RE-SCHEDULED") && detail.contains("crew moved"));
+    for status in ["IN-PROCESS", "COMPLETED"] {
+        let token = hidden_csrf(&staff.page(&detail_path).await);
+        let changed = post(
+            &mut staff,
+            &format!("{detail_path}/status"),
+            vec![
+                ("csrf_token".into(), token),
+                ("status".into(), status.into()),
+            ],
+        )
+        .await;
+        assert_eq!(changed.status(), 303, "{status}");
+    }
+    let detail = staff.page(&detail_path).await;
+    assert!(detail.contains("is final"), "{detail}");
+
+    // What staff did, customers see.
+    let customer = app.user(perms(&[Permission::SupportView])).await;
+    let list = app.get_json("/v2/maintenances", &customer.token).await;
+    assert_eq!(list["data"][0]["status"], "COMPLETED");
+    assert_eq!(list["data"][0]["providerReference"], "CHG-WEB-1");
+
+    // Customers never reach the staff pages.
+    let mut browser = Browser::signed_in(&app, PermissionSet::all()).await;
+    let response = browser.get("/staff/maintenance").await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+}

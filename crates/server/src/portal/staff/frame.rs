@@ -4,8 +4,9 @@ use super::StaffSession;
 use crate::portal::layout::{Layout, NavItem};
 
 /// The staff pages in navigation order: key, label, address.
-const NAV: [(&str, &str, &str); 5] = [
+const NAV: [(&str, &str, &str); 6] = [
     ("cases", "Case queue", "/staff/cases"),
+    ("maintenance", "Maintenance", "/staff/maintenance"),
     ("orgs", "Organizations", "/staff/organizations"),
     ("import", "Import", "/staff/import"),
     ("audit", "Audit log", "/staff/audit"),

@@ -8,6 +8,7 @@
 //! - [`session`]: staff sessions behind their own cookie
 //! - [`login`]: what the staff's login has of its own
 //! - [`cases`]: the queue and one case; [`orgs`]: organizations
+//! - [`maintenance`]: planned maintenance: announce, reschedule, start, complete, cancel
 //! - [`import`], [`audit`], [`outbox`]: the other pages
 
 pub mod audit;
@@ -15,6 +16,7 @@ pub mod cases;
 pub mod frame;
 pub mod import;
 pub mod login;
+pub mod maintenance;
 pub mod orgs;
 pub mod outbox;
 pub mod session;
@@ -43,6 +45,22 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/cases/{case_id}/reply", post(cases::reply))
         .route("/staff/cases/{case_id}/rfo", post(cases::publish_rfo))
         .route("/staff/cases/{case_id}/rfo.pdf", get(cases::rfo_document))
+        .route(
+            "/staff/maintenance",
+            get(maintenance::list).post(maintenance::announce),
+        )
+        .route(
+            "/staff/maintenance/{maintenance_id}",
+            get(maintenance::show),
+        )
+        .route(
+            "/staff/maintenance/{maintenance_id}/status",
+            post(maintenance::move_status),
+        )
+        .route(
+            "/staff/maintenance/{maintenance_id}/window",
+            post(maintenance::reschedule),
+        )
         .route("/staff/organizations", get(orgs::list))
         .route("/staff/organizations/{org_id}", get(orgs::show))
         .route(
