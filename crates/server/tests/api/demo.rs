@@ -6,9 +6,8 @@ use serde_json::Value;
 
 use crate::helpers::spawn_app;
 
-#[tokio::test]
-async fn the_demo_has_cases_in_every_status_and_a_final_rfo() {
-    let app = spawn_app().await;
+/// Seeds the demo into `app` and answers a token of its admin.
+async fn seeded_admin(app: &crate::helpers::TestApp) -> String {
     crate::hygiene::record("password", "demo-password-1");
     oneportal::demo::seed(&app.app.state, "demo-password-1")
         .await
@@ -17,7 +16,13 @@ async fn the_demo_has_cases_in_every_status_and_a_final_rfo() {
         .await
         .unwrap()
         .unwrap();
-    let token = app.user_token(admin.id).await;
+    app.user_token(admin.id).await
+}
+
+#[tokio::test]
+async fn the_demo_has_cases_in_every_status_and_a_final_rfo() {
+    let app = spawn_app().await;
+    let token = seeded_admin(&app).await;
     let cases: Value = app
         .get("/v2/cases?limit=200", &token)
         .await
@@ -81,15 +86,7 @@ async fn the_demo_has_cases_in_every_status_and_a_final_rfo() {
 #[tokio::test]
 async fn the_demo_has_maintenance_past_soon_later_and_tentative_without_mailing_it() {
     let app = spawn_app().await;
-    crate::hygiene::record("password", "demo-password-1");
-    oneportal::demo::seed(&app.app.state, "demo-password-1")
-        .await
-        .unwrap();
-    let admin = oneportal_store::users::find_by_email(app.db(), "admin@acme.example")
-        .await
-        .unwrap()
-        .unwrap();
-    let token = app.user_token(admin.id).await;
+    let token = seeded_admin(&app).await;
     let page: Value = app
         .get_json("/v2/maintenances?sort=startDate", &token)
         .await;

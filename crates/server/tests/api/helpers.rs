@@ -144,6 +144,17 @@ impl TestApp {
             .await;
     }
 
+    /// Gives the user exactly these permissions, as User Management would, on every node at once.
+    pub async fn set_permissions(&self, user_id: i64, permissions: PermissionSet) {
+        oneportal_store::users::set_permissions(self.db(), user_id, &permissions.to_codes())
+            .await
+            .unwrap();
+        self.app
+            .state
+            .publish(oneportal::cluster::Change::User { user_id })
+            .await;
+    }
+
     pub fn db(&self) -> &Db {
         &self.app.state.db
     }

@@ -11,16 +11,7 @@ use crate::helpers::{TestApp, perms, problem, spawn_app};
 use crate::operations::staff_token;
 
 async fn send(app: &TestApp, method: &str, path: &str, token: &str, body: Value) -> (u16, Value) {
-    problem(
-        app.http
-            .request(method.parse().unwrap(), app.at(path))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    problem(crate::operations::send(app, method, path, token, body).await).await
 }
 
 /// RFC 3339 for `days` from now, at whole seconds.
@@ -245,49 +236,39 @@ async fn staff_changes_are_checked_and_every_refusal_says_why() {
     let staff = staff_token(&app).await;
     let service = ours.services[0];
 
+    // A valid announcement with one field changed (or dropped, for null).
+    let with = |field: &str, value: Value| {
+        let mut body = json!({"providerReference": "CHG-1", "title": "T", "reason": "R",
+            "startDate": days_from_now(30.0), "endDate": days_from_now(31.0),
+            "services": [{"serviceId": svc(service), "impact": "OUTAGE"}]});
+        body[field] = value;
+        body
+    };
     let bad = [
+        (with("endDate", json!(days_from_now(29.0))), "/endDate"),
         (
-            json!({"providerReference": "CHG-1", "title": "T", "reason": "R", "startDate": days_from_now(30.0),
-                   "endDate": days_from_now(29.0), "services": [{"serviceId": svc(service), "impact": "OUTAGE"}]}),
-            "/endDate",
-        ),
-        (
-            json!({"providerReference": "CHG-1", "title": "T", "reason": "R", "startDate": days_from_now(30.0),
-                   "endDate": days_from_now(31.0), "services": [{"serviceId": "SVC-999999", "impact": "OUTAGE"}]}),
+            with(
+                "services",
+                json!([{"serviceId": "SVC-999999", "impact": "OUTAGE"}]),
+            ),
             "/services/0/serviceId",
         ),
         (
-            json!({"providerReference": "CHG-1", "title": "T", "reason": "R", "startDate": days_from_now(30.0),
-                   "endDate": days_from_now(31.0), "services": [{"serviceId": svc(service), "impact": "OUTAGE"},
-                   {"serviceId": svc(service), "impact": "DEGRADED"}]}),
+            with(
+                "services",
+                json!([{"serviceId": svc(service), "impact": "OUTAGE"},
+                       {"serviceId": svc(service), "impact": "DEGRADED"}]),
+            ),
             "/services/1/serviceId",
         ),
+        (with("title", json!("  ")), "/title"),
+        (with("startDate", json!("next tuesday")), "/startDate"),
+        (with("services", json!([])), "/services"),
         (
-            json!({"providerReference": "CHG-1", "title": "  ", "reason": "R", "startDate": days_from_now(30.0),
-                   "endDate": days_from_now(31.0), "services": [{"serviceId": svc(service), "impact": "OUTAGE"}]}),
-            "/title",
-        ),
-        (
-            json!({"providerReference": "CHG-1", "title": "T", "reason": "R", "startDate": "next tuesday",
-                   "endDate": days_from_now(31.0), "services": [{"serviceId": svc(service), "impact": "OUTAGE"}]}),
-            "/startDate",
-        ),
-        (
-            json!({"providerReference": "CHG-1", "title": "T", "reason": "R", "startDate": days_from_now(30.0),
-                   "endDate": days_from_now(31.0), "services": []}),
-            "/services",
-        ),
-        (
-            json!({"providerReference": "CHG-1; core", "title": "T", "reason": "R", "startDate": days_from_now(30.0),
-                   "endDate": days_from_now(31.0), "services": [{"serviceId": svc(service), "impact": "OUTAGE"}]}),
+            with("providerReference", json!("CHG-1; core")),
             "/providerReference",
         ),
-        (
-            json!({"providerReference": "CHG-1", "title": "T", "reason": "R", "status": "COMPLETED",
-                   "startDate": days_from_now(30.0), "endDate": days_from_now(31.0),
-                   "services": [{"serviceId": svc(service), "impact": "OUTAGE"}]}),
-            "/status",
-        ),
+        (with("status", json!("COMPLETED")), "/status"),
     ];
     for (body, pointer) in bad {
         let (status, problem) = send(&app, "POST", "/ops/v1/maintenances", &staff, body).await;
@@ -999,28 +980,10 @@ async fn a_secret_calendar_address_serves_the_feed_without_a_token_until_it_is_r
     );
 
     // Losing Support (View) stops it; getting it back restores it.
-    oneportal_store::users::set_permissions(
-        app.db(),
-        user_id,
-        &perms(&[Permission::BillingView]).to_codes(),
-    )
-    .await
-    .unwrap();
-    app.app
-        .state
-        .publish(oneportal::cluster::Change::User { user_id })
+    app.set_permissions(user_id, perms(&[Permission::BillingView]))
         .await;
     assert_eq!(fetch(&second).await.0, 404);
-    oneportal_store::users::set_permissions(
-        app.db(),
-        user_id,
-        &perms(&[Permission::SupportView]).to_codes(),
-    )
-    .await
-    .unwrap();
-    app.app
-        .state
-        .publish(oneportal::cluster::Change::User { user_id })
+    app.set_permissions(user_id, perms(&[Permission::SupportView]))
         .await;
     assert_eq!(fetch(&second).await.0, 200);
 

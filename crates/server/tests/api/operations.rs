@@ -33,7 +33,7 @@ pub async fn staff_token(app: &TestApp) -> String {
         .unwrap()
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     method: &str,
     path: &str,
