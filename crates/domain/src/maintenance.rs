@@ -95,6 +95,25 @@ impl MaintenanceStatus {
         Err(Refused(reason))
     }
 
+    /// The moves that take a maintenance from this status to `to`: none when it
+    /// is there already (or `to` is `RE-SCHEDULED`, which a moved window makes),
+    /// one, or two for `COMPLETED` (through `IN-PROCESS`); `None` when the
+    /// lifecycle has no way there. For a back office that states where a
+    /// maintenance stands rather than each step.
+    pub fn path_to(self, to: MaintenanceStatus) -> Option<Vec<MaintenanceStatus>> {
+        use MaintenanceStatus::*;
+        if self == to || (to == Rescheduled && !self.is_final() && self != InProcess) {
+            return Some(Vec::new());
+        }
+        if self.check_move(to).is_ok() {
+            return Some(vec![to]);
+        }
+        if to == Completed && self.check_move(InProcess).is_ok() {
+            return Some(vec![InProcess, Completed]);
+        }
+        None
+    }
+
     /// The status after the window moves: a confirmed window that moves is
     /// `RE-SCHEDULED`; a tentative one stays tentative; work in process may only
     /// run longer (its end moves, its start does not).
@@ -235,6 +254,21 @@ mod tests {
                 .0
                 .contains("final")
         );
+    }
+
+    #[test]
+    fn a_stated_status_is_reached_through_the_lifecycle_or_not_at_all() {
+        assert_eq!(Confirmed.path_to(Confirmed), Some(vec![]));
+        assert_eq!(Confirmed.path_to(Rescheduled), Some(vec![]));
+        assert_eq!(Tentative.path_to(InProcess), Some(vec![InProcess]));
+        assert_eq!(
+            Confirmed.path_to(Completed),
+            Some(vec![InProcess, Completed])
+        );
+        assert_eq!(InProcess.path_to(Completed), Some(vec![Completed]));
+        assert_eq!(Completed.path_to(Cancelled), None);
+        assert_eq!(InProcess.path_to(Confirmed), None);
+        assert_eq!(InProcess.path_to(Rescheduled), None);
     }
 
     #[test]

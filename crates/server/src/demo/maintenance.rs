@@ -9,7 +9,7 @@ use oneportal_store::now_ms;
 use oneportal_store::users::StaffRow;
 
 use crate::http::pagination::parse_list_query;
-use crate::services::maintenance::{self, Plan};
+use crate::services::maintenance::{self, Author, Plan};
 use crate::state::AppState;
 
 const DAY: i64 = 86_400_000;
@@ -20,6 +20,7 @@ fn at(days: i64, hours: i64) -> i64 {
 }
 
 pub async fn seed(state: &AppState, org_id: i64, staff: &StaffRow) -> anyhow::Result<()> {
+    let staff = &Author::staff(staff);
     let spec: &ListSpec = &SERVICES;
     let query = parse_list_query(spec, Some("sort=createdDate&limit=6"))
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;

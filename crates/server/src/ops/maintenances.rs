@@ -17,7 +17,7 @@ use crate::http::time::parse_time;
 use crate::http::{ApiError, FieldError};
 use crate::models::maintenance::{Maintenance, MaintenanceHistoryEntry};
 use crate::services::maintenance::{
-    self as service, Plan, PlanChange, check_reference, check_text,
+    self as service, Author, Plan, PlanChange, check_reference, check_text,
 };
 use crate::state::AppState;
 
@@ -185,7 +185,14 @@ pub async fn announce(
         ends_at,
         services,
     };
-    let id = service::announce(&state, &staff.0, &reference, body.status, &plan).await?;
+    let id = service::announce(
+        &state,
+        &Author::staff(&staff.0),
+        &reference,
+        body.status,
+        &plan,
+    )
+    .await?;
     let created = service::view(&state, None, &IdKind::Maintenance.format(id)).await?;
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
@@ -261,7 +268,7 @@ pub async fn change(
         note: checked.note(&body.note),
     };
     checked.done()?;
-    service::change(&state, &staff.0, number, &change).await?;
+    service::change(&state, &Author::staff(&staff.0), number, &change).await?;
     Ok(Json(service::view(&state, None, &id).await?).into_response())
 }
 
@@ -282,7 +289,7 @@ pub async fn move_status(
     let mut checked = Checked(Vec::new());
     let note = checked.note(&body.note);
     checked.done()?;
-    service::move_to(&state, &staff.0, number, body.status, &note).await?;
+    service::move_to(&state, &Author::staff(&staff.0), number, body.status, &note).await?;
     Ok(Json(service::view(&state, None, &id).await?).into_response())
 }
 

@@ -124,14 +124,35 @@ async fn resolve_services(
     }
 }
 
-fn staff_actor(staff: &StaffRow) -> String {
-    IdKind::Staff.format(staff.id)
+/// Who changes a maintenance: as the audit log records them, and as its
+/// history names them (`STF-000001`, or `import` for the back office).
+#[derive(Debug, Clone)]
+pub struct Author {
+    pub audit: Actor,
+    pub name: String,
+}
+
+impl Author {
+    pub fn staff(staff: &StaffRow) -> Author {
+        Author {
+            audit: Actor::Staff { id: staff.id },
+            name: IdKind::Staff.format(staff.id),
+        }
+    }
+
+    /// The back office, through the import.
+    pub fn import(audit: Actor) -> Author {
+        Author {
+            audit,
+            name: "import".into(),
+        }
+    }
 }
 
 /// Announces a maintenance as `TENTATIVE` or `CONFIRMED`; a taken reference is a 409.
 pub async fn announce(
     state: &AppState,
-    staff: &StaffRow,
+    by: &Author,
     reference: &str,
     status: MaintenanceStatus,
     plan: &Plan,
@@ -175,7 +196,7 @@ pub async fn announce(
         event_type: EventType::MaintenanceScheduled,
         note: "",
     };
-    finish(state, tx, staff, id, step).await?;
+    finish(state, tx, by, id, step).await?;
     Ok(id)
 }
 
@@ -183,7 +204,7 @@ pub async fn announce(
 /// moves makes it `RE-SCHEDULED`, with fresh notice; an unchanged plan changes nothing.
 pub async fn change(
     state: &AppState,
-    staff: &StaffRow,
+    by: &Author,
     id: i64,
     change: &PlanChange,
 ) -> Result<(), ApiError> {
@@ -243,14 +264,14 @@ pub async fn change(
         event_type: EventType::MaintenanceUpdated,
         note: &change.note,
     };
-    finish(state, tx, staff, id, step).await
+    finish(state, tx, by, id, step).await
 }
 
 /// Moves a maintenance to `to`: confirm, start, complete or cancel it. Moving
 /// to the current status changes nothing.
 pub async fn move_to(
     state: &AppState,
-    staff: &StaffRow,
+    by: &Author,
     id: i64,
     to: MaintenanceStatus,
     note: &str,
@@ -288,7 +309,7 @@ pub async fn move_to(
         event_type,
         note,
     };
-    finish(state, tx, staff, id, step).await
+    finish(state, tx, by, id, step).await
 }
 
 /// Writes the revision unless another change came first (then a 409 to retry).
@@ -319,18 +340,17 @@ struct Step<'a> {
 async fn finish(
     state: &AppState,
     tx: Tx,
-    staff: &StaffRow,
+    by: &Author,
     id: i64,
     step: Step<'_>,
 ) -> Result<(), ApiError> {
     let at = now_ms();
-    let actor = staff_actor(staff);
     maintenances::add_history(
         &tx,
         id,
         &NewHistory {
             action: step.action,
-            actor: &actor,
+            actor: &by.name,
             note: step.note,
             at,
         },
@@ -357,7 +377,7 @@ async fn finish(
         };
         events::emit(&tx, *org, id, &notice).await?;
     }
-    let audit = Event::new(Actor::Staff { id: staff.id }, audit_action(step.action))
+    let audit = Event::new(by.audit.clone(), audit_action(step.action))
         .target("maintenance", maintenance_id)
         .details(json!({
             "reference": row.reference,

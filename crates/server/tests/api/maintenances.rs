@@ -1107,3 +1107,82 @@ async fn staff_announce_reschedule_and_run_a_maintenance_from_the_staff_pages() 
     let response = browser.get("/staff/maintenance").await;
     assert!(response.status().is_redirection(), "{}", response.status());
 }
+
+#[tokio::test]
+async fn the_back_office_states_maintenance_in_the_import_and_each_import_moves_it_on() {
+    use crate::imports::{document, import};
+    let app = spawn_app().await;
+    let staff = staff_token(&app).await;
+    let mut doc = document("crm-mnt", "RFS");
+    let maintenance = |status: &str, start: f64| {
+        json!({"ref": "NOC-77", "title": "Splice", "reason": "Fibre splice.", "status": status,
+               "startDate": days_from_now(start), "endDate": days_from_now(start + 0.1),
+               "services": [{"organizationRef": "crm-mnt", "serviceRef": "V-1", "impact": "OUTAGE"}]})
+    };
+    doc["maintenances"] = json!([maintenance("CONFIRMED", 30.0)]);
+    let response = import(&app, &staff, &doc).await;
+    assert_eq!(response.status(), 200);
+    let summary: Value = response.json().await.unwrap();
+    assert_eq!(summary["maintenances"]["created"], 1, "{summary}");
+
+    let org = crate::imports::organization(&app, "crm-mnt").await.unwrap();
+    let reader = app.user_in(org, PermissionSet::all()).await;
+    let listed = app.get_json("/v2/maintenances", &reader.token).await;
+    assert_eq!(listed["data"][0]["providerReference"], "NOC-77");
+    assert_eq!(listed["data"][0]["services"][0]["impact"], "OUTAGE");
+
+    // The same document again changes nothing; a later state moves it on.
+    let again: Value = import(&app, &staff, &doc).await.json().await.unwrap();
+    assert_eq!(again["maintenances"]["unchanged"], 1, "{again}");
+    doc["maintenances"] = json!([maintenance("COMPLETED", 30.0)]);
+    let done: Value = import(&app, &staff, &doc).await.json().await.unwrap();
+    assert_eq!(done["maintenances"]["updated"], 1, "{done}");
+    let id = listed["data"][0]["maintenanceId"].as_str().unwrap();
+    let history = app
+        .get_json(&format!("/ops/v1/maintenances/{id}/history"), &staff)
+        .await;
+    let steps: Vec<(&str, &str)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["action"].as_str().unwrap(), h["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("announced", "import"),
+            ("started", "import"),
+            ("completed", "import")
+        ]
+    );
+
+    // A state the lifecycle cannot reach, an unknown service and a bad impact are named, and nothing is written.
+    let mut bad = document("crm-mnt", "RFS");
+    bad["maintenances"] = json!([
+        maintenance("CONFIRMED", 30.0),
+        {"ref": "NOC-78", "title": "T", "reason": "R", "startDate": days_from_now(3.0), "endDate": days_from_now(3.1),
+         "services": [{"organizationRef": "crm-mnt", "serviceRef": "V-404", "impact": "OUTAGE"},
+                      {"organizationRef": "crm-mnt", "serviceRef": "V-1", "impact": "DOWN"}]}
+    ]);
+    let (status, problem) = problem(import(&app, &staff, &bad).await).await;
+    assert_eq!(status, 422, "{problem}");
+    let pointers: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        [
+            "/maintenances/0/status",
+            "/maintenances/1/services/0/serviceRef",
+            "/maintenances/1/services/1/impact"
+        ],
+        "{problem}"
+    );
+    let none = app
+        .get_json("/v2/maintenances?providerReference=NOC-78", &reader.token)
+        .await;
+    assert_eq!(none["data"], json!([]));
+}

@@ -23,7 +23,7 @@ use crate::portal::form::FormFields;
 use crate::portal::support::fixable;
 use crate::portal::{PortalError, render};
 use crate::services::maintenance::{
-    self as service, Plan, PlanChange, check_reference, check_text,
+    self as service, Author, Plan, PlanChange, check_reference, check_text,
 };
 use crate::state::AppState;
 
@@ -198,7 +198,14 @@ pub async fn announce(
         } else {
             MaintenanceStatus::Confirmed
         };
-        service::announce(&state, &session.staff, &reference, status, &plan).await
+        service::announce(
+            &state,
+            &Author::staff(&session.staff),
+            &reference,
+            status,
+            &plan,
+        )
+        .await
     }
     .await;
     match result {
@@ -311,7 +318,14 @@ pub async fn move_status(
         )])),
         Some(to) => {
             let note = fields.text("note");
-            service::move_to(&state, &session.staff, maintenance, to, note.trim()).await
+            service::move_to(
+                &state,
+                &Author::staff(&session.staff),
+                maintenance,
+                to,
+                note.trim(),
+            )
+            .await
         }
     };
     answer(&state, &session, &id, result).await
@@ -331,7 +345,7 @@ pub async fn reschedule(
             note: fields.text("note").trim().to_owned(),
             ..PlanChange::default()
         };
-        service::change(&state, &session.staff, maintenance, &change).await
+        service::change(&state, &Author::staff(&session.staff), maintenance, &change).await
     }
     .await;
     answer(&state, &session, &id, result).await

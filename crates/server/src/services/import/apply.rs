@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use oneportal_domain::ids::IdKind;
+use oneportal_domain::maintenance::MaintenanceStatus;
 use oneportal_store::provisioning::{self, Keyed, Upserted};
-use oneportal_store::{Arg, Exec, Tx, cases, now_ms};
+use oneportal_store::{Arg, Exec, Tx, cases, maintenances, now_ms};
 
-use super::prepare::{Linked, OrganizationPlan, Plan, RefKind};
+use super::prepare::{Linked, MaintenancePlan, OrganizationPlan, Plan, RefKind};
 use super::summary::Summary;
 use crate::cluster::Change;
 use crate::http::ApiError;
@@ -16,6 +17,7 @@ use crate::http::time::rfc3339;
 use crate::models::event::ServiceStatusChanged;
 use crate::services::cases::{self as case_service, CaseActor};
 use crate::services::events;
+use crate::services::maintenance::{self, Author, Plan as MaintenanceText, PlanChange};
 use crate::services::rfo;
 use crate::state::AppState;
 use oneportal_domain::catalog::ServiceStatus;
@@ -73,7 +75,79 @@ pub(super) async fn apply(
     for organization in plan.organizations {
         apply_organization(state, organization, actor, progress, &mut summary).await?;
     }
+    let author = Author::import(actor.audit.clone());
+    for maintenance in plan.maintenances {
+        let outcome = apply_maintenance(state, &author, maintenance).await?;
+        summary.maintenances.count(outcome);
+        progress(1);
+    }
     Ok(summary)
+}
+
+/// Announces a new maintenance, or changes a known one and moves it to the
+/// stated status, through the same service (events, e-mails, history, audit)
+/// as the staff pages.
+async fn apply_maintenance(
+    state: &AppState,
+    author: &Author,
+    plan: MaintenancePlan,
+) -> Result<Upserted, ApiError> {
+    let mut services = Vec::with_capacity(plan.services.len());
+    for (org_ref, service_ref, impact) in &plan.services {
+        let service = match provisioning::find(&state.db, Keyed::Organization, org_ref).await? {
+            Some(org_id) => {
+                provisioning::find(&state.db, Keyed::Service { org_id }, service_ref).await?
+            }
+            None => None,
+        };
+        let service = service.ok_or_else(|| {
+            ApiError::Internal(format!(
+                "service '{service_ref}' of '{org_ref}' vanished during the import"
+            ))
+        })?;
+        services.push((service, *impact));
+    }
+    let text = MaintenanceText {
+        title: plan.title.clone(),
+        reason: plan.reason.clone(),
+        starts_at: plan.starts_at,
+        ends_at: plan.ends_at,
+        services: services.clone(),
+    };
+    let Some(stored) = maintenances::find_by_reference(&state.db, &plan.reference).await? else {
+        let first = if plan.status == MaintenanceStatus::Tentative {
+            MaintenanceStatus::Tentative
+        } else {
+            MaintenanceStatus::Confirmed
+        };
+        let id = maintenance::announce(state, author, &plan.reference, first, &text).await?;
+        for to in first.path_to(plan.status).unwrap_or_default() {
+            maintenance::move_to(state, author, id, to, "").await?;
+        }
+        return Ok(Upserted::Created(id));
+    };
+    let before = maintenance::any(state, stored.id).await?;
+    if !before.status.is_final() {
+        let change = PlanChange {
+            title: Some(text.title),
+            reason: Some(text.reason),
+            starts_at: Some(text.starts_at),
+            ends_at: Some(text.ends_at),
+            services: Some(services),
+            note: String::new(),
+        };
+        maintenance::change(state, author, stored.id, &change).await?;
+    }
+    let now = maintenance::any(state, stored.id).await?;
+    for to in now.status.path_to(plan.status).unwrap_or_default() {
+        maintenance::move_to(state, author, stored.id, to, "").await?;
+    }
+    let after = maintenance::any(state, stored.id).await?;
+    Ok(if after.revision == before.revision {
+        Upserted::Unchanged(stored.id)
+    } else {
+        Upserted::Updated(stored.id)
+    })
 }
 
 async fn apply_organization(

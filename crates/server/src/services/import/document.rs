@@ -13,6 +13,46 @@ use oneportal_domain::case::RfoStatus;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImportDocument {
     pub organizations: Vec<OrganizationRecord>,
+    /// Planned maintenance, which may touch services of several organizations.
+    #[serde(default)]
+    pub maintenances: Vec<MaintenanceRecord>,
+}
+
+/// A planned maintenance as the back office states it now, keyed by its
+/// provider reference: new ones are announced, known ones changed (window,
+/// text, services) and moved to `status`, each step telling the customers as
+/// the staff pages would.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MaintenanceRecord {
+    /// The provider reference: letters, digits, spaces and `-_./:#`.
+    #[serde(rename = "ref")]
+    #[schema(example = "CHG-2026-1204")]
+    pub reference: String,
+    pub title: String,
+    pub reason: String,
+    /// A BCOP status: `TENTATIVE`, `CONFIRMED` (default), `IN-PROCESS`, `COMPLETED`
+    /// or `CANCELLED`; `RE-SCHEDULED` follows from a moved window.
+    #[serde(default = "confirmed")]
+    pub status: String,
+    /// RFC 3339.
+    pub start_date: String,
+    pub end_date: String,
+    pub services: Vec<MaintenanceServiceRecord>,
+}
+
+/// A service a maintenance affects, by its organization's and its own reference.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MaintenanceServiceRecord {
+    pub organization_ref: String,
+    pub service_ref: String,
+    /// `NO-IMPACT`, `REDUCED-REDUNDANCY`, `DEGRADED` or `OUTAGE`.
+    pub impact: String,
+}
+
+fn confirmed() -> String {
+    "CONFIRMED".into()
 }
 
 /// A customer organization and what belongs to it. References (`ref`, `accountRef`, …)

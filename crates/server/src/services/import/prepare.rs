@@ -13,16 +13,20 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::{
     ChargeType, InvoiceStatus, InvoiceTotals, InvoiceType, LineAmounts, Money,
 };
+use oneportal_domain::maintenance::{Impact, MaintenanceStatus, check_window};
 use oneportal_store::cases::{self, CaseRow};
 use oneportal_store::invoices::{NewInvoice, NewInvoiceLine};
+use oneportal_store::maintenances;
 use oneportal_store::provisioning::{self, Keyed};
 use oneportal_store::{Arg, Db};
 use rust_decimal::Decimal;
 use time::Date;
 
 use super::document::*;
+use crate::http::time::parse_time;
 use crate::http::{ApiError, FieldError};
 use crate::services::cases::check_message;
+use crate::services::maintenance::{check_reference, check_text};
 use crate::services::rfo::{self, RfoContent};
 
 /// Past this many errors a document is plainly wrong; stop listing.
@@ -31,6 +35,8 @@ const MAX_ERRORS: usize = 100;
 /// What the checked document will write, organization by organization.
 pub(super) struct Plan {
     pub organizations: Vec<OrganizationPlan>,
+    /// Written after the organizations, whose services they name.
+    pub maintenances: Vec<MaintenancePlan>,
     /// Records to write, for the progress bar.
     pub records: u64,
 }
@@ -47,6 +53,17 @@ pub(super) struct OrganizationPlan {
     pub services: Vec<Linked>,
     pub invoices: Vec<InvoicePlan>,
     pub cases: Vec<CasePlan>,
+}
+
+/// A maintenance as the back office states it; services by (organization ref, service ref).
+pub(super) struct MaintenancePlan {
+    pub reference: String,
+    pub title: String,
+    pub reason: String,
+    pub status: MaintenanceStatus,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub services: Vec<(String, String, Impact)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -198,12 +215,24 @@ fn field(pointer: &str) -> &str {
 }
 
 /// Checks the document; every problem at once, or the plan to write.
-pub(super) async fn prepare(db: &Db, document: ImportDocument) -> Result<Plan, ApiError> {
+pub(super) async fn prepare(db: &Db, mut document: ImportDocument) -> Result<Plan, ApiError> {
     let mut findings = Findings(Vec::new());
     let mut plan = Plan {
         organizations: Vec::new(),
+        maintenances: Vec::new(),
         records: 0,
     };
+    // The services the document defines, which maintenances may name.
+    let defined_services: HashSet<(String, String)> = document
+        .organizations
+        .iter()
+        .flat_map(|o| {
+            o.services
+                .iter()
+                .map(|s| (o.reference.clone(), s.reference.clone()))
+        })
+        .collect();
+    let maintenances = std::mem::take(&mut document.maintenances);
     let mut seen_organizations = HashSet::new();
     for (index, org) in document.organizations.into_iter().enumerate() {
         if findings.full() {
@@ -259,6 +288,26 @@ pub(super) async fn prepare(db: &Db, document: ImportDocument) -> Result<Plan, A
                 + prepared.cases.len()) as u64;
         plan.organizations.push(prepared);
     }
+    let mut references = HashSet::new();
+    for (index, record) in maintenances.into_iter().enumerate() {
+        if findings.full() {
+            break;
+        }
+        if !references.insert(record.reference.clone()) {
+            findings.add(
+                &format!("/maintenances/{index}/ref"),
+                &format!("maintenance '{}'", record.reference),
+                "duplicate",
+                "this maintenance appears twice in the document",
+            );
+        }
+        if let Some(checked) =
+            maintenance(db, &mut findings, index, record, &defined_services).await?
+        {
+            plan.maintenances.push(checked);
+        }
+    }
+    plan.records += plan.maintenances.len() as u64;
     if findings.0.is_empty() {
         Ok(plan)
     } else {
@@ -272,6 +321,163 @@ pub(super) async fn prepare(db: &Db, document: ImportDocument) -> Result<Plan, A
             errors: findings.0,
         })
     }
+}
+
+/// Checks one maintenance: its fields, that every service it names is in the
+/// document or already imported, and that the lifecycle can take a stored
+/// maintenance to the status stated.
+async fn maintenance(
+    db: &Db,
+    findings: &mut Findings,
+    index: usize,
+    record: MaintenanceRecord,
+    defined_services: &HashSet<(String, String)>,
+) -> Result<Option<MaintenancePlan>, ApiError> {
+    let at = format!("/maintenances/{index}");
+    let label = format!("maintenance '{}'", record.reference);
+    let before = findings.0.len();
+    let mut keep = |pointer: &str, result: Result<(), String>| {
+        if let Err(detail) = result {
+            findings.add(pointer, &label, "invalid_value", detail);
+        }
+    };
+    keep(
+        &format!("{at}/ref"),
+        check_reference("", &record.reference)
+            .map(|_| ())
+            .map_err(|e| e.detail),
+    );
+    for (name, value, max, multiline) in [
+        ("title", &record.title, 200, false),
+        ("reason", &record.reason, 10_000, true),
+    ] {
+        keep(
+            &format!("{at}/{name}"),
+            check_text("", name, value, max, multiline)
+                .map(|_| ())
+                .map_err(|e| e.detail),
+        );
+    }
+    let status = MaintenanceStatus::parse(record.status.trim());
+    keep(
+        &format!("{at}/status"),
+        status.map(|_| ()).ok_or_else(|| {
+            format!(
+                "status '{}' is not one of: {}",
+                record.status,
+                MaintenanceStatus::NAMES.join(", ")
+            )
+        }),
+    );
+    let starts_at = parse_time("", &record.start_date).ok();
+    let ends_at = parse_time("", &record.end_date).ok();
+    for (name, value, parsed) in [
+        ("startDate", &record.start_date, starts_at),
+        ("endDate", &record.end_date, ends_at),
+    ] {
+        keep(
+            &format!("{at}/{name}"),
+            parsed.map(|_| ()).ok_or_else(|| {
+                format!("'{value}' is not an RFC 3339 time like 2026-11-26T08:15:00Z")
+            }),
+        );
+    }
+    if let (Some(start), Some(end)) = (starts_at, ends_at) {
+        keep(
+            &format!("{at}/endDate"),
+            check_window(start, end).map_err(|refused| refused.0),
+        );
+    }
+    if record.services.is_empty() {
+        keep(
+            &format!("{at}/services"),
+            Err("list at least one affected service".into()),
+        );
+    }
+    let mut services = Vec::with_capacity(record.services.len());
+    let mut seen = HashSet::new();
+    for (i, service) in record.services.iter().enumerate() {
+        let pointer = format!("{at}/services/{i}");
+        let key = (
+            service.organization_ref.clone(),
+            service.service_ref.clone(),
+        );
+        let known = defined_services.contains(&key)
+            || match provisioning::find(db, Keyed::Organization, &service.organization_ref).await? {
+                Some(org_id) => {
+                    provisioning::find(db, Keyed::Service { org_id }, &service.service_ref)
+                        .await?
+                        .is_some()
+                }
+                None => false,
+            };
+        let impact = Impact::parse(service.impact.trim());
+        keep(
+            &format!("{pointer}/serviceRef"),
+            if !known {
+                Err(format!(
+                    "no service '{}' of organization '{}' in this document or already imported",
+                    service.service_ref, service.organization_ref
+                ))
+            } else if !seen.insert(key.clone()) {
+                Err(format!("service '{}' is listed twice", service.service_ref))
+            } else {
+                Ok(())
+            },
+        );
+        keep(
+            &format!("{pointer}/impact"),
+            impact.map(|_| ()).ok_or_else(|| {
+                format!(
+                    "impact '{}' is not one of: {}",
+                    service.impact,
+                    Impact::NAMES.join(", ")
+                )
+            }),
+        );
+        if let Some(impact) = impact {
+            services.push((key.0, key.1, impact));
+        }
+    }
+    // A stored maintenance must be able to get where the document says it is.
+    if let (Some(status), Some(start), Some(end)) = (status, starts_at, ends_at)
+        && let Some(stored) = maintenances::find_by_reference(db, record.reference.trim()).await?
+    {
+        let moved = (start != stored.starts_at, end != stored.ends_at);
+        let after_move = stored.status.after_window_change(moved.0, moved.1);
+        let reachable = after_move
+            .as_ref()
+            .ok()
+            .and_then(|now| now.path_to(status))
+            .is_some();
+        if !reachable {
+            keep(
+                &format!("{at}/status"),
+                Err(match after_move {
+                    Err(refused) => refused.0,
+                    Ok(_) => format!(
+                        "it is {} in OnePortal, and its lifecycle has no way to {status}",
+                        stored.status
+                    ),
+                }),
+            );
+        }
+    }
+    if findings.0.len() > before {
+        return Ok(None);
+    }
+    let (Some(status), Some(starts_at), Some(ends_at)) = (status, starts_at, ends_at) else {
+        return Ok(None);
+    };
+    Ok(Some(MaintenancePlan {
+        reference: record.reference.trim().to_owned(),
+        title: record.title.trim().to_owned(),
+        reason: record.reason.trim().to_owned(),
+        status,
+        starts_at,
+        ends_at,
+        services,
+    }))
 }
 
 /// One organization's records, checked against each other and the database.

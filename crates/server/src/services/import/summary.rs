@@ -35,4 +35,6 @@ pub struct Summary {
     /// `updated` when the case moved, `unchanged` when it already had that status.
     pub status_changes: Counts,
     pub rfos: Counts,
+    /// `updated` when a maintenance changed or moved on.
+    pub maintenances: Counts,
 }
