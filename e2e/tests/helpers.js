@@ -12,8 +12,18 @@ async function logIn(page, email) {
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Welcome');
 }
 
+const STAFF = 'staff@provider.example';
+
+async function staffLogIn(page) {
+  await page.goto('/staff/login');
+  await page.getByLabel('Email address').fill(STAFF);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Case queue');
+}
+
 async function shot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
-module.exports = { logIn, shot, PASSWORD };
+module.exports = { logIn, staffLogIn, shot, PASSWORD };

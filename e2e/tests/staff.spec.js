@@ -3,17 +3,7 @@
 // customer's reply hands it back (InProgress); staff resolve it and publish a
 // final RFO; the customer downloads the RFO's PDF and closes the case.
 const { test, expect } = require('@playwright/test');
-const { logIn, shot, PASSWORD } = require('./helpers');
-
-const STAFF = 'staff@provider.example';
-
-async function staffLogIn(page) {
-  await page.goto('/staff/login');
-  await page.getByLabel('Email address').fill(STAFF);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Case queue');
-}
+const { logIn, staffLogIn, shot } = require('./helpers');
 
 async function move(page, status) {
   await page.getByLabel('New status').selectOption(status);
