@@ -12,7 +12,9 @@
 //!   mixed traffic at a fixed rate, errors and latency per minute, memory at start and end;
 //! - `cargo run --release -p oneportal-bench -- events [--seconds 60]`: webhook
 //!   delivery from commit to first attempt at 500 events/s over 100 endpoints,
-//!   again with 10 of them timing out, and the event feed on distinct cursors.
+//!   again with 10 of them timing out, and the event feed on distinct cursors;
+//! - `cargo run --release -p oneportal-bench -- maintenance`: one maintenance on
+//!   1,000 services of 100 organizations, until every e-mail notice is queued.
 //!
 //! Each prints a table (requests/s, p50, p99, server CPU, peak memory) and writes
 //! the same figures to `target/bench/<name>.json`. Only ratios and medians of the
@@ -21,6 +23,7 @@
 mod cases;
 mod events;
 mod load;
+mod maintenance;
 mod oauth;
 mod processes;
 mod soak;
@@ -96,13 +99,18 @@ fn repo_root() -> PathBuf {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (command, options) = parse_options()?;
-    if !["oauth", "cases", "events", "all", "soak"].contains(&command.as_str()) {
-        bail!("unknown benchmark '{command}'; available: all, oauth, cases, events, soak");
+    if !["oauth", "cases", "events", "maintenance", "all", "soak"].contains(&command.as_str()) {
+        bail!(
+            "unknown benchmark '{command}'; available: all, oauth, cases, events, maintenance, soak"
+        );
     }
     let root = repo_root();
     let binary = processes::build_release(&root)?;
     if command == "soak" {
         return soak::run(&root, &binary, &options).await;
+    }
+    if command == "maintenance" {
+        return maintenance::run(&root, &binary, &options).await;
     }
     let oha = load::ensure_oha()?;
     match command.as_str() {
