@@ -308,6 +308,29 @@ impl From<Vec<u8>> for Arg {
     }
 }
 
+/// `$first, $first+1, …`: `count` numbered parameters for an `IN` list.
+pub(crate) fn numbered_marks(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `sql_with_marks` with each `?` numbered after the values already in `args`,
+/// its `values` appended to `args` in order.
+pub(crate) fn number_marks(sql_with_marks: &str, values: Vec<Arg>, args: &mut Vec<Arg>) -> String {
+    let mut sql = String::new();
+    let mut values = values.into_iter();
+    for (i, part) in sql_with_marks.split('?').enumerate() {
+        if i > 0 {
+            args.push(values.next().expect("one value per mark"));
+            sql.push_str(&format!("${}", args.len()));
+        }
+        sql.push_str(part);
+    }
+    sql
+}
+
 /// Builds a `Vec<Arg>` from values of mixed types: `args![id, name, None::<i64>]`.
 #[macro_export]
 macro_rules! args {

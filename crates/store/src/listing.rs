@@ -183,15 +183,7 @@ impl<R: Listed> Listing<R> {
 
     /// A condition written by the caller with its own values, `?` standing for each in order.
     pub fn require(&mut self, sql_with_marks: &str, values: Vec<Arg>) {
-        let mut sql = String::new();
-        let mut values = values.into_iter();
-        for (i, part) in sql_with_marks.split('?').enumerate() {
-            if i > 0 {
-                let p = self.bind(values.next().expect("one value per mark"));
-                sql.push_str(&p);
-            }
-            sql.push_str(part);
-        }
+        let sql = crate::db::number_marks(sql_with_marks, values, &mut self.args);
         self.conditions.push(sql);
     }
 

@@ -9,6 +9,7 @@ use oneportal_domain::query::{Direction, Field, FieldKind, Filter, ListQuery, Li
 use serde_json::json;
 
 use crate::catalog::{AccessScope, Restriction};
+use crate::db::{number_marks, numbered_marks};
 use crate::listing::{Column, ListPage, Listed, Listing, fields};
 use crate::stored::Stored;
 use crate::{Arg, Exec, StoreError, Tx, args};
@@ -216,32 +217,19 @@ pub async fn affected_services(
         "SELECT ms.maintenance_id, ms.service_id, ms.org_id, v.service_name, v.site_id, ms.impact \
          FROM maintenance_services ms JOIN services v ON v.id = ms.service_id \
          WHERE ms.maintenance_id IN ({})",
-        numbered(1, maintenance_ids.len())
+        numbered_marks(1, maintenance_ids.len())
     );
     if let Some(scope) = scope {
         values.push(scope.org_id.into());
         sql.push_str(&format!(" AND ms.org_id = ${}", values.len()));
         if let Some(restriction) = Restriction::of(db, scope).await? {
             let (condition, args) = restriction.visible_service();
-            let mut parts = condition.split('?');
-            let mut numbered_condition = parts.next().unwrap_or_default().to_owned();
-            for (part, arg) in parts.zip(args) {
-                values.push(arg);
-                numbered_condition.push_str(&format!("${}{part}", values.len()));
-            }
-            sql.push_str(&format!(" AND {numbered_condition}"));
+            let condition = number_marks(&condition, args, &mut values);
+            sql.push_str(&format!(" AND {condition}"));
         }
     }
     sql.push_str(" ORDER BY ms.maintenance_id, ms.service_id");
     db.fetch_all_dynamic(sql, values).await
-}
-
-/// `$from, $from+1, …` for `count` values.
-fn numbered(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The organizations whose services a maintenance affects: who is told.
@@ -273,7 +261,7 @@ pub async fn service_orgs(db: &impl Exec, services: &[i64]) -> Result<Vec<(i64, 
     db.fetch_all_dynamic(
         format!(
             "SELECT id, org_id FROM services WHERE id IN ({})",
-            numbered(1, services.len())
+            numbered_marks(1, services.len())
         ),
         services.iter().map(|s| Arg::from(*s)).collect(),
     )

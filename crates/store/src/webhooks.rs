@@ -6,6 +6,7 @@
 //! runs out (its node died) makes the delivery due again, with the same
 //! message id.
 
+use crate::db::numbered_marks;
 use crate::{Backend, Db, Exec, StoreError, Tx, args};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -461,14 +462,6 @@ pub async fn release_leases(db: &impl Exec, ids: &[i64]) -> Result<(), StoreErro
     )
     .await?;
     Ok(())
-}
-
-/// `$first, $first+1, …`: `count` numbered parameters for an `IN` list.
-fn numbered_marks(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Holds the endpoint's other pending deliveries until just after `until`, when
