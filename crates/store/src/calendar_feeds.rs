@@ -49,13 +49,24 @@ pub async fn of_user(db: &impl Exec, user_id: i64) -> Result<Option<CalendarFeed
     .await
 }
 
-/// The person whose key has this hash, noting the use.
-pub async fn use_key(db: &impl Exec, key_hash: &str, at: i64) -> Result<Option<i64>, StoreError> {
-    let found: Option<(i64,)> = db
-        .fetch_optional(
-            "UPDATE calendar_feeds SET last_used_at = $2 WHERE key_hash = $1 RETURNING user_id",
-            args![key_hash, at],
-        )
-        .await?;
-    Ok(found.map(|(user,)| user))
+/// The person whose key has this hash, and when a calendar last read it.
+pub async fn find_key(
+    db: &impl Exec,
+    key_hash: &str,
+) -> Result<Option<(i64, Option<i64>)>, StoreError> {
+    db.fetch_optional(
+        "SELECT user_id, last_used_at FROM calendar_feeds WHERE key_hash = $1",
+        args![key_hash],
+    )
+    .await
+}
+
+/// Notes that a calendar read the person's address at `at`.
+pub async fn mark_used(db: &impl Exec, user_id: i64, at: i64) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE calendar_feeds SET last_used_at = $2 WHERE user_id = $1",
+        args![user_id, at],
+    )
+    .await?;
+    Ok(())
 }

@@ -647,10 +647,16 @@ pub async fn calendar_by_key(state: &AppState, key: &str) -> Result<Option<Strin
     if !well_formed {
         return Ok(None);
     }
-    let Some(user_id) = calendar_feeds::use_key(&state.db, &sha256_hex(key), now_ms()).await?
+    // A read, not a write, per request: made-up keys cost no write lock, and a
+    // calendar polling every few minutes updates "last read" at most once a minute.
+    let Some((user_id, last_used)) = calendar_feeds::find_key(&state.db, &sha256_hex(key)).await?
     else {
         return Ok(None);
     };
+    let now = now_ms();
+    if last_used.is_none_or(|at| now - at >= 60_000) {
+        calendar_feeds::mark_used(&state.db, user_id, now).await?;
+    }
     let Some(user) = state.directory.user(&state.db, user_id).await? else {
         return Ok(None);
     };
