@@ -192,8 +192,7 @@ pub async fn announce(
     })?;
     maintenances::set_services(&tx, id, &services).await?;
     let step = Step {
-        action: "announced",
-        event_type: EventType::MaintenanceScheduled,
+        action: Action::Announced,
         note: "",
     };
     finish(state, tx, by, id, step).await?;
@@ -260,8 +259,11 @@ pub async fn change(
         maintenances::set_services(&tx, id, &services).await?;
     }
     let step = Step {
-        action: if moved { "rescheduled" } else { "updated" },
-        event_type: EventType::MaintenanceUpdated,
+        action: if moved {
+            Action::Rescheduled
+        } else {
+            Action::Updated
+        },
         note: &change.note,
     };
     finish(state, tx, by, id, step).await
@@ -281,11 +283,11 @@ pub async fn move_to(
     if row.status == to {
         return Ok(());
     }
-    let (action, event_type) = match to {
-        MaintenanceStatus::Confirmed => ("confirmed", EventType::MaintenanceUpdated),
-        MaintenanceStatus::InProcess => ("started", EventType::MaintenanceStarted),
-        MaintenanceStatus::Completed => ("completed", EventType::MaintenanceCompleted),
-        MaintenanceStatus::Cancelled => ("cancelled", EventType::MaintenanceCancelled),
+    let action = match to {
+        MaintenanceStatus::Confirmed => Action::Confirmed,
+        MaintenanceStatus::InProcess => Action::Started,
+        MaintenanceStatus::Completed => Action::Completed,
+        MaintenanceStatus::Cancelled => Action::Cancelled,
         // check_move allows no other move.
         MaintenanceStatus::Tentative | MaintenanceStatus::Rescheduled => {
             return Err(refused(Refused(format!("cannot move to {to}"))));
@@ -304,11 +306,7 @@ pub async fn move_to(
         at: now_ms(),
     };
     write_revision(&tx, &row, &revised).await?;
-    let step = Step {
-        action,
-        event_type,
-        note,
-    };
+    let step = Step { action, note };
     finish(state, tx, by, id, step).await
 }
 
@@ -328,10 +326,37 @@ async fn write_revision(
     }
 }
 
-/// What a change was, for the history, the event and the audit log.
+/// What a change was: its word in the history, its audit action and the event
+/// each affected organization gets, in one table.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Announced,
+    Updated,
+    Rescheduled,
+    Confirmed,
+    Started,
+    Completed,
+    Cancelled,
+}
+
+impl Action {
+    const fn parts(self) -> (&'static str, &'static str, EventType) {
+        use EventType::*;
+        match self {
+            Action::Announced => ("announced", "maintenance.announced", MaintenanceScheduled),
+            Action::Updated => ("updated", "maintenance.updated", MaintenanceUpdated),
+            Action::Rescheduled => ("rescheduled", "maintenance.rescheduled", MaintenanceUpdated),
+            Action::Confirmed => ("confirmed", "maintenance.confirmed", MaintenanceUpdated),
+            Action::Started => ("started", "maintenance.started", MaintenanceStarted),
+            Action::Completed => ("completed", "maintenance.completed", MaintenanceCompleted),
+            Action::Cancelled => ("cancelled", "maintenance.cancelled", MaintenanceCancelled),
+        }
+    }
+}
+
+/// One change, with the note staff gave for it.
 struct Step<'a> {
-    action: &'static str,
-    event_type: EventType,
+    action: Action,
     note: &'a str,
 }
 
@@ -344,12 +369,13 @@ async fn finish(
     id: i64,
     step: Step<'_>,
 ) -> Result<(), ApiError> {
+    let (history_word, audit_action, event_type) = step.action.parts();
     let at = now_ms();
     maintenances::add_history(
         &tx,
         id,
         &NewHistory {
-            action: step.action,
+            action: history_word,
             actor: &by.name,
             note: step.note,
             at,
@@ -363,7 +389,7 @@ async fn finish(
     let maintenance_id = IdKind::Maintenance.format(id);
     for org in &orgs {
         let notice = MaintenanceNotice {
-            event_type: step.event_type,
+            event_type,
             maintenance_id: maintenance_id.clone(),
             provider_reference: row.reference.clone(),
             title: row.title.clone(),
@@ -377,7 +403,7 @@ async fn finish(
         };
         events::emit(&tx, *org, id, &notice).await?;
     }
-    let audit = Event::new(by.audit.clone(), audit_action(step.action))
+    let audit = Event::new(by.audit.clone(), audit_action)
         .target("maintenance", maintenance_id)
         .details(json!({
             "reference": row.reference,
@@ -390,18 +416,6 @@ async fn finish(
         }));
     commit_audited(state, tx, audit, Change::Events { orgs }).await?;
     Ok(())
-}
-
-fn audit_action(action: &str) -> &'static str {
-    match action {
-        "announced" => "maintenance.announced",
-        "rescheduled" => "maintenance.rescheduled",
-        "confirmed" => "maintenance.confirmed",
-        "started" => "maintenance.started",
-        "completed" => "maintenance.completed",
-        "cancelled" => "maintenance.cancelled",
-        _ => "maintenance.updated",
-    }
 }
 
 /// Any maintenance, for staff.
