@@ -14,6 +14,14 @@ async fn send(app: &TestApp, method: &str, path: &str, token: &str, body: Value)
     problem(crate::operations::send(app, method, path, token, body).await).await
 }
 
+/// Staff announce `body`; answers the new maintenance's id and the maintenance.
+async fn announce(app: &TestApp, staff: &str, body: Value) -> (String, Value) {
+    let (status, created) = send(app, "POST", "/ops/v1/maintenances", staff, body).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["maintenanceId"].as_str().unwrap().to_owned();
+    (id, created)
+}
+
 /// RFC 3339 for `days` from now, at whole seconds.
 fn days_from_now(days: f64) -> String {
     let at = time::OffsetDateTime::now_utc() + time::Duration::seconds_f64(days * 86_400.0);
@@ -91,10 +99,8 @@ async fn a_maintenance_reaches_each_affected_organization_with_only_its_services
     let them = app.user_in(other_org, PermissionSet::all()).await;
     let bystander = app.user_in(bystander_org, PermissionSet::all()).await;
 
-    let (status, created) = send(
+    let (id, created) = announce(
         &app,
-        "POST",
-        "/ops/v1/maintenances",
         &staff,
         announcement(
             "CHG-1001",
@@ -107,8 +113,6 @@ async fn a_maintenance_reaches_each_affected_organization_with_only_its_services
         ),
     )
     .await;
-    assert_eq!(status, 201, "{created}");
-    let id = created["maintenanceId"].as_str().unwrap().to_owned();
     assert_eq!(created["status"], "CONFIRMED");
     assert_eq!(created["revision"], 1);
     assert_eq!(created["shortNotice"], true, "3 days ahead is short notice");
@@ -386,20 +390,19 @@ async fn customers_filter_maintenances_and_need_support_view() {
     let staff = staff_token(&app).await;
     let mut ids = Vec::new();
     for (n, service) in ours.services.iter().take(3).enumerate() {
-        let (status, created) = send(
-            &app,
-            "POST",
-            "/ops/v1/maintenances",
-            &staff,
-            announcement(
-                &format!("CHG-F{n}"),
-                &[(*service, "DEGRADED")],
-                20.0 + n as f64,
-            ),
-        )
-        .await;
-        assert_eq!(status, 201, "{created}");
-        ids.push(created["maintenanceId"].as_str().unwrap().to_owned());
+        ids.push(
+            announce(
+                &app,
+                &staff,
+                announcement(
+                    &format!("CHG-F{n}"),
+                    &[(*service, "DEGRADED")],
+                    20.0 + n as f64,
+                ),
+            )
+            .await
+            .0,
+        );
     }
     send(
         &app,
@@ -544,9 +547,7 @@ async fn the_calendar_feed_reads_back_in_an_independent_parser_with_every_bcop_p
         30.0,
     );
     body["reason"] = json!(reason);
-    let (status, created) = send(&app, "POST", "/ops/v1/maintenances", &staff, body).await;
-    assert_eq!(status, 201, "{created}");
-    let id = created["maintenanceId"].as_str().unwrap().to_owned();
+    let (id, created) = announce(&app, &staff, body).await;
 
     let (ics, etag) = calendar_of(&app, &us.token).await;
     // RFC 5545: CRLF line ends, no line longer than 75 octets, long ones folded.
@@ -663,16 +664,13 @@ async fn the_portal_shows_maintenance_in_progress_upcoming_and_past_on_the_suppo
     let ours = seed(&app, app.org_id, 1).await;
     let staff = staff_token(&app).await;
     let announce = async |reference: &str, service: i64, days: f64| -> String {
-        let (status, created) = send(
+        announce(
             &app,
-            "POST",
-            "/ops/v1/maintenances",
             &staff,
             announcement(reference, &[(service, "OUTAGE")], days),
         )
-        .await;
-        assert_eq!(status, 201, "{created}");
-        created["maintenanceId"].as_str().unwrap().to_owned()
+        .await
+        .0
     };
     let running = announce("CHG-RUNNING", ours.services[0], 10.0).await;
     let soon = announce("CHG-SOON", ours.services[0], 3.0).await;
@@ -776,10 +774,8 @@ async fn maintenance_notices_are_mailed_to_who_may_see_them_with_their_own_calen
     crate::notifications::choose(&app, &quiet, &[Topic::MyCases]).await;
     let them = app.user_in(other_org, support).await;
 
-    let (status, created) = send(
+    let (id, _) = announce(
         &app,
-        "POST",
-        "/ops/v1/maintenances",
         &staff,
         announcement(
             "CHG-MAIL-1",
@@ -791,8 +787,6 @@ async fn maintenance_notices_are_mailed_to_who_may_see_them_with_their_own_calen
         ),
     )
     .await;
-    assert_eq!(status, 201);
-    let id = created["maintenanceId"].as_str().unwrap().to_owned();
     crate::notifications::write_all(&app).await;
 
     let outbox = oneportal_store::outbox::list(app.db(), 100).await.unwrap();
@@ -911,16 +905,12 @@ async fn a_secret_calendar_address_serves_the_feed_without_a_token_until_it_is_r
     let app = spawn_app().await;
     let ours = seed(&app, app.org_id, 1).await;
     let staff = staff_token(&app).await;
-    let (status, created) = send(
+    let (id, _) = announce(
         &app,
-        "POST",
-        "/ops/v1/maintenances",
         &staff,
         announcement("CHG-CAL-1", &[(ours.services[0], "OUTAGE")], 30.0),
     )
     .await;
-    assert_eq!(status, 201);
-    let id = created["maintenanceId"].as_str().unwrap().to_owned();
     let (user_id, email) = person(&app, perms(&[Permission::SupportView])).await;
     let mut browser = Browser::new(&app);
     browser.login(&email).await;
