@@ -1104,12 +1104,15 @@ async fn the_back_office_states_maintenance_in_the_import_and_each_import_moves_
     let app = spawn_app().await;
     let staff = staff_token(&app).await;
     let mut doc = document("crm-mnt", "RFS");
-    let maintenance = |status: &str, start: f64| {
+    // One window for every state of the maintenance, so only the status changes between imports.
+    let (start, end) = (days_from_now(30.0), days_from_now(30.1));
+    let maintenance = |status: &str| {
         json!({"ref": "NOC-77", "title": "Splice", "reason": "Fibre splice.", "status": status,
-               "startDate": days_from_now(start), "endDate": days_from_now(start + 0.1),
+               "startDate": start, "endDate": end,
                "services": [{"organizationRef": "crm-mnt", "serviceRef": "V-1", "impact": "OUTAGE"}]})
     };
-    doc["maintenances"] = json!([maintenance("CONFIRMED", 30.0)]);
+
+    doc["maintenances"] = json!([maintenance("CONFIRMED")]);
     let response = import(&app, &staff, &doc).await;
     assert_eq!(response.status(), 200);
     let summary: Value = response.json().await.unwrap();
@@ -1124,7 +1127,7 @@ async fn the_back_office_states_maintenance_in_the_import_and_each_import_moves_
     // The same document again changes nothing; a later state moves it on.
     let again: Value = import(&app, &staff, &doc).await.json().await.unwrap();
     assert_eq!(again["maintenances"]["unchanged"], 1, "{again}");
-    doc["maintenances"] = json!([maintenance("COMPLETED", 30.0)]);
+    doc["maintenances"] = json!([maintenance("COMPLETED")]);
     let done: Value = import(&app, &staff, &doc).await.json().await.unwrap();
     assert_eq!(done["maintenances"]["updated"], 1, "{done}");
     let id = listed["data"][0]["maintenanceId"].as_str().unwrap();
@@ -1149,7 +1152,7 @@ async fn the_back_office_states_maintenance_in_the_import_and_each_import_moves_
     // A state the lifecycle cannot reach, an unknown service and a bad impact are named, and nothing is written.
     let mut bad = document("crm-mnt", "RFS");
     bad["maintenances"] = json!([
-        maintenance("CONFIRMED", 30.0),
+        maintenance("CONFIRMED"),
         {"ref": "NOC-78", "title": "T", "reason": "R", "startDate": days_from_now(3.0), "endDate": days_from_now(3.1),
          "services": [{"organizationRef": "crm-mnt", "serviceRef": "V-404", "impact": "OUTAGE"},
                       {"organizationRef": "crm-mnt", "serviceRef": "V-1", "impact": "DOWN"}]}
