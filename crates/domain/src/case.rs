@@ -246,7 +246,12 @@ impl CaseStatus {
                 (Resolved, Closed | InProgress)
                     | (Acknowledged | InProgress | Pending | Held, Cancelled)
             ),
-            Mover::System => matches!((self, to), (Pending, InProgress) | (Resolved, Closed)),
+            // Acknowledged → Resolved: a proactive case nobody touched whose alert
+            // recovered, where the operator enabled it (`monitoring.resolve_untouched_on_recovery`).
+            Mover::System => matches!(
+                (self, to),
+                (Pending, InProgress) | (Resolved, Closed) | (Acknowledged, Resolved)
+            ),
         }
     }
 }
@@ -330,6 +335,7 @@ mod tests {
             (Held, Cancelled, Mover::Customer),
             (Pending, InProgress, Mover::System),
             (Resolved, Closed, Mover::System),
+            (Acknowledged, Resolved, Mover::System),
         ];
         for from in CaseStatus::ALL {
             for to in CaseStatus::ALL {

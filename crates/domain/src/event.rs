@@ -72,6 +72,7 @@ event_types! {
     RfoPublished = "rfo.published" about Case: "The reason for outage of an incident was published or revised.";
     InvoiceIssued = "invoice.issued" about Invoice: "An invoice or credit note was issued.";
     ServiceStatusChanged = "service.status_changed" about Service: "A service moved to another status.";
+    ServiceHealthChanged = "service.health_changed" about Service: "A service's health changed (Operational, Degraded, Down, Maintenance): monitoring saw a problem or its recovery, or maintenance on it started or ended.";
     MaintenanceScheduled = "maintenance.scheduled" about Maintenance: "A planned maintenance affecting your services was announced.";
     MaintenanceUpdated = "maintenance.updated" about Maintenance: "A planned maintenance changed: its window (rescheduled), its status (confirmed), its services or its text.";
     MaintenanceCancelled = "maintenance.cancelled" about Maintenance: "A planned maintenance was cancelled.";

@@ -67,7 +67,7 @@ topics! {
     MyCases = "cases.mine", Own, default true,
         [CaseCreated, CaseStatusChanged, CaseCommunicationAdded],
         "Replies and status changes on my cases",
-        "Cases you opened or are the contact of, including cases the provider opens for you.";
+        "Cases you opened or are the contact of, and incidents the provider's monitoring opens on services you can see.";
     AllCases = "cases.all", All, default false,
         [CaseCreated, CaseStatusChanged, CaseCommunicationAdded],
         "Every case I can see",

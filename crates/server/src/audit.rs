@@ -22,6 +22,8 @@ pub enum Actor {
     },
     Cli,
     System,
+    /// The provider's monitoring, through its integration token.
+    Monitoring,
 }
 
 impl Actor {
@@ -47,6 +49,7 @@ impl Actor {
             ),
             Actor::Cli => ("operator", "cli".to_owned(), None),
             Actor::System => ("system", "oneportal".to_owned(), None),
+            Actor::Monitoring => ("monitoring", "monitoring".to_owned(), None),
         }
     }
 }

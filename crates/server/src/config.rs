@@ -53,6 +53,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// Where webhooks may be delivered, and how many at once.
     pub webhooks: WebhooksConfig,
+    /// How alerts from the provider's monitoring become proactive cases.
+    pub monitoring: MonitoringConfig,
     /// The SMTP server e-mail goes out through; without it the outbox is the only destination.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp: Option<SmtpConfig>,
@@ -182,6 +184,89 @@ impl WebhooksConfig {
     }
 }
 
+/// `[monitoring]`: how alerts from the provider's monitoring become proactive
+/// incident cases (PRODUCT §8).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitoringConfig {
+    /// The label that names the service an alert is about (`SVC-000123`).
+    pub service_label: String,
+    /// The label that says what is wrong: `down`, `degraded` or `intermittent`
+    /// (without it, a `critical` alert means down and anything else degraded).
+    pub kind_label: String,
+    /// Minutes after an alert opened a case during which the same alert opens no other.
+    pub flap_window_minutes: u32,
+    /// Whether a recovery resolves the proactive case when nobody touched it
+    /// (no reply, no status change); otherwise recovery is only a message.
+    pub resolve_untouched_on_recovery: bool,
+    /// The case priority of each alert severity; any other severity is P3.
+    pub priorities: std::collections::BTreeMap<String, oneportal_domain::case::CasePriority>,
+}
+
+impl Default for MonitoringConfig {
+    fn default() -> Self {
+        use oneportal_domain::case::CasePriority::*;
+        MonitoringConfig {
+            service_label: "service_id".into(),
+            kind_label: "kind".into(),
+            flap_window_minutes: 30,
+            resolve_untouched_on_recovery: false,
+            priorities: [
+                ("critical", P1),
+                ("error", P2),
+                ("major", P2),
+                ("warning", P3),
+                ("minor", P4),
+                ("info", P4),
+            ]
+            .into_iter()
+            .map(|(name, priority)| (name.to_owned(), priority))
+            .collect(),
+        }
+    }
+}
+
+impl MonitoringConfig {
+    pub fn flap_window_ms(&self) -> i64 {
+        i64::from(self.flap_window_minutes) * 60_000
+    }
+
+    /// The severity map as the domain reads it.
+    pub fn priority_map(&self) -> Vec<(String, oneportal_domain::case::CasePriority)> {
+        self.priorities
+            .iter()
+            .map(|(name, priority)| (name.clone(), *priority))
+            .collect()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let label_name = |name: &str| {
+            let mut chars = name.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        for (setting, name) in [
+            ("service_label", &self.service_label),
+            ("kind_label", &self.kind_label),
+        ] {
+            if !label_name(name) {
+                return Err(format!(
+                    "monitoring.{setting} is '{name}'; it must be a label name such as service_id (letters, digits, _)"
+                ));
+            }
+        }
+        if self.flap_window_minutes > 7 * 24 * 60 {
+            return Err(format!(
+                "monitoring.flap_window_minutes is {}; it must be at most 10080 (7 days)",
+                self.flap_window_minutes
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// `[http]`: limits on connections, so slow or numerous clients cannot hold the server's sockets.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -306,6 +391,7 @@ impl Default for Config {
             rate_limits: RateLimitsConfig::default(),
             http: HttpConfig::default(),
             webhooks: WebhooksConfig::default(),
+            monitoring: MonitoringConfig::default(),
             smtp: None,
             outbox_retention_days: 90,
             demo: false,
@@ -418,6 +504,7 @@ impl Config {
         if self.pg_max_connections == 0 {
             return Err("pg_max_connections must be at least 1".into());
         }
+        self.monitoring.validate()?;
         self.http.validate()?;
         self.webhooks.validate()?;
         if let Some(smtp) = &self.smtp {

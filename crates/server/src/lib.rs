@@ -178,6 +178,7 @@ impl App {
         tasks::spawn(state.clone(), shutdown.subscribe());
         services::webhooks::delivery::spawn(state.clone(), shutdown.subscribe());
         services::notifications::spawn(state.clone(), shutdown.subscribe());
+        services::monitoring::processor::spawn(state.clone(), shutdown.subscribe());
         if let Some(counters) = &state.shared_counters {
             shared_counters::spawn_sync(counters.clone(), state.db.clone(), shutdown.subscribe());
         }

@@ -253,10 +253,15 @@ pub async fn insert_case(db: &impl Exec, case: &NewCase) -> Result<CaseRow, Stor
         args![id, case.created_by.as_str(), case.at],
     )
     .await?;
+    // Monitoring's first message is the system's, not the customer's.
+    let first_message = match case.origin {
+        CaseOrigin::Monitoring => CommunicationType::System,
+        _ => CommunicationType::Customer,
+    };
     insert_communication(
         db,
         id,
-        CommunicationType::Customer,
+        first_message,
         &case.message,
         &case.created_by,
         case.at,

@@ -5,6 +5,7 @@ use oneportal_domain::catalog::{
     AccountStatus, AccountType, ServiceStatus, ServiceType, SiteStatus,
 };
 use oneportal_domain::ids::IdKind;
+use oneportal_domain::monitoring::ServiceHealth;
 use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey};
 use serde_json::json;
 
@@ -370,6 +371,9 @@ pub struct ServiceRow {
     pub service_type: ServiceType,
     #[sqlx(try_from = "crate::stored::Stored<ServiceStatus>")]
     pub status: ServiceStatus,
+    /// From open alerts and maintenance in progress (`monitoring`).
+    #[sqlx(try_from = "crate::stored::Stored<ServiceHealth>")]
+    pub health: ServiceHealth,
     pub contract_account_id: i64,
     pub delivery_account_id: i64,
     pub site_id: i64,
@@ -386,7 +390,7 @@ pub struct ServiceRow {
 }
 
 /// The fields of a service list, each declared once.
-pub(crate) const SERVICE_COLUMNS: [Column<ServiceRow>; 9] = [
+pub(crate) const SERVICE_COLUMNS: [Column<ServiceRow>; 10] = [
     Column::filter("serviceName", FieldKind::Text, "v.service_name")
         .sorted(|r| json!(r.service_name)),
     Column::filter(
@@ -397,6 +401,8 @@ pub(crate) const SERVICE_COLUMNS: [Column<ServiceRow>; 9] = [
     .sorted(|r| json!(r.service_type)),
     Column::filter("status", FieldKind::Enum(ServiceStatus::NAMES), "v.status")
         .sorted(|r| json!(r.status)),
+    Column::filter("health", FieldKind::Enum(ServiceHealth::NAMES), "v.health")
+        .sorted(|r| json!(r.health)),
     Column::id(
         "contractAccountId",
         IdKind::Account,
@@ -414,14 +420,14 @@ pub(crate) const SERVICE_COLUMNS: [Column<ServiceRow>; 9] = [
     Column::filter("lastModifiedDate", FieldKind::Date, "v.updated_at")
         .sorted(|r| json!(r.updated_at)),
 ];
-const SERVICE_FIELDS: [Field; 9] = fields(&SERVICE_COLUMNS);
+const SERVICE_FIELDS: [Field; 10] = fields(&SERVICE_COLUMNS);
 
 pub const SERVICES: ListSpec = ListSpec {
     fields: &SERVICE_FIELDS,
     default_sort: NEWEST_FIRST,
 };
 
-const SERVICE_SELECT: &str = "v.id, v.org_id, v.service_name, v.service_type, v.status, v.contract_account_id, v.delivery_account_id, \
+const SERVICE_SELECT: &str = "v.id, v.org_id, v.service_name, v.service_type, v.status, v.health, v.contract_account_id, v.delivery_account_id, \
                               v.site_id, v.downstream_mbps, v.upstream_mbps, v.planned_delivery_date, v.ready_for_service_date, \
                               v.technical_note, v.technical_details, v.customer_reference, v.created_at, v.updated_at";
 
@@ -473,6 +479,20 @@ pub async fn find_service(
     let mut listing = service_listing(db, scope).await?;
     listing.require_eq("v.id", id);
     listing.first(db).await
+}
+
+/// A service of any organization, for the provider's own systems (monitoring).
+pub async fn find_service_anywhere(
+    db: &impl Exec,
+    id: i64,
+) -> Result<Option<ServiceRow>, StoreError> {
+    let rows: Vec<ServiceRow> = db
+        .fetch_all_dynamic(
+            format!("SELECT {SERVICE_SELECT} FROM services v WHERE v.id = $1"),
+            vec![Arg::from(id)],
+        )
+        .await?;
+    Ok(rows.into_iter().next())
 }
 
 pub struct NewService<'a> {

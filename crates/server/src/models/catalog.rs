@@ -1,6 +1,7 @@
 //! Accounts, sites and services as API V2 answers them and the portal shows them.
 
 use oneportal_domain::ids::IdKind;
+use oneportal_domain::monitoring::ServiceHealth;
 use oneportal_store::catalog::{ServiceRow, SiteRow};
 use oneportal_store::orgs::AccountRow;
 use serde::Serialize;
@@ -116,6 +117,9 @@ pub struct Service {
     pub service_name: String,
     pub service_type: ServiceType,
     pub status: ServiceStatus,
+    /// How it is doing now, from the provider's monitoring and maintenance in
+    /// progress; filter with `health=Down,Degraded`.
+    pub health: ServiceHealth,
     pub contract_account_id: String,
     pub delivery_account_id: String,
     pub site_id: String,
@@ -140,6 +144,7 @@ impl From<ServiceRow> for Service {
             service_name: v.service_name,
             service_type: v.service_type,
             status: v.status,
+            health: v.health,
             contract_account_id: IdKind::Account.format(v.contract_account_id),
             delivery_account_id: IdKind::Account.format(v.delivery_account_id),
             site_id: IdKind::Site.format(v.site_id),

@@ -13,6 +13,7 @@ use oneportal_domain::event::EventType;
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::{InvoiceType, Money};
 use oneportal_domain::maintenance::MaintenanceStatus;
+use oneportal_domain::monitoring::ServiceHealth;
 use oneportal_store::events::EventRow;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -95,6 +96,7 @@ event_data! {
     RfoPublished => [RfoPublished],
     InvoiceIssued => [InvoiceIssued],
     ServiceStatusChanged => [ServiceStatusChanged],
+    ServiceHealthChanged => [ServiceHealthChanged],
     MaintenanceNotice => [MaintenanceScheduled, MaintenanceUpdated, MaintenanceCancelled,
         MaintenanceStarted, MaintenanceCompleted] by event_type,
 }
@@ -204,6 +206,27 @@ pub struct ServiceStatusChanged {
     pub previous_status: ServiceStatus,
     pub status: ServiceStatus,
     pub last_modified_date: String,
+    pub url: String,
+}
+
+/// `service.health_changed`
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceHealthChanged {
+    #[schema(example = "SVC-000001")]
+    pub service_id: String,
+    pub previous_health: ServiceHealth,
+    pub health: ServiceHealth,
+    /// The proactive incident case monitoring opened or updated, if one goes with the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "CASE-0000001")]
+    pub case_id: Option<String>,
+    /// The maintenance in progress, when the health is `Maintenance`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "MNT-000001")]
+    pub maintenance_id: Option<String>,
+    pub last_modified_date: String,
+    /// The service in API V2.
     pub url: String,
 }
 

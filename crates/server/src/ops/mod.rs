@@ -2,6 +2,7 @@
 //! statuses, reply to customers, publish RFOs, announce maintenance and import back-office data, through the same services
 //! (rules and audit) as the customer API. Staff authenticate with staff tokens.
 
+pub mod alerts;
 pub mod auth;
 pub mod cases;
 pub mod imports;
@@ -28,6 +29,7 @@ use crate::state::AppState;
     tags((name = "Cases", description = "Customer cases as the provider works them"),
         (name = "Imports", description = "Bulk upserts from the provider's back office"),
         (name = "Maintenance", description = "Planned maintenance: announce, change, reschedule, start, complete, cancel"),
+        (name = "Monitoring", description = "Alerts from the provider's monitoring (Alertmanager, PagerDuty-shaped events) and the integration tokens they authenticate with"),
         (name = "Organizations", description = "Customer organizations"),
         (name = "Outbox", description = "Every e-mail OnePortal sent, and its delivery state"))
 )]
@@ -50,6 +52,20 @@ impl Modify for StaffTokenScheme {
                         .build(),
                 ),
             );
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+            "integrationToken",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An integration token (`opi_…`) staff issue for the provider's monitoring",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -111,6 +127,17 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(maintenances::move_status))
         .routes(routes!(maintenances::history))
         .routes(routes!(outbox::list_outbox))
+        .routes(routes!(alerts::list))
+        .routes(routes!(alerts::issue, alerts::list_tokens))
+        .routes(routes!(alerts::revoke))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(alerts::receive_alertmanager))
+                .routes(routes!(alerts::receive_event))
+                .layer(crate::http::request_body::limit(
+                    crate::services::monitoring::intake::MAX_BODY_BYTES,
+                )),
+        )
         .merge(OpenApiRouter::new().routes(routes!(imports::import)).layer(
             crate::http::request_body::limit(crate::services::import::MAX_DOCUMENT_BYTES),
         ))

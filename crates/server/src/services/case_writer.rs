@@ -17,7 +17,7 @@
 use std::sync::Arc;
 
 use oneportal_store::cases::{self, CaseRow, NewCase};
-use oneportal_store::{Backend, StoreError};
+use oneportal_store::{Backend, StoreError, Tx};
 use serde_json::json;
 use tokio::sync::{Mutex, mpsc};
 
@@ -124,21 +124,26 @@ async fn write_together(state: &AppState, batch: &[Job]) -> Result<Vec<CaseRow>,
     let mut created: Vec<&CaseRow> = rows.iter().collect();
     created.sort_by_key(|row| row.org_id);
     for row in created {
-        let data = CaseCreated {
-            case_id: IdKind::Case.format(row.id),
-            case_type: row.case_type,
-            subject: row.subject,
-            priority: row.priority,
-            status: row.status,
-            origin: row.origin,
-            service_id: IdKind::Service.format(row.service_id),
-            last_modified_date: rfc3339(row.updated_at),
-            url: events::url(state, &events::case_path(row.id)),
-        };
-        events::emit(&tx, row.org_id, row.id, &data).await?;
+        emit_created(state, &tx, row).await?;
     }
     tx.commit().await?;
     Ok(rows)
+}
+
+/// Emits `case.created` for a case just written in `tx`.
+pub async fn emit_created(state: &AppState, tx: &Tx, row: &CaseRow) -> Result<(), StoreError> {
+    let data = CaseCreated {
+        case_id: IdKind::Case.format(row.id),
+        case_type: row.case_type,
+        subject: row.subject,
+        priority: row.priority,
+        status: row.status,
+        origin: row.origin,
+        service_id: IdKind::Service.format(row.service_id),
+        last_modified_date: rfc3339(row.updated_at),
+        url: events::url(state, &events::case_path(row.id)),
+    };
+    events::emit(tx, row.org_id, row.id, &data).await
 }
 
 /// The audit event of an opened case (its target is added by the writer).

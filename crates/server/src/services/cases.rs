@@ -623,7 +623,7 @@ async fn move_case(
 }
 
 /// Emits `case.status_changed` in the transaction that moved the case.
-async fn emit_status_changed(
+pub(crate) async fn emit_status_changed(
     state: &AppState,
     tx: &Tx,
     case: &CaseRow,
@@ -645,7 +645,7 @@ async fn emit_status_changed(
 }
 
 /// Emits `case.communication_added` in the transaction that added the message.
-async fn emit_communication_added(
+pub(crate) async fn emit_communication_added(
     state: &AppState,
     tx: &Tx,
     case: &CaseRow,

@@ -194,6 +194,7 @@ pub async fn announce(
     let step = Step {
         action: Action::Announced,
         note: "",
+        dropped: Vec::new(),
     };
     finish(state, tx, by, id, step).await?;
     Ok(id)
@@ -228,7 +229,7 @@ pub async fn change(
     };
     let title = change.title.as_deref().unwrap_or(&row.title);
     let reason = change.reason.as_deref().unwrap_or(&row.reason);
-    let services_changed = match &services {
+    let (services_changed, dropped) = match &services {
         Some(new) => {
             let current = maintenances::affected_services(&state.db, None, &[id]).await?;
             let mut current: Vec<(i64, Impact)> =
@@ -236,9 +237,14 @@ pub async fn change(
             let mut new: Vec<(i64, Impact)> = new.iter().map(|(s, _, i)| (*s, *i)).collect();
             current.sort_unstable();
             new.sort_unstable();
-            current != new
+            let dropped = current
+                .iter()
+                .map(|(service, _)| *service)
+                .filter(|service| !new.iter().any(|(kept, _)| kept == service))
+                .collect();
+            (current != new, dropped)
         }
-        None => false,
+        None => (false, Vec::new()),
     };
     let moved = start_moved || end_moved;
     if !moved && !services_changed && title == row.title && reason == row.reason {
@@ -265,6 +271,7 @@ pub async fn change(
             Action::Updated
         },
         note: &change.note,
+        dropped,
     };
     finish(state, tx, by, id, step).await
 }
@@ -306,7 +313,11 @@ pub async fn move_to(
         at: now_ms(),
     };
     write_revision(&tx, &row, &revised).await?;
-    let step = Step { action, note };
+    let step = Step {
+        action,
+        note,
+        dropped: Vec::new(),
+    };
     finish(state, tx, by, id, step).await
 }
 
@@ -358,6 +369,8 @@ impl Action {
 struct Step<'a> {
     action: Action,
     note: &'a str,
+    /// Services the change took off the maintenance: their health may move too.
+    dropped: Vec<i64>,
 }
 
 /// Records the step in the history, tells every affected organization, audits
@@ -385,7 +398,8 @@ async fn finish(
     let row = maintenances::find_maintenance(&tx, None, id)
         .await?
         .ok_or_else(|| ApiError::Internal("a maintenance vanished while it was written".into()))?;
-    let orgs = maintenances::affected_orgs(&tx, id).await?;
+    let mut orgs = maintenances::affected_orgs(&tx, id).await?;
+    refresh_health(state, &tx, &row, &step, &mut orgs).await?;
     let maintenance_id = IdKind::Maintenance.format(id);
     for org in &orgs {
         let notice = MaintenanceNotice {
@@ -415,6 +429,41 @@ async fn finish(
             "note": step.note,
         }));
     commit_audited(state, tx, audit, Change::Events { orgs }).await?;
+    Ok(())
+}
+
+/// Maintenance in progress sets its services' health to `Maintenance`, and
+/// ending it (or dropping a service from it) gives them back what their alerts
+/// say. Only a change that can move health looks at every service.
+async fn refresh_health(
+    state: &AppState,
+    tx: &Tx,
+    row: &MaintenanceRow,
+    step: &Step<'_>,
+    orgs: &mut Vec<i64>,
+) -> Result<(), ApiError> {
+    let ends_or_starts = matches!(
+        step.action,
+        Action::Started | Action::Completed | Action::Cancelled
+    );
+    let mut services = step.dropped.clone();
+    if ends_or_starts || row.status == MaintenanceStatus::InProcess {
+        services.extend(
+            maintenances::affected_services(tx, None, &[row.id])
+                .await?
+                .iter()
+                .map(|s| s.service_id),
+        );
+    }
+    for service in services {
+        let cause = crate::services::monitoring::health::Cause::default();
+        if let Some(org) =
+            crate::services::monitoring::health::refresh(state, tx, service, cause).await?
+            && !orgs.contains(&org)
+        {
+            orgs.push(org);
+        }
+    }
     Ok(())
 }
 

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oneportal_domain::UserStatus;
+use oneportal_domain::case::CaseOrigin;
 use oneportal_domain::event::{EventSubject, EventType};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::notification::{Preferences, Reach, Topic};
@@ -237,10 +238,13 @@ async fn mails_for(
     Ok(mails)
 }
 
-/// Whether the person opened the case or is its named contact.
+/// Whether the person opened the case or is its named contact. A case the
+/// provider's monitoring opened belongs to everyone who may see its service:
+/// nobody opened it, and telling them is its point.
 fn is_own_case(case: Option<&CaseRow>, email: &str) -> bool {
     case.is_some_and(|case| {
-        case.created_by.eq_ignore_ascii_case(email)
+        case.origin == CaseOrigin::Monitoring
+            || case.created_by.eq_ignore_ascii_case(email)
             || case.contact_email.eq_ignore_ascii_case(email)
     })
 }
@@ -276,6 +280,24 @@ impl Message {
         let text = |key: &str| data[key].as_str().unwrap_or_default().to_owned();
         let portal = |path: String| format!("{}/portal/{path}", state.public_url);
         let message = match (event.event_type, case) {
+            (EventType::CaseCreated, Some(case)) if case.origin == CaseOrigin::Monitoring => {
+                let id = IdKind::Case.format(case.id);
+                let seen = cases::communications(&state.db, case.id)
+                    .await?
+                    .first()
+                    .map(|first| quote(&first.message))
+                    .unwrap_or_default();
+                Message {
+                    subject: format!("[{id}] Incident detected: {}", case.subject.as_str()),
+                    text: format!(
+                        "The provider's monitoring opened incident {id} on service {service} (priority {priority}):\n\n\
+                         {seen}\n\nFollow the case:\n{link}\n",
+                        service = IdKind::Service.format(case.service_id),
+                        priority = case.priority.as_str(),
+                        link = portal(format!("support/cases/{id}")),
+                    ),
+                }
+            }
             (EventType::CaseCreated, Some(case)) => {
                 let id = IdKind::Case.format(case.id);
                 Message {

@@ -53,6 +53,8 @@ pub struct AppInner {
     pub event_wakeups: event_wakeups::EventWakeups,
     /// Client id → when it last obtained a token; written to the database in batches.
     pub last_used: DashMap<String, i64>,
+    /// Wakes this node's alert processor when a notification was written to the inbox.
+    pub alert_inbox: tokio::sync::Notify,
     pub metrics: Option<PrometheusHandle>,
 }
 
@@ -115,6 +117,7 @@ impl AppState {
             shared_counters,
             last_used: DashMap::new(),
             event_wakeups: event_wakeups::EventWakeups::default(),
+            alert_inbox: tokio::sync::Notify::new(),
             metrics,
         }))
     }

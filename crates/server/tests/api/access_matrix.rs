@@ -31,6 +31,8 @@ enum Rule {
     Public,
     /// The provider's staff only (operations API); customers' tokens get 403.
     StaffOnly,
+    /// The provider's monitoring only: no access token is an integration token (401).
+    IntegrationOnly,
 }
 
 fn rule_for(method: &str, path: &str) -> Option<Rule> {
@@ -57,6 +59,7 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             Rule::UserOnly
         }
         ("get", "/v2/openapi.json" | "/ops/v1/openapi.json") => Rule::Public,
+        ("post", "/ops/v1/alerts/alertmanager" | "/ops/v1/alerts/events") => Rule::IntegrationOnly,
         (_, p) if p.starts_with("/ops/v1/") => Rule::StaffOnly,
         _ => return None,
     })
@@ -392,6 +395,7 @@ async fn every_operation_enforces_scope_tenant_and_account_restrictions() {
                     let expected = match rule {
                         Rule::Public | Rule::AnyToken => 200,
                         Rule::UserOnly | Rule::StaffOnly => 403,
+                        Rule::IntegrationOnly => 401,
                         Rule::Scope(needed) if !satisfies(scopes, needed) => 403,
                         Rule::AnyScope(any) if !any.iter().any(|n| satisfies(scopes, n)) => 403,
                         Rule::AnyScope(_) => 200,

@@ -1,0 +1,512 @@
+//! Proactive incidents (PRODUCT §8): the provider's monitoring posts alerts,
+//! OnePortal opens one Incident case per alert key, tells the customer of
+//! recovery, keeps flaps and maintenance from opening cases, and shows each
+//! service's health.
+
+use oneportal_domain::ids::IdKind;
+use oneportal_domain::{Permission, PermissionSet};
+use oneportal_store::Exec;
+use serde_json::{Value, json};
+
+use crate::catalog::seed;
+use crate::helpers::{TestApp, perms, problem, spawn_app, spawn_app_with};
+use crate::operations::{send, staff_token};
+
+/// Staff issue an integration token; answers its secret.
+pub(crate) async fn integration_token(app: &TestApp) -> String {
+    let staff = staff_token(app).await;
+    let (status, issued) = problem(
+        send(
+            app,
+            "POST",
+            "/ops/v1/integration-tokens",
+            &staff,
+            json!({"name": "Alertmanager eu-west"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{issued}");
+    let token = issued["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("opi_"));
+    token
+}
+
+/// Waits until everything monitoring sent so far has been acted on (here or
+/// by the background processor, whichever holds the inbox).
+pub(crate) async fn settle(app: &TestApp) {
+    for _ in 0..200 {
+        oneportal::services::monitoring::processor::process_waiting(&app.app.state)
+            .await
+            .unwrap();
+        let (waiting, _) = oneportal_store::monitoring::backlog(app.db())
+            .await
+            .unwrap();
+        if waiting == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("monitoring's notifications were not acted on within 4 s");
+}
+
+fn svc(id: i64) -> String {
+    IdKind::Service.format(id)
+}
+
+fn event(action: &str, key: &str, service: &str, severity: &str, class: &str) -> Value {
+    json!({
+        "event_action": action,
+        "dedup_key": key,
+        "payload": {
+            "summary": "No response from the access router",
+            "source": "mad-pe-01",
+            "severity": severity,
+            "class": class,
+            "custom_details": {"service_id": service}
+        }
+    })
+}
+
+async fn post_event(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
+    problem(send(app, "POST", "/ops/v1/alerts/events", token, body).await).await
+}
+
+/// The organization's proactive cases, oldest first.
+async fn proactive_cases(app: &TestApp, token: &str) -> Vec<Value> {
+    let page = app
+        .get_json("/v2/cases?origin=Monitoring&sort=createdDate", token)
+        .await;
+    page["data"].as_array().unwrap().clone()
+}
+
+async fn messages(app: &TestApp, token: &str, case_id: &str) -> Vec<String> {
+    let page = app
+        .get_json(&format!("/v2/cases/{case_id}/communications"), token)
+        .await;
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn health(app: &TestApp, token: &str, service: i64) -> String {
+    let service = app
+        .get_json(&format!("/v2/services/{}", svc(service)), token)
+        .await;
+    service["health"].as_str().unwrap().to_owned()
+}
+
+/// The service health changes in the organization's feed, oldest first.
+async fn health_changes(app: &TestApp, token: &str) -> Vec<String> {
+    let page = app
+        .get_json("/v2/events?types=service.health_changed&limit=100", token)
+        .await;
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["data"]["health"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_pagerduty_alert_opens_one_case_repeats_add_nothing_and_recovery_is_a_message() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let service = catalog.services[0];
+    let token = integration_token(&app).await;
+    let customer = app.user(PermissionSet::all()).await;
+
+    let trigger = event("trigger", "link-1", &svc(service), "critical", "down");
+    let (status, answer) = post_event(&app, &token, trigger.clone()).await;
+    assert_eq!(status, 202, "{answer}");
+    assert_eq!(answer["dedup_key"], "link-1");
+    settle(&app).await;
+
+    let cases = proactive_cases(&app, &customer.token).await;
+    assert_eq!(cases.len(), 1, "one case per alert key: {cases:?}");
+    let case = &cases[0];
+    assert_eq!(case["type"], "Incident");
+    assert_eq!(case["subject"], "ServiceDown", "class down");
+    assert_eq!(case["priority"], "P1", "critical maps to P1");
+    assert_eq!(case["status"], "Acknowledged");
+    assert_eq!(case["serviceId"], svc(service));
+    let case_id = case["caseId"].as_str().unwrap().to_owned();
+    let first = messages(&app, &customer.token, &case_id).await;
+    assert_eq!(first.len(), 1);
+    assert!(
+        first[0].contains("No response from the access router"),
+        "the first message says what monitoring saw: {}",
+        first[0]
+    );
+    assert_eq!(health(&app, &customer.token, service).await, "Down");
+
+    // Repeats and an acknowledgement open nothing and say nothing.
+    for body in [
+        trigger.clone(),
+        trigger.clone(),
+        json!({"event_action": "acknowledge", "dedup_key": "link-1"}),
+    ] {
+        assert_eq!(post_event(&app, &token, body).await.0, 202);
+    }
+    settle(&app).await;
+    assert_eq!(proactive_cases(&app, &customer.token).await.len(), 1);
+    assert_eq!(messages(&app, &customer.token, &case_id).await.len(), 1);
+
+    // Recovery is a public message; the case stays open for people to close.
+    let resolve = json!({"event_action": "resolve", "dedup_key": "link-1"});
+    assert_eq!(post_event(&app, &token, resolve.clone()).await.0, 202);
+    assert_eq!(post_event(&app, &token, resolve).await.0, 202);
+    settle(&app).await;
+    let after = messages(&app, &customer.token, &case_id).await;
+    assert_eq!(after.len(), 2, "one recovery message however many resolves");
+    assert!(
+        after[1].starts_with("Monitoring reports recovery at"),
+        "{}",
+        after[1]
+    );
+    let case = app
+        .get_json(&format!("/v2/cases/{case_id}"), &customer.token)
+        .await;
+    assert_eq!(case["status"], "Acknowledged", "recovery does not close it");
+    assert_eq!(health(&app, &customer.token, service).await, "Operational");
+    assert_eq!(
+        health_changes(&app, &customer.token).await,
+        ["Down", "Operational"]
+    );
+
+    // Firing again while the case is open: the same case, no new one.
+    assert_eq!(post_event(&app, &token, trigger.clone()).await.0, 202);
+    settle(&app).await;
+    assert_eq!(proactive_cases(&app, &customer.token).await.len(), 1);
+
+    // The customer cancels it; firing again within the flap window opens nothing.
+    let (status, body) = problem(
+        app.http
+            .post(app.at(&format!("/v2/cases/{case_id}/cancel")))
+            .bearer_auth(&customer.token)
+            .json(&json!({"reason": "We see it working"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for action in ["resolve", "trigger"] {
+        let body = event(action, "link-1", &svc(service), "critical", "down");
+        assert_eq!(post_event(&app, &token, body).await.0, 202);
+    }
+    settle(&app).await;
+    assert_eq!(
+        proactive_cases(&app, &customer.token).await.len(),
+        1,
+        "a flap within the window opens no second case"
+    );
+
+    // After the window, the same key opens a new case.
+    app.db()
+        .execute(
+            "UPDATE alerts SET case_opened_at = case_opened_at - 31 * 60000",
+            vec![],
+        )
+        .await
+        .unwrap();
+    for action in ["resolve", "trigger"] {
+        let body = event(action, "link-1", &svc(service), "warning", "degraded");
+        assert_eq!(post_event(&app, &token, body).await.0, 202);
+    }
+    settle(&app).await;
+    let cases = proactive_cases(&app, &customer.token).await;
+    assert_eq!(
+        cases.len(),
+        2,
+        "a recurrence after the window is a new case"
+    );
+    assert_eq!(cases[1]["subject"], "ServiceDegradation");
+    assert_eq!(cases[1]["priority"], "P3", "warning maps to P3");
+}
+
+#[tokio::test]
+async fn bad_notifications_are_refused_naming_the_field_and_only_live_tokens_get_in() {
+    let app = spawn_app().await;
+    let token = integration_token(&app).await;
+
+    let (status, body) = post_event(
+        &app,
+        &token,
+        json!({"event_action": "trigger", "payload": {"summary": "x", "source": "y", "severity": "fatal"}}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["pointer"], "/payload/severity");
+
+    let (status, body) = problem(
+        send(
+            &app,
+            "POST",
+            "/ops/v1/alerts/alertmanager",
+            &token,
+            json!({"version": "4", "status": "firing", "alerts": [{"status": "firing", "labels": {}, "startsAt": "soon"}]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["pointer"], "/alerts/0/startsAt");
+
+    let valid = json!({"event_action": "resolve", "dedup_key": "k"});
+    // Without a token, with a made-up one, with a staff token: 401 or 403.
+    let (status, _) = problem(
+        app.http
+            .post(app.at("/ops/v1/alerts/events"))
+            .json(&valid)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let made_up = format!("opi_{}", "A".repeat(40));
+    assert_eq!(post_event(&app, &made_up, valid.clone()).await.0, 401);
+    let staff = staff_token(&app).await;
+    assert_eq!(post_event(&app, &staff, valid.clone()).await.0, 401);
+    // PagerDuty senders put the token in routing_key.
+    let mut routed = valid.clone();
+    routed["routing_key"] = json!(token);
+    let (status, _) = problem(
+        app.http
+            .post(app.at("/ops/v1/alerts/events"))
+            .json(&routed)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 202);
+
+    // A revoked token is refused at once.
+    let tokens = app.get_json("/ops/v1/integration-tokens", &staff).await;
+    let id = tokens[0]["id"].as_i64().unwrap();
+    assert!(tokens[0].get("token").is_none(), "the secret is shown once");
+    let response = send(
+        &app,
+        "DELETE",
+        &format!("/ops/v1/integration-tokens/{id}"),
+        &staff,
+        json!(null),
+    )
+    .await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(post_event(&app, &token, valid).await.0, 401);
+}
+
+#[tokio::test]
+async fn an_alert_naming_no_known_service_is_kept_as_unmatched_for_staff() {
+    let app = spawn_app().await;
+    let token = integration_token(&app).await;
+    let customer = app.user(PermissionSet::all()).await;
+    for service in ["SVC-999999", "not-a-service"] {
+        let body = event("trigger", service, service, "critical", "down");
+        assert_eq!(post_event(&app, &token, body).await.0, 202);
+    }
+    settle(&app).await;
+    let staff = staff_token(&app).await;
+    let unmatched = app.get_json("/ops/v1/alerts?show=unmatched", &staff).await;
+    let labels: Vec<&str> = unmatched
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["serviceLabel"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels.len(), 2, "{unmatched}");
+    assert!(labels.contains(&"SVC-999999") && labels.contains(&"not-a-service"));
+    assert!(unmatched[0]["serviceId"].is_null());
+    assert!(proactive_cases(&app, &customer.token).await.is_empty());
+}
+
+#[tokio::test]
+async fn alerts_during_maintenance_in_progress_open_no_case_and_are_recorded_against_it() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let service = catalog.services[0];
+    let staff = staff_token(&app).await;
+    let token = integration_token(&app).await;
+    let customer = app.user(PermissionSet::all()).await;
+    let soon = |minutes: i64| {
+        (time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes))
+            .replace_nanosecond(0)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let (status, created) = problem(
+        send(
+            &app,
+            "POST",
+            "/ops/v1/maintenances",
+            &staff,
+            json!({
+                "providerReference": "CHG-77", "title": "Line card swap", "reason": "Replacing a faulty line card.",
+                "startDate": soon(1), "endDate": soon(120),
+                "services": [{"serviceId": svc(service), "impact": "OUTAGE"}]
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["maintenanceId"].as_str().unwrap().to_owned();
+    let start = send(
+        &app,
+        "POST",
+        &format!("/ops/v1/maintenances/{id}/status"),
+        &staff,
+        json!({"status": "IN-PROCESS"}),
+    )
+    .await;
+    assert_eq!(start.status(), 200);
+    assert_eq!(health(&app, &customer.token, service).await, "Maintenance");
+
+    let trigger = event("trigger", "card-1", &svc(service), "critical", "down");
+    assert_eq!(post_event(&app, &token, trigger.clone()).await.0, 202);
+    settle(&app).await;
+    assert!(
+        proactive_cases(&app, &customer.token).await.is_empty(),
+        "expected during the work"
+    );
+    let alerts = app.get_json("/ops/v1/alerts?show=open", &staff).await;
+    assert_eq!(alerts[0]["maintenanceId"], id.as_str());
+    assert!(alerts[0]["caseId"].is_null());
+
+    // The work ends with the alert still firing: health says so, and the next
+    // notification about it opens a case.
+    let done = send(
+        &app,
+        "POST",
+        &format!("/ops/v1/maintenances/{id}/status"),
+        &staff,
+        json!({"status": "COMPLETED"}),
+    )
+    .await;
+    assert_eq!(done.status(), 200);
+    assert_eq!(health(&app, &customer.token, service).await, "Down");
+    assert_eq!(post_event(&app, &token, trigger).await.0, 202);
+    settle(&app).await;
+    assert_eq!(proactive_cases(&app, &customer.token).await.len(), 1);
+    assert_eq!(
+        health_changes(&app, &customer.token).await,
+        ["Maintenance", "Down"]
+    );
+}
+
+#[tokio::test]
+async fn health_is_a_filter_and_a_restricted_person_sees_only_their_services_cases() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let (down, fine) = (catalog.services[0], catalog.services[1]);
+    let token = integration_token(&app).await;
+    let everyone = app.user(PermissionSet::all()).await;
+    let restricted = app
+        .user(perms(&[
+            Permission::SitesServicesView,
+            Permission::SupportView,
+        ]))
+        .await;
+    // The restricted person may see only the account of the healthy service.
+    let fine_account = app
+        .get_json(&format!("/v2/services/{}", svc(fine)), &everyone.token)
+        .await["contractAccountId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.restrict(
+        restricted.id,
+        &[IdKind::Account.parse(&fine_account).unwrap()],
+    )
+    .await;
+
+    let body = event("trigger", "down-1", &svc(down), "error", "intermittent");
+    assert_eq!(post_event(&app, &token, body).await.0, 202);
+    settle(&app).await;
+
+    let listed = app
+        .get_json("/v2/services?health=Down,Degraded", &everyone.token)
+        .await;
+    let ids: Vec<&str> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["serviceId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [svc(down)]);
+    assert_eq!(
+        listed["data"][0]["health"], "Degraded",
+        "intermittent degrades"
+    );
+    let cases = proactive_cases(&app, &everyone.token).await;
+    assert_eq!(cases[0]["subject"], "ServiceIntermittent");
+    assert_eq!(cases[0]["priority"], "P2", "error maps to P2");
+
+    assert!(proactive_cases(&app, &restricted.token).await.is_empty());
+    assert!(health_changes(&app, &restricted.token).await.is_empty());
+    let listed = app
+        .get_json("/v2/services?health=Down,Degraded", &restricted.token)
+        .await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn an_untouched_case_is_resolved_on_recovery_only_where_the_operator_enabled_it() {
+    let app = spawn_app_with(|config| config.monitoring.resolve_untouched_on_recovery = true).await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let (quiet, answered) = (catalog.services[0], catalog.services[1]);
+    let token = integration_token(&app).await;
+    let customer = app.user(PermissionSet::all()).await;
+    for service in [quiet, answered] {
+        let body = event("trigger", &svc(service), &svc(service), "critical", "down");
+        assert_eq!(post_event(&app, &token, body).await.0, 202);
+    }
+    settle(&app).await;
+    let cases = proactive_cases(&app, &customer.token).await;
+    let case_of = |service: i64| {
+        cases
+            .iter()
+            .find(|c| c["serviceId"] == svc(service))
+            .unwrap()["caseId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (quiet_case, answered_case) = (case_of(quiet), case_of(answered));
+    let reply = app
+        .post_json(
+            &format!("/v2/cases/{answered_case}/communications"),
+            &customer.token,
+            json!({"message": "Our users in Madrid confirm it."}),
+        )
+        .await;
+    assert_eq!(reply.status(), 201);
+    for service in [quiet, answered] {
+        let body = json!({"event_action": "resolve", "dedup_key": svc(service)});
+        assert_eq!(post_event(&app, &token, body).await.0, 202);
+    }
+    settle(&app).await;
+    let status = |case: String| {
+        let (app, token) = (&app, &customer.token);
+        async move {
+            app.get_json(&format!("/v2/cases/{case}"), token).await["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(status(quiet_case).await, "Resolved");
+    assert_eq!(
+        status(answered_case).await,
+        "Acknowledged",
+        "a case someone answered stays for people to close"
+    );
+}
