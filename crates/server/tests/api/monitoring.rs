@@ -510,3 +510,166 @@ async fn an_untouched_case_is_resolved_on_recovery_only_where_the_operator_enabl
         "a case someone answered stays for people to close"
     );
 }
+
+/// A real Alertmanager (Debian's `prometheus-alertmanager`), configured to send
+/// its webhook to OnePortal with an integration token, stopped when dropped.
+struct Alertmanager {
+    process: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Alertmanager {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+impl Alertmanager {
+    async fn start(app: &TestApp, token: &str) -> Alertmanager {
+        let binary = "/usr/bin/prometheus-alertmanager";
+        assert!(
+            std::path::Path::new(binary).exists(),
+            "{binary} is missing: .ci/run installs Debian's prometheus-alertmanager (apt-get install prometheus-alertmanager)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = format!(
+            "route:\n  receiver: oneportal\n  group_by: ['alertname', 'service_id']\n  group_wait: 100ms\n  group_interval: 500ms\n  repeat_interval: 1h\n\
+             receivers:\n  - name: oneportal\n    webhook_configs:\n      - url: '{}'\n        send_resolved: true\n        http_config:\n          authorization:\n            credentials: '{token}'\n",
+            app.at("/ops/v1/alerts/alertmanager")
+        );
+        let file = dir.path().join("alertmanager.yml");
+        std::fs::write(&file, config).unwrap();
+        let process = std::process::Command::new(binary)
+            .arg(format!("--config.file={}", file.display()))
+            .arg(format!("--storage.path={}", dir.path().join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--cluster.listen-address=")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("alertmanager.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let url = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            if client
+                .get(format!("{url}/-/ready"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Alertmanager {
+                    process,
+                    url,
+                    _dir: dir,
+                };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!(
+            "Alertmanager did not become ready: {}",
+            std::fs::read_to_string(dir.path().join("alertmanager.log")).unwrap_or_default()
+        );
+    }
+
+    /// Fires (or, with `end`, resolves) an alert with `amtool`, as an operator would.
+    fn amtool(&self, labels: &[&str], summary: &str, end: Option<&str>) {
+        let mut command = std::process::Command::new("/usr/bin/amtool");
+        command
+            .arg("alert")
+            .arg("add")
+            .arg(format!("--alertmanager.url={}", self.url))
+            .arg(format!("--annotation=summary={summary}"))
+            .args(labels);
+        if let Some(end) = end {
+            command.arg(format!("--end={end}"));
+        }
+        let output = command.output().unwrap();
+        assert!(
+            output.status.success(),
+            "amtool failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+/// Polls until `check` holds, for up to 30 s (Alertmanager groups and sends in its own time).
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..300 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("within 30 s: {what}");
+}
+
+#[tokio::test]
+async fn a_real_alertmanager_opens_one_case_per_alert_and_its_resolve_posts_the_recovery() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let (madrid, paris) = (svc(catalog.services[0]), svc(catalog.services[1]));
+    let token = integration_token(&app).await;
+    let customer = app.user(PermissionSet::all()).await;
+    let alertmanager = Alertmanager::start(&app, &token).await;
+
+    let link_down = [
+        "alertname=LinkDown",
+        &format!("service_id={madrid}"),
+        "severity=critical",
+    ];
+    let latency = [
+        "alertname=HighLatency",
+        &format!("service_id={paris}"),
+        "severity=warning",
+        "kind=degraded",
+    ];
+    // The same alert fired three times is one alert; a second alert is a second case.
+    for _ in 0..3 {
+        alertmanager.amtool(&link_down, "Access link down", None);
+    }
+    alertmanager.amtool(&latency, "Latency above 80 ms", None);
+    eventually("both alerts opened their case", || async {
+        proactive_cases(&app, &customer.token).await.len() >= 2
+    })
+    .await;
+    // Alertmanager regroups every 500 ms: more notifications, never more cases.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let cases = proactive_cases(&app, &customer.token).await;
+    assert_eq!(cases.len(), 2, "exactly one case per alert key: {cases:?}");
+    let down = cases.iter().find(|c| c["serviceId"] == madrid).unwrap();
+    assert_eq!(down["subject"], "ServiceDown");
+    assert_eq!(down["priority"], "P1");
+    let degraded = cases.iter().find(|c| c["serviceId"] == paris).unwrap();
+    assert_eq!(degraded["subject"], "ServiceDegradation");
+    let down_id = down["caseId"].as_str().unwrap().to_owned();
+    assert!(messages(&app, &customer.token, &down_id).await[0].contains("Access link down"));
+
+    // Resolving it in Alertmanager posts the recovery message on its case.
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    alertmanager.amtool(&link_down, "Access link down", Some(&now));
+    eventually("the recovery reached the case", || async {
+        messages(&app, &customer.token, &down_id).await.len() == 2
+    })
+    .await;
+    let said = messages(&app, &customer.token, &down_id).await;
+    assert!(said[1].starts_with("Monitoring reports recovery at"), "{}", said[1]);
+    eventually("the service is operational again", || async {
+        health(&app, &customer.token, catalog.services[0]).await == "Operational"
+    })
+    .await;
+    assert_eq!(health(&app, &customer.token, catalog.services[1]).await, "Degraded");
+    assert_eq!(proactive_cases(&app, &customer.token).await.len(), 2);
+}
