@@ -4,6 +4,7 @@
 mod cases;
 mod invoices;
 mod maintenance;
+mod monitoring;
 
 use oneportal_domain::staff::StaffRole;
 use oneportal_domain::{Permission, PermissionSet};
@@ -56,13 +57,13 @@ pub fn demo_users() -> Vec<(&'static str, &'static str, &'static str, Permission
 /// Creates the demo organization on first run; on later runs sets the demo password again.
 pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
     let db = &state.db;
-    let mut created = false;
+    let mut created = None;
     let org_id = match orgs::find_organization_by_name(db, ORGANIZATION).await? {
         Some(org) => org.id,
         None => {
-            created = true;
             let org_id = orgs::create_organization(db, ORGANIZATION).await?;
             let first_service = seed_catalog(db, org_id).await?;
+            created = Some(first_service);
             cases::seed(state, org_id, first_service).await?;
             invoices::seed(db, org_id).await?;
             // The demo's history is not news: e-mails start with what people do next.
@@ -84,11 +85,12 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
             .await?;
         }
     }
-    if created {
+    if let Some(first_service) = created {
         let staff = users::find_staff_by_email(db, STAFF_EMAIL)
             .await?
             .ok_or_else(|| anyhow::anyhow!("the demo staff member is missing"))?;
         maintenance::seed(state, org_id, &staff).await?;
+        monitoring::seed(state, &staff, first_service).await?;
         oneportal_store::notifications::skip_past_events(db, org_id).await?;
     }
     for (email, first, last, permissions) in demo_users() {

@@ -97,16 +97,6 @@ const STORIES: &[Story] = &[
         rfo: None,
     },
     Story {
-        case_type: CaseType::Incident,
-        subject: CaseSubject::ServiceDown,
-        priority: P1,
-        service: 5,
-        origin: CaseOrigin::Monitoring,
-        message: "Monitoring: no response from the Paris CPE since 06:40 UTC.",
-        steps: &[],
-        rfo: None,
-    },
-    Story {
         case_type: CaseType::NonIncident,
         subject: CaseSubject::ChangeRequest,
         priority: P4,

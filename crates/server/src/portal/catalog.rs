@@ -7,6 +7,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use oneportal_domain::catalog::{ServiceStatus, ServiceType, SiteStatus};
 use oneportal_domain::ids::IdKind;
+use oneportal_domain::monitoring::ServiceHealth;
 use oneportal_domain::query::{ListQuery, Start};
 use oneportal_store::catalog::{self, SERVICES, SITES};
 
@@ -27,6 +28,7 @@ pub struct ServiceLine {
     pub name: String,
     pub service_type: ServiceType,
     pub status: ServiceStatus,
+    pub health: ServiceHealth,
     pub bandwidth: String,
     pub site_id: String,
     pub ready_for_service: String,
@@ -43,6 +45,7 @@ impl From<Service> for ServiceLine {
             name: s.service_name,
             service_type: s.service_type,
             status: s.status,
+            health: s.health,
             site_id: s.site_id,
             ready_for_service: s.ready_for_service_date.unwrap_or_else(|| "—".into()),
         }
@@ -64,6 +67,7 @@ struct ServicesPage {
     layout: Layout,
     services: Vec<ServiceLine>,
     statuses: Vec<(&'static str, bool)>,
+    healths: Vec<(&'static str, bool)>,
     search: String,
     pager: Pager,
 }
@@ -190,7 +194,11 @@ pub async fn services(
     session: Require<SitesServicesView>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
-    let (mut pairs, search) = list_query(raw.as_deref(), "serviceName", &["status", "offset"]);
+    let (mut pairs, search) = list_query(
+        raw.as_deref(),
+        "serviceName",
+        &["status", "health", "offset"],
+    );
     if !search.is_empty() {
         // A name search looks through the first 200 matches of the other filters.
         pairs.retain(|(n, _)| n != "limit" && n != "offset");
@@ -211,11 +219,14 @@ pub async fn services(
                 || contains_folded(&s.id, &search)
         })
         .collect();
-    let status = pairs
-        .iter()
-        .find(|(n, _)| n == "status")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let chosen = |field: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == field)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (status, health) = (chosen("status"), chosen("health"));
     let mut link_pairs = pairs.clone();
     if !search.is_empty() {
         link_pairs.push(("q".into(), search.clone()));
@@ -243,6 +254,10 @@ pub async fn services(
         statuses: ServiceStatus::NAMES
             .iter()
             .map(|s| (*s, *s == status))
+            .collect(),
+        healths: ServiceHealth::NAMES
+            .iter()
+            .map(|h| (*h, *h == health))
             .collect(),
         services,
         search,

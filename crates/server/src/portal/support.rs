@@ -59,6 +59,8 @@ pub struct CaseLine {
     pub reference: String,
     pub service_id: String,
     pub updated: String,
+    /// Opened by the provider's monitoring, not by a person.
+    pub by_monitoring: bool,
 }
 
 impl From<&CaseRow> for CaseLine {
@@ -72,6 +74,7 @@ impl From<&CaseRow> for CaseLine {
             reference: c.customer_reference.clone(),
             service_id: IdKind::Service.format(c.service_id),
             updated: day_time(c.updated_at),
+            by_monitoring: c.origin == oneportal_domain::case::CaseOrigin::Monitoring,
         }
     }
 }

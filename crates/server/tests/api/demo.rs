@@ -124,3 +124,36 @@ async fn the_demo_has_maintenance_past_soon_later_and_tentative_without_mailing_
     let again: Value = app.get_json("/v2/maintenances", &token).await;
     assert_eq!(again["data"].as_array().unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn the_demo_has_a_service_down_with_its_proactive_case_one_degraded_and_an_unmatched_alert() {
+    let app = spawn_app().await;
+    let token = seeded_admin(&app).await;
+    let troubled: Value = app
+        .get("/v2/services?health=Down,Degraded&sort=health", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let health: Vec<&str> = troubled["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["health"].as_str().unwrap())
+        .collect();
+    assert_eq!(health, ["Degraded", "Down"]);
+    let proactive: Value = app
+        .get("/v2/cases?origin=Monitoring&status=Acknowledged", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        proactive["data"].as_array().unwrap().len(),
+        2,
+        "{proactive}"
+    );
+    let staff = crate::operations::staff_token(&app).await;
+    let unmatched = app.get_json("/ops/v1/alerts?show=unmatched", &staff).await;
+    assert_eq!(unmatched[0]["serviceLabel"], "SVC-999999");
+}

@@ -548,7 +548,10 @@ impl Alertmanager {
         std::fs::write(&file, config).unwrap();
         let process = std::process::Command::new(binary)
             .arg(format!("--config.file={}", file.display()))
-            .arg(format!("--storage.path={}", dir.path().join("data").display()))
+            .arg(format!(
+                "--storage.path={}",
+                dir.path().join("data").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--cluster.listen-address=")
             .stdout(std::process::Stdio::null())
@@ -665,11 +668,100 @@ async fn a_real_alertmanager_opens_one_case_per_alert_and_its_resolve_posts_the_
     })
     .await;
     let said = messages(&app, &customer.token, &down_id).await;
-    assert!(said[1].starts_with("Monitoring reports recovery at"), "{}", said[1]);
+    assert!(
+        said[1].starts_with("Monitoring reports recovery at"),
+        "{}",
+        said[1]
+    );
     eventually("the service is operational again", || async {
         health(&app, &customer.token, catalog.services[0]).await == "Operational"
     })
     .await;
-    assert_eq!(health(&app, &customer.token, catalog.services[1]).await, "Degraded");
+    assert_eq!(
+        health(&app, &customer.token, catalog.services[1]).await,
+        "Degraded"
+    );
     assert_eq!(proactive_cases(&app, &customer.token).await.len(), 2);
+}
+
+#[tokio::test]
+async fn the_portal_shows_health_badges_and_the_home_panel_lists_what_is_down_and_open() {
+    use crate::browser::Browser;
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let down = svc(catalog.services[0]);
+    let token = integration_token(&app).await;
+    let body = event("trigger", "home-1", &down, "critical", "down");
+    assert_eq!(post_event(&app, &token, body).await.0, 202);
+    settle(&app).await;
+
+    let mut browser = Browser::signed_in(&app, PermissionSet::all()).await;
+    let home = browser.page("/portal/").await;
+    assert!(home.contains("Your network now"), "{home}");
+    assert!(home.contains(&format!("href=\"/portal/services/{down}\"")));
+    assert!(home.contains("health-down"));
+    assert!(home.contains("Detected by monitoring"));
+    let listed = browser.page("/portal/services?health=Down").await;
+    assert!(listed.contains(&down) && listed.contains(">Down<"));
+    assert!(
+        !listed.contains(&svc(catalog.services[1])),
+        "filtered by health"
+    );
+    let support = browser.page("/portal/support").await;
+    assert!(support.contains("Detected by monitoring"));
+
+    // A person without Support (View) sees the services panel but no incidents.
+    let mut viewer = Browser::signed_in(&app, perms(&[Permission::SitesServicesView])).await;
+    let home = viewer.page("/portal/").await;
+    assert!(home.contains("Services down or degraded"));
+    assert!(!home.contains("Open incidents"));
+}
+
+#[tokio::test]
+async fn staff_issue_a_token_on_the_monitoring_page_see_it_once_and_see_unmatched_alerts() {
+    use crate::browser::Browser;
+    let app = spawn_app().await;
+    let (mut staff, _) = Browser::staff(&app, "Agent").await;
+    let csrf = staff.csrf_from("/staff/monitoring").await;
+    let answer = staff
+        .post_form(
+            "/staff/monitoring/tokens",
+            &[("csrf_token", &csrf), ("name", "Alertmanager lab")],
+        )
+        .await;
+    assert_eq!(answer.status(), 200);
+    let page = answer.text().await.unwrap();
+    let token = page
+        .split("id=\"integration-token\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_owned();
+    assert!(token.starts_with("opi_"), "{page}");
+    assert!(
+        !staff.page("/staff/monitoring").await.contains(&token),
+        "shown once"
+    );
+
+    let body = event("trigger", "lost-1", "SVC-424242", "critical", "down");
+    assert_eq!(post_event(&app, &token, body).await.0, 202);
+    settle(&app).await;
+    let unmatched = staff.page("/staff/monitoring?show=unmatched").await;
+    assert!(unmatched.contains("SVC-424242") && unmatched.contains("Unmatched"));
+
+    // Revoked on the page, refused at the intake.
+    let tokens = app
+        .get_json("/ops/v1/integration-tokens", &staff_token(&app).await)
+        .await;
+    let id = tokens[0]["id"].as_i64().unwrap();
+    let csrf = staff.csrf_from("/staff/monitoring").await;
+    let answer = staff
+        .post_form(
+            &format!("/staff/monitoring/tokens/{id}/revoke"),
+            &[("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(answer.status(), 303);
+    let body = json!({"event_action": "resolve", "dedup_key": "lost-1"});
+    assert_eq!(post_event(&app, &token, body).await.0, 401);
 }

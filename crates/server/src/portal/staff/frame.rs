@@ -4,9 +4,10 @@ use super::StaffSession;
 use crate::portal::layout::{Layout, NavItem};
 
 /// The staff pages in navigation order: key, label, address.
-const NAV: [(&str, &str, &str); 6] = [
+const NAV: [(&str, &str, &str); 7] = [
     ("cases", "Case queue", "/staff/cases"),
     ("maintenance", "Maintenance", "/staff/maintenance"),
+    ("monitoring", "Monitoring", "/staff/monitoring"),
     ("orgs", "Organizations", "/staff/organizations"),
     ("import", "Import", "/staff/import"),
     ("audit", "Audit log", "/staff/audit"),

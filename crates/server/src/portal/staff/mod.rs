@@ -9,6 +9,7 @@
 //! - [`login`]: what the staff's login has of its own
 //! - [`cases`]: the queue and one case; [`orgs`]: organizations
 //! - [`maintenance`]: planned maintenance: announce, reschedule, start, complete, cancel
+//! - [`monitoring`]: alerts from the provider's monitoring, and its integration tokens
 //! - [`import`], [`audit`], [`outbox`]: the other pages
 
 pub mod audit;
@@ -17,6 +18,7 @@ pub mod frame;
 pub mod import;
 pub mod login;
 pub mod maintenance;
+pub mod monitoring;
 pub mod orgs;
 pub mod outbox;
 pub mod session;
@@ -48,6 +50,12 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/staff/maintenance",
             get(maintenance::list).post(maintenance::announce),
+        )
+        .route("/staff/monitoring", get(monitoring::page))
+        .route("/staff/monitoring/tokens", post(monitoring::issue))
+        .route(
+            "/staff/monitoring/tokens/{token_id}/revoke",
+            post(monitoring::revoke),
         )
         .route(
             "/staff/maintenance/{maintenance_id}",
