@@ -516,7 +516,7 @@ async fn an_untouched_case_is_resolved_on_recovery_only_where_the_operator_enabl
 struct Alertmanager {
     process: std::process::Child,
     url: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Drop for Alertmanager {
@@ -558,26 +558,28 @@ impl Alertmanager {
             .stderr(std::fs::File::create(dir.path().join("alertmanager.log")).unwrap())
             .spawn()
             .unwrap();
-        let url = format!("http://127.0.0.1:{port}");
+        // Owned from here, so a failed start still stops the process.
+        let alertmanager = Alertmanager {
+            process,
+            url: format!("http://127.0.0.1:{port}"),
+            dir,
+        };
         let client = reqwest::Client::new();
         for _ in 0..100 {
             if client
-                .get(format!("{url}/-/ready"))
+                .get(format!("{}/-/ready", alertmanager.url))
                 .send()
                 .await
                 .is_ok_and(|r| r.status().is_success())
             {
-                return Alertmanager {
-                    process,
-                    url,
-                    _dir: dir,
-                };
+                return alertmanager;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!(
             "Alertmanager did not become ready: {}",
-            std::fs::read_to_string(dir.path().join("alertmanager.log")).unwrap_or_default()
+            std::fs::read_to_string(alertmanager.dir.path().join("alertmanager.log"))
+                .unwrap_or_default()
         );
     }
 
