@@ -14,12 +14,15 @@
 //!   delivery from commit to first attempt at 500 events/s over 100 endpoints,
 //!   again with 10 of them timing out, and the event feed on distinct cursors;
 //! - `cargo run --release -p oneportal-bench -- maintenance`: one maintenance on
-//!   1,000 services of 100 organizations, until every e-mail notice is queued.
+//!   1,000 services of 100 organizations, until every e-mail notice is queued;
+//! - `cargo run --release -p oneportal-bench -- alerts`: an alert storm, 10,000
+//!   Alertmanager notifications over 1,000 services in 10 s, until every case is open.
 //!
 //! Each prints a table (requests/s, p50, p99, server CPU, peak memory) and writes
 //! the same figures to `target/bench/<name>.json`. Only ratios and medians of the
 //! same run mean much on a shared machine.
 
+mod alerts;
 mod cases;
 mod events;
 mod load;
@@ -99,9 +102,19 @@ fn repo_root() -> PathBuf {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (command, options) = parse_options()?;
-    if !["oauth", "cases", "events", "maintenance", "all", "soak"].contains(&command.as_str()) {
+    if ![
+        "oauth",
+        "cases",
+        "events",
+        "maintenance",
+        "alerts",
+        "all",
+        "soak",
+    ]
+    .contains(&command.as_str())
+    {
         bail!(
-            "unknown benchmark '{command}'; available: all, oauth, cases, events, maintenance, soak"
+            "unknown benchmark '{command}'; available: all, oauth, cases, events, maintenance, alerts, soak"
         );
     }
     let root = repo_root();
@@ -111,6 +124,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if command == "maintenance" {
         return maintenance::run(&root, &binary, &options).await;
+    }
+    if command == "alerts" {
+        return alerts::run(&root, &binary, &options).await;
     }
     let oha = load::ensure_oha()?;
     match command.as_str() {

@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 use crate::processes::{self, Server};
 use crate::{Options, write_report};
 
-const ORGANIZATIONS: usize = 100;
-const SERVICES_PER_ORGANIZATION: usize = 10;
+pub(crate) const ORGANIZATIONS: usize = 100;
+pub(crate) const SERVICES_PER_ORGANIZATION: usize = 10;
 const ROUNDS: usize = 5;
 /// The bound: every notice queued within this long of publication.
 const TARGET: Duration = Duration::from_secs(10);
@@ -52,7 +52,7 @@ pub async fn run(root: &Path, binary: &Path, options: &Options) -> anyhow::Resul
 }
 
 /// The import document: organization `n` with accounts, a site and its services.
-fn catalog() -> Value {
+pub(crate) fn catalog() -> Value {
     let organizations: Vec<Value> = (0..ORGANIZATIONS)
         .map(|n| {
             let services: Vec<Value> = (0..SERVICES_PER_ORGANIZATION)
@@ -72,7 +72,12 @@ fn catalog() -> Value {
     json!({ "organizations": organizations })
 }
 
-async fn post(server: &Server, path: &str, token: &str, body: &Value) -> anyhow::Result<Value> {
+pub(crate) async fn post(
+    server: &Server,
+    path: &str,
+    token: &str,
+    body: &Value,
+) -> anyhow::Result<Value> {
     let response = server
         .http()
         .post(format!("{}{path}", server.url))

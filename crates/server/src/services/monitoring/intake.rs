@@ -431,7 +431,11 @@ pub async fn accept(
     observations: &[Observation],
 ) -> Result<i64, ApiError> {
     let alerts = serde_json::to_string(observations).expect("observations serialize");
-    let id = monitoring::enqueue(&state.db, source.as_str(), token.id, &alerts, now_ms()).await?;
+    // In a transaction: on SQLite it queues for the write lock in turn, where a
+    // bare statement would meet the lock and back off by up to 100 ms at a time.
+    let tx = state.db.begin().await?;
+    let id = monitoring::enqueue(&tx, source.as_str(), token.id, &alerts, now_ms()).await?;
+    tx.commit().await?;
     metrics::counter!("oneportal_alert_notifications_total", "source" => source.as_str())
         .increment(1);
     state.alert_inbox.notify_one();

@@ -26,7 +26,7 @@ use oneportal_domain::monitoring::{
 use oneportal_store::cases::{self, CaseRow, NewCase};
 use oneportal_store::catalog::{self, ServiceRow};
 use oneportal_store::monitoring::{self, AlertRow};
-use oneportal_store::{StoreError, Tx, now_ms};
+use oneportal_store::{Backend, StoreError, Tx, now_ms};
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -39,8 +39,15 @@ use crate::services::case_writer;
 use crate::services::cases::{CaseActor, emit_communication_added, emit_status_changed};
 use crate::state::AppState;
 
-/// Notifications acted on per transaction.
-const BATCH: i64 = 200;
+/// Notifications acted on per transaction. On SQLite a transaction holds the
+/// one write lock, which the intake's own insert waits for: short batches keep
+/// the intake answering within milliseconds during a storm.
+const fn batch(backend: Backend) -> i64 {
+    match backend {
+        Backend::Sqlite => 16,
+        Backend::Postgres => 200,
+    }
+}
 /// How a proactive case names its author.
 const MONITORING: &str = "Monitoring";
 
@@ -79,7 +86,7 @@ pub async fn process_waiting(state: &AppState) -> Result<usize, StoreError> {
         if !monitoring::try_lock_inbox(&tx).await? {
             return Ok(done); // another node is at it
         }
-        let batch = monitoring::waiting(&tx, BATCH).await?;
+        let batch = monitoring::waiting(&tx, batch(state.db.backend())).await?;
         let Some(last) = batch.last().map(|row| row.id) else {
             return Ok(done);
         };

@@ -84,7 +84,10 @@ pub async fn authenticate(
     };
     let now = now_ms();
     if row.last_used_at.is_none_or(|at| now - at >= 60_000) {
-        monitoring::mark_token_used(&state.db, row.id, now).await?;
+        // In a transaction, to wait for SQLite's write lock in turn (see `intake::accept`).
+        let tx = state.db.begin().await?;
+        monitoring::mark_token_used(&tx, row.id, now).await?;
+        tx.commit().await?;
     }
     Ok(Some(row))
 }
