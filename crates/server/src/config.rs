@@ -528,10 +528,11 @@ impl Config {
 
 /// Top-level settings read from `ONEPORTAL_*` variables (`ONEPORTAL_OAUTH__SIGNING_ALG`
 /// for nested ones); other `ONEPORTAL_` variables, such as the demo password, are not settings.
-const CONFIG_KEYS: [&str; 17] = [
+const CONFIG_KEYS: [&str; 18] = [
     "cases",
     "http",
     "webhooks",
+    "monitoring",
     "smtp",
     "outbox_retention_days",
     "rate_limits",

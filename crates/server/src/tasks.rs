@@ -87,6 +87,8 @@ async fn forget_expired(state: &AppState) {
     let events_before = now_ms() - crate::services::events::KEPT_FOR_MS;
     let _ = oneportal_store::events::purge_before(&state.db, events_before).await;
     let _ = oneportal_store::notifications::purge_before(&state.db, events_before).await;
+    // Acted-on alert notifications are kept as long as events, for staff to look back.
+    let _ = oneportal_store::monitoring::prune_inbox(&state.db, events_before).await;
     // Picks up a rotation made from the command line on a node without a change feed (SQLite).
     if let Err(error) = state.keys.reload().await {
         tracing::warn!(%error, "could not reload signing keys");

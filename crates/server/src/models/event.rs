@@ -271,6 +271,7 @@ mod tests {
             RfoPublished::TYPES,
             InvoiceIssued::TYPES,
             ServiceStatusChanged::TYPES,
+            ServiceHealthChanged::TYPES,
             MaintenanceNotice::TYPES,
         ]
         .concat();

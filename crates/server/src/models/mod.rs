@@ -8,4 +8,5 @@ pub mod event;
 pub mod invoice;
 pub mod maintenance;
 pub mod maintenance_calendar;
+pub mod monitoring;
 pub mod webhook;

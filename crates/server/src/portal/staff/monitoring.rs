@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::StaffSession;
 use super::frame::layout;
 use crate::http::ApiError;
-use crate::ops::alerts::{AlertRecord, IntegrationToken};
+use crate::models::monitoring::{AlertRecord, IntegrationToken};
 use crate::portal::csrf::CsrfForm;
 use crate::portal::layout::Layout;
 use crate::portal::{PortalError, render};

@@ -82,6 +82,11 @@ struct Touched {
 pub async fn process_waiting(state: &AppState) -> Result<usize, StoreError> {
     let mut done = 0;
     loop {
+        // A read first: an idle inbox costs no write lock (on SQLite, the one
+        // that other processes, such as `oneportal import`, wait for).
+        if monitoring::backlog(&state.db).await?.0 == 0 {
+            return Ok(done);
+        }
         let tx = state.db.begin().await?;
         if !monitoring::try_lock_inbox(&tx).await? {
             return Ok(done); // another node is at it
