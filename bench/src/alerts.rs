@@ -129,22 +129,7 @@ async fn once(
         "SQLite"
     };
     let server = Server::start(binary, &options.algorithm, database).await?;
-    server.cli(&[
-        "staff",
-        "create",
-        "--email",
-        "noc@provider.example",
-        "--name",
-        "NOC",
-    ])?;
-    let staff = server.cli(&[
-        "staff",
-        "token",
-        "--email",
-        "noc@provider.example",
-        "--ttl",
-        "3600",
-    ])?;
+    let staff = server.staff_token()?;
     eprintln!(
         "{backend}: importing {ORGANIZATIONS} organizations with {SERVICES_PER_ORGANIZATION} services each ..."
     );

@@ -153,6 +153,13 @@ impl Server {
         crate::load::status_kib(self.pid(), "VmRSS").unwrap_or_default()
     }
 
+    /// A staff member of the provider (`noc@provider.example`) and an hour's staff token.
+    pub fn staff_token(&self) -> anyhow::Result<String> {
+        let email = "noc@provider.example";
+        self.cli(&["staff", "create", "--email", email, "--name", "NOC"])?;
+        self.cli(&["staff", "token", "--email", email, "--ttl", "3600"])
+    }
+
     pub fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
         let mut command = Command::new(&self.binary);
         command

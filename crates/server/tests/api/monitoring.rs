@@ -329,6 +329,12 @@ async fn an_alert_naming_no_known_service_is_kept_as_unmatched_for_staff() {
     assert!(proactive_cases(&app, &customer.token).await.is_empty());
 }
 
+async fn move_maintenance(app: &TestApp, staff: &str, id: &str, status: &str) {
+    let path = format!("/ops/v1/maintenances/{id}/status");
+    let moved = send(app, "POST", &path, staff, json!({"status": status})).await;
+    assert_eq!(moved.status(), 200, "{status}");
+}
+
 #[tokio::test]
 async fn alerts_during_maintenance_in_progress_open_no_case_and_are_recorded_against_it() {
     let app = spawn_app().await;
@@ -361,15 +367,7 @@ async fn alerts_during_maintenance_in_progress_open_no_case_and_are_recorded_aga
     .await;
     assert_eq!(status, 201, "{created}");
     let id = created["maintenanceId"].as_str().unwrap().to_owned();
-    let start = send(
-        &app,
-        "POST",
-        &format!("/ops/v1/maintenances/{id}/status"),
-        &staff,
-        json!({"status": "IN-PROCESS"}),
-    )
-    .await;
-    assert_eq!(start.status(), 200);
+    move_maintenance(&app, &staff, &id, "IN-PROCESS").await;
     assert_eq!(health(&app, &customer.token, service).await, "Maintenance");
 
     let trigger = event("trigger", "card-1", &svc(service), "critical", "down");
@@ -382,18 +380,16 @@ async fn alerts_during_maintenance_in_progress_open_no_case_and_are_recorded_aga
     let alerts = app.get_json("/ops/v1/alerts?show=open", &staff).await;
     assert_eq!(alerts[0]["maintenanceId"], id.as_str());
     assert!(alerts[0]["caseId"].is_null());
+    let (mut browser, _) = crate::browser::Browser::staff(&app, "Agent").await;
+    let page = browser.page(&format!("/staff/maintenance/{id}")).await;
+    assert!(
+        page.contains("Alerts during the work")
+            && page.contains("No response from the access router")
+    );
 
     // The work ends with the alert still firing: health says so, and the next
     // notification about it opens a case.
-    let done = send(
-        &app,
-        "POST",
-        &format!("/ops/v1/maintenances/{id}/status"),
-        &staff,
-        json!({"status": "COMPLETED"}),
-    )
-    .await;
-    assert_eq!(done.status(), 200);
+    move_maintenance(&app, &staff, &id, "COMPLETED").await;
     assert_eq!(health(&app, &customer.token, service).await, "Down");
     assert_eq!(post_event(&app, &token, trigger).await.0, 202);
     settle(&app).await;
@@ -454,6 +450,18 @@ async fn health_is_a_filter_and_a_restricted_person_sees_only_their_services_cas
 
     assert!(proactive_cases(&app, &restricted.token).await.is_empty());
     assert!(health_changes(&app, &restricted.token).await.is_empty());
+
+    // The case is mailed to who may see its service ("my cases", on by default:
+    // nobody opened it, so it is everyone's), and to nobody else.
+    crate::notifications::write_all(&app).await;
+    let mails = oneportal_store::outbox::list(app.db(), 100).await.unwrap();
+    let incident_mail = |to: &str| {
+        mails
+            .iter()
+            .any(|m| m.recipient == to && m.subject.contains("Incident detected"))
+    };
+    assert!(incident_mail(&everyone.email), "{mails:?}");
+    assert!(!incident_mail(&restricted.email));
     let listed = app
         .get_json("/v2/services?health=Down,Degraded", &restricted.token)
         .await;

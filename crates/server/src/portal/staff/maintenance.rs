@@ -228,6 +228,8 @@ struct ShowPage {
     moves: Vec<&'static str>,
     is_final: bool,
     history: Vec<MaintenanceHistoryEntry>,
+    /// Alerts that fired on its services while it was in progress (no case opened).
+    alerts: Vec<crate::models::monitoring::AlertRecord>,
     error: String,
 }
 
@@ -244,6 +246,11 @@ async fn show_page(
         .await?
         .into_iter()
         .map(MaintenanceHistoryEntry::from)
+        .collect();
+    let alerts = oneportal_store::monitoring::alerts_of_maintenance(&state.db, number)
+        .await?
+        .into_iter()
+        .map(crate::models::monitoring::AlertRecord::from)
         .collect();
     let moves = [
         MaintenanceStatus::Confirmed,
@@ -267,6 +274,7 @@ async fn show_page(
         moves,
         is_final: m.status.is_final(),
         history,
+        alerts,
         error,
         m,
     })?;
