@@ -127,6 +127,30 @@ pub async fn mark_processed(db: &impl Exec, up_to: i64, at: i64) -> Result<(), S
     Ok(())
 }
 
+/// Sets the notification aside: it failed on its own, so it is marked done
+/// with the reason and kept for staff, and the ones after it go on.
+pub async fn set_aside(db: &impl Exec, id: i64, error: &str, at: i64) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE alert_inbox SET processed_at = $2, error = $3 WHERE id = $1",
+        args![id, at, error],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Notifications set aside, newest first: when each arrived, its source and why.
+pub async fn set_aside_rows(
+    db: &impl Exec,
+    limit: i64,
+) -> Result<Vec<(i64, String, String)>, StoreError> {
+    db.fetch_all(
+        "SELECT received_at, source, error FROM alert_inbox WHERE error IS NOT NULL \
+         ORDER BY id DESC LIMIT $1",
+        args![limit],
+    )
+    .await
+}
+
 /// How many notifications wait, and how old the oldest is (for staff and metrics).
 pub async fn backlog(db: &impl Exec) -> Result<(i64, Option<i64>), StoreError> {
     db.fetch_one(

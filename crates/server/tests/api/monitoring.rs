@@ -777,3 +777,49 @@ async fn staff_issue_a_token_on_the_monitoring_page_see_it_once_and_see_unmatche
     let body = json!({"event_action": "resolve", "dedup_key": "lost-1"});
     assert_eq!(post_event(&app, &token, body).await.0, 401);
 }
+
+#[tokio::test]
+async fn a_notification_that_cannot_be_acted_on_is_set_aside_and_the_rest_go_on() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let token = integration_token(&app).await;
+    let customer = app.user(PermissionSet::all()).await;
+    let before = event(
+        "trigger",
+        "before",
+        &svc(catalog.services[0]),
+        "critical",
+        "down",
+    );
+    assert_eq!(post_event(&app, &token, before).await.0, 202);
+    // A row that does not read back, as a bug or a bad upgrade might leave one.
+    app.db()
+        .execute(
+            "INSERT INTO alert_inbox (source, token_id, alerts, received_at) \
+             SELECT 'events', MAX(id), 'not json', 0 FROM integration_tokens",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let after = event(
+        "trigger",
+        "after",
+        &svc(catalog.services[1]),
+        "critical",
+        "down",
+    );
+    assert_eq!(post_event(&app, &token, after).await.0, 202);
+    settle(&app).await;
+    assert_eq!(
+        proactive_cases(&app, &customer.token).await.len(),
+        2,
+        "the notifications around the bad one were acted on"
+    );
+    let (mut staff, _) = crate::browser::Browser::staff(&app, "Agent").await;
+    let page = staff.page("/staff/monitoring").await;
+    assert!(
+        page.contains("Notifications that could not be acted on"),
+        "{page}"
+    );
+    assert!(page.contains("alert_inbox.alerts"));
+}

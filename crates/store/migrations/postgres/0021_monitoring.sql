@@ -25,7 +25,10 @@ CREATE TABLE alert_inbox (
     token_id     BIGINT NOT NULL REFERENCES integration_tokens(id),
     alerts       TEXT   NOT NULL,
     received_at  BIGINT NOT NULL,
-    processed_at BIGINT
+    processed_at BIGINT,
+    -- Why it could not be acted on, when it failed on its own: set aside, kept
+    -- and shown to staff, so that it does not hold back the notifications after it.
+    error        TEXT
 );
 CREATE INDEX alert_inbox_waiting ON alert_inbox(id) WHERE processed_at IS NULL;
 

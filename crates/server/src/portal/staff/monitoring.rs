@@ -32,8 +32,10 @@ struct MonitoringPage {
     /// A token just issued: its name and secret, shown this once.
     issued: Option<(String, String)>,
     error: String,
-    /// Notifications written but not yet acted on, and since when.
+    /// Notifications written but not yet acted on.
     waiting: i64,
+    /// Notifications that could not be acted on, newest first: received, source, why.
+    set_aside: Vec<(String, String, String)>,
     intake_url: String,
 }
 
@@ -65,6 +67,11 @@ async fn render_page(
         .map(IntegrationToken::from)
         .collect();
     let (waiting, _) = store::backlog(&state.db).await?;
+    let set_aside = store::set_aside_rows(&state.db, 20)
+        .await?
+        .into_iter()
+        .map(|(at, source, error)| (crate::portal::developer::day_time(at), source, error))
+        .collect();
     render::page(&MonitoringPage {
         layout: layout(session, "Monitoring", "monitoring"),
         show,
@@ -73,6 +80,7 @@ async fn render_page(
         issued,
         error,
         waiting,
+        set_aside,
         intake_url: format!("{}/ops/v1/alerts/alertmanager", state.public_url),
     })
 }

@@ -79,44 +79,91 @@ struct Touched {
 }
 
 /// Acts on every waiting notification; answers how many.
+///
+/// A batch that fails (other than for an unreachable database) is tried again
+/// one notification at a time; one that fails on its own is set aside with the
+/// reason, kept for staff, so that it cannot hold back every alert after it.
 pub async fn process_waiting(state: &AppState) -> Result<usize, StoreError> {
     let mut done = 0;
+    let mut size = batch(state.db.backend());
     loop {
         // A read first: an idle inbox costs no write lock (on SQLite, the one
         // that other processes, such as `oneportal import`, wait for).
         if monitoring::backlog(&state.db).await?.0 == 0 {
             return Ok(done);
         }
-        let tx = state.db.begin().await?;
-        if !monitoring::try_lock_inbox(&tx).await? {
-            return Ok(done); // another node is at it
-        }
-        let batch = monitoring::waiting(&tx, batch(state.db.backend())).await?;
-        let Some(last) = batch.last().map(|row| row.id) else {
-            return Ok(done);
-        };
-        let mut touched = Touched::default();
-        for row in &batch {
-            // Written by `intake::accept` from the same type: it always reads back.
-            let observations: Vec<Observation> =
-                serde_json::from_str(&row.alerts).unwrap_or_default();
-            for observation in &observations {
-                act(state, &tx, observation, &mut touched).await?;
+        match act_on_batch(state, size).await {
+            Ok(None) => return Ok(done),
+            Ok(Some(acted)) => {
+                done += acted;
+                size = batch(state.db.backend());
+            }
+            Err(error @ StoreError::Unavailable(_)) => return Err(error),
+            Err(error) if size > 1 => {
+                tracing::warn!(%error, "a batch of alert notifications failed; acting on them one by one");
+                size = 1;
+            }
+            Err(error) => {
+                set_aside_oldest(state, &error.to_string()).await?;
+                done += 1;
             }
         }
-        monitoring::mark_processed(&tx, last, now_ms()).await?;
-        tx.commit().await?;
-        let (case_orgs, event_orgs) = (distinct(touched.case_orgs), distinct(touched.event_orgs));
-        if !case_orgs.is_empty() {
-            state.publish(Change::Cases { orgs: case_orgs }).await;
-        }
-        if !event_orgs.is_empty() {
-            state.publish(Change::Events { orgs: event_orgs }).await;
-        }
-        metrics::counter!("oneportal_alert_notifications_processed_total")
-            .increment(batch.len() as u64);
-        done += batch.len();
     }
+}
+
+/// Acts on up to `size` waiting notifications in one transaction; `None` when
+/// there were none or another node holds the inbox.
+async fn act_on_batch(state: &AppState, size: i64) -> Result<Option<usize>, StoreError> {
+    let tx = state.db.begin().await?;
+    if !monitoring::try_lock_inbox(&tx).await? {
+        return Ok(None); // another node is at it
+    }
+    let batch = monitoring::waiting(&tx, size).await?;
+    let Some(last) = batch.last().map(|row| row.id) else {
+        return Ok(None);
+    };
+    let mut touched = Touched::default();
+    for row in &batch {
+        let observations: Vec<Observation> =
+            serde_json::from_str(&row.alerts).map_err(|e| StoreError::Unreadable {
+                table: "alert_inbox".into(),
+                column: "alerts".into(),
+                detail: format!("notification {}: {e}", row.id),
+            })?;
+        for observation in &observations {
+            act(state, &tx, observation, &mut touched).await?;
+        }
+    }
+    monitoring::mark_processed(&tx, last, now_ms()).await?;
+    tx.commit().await?;
+    let (case_orgs, event_orgs) = (distinct(touched.case_orgs), distinct(touched.event_orgs));
+    if !case_orgs.is_empty() {
+        state.publish(Change::Cases { orgs: case_orgs }).await;
+    }
+    if !event_orgs.is_empty() {
+        state.publish(Change::Events { orgs: event_orgs }).await;
+    }
+    metrics::counter!("oneportal_alert_notifications_processed_total")
+        .increment(batch.len() as u64);
+    Ok(Some(batch.len()))
+}
+
+/// Sets the oldest waiting notification aside with the reason it failed.
+async fn set_aside_oldest(state: &AppState, error: &str) -> Result<(), StoreError> {
+    let tx = state.db.begin().await?;
+    if !monitoring::try_lock_inbox(&tx).await? {
+        return Ok(());
+    }
+    if let Some(row) = monitoring::waiting(&tx, 1).await?.first() {
+        tracing::error!(notification = row.id, %error, "an alert notification could not be acted on; set aside for staff");
+        monitoring::set_aside(&tx, row.id, error, now_ms()).await?;
+        let audit = Event::new(Actor::Monitoring, "alert.notification_set_aside")
+            .target("alert_notification", row.id.to_string())
+            .details(json!({ "source": row.source, "error": error }));
+        audit::record(&tx, audit).await?;
+        metrics::counter!("oneportal_alert_notifications_set_aside_total").increment(1);
+    }
+    tx.commit().await
 }
 
 fn distinct(mut orgs: Vec<i64>) -> Vec<i64> {
