@@ -98,22 +98,43 @@ pub async fn process_waiting(state: &AppState) -> Result<usize, StoreError> {
                 done += acted;
                 size = batch(state.db.backend());
             }
-            Err(error @ StoreError::Unavailable(_)) => return Err(error),
-            Err(error) if size > 1 => {
+            Err(Failed { error, .. }) if matches!(error, StoreError::Unavailable(_)) => {
+                return Err(error);
+            }
+            Err(Failed { error, .. }) if size > 1 => {
                 tracing::warn!(%error, "a batch of alert notifications failed; acting on them one by one");
                 size = 1;
             }
-            Err(error) => {
-                set_aside_oldest(state, &error.to_string()).await?;
+            Err(Failed {
+                error,
+                notification: Some(id),
+            }) => {
+                set_aside(state, id, &error.to_string()).await?;
                 done += 1;
             }
+            Err(Failed { error, .. }) => return Err(error),
+        }
+    }
+}
+
+/// A batch that failed, and the notification it failed on, if it got that far.
+struct Failed {
+    error: StoreError,
+    notification: Option<i64>,
+}
+
+impl From<StoreError> for Failed {
+    fn from(error: StoreError) -> Self {
+        Failed {
+            error,
+            notification: None,
         }
     }
 }
 
 /// Acts on up to `size` waiting notifications in one transaction; `None` when
 /// there were none or another node holds the inbox.
-async fn act_on_batch(state: &AppState, size: i64) -> Result<Option<usize>, StoreError> {
+async fn act_on_batch(state: &AppState, size: i64) -> Result<Option<usize>, Failed> {
     let tx = state.db.begin().await?;
     if !monitoring::try_lock_inbox(&tx).await? {
         return Ok(None); // another node is at it
@@ -124,15 +145,22 @@ async fn act_on_batch(state: &AppState, size: i64) -> Result<Option<usize>, Stor
     };
     let mut touched = Touched::default();
     for row in &batch {
-        let observations: Vec<Observation> =
-            serde_json::from_str(&row.alerts).map_err(|e| StoreError::Unreadable {
-                table: "alert_inbox".into(),
-                column: "alerts".into(),
-                detail: format!("notification {}: {e}", row.id),
-            })?;
-        for observation in &observations {
-            act(state, &tx, observation, &mut touched).await?;
-        }
+        let acted = async {
+            let observations: Vec<Observation> =
+                serde_json::from_str(&row.alerts).map_err(|e| StoreError::Unreadable {
+                    table: "alert_inbox".into(),
+                    column: "alerts".into(),
+                    detail: format!("notification {}: {e}", row.id),
+                })?;
+            for observation in &observations {
+                act(state, &tx, observation, &mut touched).await?;
+            }
+            Ok::<(), StoreError>(())
+        };
+        acted.await.map_err(|error| Failed {
+            error,
+            notification: Some(row.id),
+        })?;
     }
     monitoring::mark_processed(&tx, last, now_ms()).await?;
     tx.commit().await?;
@@ -148,21 +176,26 @@ async fn act_on_batch(state: &AppState, size: i64) -> Result<Option<usize>, Stor
     Ok(Some(batch.len()))
 }
 
-/// Sets the oldest waiting notification aside with the reason it failed.
-async fn set_aside_oldest(state: &AppState, error: &str) -> Result<(), StoreError> {
+/// Sets notification `id` aside with the reason it failed, unless it was acted
+/// on or set aside meanwhile (by this node's other loop, or another node).
+async fn set_aside(state: &AppState, id: i64, error: &str) -> Result<(), StoreError> {
     let tx = state.db.begin().await?;
     if !monitoring::try_lock_inbox(&tx).await? {
         return Ok(());
     }
-    if let Some(row) = monitoring::waiting(&tx, 1).await?.first() {
-        tracing::error!(notification = row.id, %error, "an alert notification could not be acted on; set aside for staff");
-        monitoring::set_aside(&tx, row.id, error, now_ms()).await?;
-        let audit = Event::new(Actor::Monitoring, "alert.notification_set_aside")
-            .target("alert_notification", row.id.to_string())
-            .details(json!({ "source": row.source, "error": error }));
-        audit::record(&tx, audit).await?;
-        metrics::counter!("oneportal_alert_notifications_set_aside_total").increment(1);
+    let Some(row) = monitoring::waiting(&tx, 1).await?.into_iter().next() else {
+        return Ok(());
+    };
+    if row.id != id {
+        return Ok(()); // no longer the one at the head of the inbox
     }
+    tracing::error!(notification = row.id, %error, "an alert notification could not be acted on; set aside for staff");
+    monitoring::set_aside(&tx, row.id, error, now_ms()).await?;
+    let audit = Event::new(Actor::Monitoring, "alert.notification_set_aside")
+        .target("alert_notification", row.id.to_string())
+        .details(json!({ "source": row.source, "error": error }));
+    audit::record(&tx, audit).await?;
+    metrics::counter!("oneportal_alert_notifications_set_aside_total").increment(1);
     tx.commit().await
 }
 
@@ -219,6 +252,8 @@ async fn act(
         Some(row) => Some(known(tx, row).await?),
         None => None,
     };
+    // What health depends on, before: a notification that moves neither leaves it alone.
+    let before = stored.as_ref().map(|row| (row.state, row.service_id));
     let mut row = stored.unwrap_or_else(|| new_record(observation, now));
     row.last_seen_at = now;
     row.notifications += 1;
@@ -290,10 +325,21 @@ async fn act(
         }
     }
     monitoring::save_alert(tx, &row).await?;
-    if let Some(service_id) = row.service_id
-        && let Some(org) = health::refresh(state, tx, service_id, cause).await?
-    {
-        touched.event_orgs.push(org);
+    if before == Some((row.state, row.service_id)) {
+        return Ok(()); // a repeat: nothing health depends on moved
+    }
+    // The alert's service now, and the one it named before if its label moved.
+    let previous = before.and_then(|(_, service)| service);
+    let services = [
+        row.service_id.map(|id| (id, cause)),
+        previous
+            .filter(|p| Some(*p) != row.service_id)
+            .map(|id| (id, Cause::default())),
+    ];
+    for (service_id, cause) in services.into_iter().flatten() {
+        if let Some(org) = health::refresh(state, tx, service_id, cause).await? {
+            touched.event_orgs.push(org);
+        }
     }
     Ok(())
 }
