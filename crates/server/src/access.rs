@@ -121,7 +121,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
-        let token = bearer_token(parts)?;
+        let token = bearer_token(&parts.headers)?;
         let claims = verified_claims(state, token)
             .await
             .map_err(|e| ApiError::InvalidToken(e.to_string()))?;
@@ -130,9 +130,8 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// The token in `Authorization: Bearer <token>`.
-pub(crate) fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
-    let value = parts
-        .headers
+pub(crate) fn bearer_token(headers: &axum::http::HeaderMap) -> Result<&str, ApiError> {
+    let value = headers
         .get(header::AUTHORIZATION)
         .ok_or(ApiError::MissingToken)?;
     let value = value

@@ -61,6 +61,19 @@ pub async fn tokens(db: &impl Exec) -> Result<Vec<IntegrationTokenRow>, StoreErr
     .await
 }
 
+/// One token by its id, revoked or not.
+pub async fn find_token(
+    db: &impl Exec,
+    id: i64,
+) -> Result<Option<IntegrationTokenRow>, StoreError> {
+    db.fetch_optional(
+        "SELECT id, name, hint, created_by, created_at, last_used_at, revoked_at \
+         FROM integration_tokens WHERE id = $1",
+        args![id],
+    )
+    .await
+}
+
 /// Revokes a live token; answers whether there was one.
 pub async fn revoke_token(db: &impl Exec, id: i64, at: i64) -> Result<bool, StoreError> {
     Ok(db

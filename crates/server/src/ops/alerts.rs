@@ -28,9 +28,7 @@ async fn integration(
     headers: &axum::http::HeaderMap,
     routing_key: Option<&str>,
 ) -> Result<IntegrationTokenRow, ApiError> {
-    let (mut parts, ()) = axum::http::Request::new(()).into_parts();
-    parts.headers = headers.clone();
-    let presented = match bearer_token(&parts) {
+    let presented = match bearer_token(headers) {
         Ok(token) => token.to_owned(),
         Err(ApiError::MissingToken) => match routing_key {
             Some(key) => key.trim().to_owned(),
@@ -208,10 +206,8 @@ pub async fn issue(
     crate::http::json::ApiJson(body): crate::http::json::ApiJson<NewIntegrationToken>,
 ) -> Result<Response, ApiError> {
     let issued = tokens::issue(&state, &staff.0, &body.name).await?;
-    let record = store::tokens(&state.db)
+    let record = store::find_token(&state.db, issued.id)
         .await?
-        .into_iter()
-        .find(|row| row.id == issued.id)
         .ok_or_else(|| ApiError::Internal("a token vanished as it was issued".into()))?;
     Ok((
         StatusCode::CREATED,

@@ -31,7 +31,7 @@ impl FromRequestParts<AppState> for Staff {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(parts)?;
+        let token = bearer_token(&parts.headers)?;
         let claims = verified_claims(state, token)
             .await
             .map_err(|e| ApiError::InvalidToken(e.to_string()))?;
