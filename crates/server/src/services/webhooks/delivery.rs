@@ -256,6 +256,7 @@ async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<bool,
     .await?;
     let saturated = due.len() == free;
     let mut untried = Vec::new();
+    let mut claimed = Vec::new();
     for delivery in due {
         let (Some(slot), Ok(total)) = (
             deliverer.per_endpoint.try_take(delivery.endpoint_id),
@@ -269,6 +270,13 @@ async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<bool,
             slots: Some((slot, total)),
             freed: deliverer.freed.clone(),
         };
+        claimed.push((delivery, claim));
+    }
+    // Given back before any attempt starts: a failed attempt holds its endpoint's
+    // other deliveries behind it, but not those still leased, so one given back
+    // after a quick failure was recorded would stay due and be tried at once.
+    webhooks::release_leases(&state.db, &untried).await?;
+    for (delivery, claim) in claimed {
         let (state, deliverer) = (state.clone(), deliverer.clone());
         tokio::spawn(async move {
             let endpoint = delivery.endpoint_id;
@@ -288,7 +296,6 @@ async fn start_due(state: &AppState, deliverer: &Arc<Deliverer>) -> Result<bool,
             }
         });
     }
-    webhooks::release_leases(&state.db, &untried).await?;
     Ok(saturated)
 }
 
