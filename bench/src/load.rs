@@ -202,3 +202,98 @@ pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
 }
+
+/// GETs of many different URLs by many callers, each request the next of a
+/// list of (caller's token, path). `oha` sends one set of headers, so these run
+/// under `wrk` with a Lua script that picks each request's token.
+pub struct Requests {
+    pub tokens: Vec<String>,
+    /// (index into `tokens`, path and query).
+    pub paths: Vec<(usize, String)>,
+}
+
+impl Requests {
+    /// Runs the list for `duration` against `base_url`; the files go under `scratch`.
+    pub fn run(
+        &self,
+        scratch: &Path,
+        base_url: &str,
+        name: &str,
+        connections: u32,
+        duration: Duration,
+        server_pid: u32,
+    ) -> anyhow::Result<Measurement> {
+        eprintln!("measuring {name} ({} URLs) ...", self.paths.len());
+        std::fs::create_dir_all(scratch)?;
+        let slug: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let tokens = scratch.join(format!("{slug}.tokens"));
+        let paths = scratch.join(format!("{slug}.paths"));
+        let script = scratch.join("distinct.lua");
+        std::fs::write(&tokens, self.tokens.join("\n") + "\n")?;
+        let mut lines = String::new();
+        for (owner, path) in &self.paths {
+            lines.push_str(&format!("{}\t{path}\n", owner + 1));
+        }
+        std::fs::write(&paths, lines)?;
+        std::fs::write(&script, include_str!("distinct.lua"))?;
+        let cpu_before = cpu_ticks(server_pid)?;
+        let started = Instant::now();
+        let output = Command::new("wrk")
+            .args([
+                "-t",
+                "2",
+                "-c",
+                &connections.to_string(),
+                "-d",
+                &format!("{}s", duration.as_secs()),
+                "--timeout",
+                "10s",
+                "-s",
+            ])
+            .arg(&script)
+            .arg(base_url)
+            .env("BENCH_TOKENS", &tokens)
+            .env("BENCH_PATHS", &paths)
+            .output()
+            .context("running wrk (apt-get install wrk)")?;
+        let wall = started.elapsed().as_secs_f64();
+        let cpu = (cpu_ticks(server_pid)? - cpu_before) as f64 / ticks_per_second();
+        if !output.status.success() {
+            bail!("wrk failed: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let line = stdout
+            .lines()
+            .rev()
+            .find(|l| l.starts_with('{'))
+            .context("wrk printed no summary")?;
+        let report: Value = serde_json::from_str(line)?;
+        let number = |key: &str| report[key].as_f64().unwrap_or_default();
+        let requests = number("requests");
+        let failed = number("statusErrors")
+            + number("connectErrors")
+            + number("readErrors")
+            + number("writeErrors")
+            + number("timeouts");
+        Ok(Measurement {
+            name: name.to_owned(),
+            requests_per_sec: requests / (number("durationUs") / 1e6),
+            p50_ms: number("p50Us") / 1000.0,
+            p99_ms: number("p99Us") / 1000.0,
+            success_percent: if requests > 0.0 {
+                100.0 * (requests - failed).max(0.0) / requests
+            } else {
+                0.0
+            },
+            status_codes: serde_json::json!({
+                "4xx or 5xx": number("statusErrors"),
+                "no answer": failed - number("statusErrors"),
+            }),
+            server_cpu_cores: cpu / wall,
+            peak_rss_kib: status_kib(server_pid, "VmHWM").unwrap_or_default(),
+        })
+    }
+}

@@ -5,9 +5,11 @@
 //! - `cargo run --release -p oneportal-bench -- oauth`: the token endpoint and
 //!   `/v2/me`, side by side with panva's `oidc-provider`
 //!   (`../shared/bench/peer-oidc-provider/`) in the same run;
-//! - `cargo run --release -p oneportal-bench -- cases [--cases N] [--database-url postgres://…]`:
-//!   a filtered case list, the first and the 10,000th page by cursor, a case
-//!   detail, case creation and an invoice PDF, over N generated cases (default one million);
+//! - `cargo run --release -p oneportal-bench -- cases [--cases N] [--organizations N] [--database-url postgres://…]`:
+//!   filtered case lists, the first page, a page by cursor at any depth, pages by
+//!   offset and case details, each repeating one URL and over distinct URLs of
+//!   every organization, side by side; then case creation and an invoice PDF,
+//!   over N generated cases (default one million) in N organizations (default 100);
 //! - `cargo run --release -p oneportal-bench -- soak [--minutes N] [--rate R]`:
 //!   mixed traffic at a fixed rate, errors and latency per minute, memory at start and end;
 //! - `cargo run --release -p oneportal-bench -- events [--seconds 60]`: webhook
@@ -47,6 +49,8 @@ pub struct Options {
     algorithm: String,
     with_peer: bool,
     cases: i64,
+    /// The organizations the cases are spread over, each with its own API client.
+    organizations: u32,
     database_url: Option<String>,
     /// `--seconds` when given (the events benchmark defaults to a minute, not 10 s).
     seconds_given: Option<u64>,
@@ -64,6 +68,7 @@ fn parse_options() -> anyhow::Result<(String, Options)> {
         algorithm: "ES256".into(),
         with_peer: true,
         cases: 1_000_000,
+        organizations: 100,
         database_url: None,
         seconds_given: None,
         soak_minutes: 10,
@@ -81,11 +86,12 @@ fn parse_options() -> anyhow::Result<(String, Options)> {
             "--alg" => options.algorithm = value()?,
             "--no-peer" => options.with_peer = false,
             "--cases" => options.cases = value()?.parse()?,
+            "--organizations" => options.organizations = value()?.parse::<u32>()?.max(1),
             "--database-url" => options.database_url = Some(value()?),
             "--minutes" => options.soak_minutes = value()?.parse()?,
             "--rate" => options.soak_rate = value()?.parse()?,
             other => bail!(
-                "unknown option {other}; options: --seconds N --connections N --alg ES256|EdDSA|RS256 --no-peer --cases N --database-url URL --minutes N --rate R"
+                "unknown option {other}; options: --seconds N --connections N --alg ES256|EdDSA|RS256 --no-peer --cases N --organizations N --database-url URL --minutes N --rate R"
             ),
         }
     }

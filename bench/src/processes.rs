@@ -183,23 +183,34 @@ impl Server {
         Ok(String::from_utf8(output.stdout)?.trim().to_owned())
     }
 
-    /// A developer and an API client with every scope; returns (client id, secret).
+    /// A developer of "Benchmark Org" and an API client with every scope; returns (client id, secret).
     pub async fn create_client(&self) -> anyhow::Result<(String, String)> {
+        self.create_client_in("Benchmark Org", "bench@example.test")
+            .await
+    }
+
+    /// A developer (`email`) of `organization` and an API client with every scope;
+    /// returns (client id, secret).
+    pub async fn create_client_in(
+        &self,
+        organization: &str,
+        email: &str,
+    ) -> anyhow::Result<(String, String)> {
         self.cli(&[
             "users",
             "create",
             "--email",
-            "bench@example.test",
+            email,
             "--first-name",
             "Bench",
             "--last-name",
             "Mark",
             "--organization",
-            "Benchmark Org",
+            organization,
             "--permissions",
             "all",
         ])?;
-        let token = self.cli(&["users", "token", "--email", "bench@example.test"])?;
+        let token = self.cli(&["users", "token", "--email", email])?;
         let response = self
             .http
             .post(format!("{}/v2/api-clients", self.url))

@@ -67,6 +67,10 @@ enum Command {
         /// The organization to fill (created when missing).
         #[arg(long, default_value = "ACME Corporation")]
         organization: String,
+        /// Spread the cases evenly over this many organizations, named
+        /// "<organization> 1" to "<organization> N", each with its own catalog.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        organizations: u32,
         #[command(flatten)]
         storage: StorageFlags,
     },
@@ -263,11 +267,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seed {
             cases,
             organization,
+            organizations,
             storage,
         } => {
             let config = load(file, storage, None)?;
             let db = open_database(&config).await?;
-            let result = demo::seed_cases(&db, &organization, cases).await;
+            let result = demo::seed_cases(&db, &organization, organizations, cases).await;
             db.close().await;
             result
         }

@@ -114,15 +114,60 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `oneportal seed`: `count` generated cases in `organization`, in batches with progress.
+/// `oneportal seed`: `count` generated cases spread evenly over `organizations`
+/// organizations (one keeps the name; several are "<name> 1" to "<name> N"),
+/// each with the demo catalog, in batches with progress.
 pub async fn seed_cases(
     db: &oneportal_store::Db,
     organization: &str,
+    organizations: u32,
     count: i64,
 ) -> anyhow::Result<()> {
-    let org_id = match orgs::find_organization_by_name(db, organization).await? {
+    let started = std::time::Instant::now();
+    let organizations = i64::from(organizations.max(1));
+    let mut done = 0;
+    for k in 1..=organizations {
+        let name = if organizations == 1 {
+            organization.to_owned()
+        } else {
+            format!("{organization} {k}")
+        };
+        let org_id = seeded_organization(db, &name).await?;
+        // The first organizations take the remainder, one case each.
+        let share = count / organizations + i64::from(k <= count % organizations);
+        const BATCH: i64 = 50_000;
+        // A year back, so that generated cases end about now.
+        let start_at = oneportal_store::now_ms() - share * 30_000;
+        let mut made = 0;
+        while made < share {
+            let n = BATCH.min(share - made);
+            let tx = db.begin().await?;
+            oneportal_store::cases::generate_cases(&tx, org_id, made, n, start_at).await?;
+            tx.commit().await?;
+            made += n;
+            done += n;
+            eprint!(
+                "\r{done} / {count} cases ({:.0}/s)",
+                done as f64 / started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    eprintln!();
+    // Fresh statistics, so the query planner knows the table's new shape.
+    oneportal_store::Exec::execute(db, "ANALYZE", vec![]).await?;
+    println!(
+        "{count} cases generated in {organizations} organization(s) named '{organization}…' in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The organization named `name` (created when missing), with the demo catalog
+/// if it has no services yet.
+async fn seeded_organization(db: &oneportal_store::Db, name: &str) -> anyhow::Result<i64> {
+    let org_id = match orgs::find_organization_by_name(db, name).await? {
         Some(org) => org.id,
-        None => orgs::create_organization(db, organization).await?,
+        None => orgs::create_organization(db, name).await?,
     };
     let scope = oneportal_store::catalog::AccessScope::whole_organization(org_id);
     let everything = oneportal_domain::query::ListQuery {
@@ -145,30 +190,7 @@ pub async fn seed_cases(
             invoices::seed(db, org_id).await?;
         }
     }
-    const BATCH: i64 = 50_000;
-    let started = std::time::Instant::now();
-    // A year back, so that generated cases end about now.
-    let start_at = oneportal_store::now_ms() - count * 30_000;
-    let mut done = 0;
-    while done < count {
-        let n = BATCH.min(count - done);
-        let tx = db.begin().await?;
-        oneportal_store::cases::generate_cases(&tx, org_id, done, n, start_at).await?;
-        tx.commit().await?;
-        done += n;
-        eprint!(
-            "\r{done} / {count} cases ({:.0}/s)",
-            done as f64 / started.elapsed().as_secs_f64()
-        );
-    }
-    eprintln!();
-    // Fresh statistics, so the query planner knows the table's new shape.
-    oneportal_store::Exec::execute(db, "ANALYZE", vec![]).await?;
-    println!(
-        "{count} cases generated in '{organization}' in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(())
+    Ok(org_id)
 }
 
 /// Cities where the demo organization has sites: (city, country, street, postal code, latitude, longitude).

@@ -112,7 +112,7 @@ struct Timed {
 async fn cost_bounds_the_worst_accepted_list_requests_answer_within_a_fixed_budget() {
     let app = spawn_app().await;
     let started = Instant::now();
-    oneportal::demo::seed_cases(app.db(), "Cost", CASES_SEEDED)
+    oneportal::demo::seed_cases(app.db(), "Cost", 1, CASES_SEEDED)
         .await
         .unwrap();
     let org_id = oneportal_store::orgs::find_organization_by_name(app.db(), "Cost")
