@@ -112,8 +112,9 @@ impl Listed for CaseRow {
 async fn case_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing<CaseRow>, StoreError> {
     let mut listing = Listing::new(case_columns!(), "cases c", &CASE_COLUMNS, "c.id");
     listing.require_eq("c.org_id", scope.org_id);
-    // cases_org_status_updated and _created lead with (org_id, status).
+    // cases_org_status_updated, _created and _priority_updated lead with (org_id, status).
     listing.fan_out("status");
+    listing.defer_row_reads();
     if let Some(restriction) = Restriction::of(db, scope).await? {
         restriction.require_service(
             &mut listing,
@@ -170,6 +171,7 @@ pub async fn list_case_queue(
     if let Some(org_id) = org_id {
         listing.require_eq("c.org_id", org_id);
     }
+    listing.defer_row_reads();
     listing.filter(&query.filters);
     listing.run_counted(db, query, None).await
 }

@@ -113,6 +113,7 @@ pub struct Listing<R: 'static> {
     args: Vec<Arg>,
     fan_out_field: Option<&'static str>,
     fanned_out: Option<FannedOut>,
+    defer_row_reads: bool,
 }
 
 /// A filter to several values that a page reads one value at a time: the
@@ -147,6 +148,7 @@ impl<R: Listed> Listing<R> {
             args: Vec::new(),
             fan_out_field: None,
             fanned_out: None,
+            defer_row_reads: false,
         }
     }
 
@@ -157,6 +159,15 @@ impl<R: Listed> Listing<R> {
     /// of another value, which grows with the rows that do not match.
     pub fn fan_out(&mut self, field: &'static str) {
         self.fan_out_field = Some(field);
+    }
+
+    /// Finds the page's ids first, reading only the index (the sort columns and
+    /// the id), and only then reads the whole rows of that page. Rows skipped
+    /// by an offset, and each fanned-out arm's rows beyond the page, are then
+    /// never read: a page costs its own rows plus index entries, not
+    /// `(limit + offset) × arms` whole rows.
+    pub fn defer_row_reads(&mut self) {
+        self.defer_row_reads = true;
     }
 
     fn bind(&mut self, arg: Arg) -> String {
@@ -419,7 +430,21 @@ impl<R: Listed> Listing<R> {
                 output_name(self.id_sql).map(|n| format!("{n} {}", sql_direction(sort.tie_break))),
             ))
             .collect();
-        match (self.fanned_out.take(), merged_order) {
+        // What each arm, or the one query, selects: the rows, or only the order's
+        // columns and the id when the rows are read afterwards.
+        let keys_only = sort
+            .keys
+            .iter()
+            .map(|(c, _)| c.sql)
+            .chain(std::iter::once(self.id_sql))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let selected = if self.defer_row_reads {
+            keys_only.as_str()
+        } else {
+            self.select
+        };
+        let page = match (self.fanned_out.take(), merged_order) {
             (Some(fanned), Some(merged_order)) => {
                 // Each arm may supply the whole page, including the rows an offset skips.
                 let arm_limit = self.bind(Arg::from(i64::from(limit) + 1 + i64::from(offset)));
@@ -429,8 +454,7 @@ impl<R: Listed> Listing<R> {
                     .enumerate()
                     .map(|(i, p)| {
                         format!(
-                            "SELECT * FROM (SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {arm_limit}) AS arm{i}",
-                            self.select,
+                            "SELECT * FROM (SELECT {selected} FROM {} WHERE {} ORDER BY {} LIMIT {arm_limit}) AS arm{i}",
                             self.from,
                             self.arm_where_clause(&fanned, p),
                             order.join(", ")
@@ -444,13 +468,23 @@ impl<R: Listed> Listing<R> {
                 )
             }
             _ => format!(
-                "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {limit_p} OFFSET {offset_p}",
-                self.select,
+                "SELECT {selected} FROM {} WHERE {} ORDER BY {} LIMIT {limit_p} OFFSET {offset_p}",
                 self.from,
                 self.where_clause(),
                 order.join(", ")
             ),
+        };
+        if !self.defer_row_reads {
+            return page;
         }
+        let id = output_name(self.id_sql).expect("a list whose rows are read last has a plain id");
+        format!(
+            "SELECT {} FROM {} WHERE {} IN (SELECT {id} FROM ({page}) AS page) ORDER BY {}",
+            self.select,
+            self.from,
+            self.id_sql,
+            order.join(", ")
+        )
     }
 
     /// The rows of the page (one more was read to tell whether another page

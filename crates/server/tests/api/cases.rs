@@ -1050,8 +1050,10 @@ async fn case_lists_filter_sort_and_name_unknown_parameters() {
 }
 
 /// A list filtered to several statuses is read one status at a time and merged
-/// (`Listing::fan_out`). Whatever the sort, by cursor or by offset, the pages hold
-/// exactly the matching cases of the unfiltered list, in its order, ties included.
+/// (`Listing::fan_out`), and the page's rows are read only once its ids are known
+/// (`Listing::defer_row_reads`). Whatever the sort, by cursor or by offset, the
+/// pages hold exactly the matching cases of the unfiltered list, in its order,
+/// ties included.
 #[tokio::test]
 async fn lists_filtered_to_several_statuses_page_in_the_lists_order() {
     let app = spawn_app().await;
@@ -1063,7 +1065,9 @@ async fn lists_filtered_to_several_statuses_page_in_the_lists_order() {
         &[CaseStatus::InProgress, CaseStatus::Resolved],
     ];
     for i in 0..22 {
-        let case = open(&app, &token, incident(catalog.services[i % 2])).await;
+        let mut body = incident(catalog.services[i % 2]);
+        body["priority"] = json!(["P1", "P2", "P3"][i % 3]);
+        let case = open(&app, &token, body).await;
         provider_moves(&app, case["caseId"].as_str().unwrap(), paths[i % 4]).await;
     }
     let ids = |page: &Value| -> Vec<String> {
@@ -1074,7 +1078,14 @@ async fn lists_filtered_to_several_statuses_page_in_the_lists_order() {
             .map(|c| c["caseId"].as_str().unwrap().to_owned())
             .collect()
     };
-    for sort in ["-lastModifiedDate", "createdDate", "priority", "-status"] {
+    for sort in [
+        "-lastModifiedDate",
+        "createdDate",
+        "priority",
+        "-status",
+        "priority,-lastModifiedDate",
+        "-priority,lastModifiedDate",
+    ] {
         let everything = get_json(&app, &format!("/v2/cases?limit=200&sort={sort}"), &token).await;
         for statuses in [
             "InProgress,Pending",
