@@ -115,6 +115,7 @@ async fn case_listing(db: &impl Exec, scope: &AccessScope) -> Result<Listing<Cas
     // cases_org_status_updated, _created and _priority_updated lead with (org_id, status).
     listing.fan_out("status");
     listing.defer_row_reads();
+    listing.bound_total();
     if let Some(restriction) = Restriction::of(db, scope).await? {
         restriction.require_service(
             &mut listing,
@@ -172,6 +173,7 @@ pub async fn list_case_queue(
         listing.require_eq("c.org_id", org_id);
     }
     listing.defer_row_reads();
+    listing.bound_total();
     listing.filter(&query.filters);
     listing.run_counted(db, query, None).await
 }

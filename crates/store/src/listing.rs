@@ -98,9 +98,16 @@ pub trait Listed: Record {
     fn id(&self) -> i64;
 }
 
+/// A list that bounds its total counts at most this many matching records: a
+/// total beyond it is reported as "more than" this, never recounted by
+/// scanning every match on each request (see [`Listing::bound_total`]).
+pub const EXACT_TOTAL_UP_TO: i64 = 10_000;
+
 pub struct ListPage<T> {
     pub rows: Vec<T>,
+    /// How many records the conditions select; with `total_exact` false, more than this.
     pub total: i64,
+    pub total_exact: bool,
     pub next_cursor: Option<String>,
 }
 
@@ -114,6 +121,7 @@ pub struct Listing<R: 'static> {
     fan_out_field: Option<&'static str>,
     fanned_out: Option<FannedOut>,
     defer_row_reads: bool,
+    bound_total: bool,
 }
 
 /// A filter to several values that a page reads one value at a time: the
@@ -149,6 +157,7 @@ impl<R: Listed> Listing<R> {
             fan_out_field: None,
             fanned_out: None,
             defer_row_reads: false,
+            bound_total: false,
         }
     }
 
@@ -168,6 +177,14 @@ impl<R: Listed> Listing<R> {
     /// `(limit + offset) × arms` whole rows.
     pub fn defer_row_reads(&mut self) {
         self.defer_row_reads = true;
+    }
+
+    /// Counts at most [`EXACT_TOTAL_UP_TO`] + 1 matching records: the total is
+    /// exact up to that many and otherwise "more than" it. A list whose filters
+    /// each request may change (a date bound, a customer reference) would
+    /// otherwise count every match of a large organization on every request.
+    pub fn bound_total(&mut self) {
+        self.bound_total = true;
     }
 
     fn bind(&mut self, arg: Arg) -> String {
@@ -340,11 +357,20 @@ impl<R: Listed> Listing<R> {
 
     /// The number of records the conditions select, from `counts` while it is fresh.
     async fn total(&self, db: &impl Exec, counts: Option<&CountCache>) -> Result<i64, StoreError> {
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM {} WHERE {}",
-            self.from,
-            self.where_clause()
-        );
+        let count_sql = if self.bound_total {
+            format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT {}) AS counted",
+                self.from,
+                self.where_clause(),
+                EXACT_TOTAL_UP_TO + 1
+            )
+        } else {
+            format!(
+                "SELECT COUNT(*) FROM {} WHERE {}",
+                self.from,
+                self.where_clause()
+            )
+        };
         let count = async {
             let (total,): (i64,) = db
                 .fetch_all_dynamic(count_sql.clone(), self.args.clone())
@@ -508,9 +534,15 @@ impl<R: Listed> Listing<R> {
                 .encode()
             });
         }
+        let total_exact = !self.bound_total || total <= EXACT_TOTAL_UP_TO;
         ListPage {
             rows,
-            total,
+            total: if total_exact {
+                total
+            } else {
+                EXACT_TOTAL_UP_TO
+            },
+            total_exact,
             next_cursor,
         }
     }

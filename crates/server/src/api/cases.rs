@@ -16,7 +16,7 @@ use crate::documents::downloads::{attachment_download, rfo_pdf};
 use crate::http::ApiError;
 use crate::http::json::ApiJson;
 use crate::http::pagination::{
-    Page, detail_response, list_response, page_response, parse_list_query,
+    Page, Total, detail_response, list_response, page_response, parse_list_query,
 };
 use crate::http::problem::Problem;
 use crate::http::time::parse_time;
@@ -213,7 +213,7 @@ fn case_location(id: i64) -> HeaderValue {
 /// List cases.
 #[utoipa::path(get, path = "/v2/cases", tag = "Cases", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
     description = "Cases on the services you may see. Filters: `status`, `type`, `subject`, `priority`, `serviceId`, `siteId`, `customerReference`, `origin` (comma = OR), `createdDate.gte|gt|lte|lt`, `lastModifiedDate.gte|gt|lte|lt` (RFC 3339). Poll for changes with `lastModifiedDate.gt=<last poll>`. Default sort `-lastModifiedDate`.",
-    responses((status = 200, body = Page<Case>, headers(("X-Total-Count" = i64), ("Link" = String))),
+    responses((status = 200, body = Page<Case>, headers(("X-Total-Count" = i64, description = "How many cases match, when at most 10,000 do"), ("X-Total-Count-At-Least" = i64, description = "Instead of X-Total-Count when more than 10,000 match: 10000 (the list counts no further; pagination.totalRelation is gte)"), ("Link" = String))),
         (status = 400, description = "Unknown parameter, filter value or sort key", body = Problem),
         (status = 401, body = Problem),
         (status = 403, description = "Missing customerapi/support.read", body = Problem)))]
@@ -338,7 +338,7 @@ fn in_memory_page<T: Serialize>(
         uri,
         query,
         page.data,
-        page.pagination.total as i64,
+        Total::exact(page.pagination.total as i64),
         None,
     )
 }

@@ -10,7 +10,7 @@ use oneportal_store::maintenances::MAINTENANCES;
 use crate::access::{Access, SupportRead};
 use crate::http::ApiError;
 use crate::http::pagination::{
-    Page, detail_response, list_response, parse_list_query, tagged_response,
+    Page, detail_response, page_response, parse_list_query, tagged_response,
 };
 use crate::http::problem::Problem;
 use crate::models::maintenance::Maintenance;
@@ -36,13 +36,11 @@ pub async fn list_maintenances(
 ) -> Result<Response, ApiError> {
     let query = parse_list_query(&MAINTENANCES, raw.as_deref())?;
     let page = service::page(&state, Some(&access.scope), &query).await?;
-    Ok(list_response(
+    Ok(page_response::<_, Maintenance>(
         &state.public_url,
         &uri,
         &query,
-        page.rows,
-        page.total,
-        page.next_cursor,
+        page,
     ))
 }
 

@@ -10,9 +10,51 @@ use crate::http::{ApiError, FieldError};
 pub struct Pagination {
     pub offset: u32,
     pub limit: u32,
+    /// How many records match: exactly (`totalRelation` `eq`), or at least this
+    /// many (`gte`: a case list counts at most 10,000 matches).
     pub total: u64,
+    pub total_relation: TotalRelation,
     /// Opaque cursor for the next page; null on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// Whether a list's `total` is its exact count or a lower bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TotalRelation {
+    /// `total` is exact.
+    Eq,
+    /// More than `total` match; the list stopped counting there.
+    Gte,
+}
+
+/// A list's total as counted: exact, or where counting stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Total {
+    pub count: i64,
+    pub exact: bool,
+}
+
+impl Total {
+    pub fn exact(count: i64) -> Total {
+        Total { count, exact: true }
+    }
+
+    /// The total of a store page.
+    pub fn of<R>(page: &oneportal_store::listing::ListPage<R>) -> Total {
+        Total {
+            count: page.total,
+            exact: page.total_exact,
+        }
+    }
+
+    fn relation(self) -> TotalRelation {
+        if self.exact {
+            TotalRelation::Eq
+        } else {
+            TotalRelation::Gte
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,6 +78,7 @@ impl<T> Page<T> {
                 offset,
                 limit,
                 total,
+                total_relation: TotalRelation::Eq,
                 next_cursor: None,
             },
         }
@@ -86,17 +129,20 @@ pub fn page_response<R, T: Serialize + From<R>>(
     query: &oneportal_domain::query::ListQuery,
     page: oneportal_store::listing::ListPage<R>,
 ) -> axum::response::Response {
+    let total = Total::of(&page);
     let data: Vec<T> = page.rows.into_iter().map(T::from).collect();
-    list_response(public_url, uri, query, data, page.total, page.next_cursor)
+    list_response(public_url, uri, query, data, total, page.next_cursor)
 }
 
-/// A page of a list with `X-Total-Count` and, when there is more, `Link: <…>; rel="next"`.
+/// A page of a list with `X-Total-Count` (or, when counting stopped short of
+/// every match, `X-Total-Count-At-Least`) and, when there is more,
+/// `Link: <…>; rel="next"`.
 pub fn list_response<T: Serialize>(
     public_url: &str,
     uri: &axum::http::Uri,
     query: &oneportal_domain::query::ListQuery,
     data: Vec<T>,
-    total: i64,
+    total: Total,
     next_cursor: Option<String>,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
@@ -123,13 +169,19 @@ pub fn list_response<T: Serialize>(
         pagination: Pagination {
             offset,
             limit: query.limit,
-            total: total.max(0) as u64,
+            total: total.count.max(0) as u64,
+            total_relation: total.relation(),
             next_cursor,
         },
     };
     let mut response = axum::Json(page).into_response();
     let headers = response.headers_mut();
-    headers.insert("x-total-count", axum::http::HeaderValue::from(total.max(0)));
+    let count = axum::http::HeaderValue::from(total.count.max(0));
+    if total.exact {
+        headers.insert("x-total-count", count);
+    } else {
+        headers.insert("x-total-count-at-least", count);
+    }
     if let Some(link) = link.and_then(|l| axum::http::HeaderValue::from_str(&l).ok()) {
         headers.insert(axum::http::header::LINK, link);
     }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::auth::Staff;
-use crate::http::pagination::{Page, list_response, parse_list_query};
+use crate::http::pagination::{Page, page_response, parse_list_query};
 use crate::http::problem::Problem;
 use crate::http::time::parse_time;
 use crate::http::{ApiError, FieldError};
@@ -209,13 +209,11 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let query = parse_list_query(&MAINTENANCES, raw.as_deref())?;
     let page = service::page(&state, None, &query).await?;
-    Ok(list_response(
+    Ok(page_response::<_, Maintenance>(
         &state.public_url,
         &uri,
         &query,
-        page.rows,
-        page.total,
-        page.next_cursor,
+        page,
     ))
 }
 

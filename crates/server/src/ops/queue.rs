@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::auth::Staff;
 use crate::http::ApiError;
-use crate::http::pagination::{Page, list_response, page_response, parse_list_query};
+use crate::http::pagination::{Page, Total, list_response, page_response, parse_list_query};
 use crate::http::time::rfc3339;
 use crate::models::case::Case;
 use crate::state::AppState;
@@ -83,7 +83,7 @@ pub async fn list_organizations(
         &uri,
         &query,
         page,
-        total,
+        Total::exact(total),
         None,
     ))
 }
@@ -110,7 +110,7 @@ impl From<CaseRow> for QueuedCase {
 /// The case queue across every customer.
 #[utoipa::path(get, path = "/ops/v1/cases", tag = "Cases", security(("staffToken" = [])),
     description = "Every organization's cases, with the filters, sorting and paging of `GET /v2/cases` (e.g. `status=Acknowledged,InProgress&sort=priority,createdDate` for the work queue).",
-    responses((status = 200, body = Page<QueuedCase>, headers(("X-Total-Count" = i64), ("Link" = String))),
+    responses((status = 200, body = Page<QueuedCase>, headers(("X-Total-Count" = i64, description = "How many cases match, when at most 10,000 do"), ("X-Total-Count-At-Least" = i64, description = "Instead of X-Total-Count when more than 10,000 match: 10000 (the list counts no further; pagination.totalRelation is gte)"), ("Link" = String))),
         (status = 400, description = "Unknown parameter, filter value or sort key", body = crate::http::problem::Problem)))]
 pub async fn list_cases(
     State(state): State<AppState>,

@@ -57,6 +57,8 @@ pub struct Pager {
     pub from: u32,
     pub to: u32,
     pub total: i64,
+    /// More than `total` match: a case list stops counting at 10,000.
+    pub more: bool,
     pub previous: String,
     pub next: String,
 }
@@ -172,6 +174,7 @@ pub(crate) fn pager(
         from: if shown == 0 { 0 } else { offset + 1 },
         to: offset + shown as u32,
         total,
+        more: false,
         previous: if offset > 0 {
             link(offset.saturating_sub(limit))
         } else {
@@ -245,6 +248,7 @@ pub async fn services(
             from: u32::from(shown > 0),
             to: shown as u32,
             total: shown as i64,
+            more: false,
             previous: String::new(),
             next: String::new(),
         }
@@ -373,6 +377,7 @@ pub async fn sites(
             from: u32::from(shown > 0),
             to: shown as u32,
             total: shown as i64,
+            more: false,
             previous: String::new(),
             next: String::new(),
         }

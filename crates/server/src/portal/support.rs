@@ -205,12 +205,16 @@ pub async fn list(
         .map(CaseLine::from)
         .collect();
     let pager = if search.is_empty() {
-        pager("/portal/support", &kept, &query, page.total, lines.len())
+        Pager {
+            more: !page.total_exact,
+            ..pager("/portal/support", &kept, &query, page.total, lines.len())
+        }
     } else {
         Pager {
             from: u32::from(!lines.is_empty()),
             to: lines.len() as u32,
             total: lines.len() as i64,
+            more: false,
             previous: String::new(),
             next: String::new(),
         }

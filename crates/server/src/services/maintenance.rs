@@ -506,6 +506,7 @@ pub async fn page(
             .map(|row| Maintenance::new(row, &services))
             .collect(),
         total: page.total,
+        total_exact: page.total_exact,
         next_cursor: page.next_cursor,
     })
 }

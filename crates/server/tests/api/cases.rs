@@ -1399,3 +1399,69 @@ async fn a_case_row_with_a_value_the_domain_does_not_know_is_an_error_not_a_defa
         app.db().execute(sql, args![before.0, id]).await.unwrap();
     }
 }
+
+/// A case list counts at most 10,000 matches: up to that its total is exact
+/// (`X-Total-Count`, `totalRelation: eq`); beyond, the API says "at least
+/// 10,000" (`X-Total-Count-At-Least`, `totalRelation: gte`) and the portal
+/// "more than 10000", instead of counting every match on each request. A
+/// narrower filter under the bound is exact again, and equals what paging finds.
+#[tokio::test]
+async fn case_totals_are_exact_up_to_ten_thousand_and_a_lower_bound_beyond() {
+    let app = spawn_app().await;
+    oneportal::demo::seed_cases(app.db(), "Large", 1, 10_050)
+        .await
+        .unwrap();
+    let org_id = oneportal_store::orgs::find_organization_by_name(app.db(), "Large")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let user = app.user_in(org_id, PermissionSet::all()).await;
+
+    let everything = app.get("/v2/cases?limit=5", &user.token).await;
+    assert!(everything.headers().get("x-total-count").is_none());
+    assert_eq!(everything.headers()["x-total-count-at-least"], "10000");
+    let body: Value = everything.json().await.unwrap();
+    assert_eq!(body["pagination"]["total"], 10_000);
+    assert_eq!(body["pagination"]["totalRelation"], "gte");
+
+    let (held,): (i64,) = app
+        .db()
+        .fetch_one(
+            "SELECT COUNT(*) FROM cases WHERE org_id = $1 AND status IN ('Held', 'Pending')",
+            args![org_id],
+        )
+        .await
+        .unwrap();
+    assert!(held > 0 && held < 10_000);
+    let narrow = app
+        .get("/v2/cases?status=Held,Pending&limit=200", &user.token)
+        .await;
+    assert!(narrow.headers().get("x-total-count-at-least").is_none());
+    assert_eq!(narrow.headers()["x-total-count"], held.to_string().as_str());
+    let body: Value = narrow.json().await.unwrap();
+    assert_eq!(body["pagination"]["total"], held);
+    assert_eq!(body["pagination"]["totalRelation"], "eq");
+    let mut paged = body["data"].as_array().unwrap().len() as i64;
+    let mut next = body["pagination"]["nextCursor"].as_str().map(str::to_owned);
+    while let Some(cursor) = next {
+        let page = app
+            .get_json(
+                &format!("/v2/cases?status=Held,Pending&limit=200&cursor={cursor}"),
+                &user.token,
+            )
+            .await;
+        paged += page["data"].as_array().unwrap().len() as i64;
+        next = page["pagination"]["nextCursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(paged, held, "the exact total is what paging finds");
+
+    let staff = crate::operations::staff_token(&app).await;
+    let queue = app.get("/ops/v1/cases?limit=5", &staff).await;
+    assert_eq!(queue.headers()["x-total-count-at-least"], "10000");
+
+    let mut browser =
+        crate::browser::Browser::signed_in_at(&app, org_id, PermissionSet::all()).await;
+    let page = browser.get("/portal/support").await.text().await.unwrap();
+    assert!(page.contains("of more than 10000."), "{page}");
+}

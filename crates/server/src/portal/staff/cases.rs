@@ -161,7 +161,10 @@ pub async fn queue(
         types: choices(CaseType::NAMES, &pick("type")),
         priorities: choices(CasePriority::NAMES, &pick("priority")),
         organizations,
-        pager: pager("/staff/cases", &kept, &query, page.total, shown),
+        pager: Pager {
+            more: !page.total_exact,
+            ..pager("/staff/cases", &kept, &query, page.total, shown)
+        },
     })
 }
 
