@@ -12,7 +12,6 @@ pub mod person;
 pub mod users;
 pub mod webhooks;
 
-use axum::Json;
 use axum::Router;
 use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
@@ -150,10 +149,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         state.clone(),
         guard::guard,
     ));
-    let document = serde_json::to_value(&openapi).expect("OpenAPI serializes");
     router.route(
         "/v2/openapi.json",
-        axum::routing::get(move || async move { Json(document.clone()) }),
+        crate::http::openapi::document_route(&openapi),
     )
 }
 

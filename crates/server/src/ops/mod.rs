@@ -10,7 +10,7 @@ pub mod maintenances;
 pub mod outbox;
 pub mod queue;
 
-use axum::{Json, Router};
+use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -150,9 +150,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 
 pub fn router() -> Router<AppState> {
     let (router, openapi) = routes();
-    let document = serde_json::to_value(&openapi).expect("OpenAPI serializes");
     router.route(
         "/ops/v1/openapi.json",
-        axum::routing::get(move || async move { Json(document.clone()) }),
+        crate::http::openapi::document_route(&openapi),
     )
 }

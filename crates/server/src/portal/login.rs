@@ -355,7 +355,8 @@ async fn password_matches(password: String, hash: Option<String>) -> bool {
     match hash {
         Some(hash) => crate::auth::password::verify(password, hash).await,
         None => {
-            crate::auth::password::verify(password, dummy_hash().await).await;
+            crate::auth::password::verify(password, crate::auth::password::STAND_IN_HASH.into())
+                .await;
             false
         }
     }
@@ -366,23 +367,6 @@ fn locked_message(until: i64) -> String {
         "Too many failed attempts to log in. For your security, logging in is paused until {}. Try again then, or reset your password with your administrator.",
         throttle::describe_until(until)
     )
-}
-
-/// Makes the stand-in hash ahead of the first login.
-pub async fn warm_up() {
-    dummy_hash().await;
-}
-
-/// A real Argon2 hash to verify against when the email is unknown.
-async fn dummy_hash() -> String {
-    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
-    HASH.get_or_init(|| async {
-        crate::auth::password::hash("not-a-real-password-at-all".into())
-            .await
-            .unwrap_or_default()
-    })
-    .await
-    .clone()
 }
 
 /// Whether the user may use a section; the same permission check the API uses.

@@ -50,10 +50,6 @@ pub use error::PortalError;
 pub use session::Session;
 
 pub fn router(state: &AppState) -> Router<AppState> {
-    // The first unknown-email login must not pay for making the stand-in hash.
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        runtime.spawn(login::warm_up());
-    }
     Router::new()
         .route("/", get(|| async { Redirect::to("/portal/") }))
         .route("/portal", get(|| async { Redirect::to("/portal/") }))
