@@ -7,7 +7,8 @@
 //! open cases would otherwise grow with every case the soak opened. Prints errors
 //! and latency minute by minute and the server's memory at the start and the
 //! end; fails when any request failed, memory grew by more than 10%, or the
-//! median latency more than doubled.
+//! median latency more than doubled. Case lists vary their status set, sort and
+//! limit from request to request, so that most miss the response cache.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
@@ -73,9 +74,9 @@ struct Traffic {
     secret: String,
     token: String,
     service: String,
-    /// The cases the soak opened, newest last: replies and detail reads go to
-    /// the newest, so that no one case grows without end; the oldest beyond
-    /// [`OPEN_CASES`] are withdrawn.
+    /// The cases the soak opened, newest last: replies go to the newest, so
+    /// that no one case grows without end, and detail reads to any of them; the
+    /// oldest beyond [`OPEN_CASES`] are withdrawn.
     cases: Mutex<VecDeque<String>>,
     portal_cookie: String,
 }
@@ -257,6 +258,29 @@ async fn drive(
     while in_flight.join_next().await.is_some() {}
 }
 
+/// The `n`th request's case list: a status set, a documented sort and a limit
+/// of its own, so that most lists miss the response cache, as real traffic does.
+fn distinct_list(n: usize) -> String {
+    const STATUSES: [&str; 4] = [
+        "InProgress,Pending",
+        "Acknowledged",
+        "InProgress,Pending,Held",
+        "Acknowledged,InProgress,Pending,Held",
+    ];
+    const SORTS: [&str; 4] = [
+        "-lastModifiedDate",
+        "createdDate",
+        "-createdDate",
+        "priority,-lastModifiedDate",
+    ];
+    format!(
+        "/v2/cases?status={}&sort={}&limit={}",
+        STATUSES[n % STATUSES.len()],
+        SORTS[(n / STATUSES.len()) % SORTS.len()],
+        10 + (n * 7919) % 90
+    )
+}
+
 /// One request of `kind`; `Err` names what failed.
 async fn send(traffic: &Traffic, kind: Kind, n: usize) -> Result<(), String> {
     let http = &traffic.http;
@@ -273,14 +297,16 @@ async fn send(traffic: &Traffic, kind: Kind, n: usize) -> Result<(), String> {
             .post(url("/oauth2/token"))
             .basic_auth(&traffic.client_id, Some(&traffic.secret))
             .form(&[("grant_type", "client_credentials")]),
-        Kind::CaseList => http
-            .get(url(
-                "/v2/cases?status=InProgress,Pending&sort=-lastModifiedDate&limit=50",
-            ))
-            .bearer_auth(&traffic.token),
-        Kind::CaseDetail => http
-            .get(url(&format!("/v2/cases/{case}")))
-            .bearer_auth(&traffic.token),
+        Kind::CaseList => http.get(url(&distinct_list(n))).bearer_auth(&traffic.token),
+        Kind::CaseDetail => {
+            // Any of the cases the soak keeps open, not always the same one.
+            let case = {
+                let cases = traffic.cases.lock().unwrap();
+                cases.get(n % cases.len().max(1)).cloned().unwrap_or(case)
+            };
+            http.get(url(&format!("/v2/cases/{case}")))
+                .bearer_auth(&traffic.token)
+        }
         Kind::NewCase => http
             .post(url("/v2/cases"))
             .bearer_auth(&traffic.token)
