@@ -34,15 +34,15 @@ pub const REPEATED: &str = " · repeated URL";
 /// Distinct URLs generated per read: more than any run sends.
 const DISTINCT_URLS: usize = 200_000;
 
-/// The status sets and the documented sorts the distinct lists draw from.
-const STATUS_SETS: [&str; 5] = [
+/// The status sets and the documented sorts the distinct lists (and the soak's) draw from.
+pub const STATUS_SETS: [&str; 5] = [
     "InProgress,Pending",
     "Acknowledged",
     "InProgress,Pending,Held",
     "Resolved,Closed",
     "Acknowledged,InProgress,Pending,Held",
 ];
-const SORTS: [&str; 4] = [
+pub const SORTS: [&str; 4] = [
     "-lastModifiedDate",
     "createdDate",
     "-createdDate",

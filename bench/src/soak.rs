@@ -261,18 +261,7 @@ async fn drive(
 /// The `n`th request's case list: a status set, a documented sort and a limit
 /// of its own, so that most lists miss the response cache, as real traffic does.
 fn distinct_list(n: usize) -> String {
-    const STATUSES: [&str; 4] = [
-        "InProgress,Pending",
-        "Acknowledged",
-        "InProgress,Pending,Held",
-        "Acknowledged,InProgress,Pending,Held",
-    ];
-    const SORTS: [&str; 4] = [
-        "-lastModifiedDate",
-        "createdDate",
-        "-createdDate",
-        "priority,-lastModifiedDate",
-    ];
+    use crate::cases::{SORTS, STATUS_SETS as STATUSES};
     format!(
         "/v2/cases?status={}&sort={}&limit={}",
         STATUSES[n % STATUSES.len()],

@@ -458,14 +458,15 @@ impl<R: Listed> Listing<R> {
             .collect();
         // What each arm, or the one query, selects: the rows, or only the order's
         // columns and the id when the rows are read afterwards.
-        let keys_only = sort
-            .keys
-            .iter()
-            .map(|(c, _)| c.sql)
-            .chain(std::iter::once(self.id_sql))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let keys_only;
         let selected = if self.defer_row_reads {
+            keys_only = sort
+                .keys
+                .iter()
+                .map(|(c, _)| c.sql)
+                .chain(std::iter::once(self.id_sql))
+                .collect::<Vec<_>>()
+                .join(", ");
             keys_only.as_str()
         } else {
             self.select
