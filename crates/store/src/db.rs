@@ -176,18 +176,24 @@ impl Db {
     /// Starts a transaction. SQLite takes the write lock at once (`BEGIN
     /// IMMEDIATE`) so that a read-then-write never fails on lock upgrade.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let (inner, write_permit) = match self {
+        let inner = match self {
             Db::Sqlite(pool, gate) => {
                 let permit = gate.enter().await?;
                 let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                (TxInner::Sqlite(tx), Some(permit))
+                InTransaction::Sqlite(tx, permit)
             }
-            Db::Pg(pool) => (TxInner::Pg(pool.begin().await?), None),
+            Db::Pg(pool) => InTransaction::Pg(pool.begin().await?),
         };
-        Ok(Tx {
-            inner: Mutex::new(inner),
-            _write_permit: write_permit,
-        })
+        Ok(Held(Mutex::new(inner)))
+    }
+
+    /// A connection for one request's reads (see [`Reader`]).
+    pub async fn reader(&self) -> Result<Reader, StoreError> {
+        let inner = match self {
+            Db::Sqlite(pool, _) => Pooled::Sqlite(pool.acquire().await?),
+            Db::Pg(pool) => Pooled::Pg(pool.acquire().await?),
+        };
+        Ok(Held(Mutex::new(inner)))
     }
 
     pub async fn close(&self) {
@@ -404,7 +410,7 @@ pub trait Exec: Sync {
 
 /// One statement on whichever backend holds it: `$build` (`query` or
 /// `query_as`, with the row type in brackets) with `$args` bound, then `$run`
-/// on the pool or the transaction (and `$then` on its result).
+/// on the pool or on a held connection (and `$then` on its result).
 macro_rules! on_backend {
     (pool $db:expr => $build:ident [$($row:ty)?] ($sql:expr, $args:expr) . $run:ident $(. $then:ident)?) => {
         match $db {
@@ -416,13 +422,13 @@ macro_rules! on_backend {
                 .await?$(.$then())?,
         }
     };
-    (tx $inner:expr => $build:ident [$($row:ty)?] ($sql:expr, $args:expr) . $run:ident $(. $then:ident)?) => {
-        match $inner {
-            TxInner::Sqlite(tx) => bind_all!(sqlx::$build::<Sqlite $(, $row)?>($sql), $args)
-                .$run(&mut **tx)
+    (held $connection:expr => $build:ident [$($row:ty)?] ($sql:expr, $args:expr) . $run:ident $(. $then:ident)?) => {
+        match $connection {
+            Connection::Sqlite(c) => bind_all!(sqlx::$build::<Sqlite $(, $row)?>($sql), $args)
+                .$run(&mut *c)
                 .await?$(.$then())?,
-            TxInner::Pg(tx) => bind_all!(sqlx::$build::<Postgres $(, $row)?>($sql), $args)
-                .$run(&mut **tx)
+            Connection::Pg(c) => bind_all!(sqlx::$build::<Postgres $(, $row)?>($sql), $args)
+                .$run(&mut *c)
                 .await?$(.$then())?,
         }
     };
@@ -469,36 +475,82 @@ impl Exec for Db {
     }
 }
 
-enum TxInner {
-    Sqlite(Transaction<'static, Sqlite>),
+/// A connection held across statements, as the statements need it.
+enum Connection<'a> {
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    Pg(&'a mut sqlx::PgConnection),
+}
+
+trait HoldsConnection: Send {
+    fn connection(&mut self) -> Connection<'_>;
+}
+
+/// A connection and the statements run on it in turn: a transaction ([`Tx`])
+/// or one request's reads ([`Reader`]).
+pub struct Held<C>(Mutex<C>);
+
+/// A transaction; dropped without [`Tx::commit`] it rolls back.
+pub type Tx = Held<InTransaction>;
+
+/// One pooled connection for several reads, outside any transaction.
+///
+/// Each statement on the pool takes a connection and gives it back, and sqlx
+/// checks every connection it gets back with a ping: on SQLite one more trip to
+/// the connection's thread, on PostgreSQL one more round trip to the server. A
+/// request that reads several times (a case and its conversation, a page and its
+/// total) pays that once on a reader instead of once per statement.
+pub type Reader = Held<Pooled>;
+
+pub enum InTransaction {
+    /// With this process's turn to write, held until commit or rollback.
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        tokio::sync::OwnedSemaphorePermit,
+    ),
     Pg(Transaction<'static, Postgres>),
 }
 
-/// A transaction; dropped without [`Tx::commit`] it rolls back.
-pub struct Tx {
-    inner: Mutex<TxInner>,
-    /// This process's turn to write on SQLite, held until commit or rollback.
-    _write_permit: Option<tokio::sync::OwnedSemaphorePermit>,
+pub enum Pooled {
+    Sqlite(sqlx::pool::PoolConnection<Sqlite>),
+    Pg(sqlx::pool::PoolConnection<Postgres>),
+}
+
+impl HoldsConnection for InTransaction {
+    fn connection(&mut self) -> Connection<'_> {
+        match self {
+            InTransaction::Sqlite(tx, _) => Connection::Sqlite(tx),
+            InTransaction::Pg(tx) => Connection::Pg(tx),
+        }
+    }
+}
+
+impl HoldsConnection for Pooled {
+    fn connection(&mut self) -> Connection<'_> {
+        match self {
+            Pooled::Sqlite(c) => Connection::Sqlite(c),
+            Pooled::Pg(c) => Connection::Pg(c),
+        }
+    }
 }
 
 impl Tx {
     pub async fn backend(&self) -> Backend {
-        match &*self.inner.lock().await {
-            TxInner::Sqlite(_) => Backend::Sqlite,
-            TxInner::Pg(_) => Backend::Postgres,
+        match &*self.0.lock().await {
+            InTransaction::Sqlite(..) => Backend::Sqlite,
+            InTransaction::Pg(_) => Backend::Postgres,
         }
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
-        match self.inner.into_inner() {
-            TxInner::Sqlite(tx) => tx.commit().await?,
-            TxInner::Pg(tx) => tx.commit().await?,
+        match self.0.into_inner() {
+            InTransaction::Sqlite(tx, _permit) => tx.commit().await?,
+            InTransaction::Pg(tx) => tx.commit().await?,
         }
         Ok(())
     }
 }
 
-impl Exec for Tx {
+impl<C: HoldsConnection> Exec for Held<C> {
     async fn fetch_all_dynamic<T: Record>(
         &self,
         sql: String,
@@ -506,17 +558,19 @@ impl Exec for Tx {
     ) -> Result<Vec<T>, StoreError> {
         let table = table_of(&sql);
         let sql = sqlx::AssertSqlSafe(sql);
-        let mut guard = self.inner.lock().await;
+        let mut guard = self.0.lock().await;
         async {
-            Ok::<_, sqlx::Error>(on_backend!(tx &mut *guard => query_as[T](sql, args).fetch_all))
+            Ok::<_, sqlx::Error>(
+                on_backend!(held guard.connection() => query_as[T](sql, args).fetch_all),
+            )
         }
         .await
         .map_err(|error| StoreError::reading(&table, error))
     }
 
     async fn execute(&self, sql: &'static str, args: Vec<Arg>) -> Result<u64, StoreError> {
-        let mut guard = self.inner.lock().await;
-        Ok(on_backend!(tx &mut *guard => query[](sql, args).execute.rows_affected))
+        let mut guard = self.0.lock().await;
+        Ok(on_backend!(held guard.connection() => query[](sql, args).execute.rows_affected))
     }
 
     async fn fetch_all<T: Record>(
@@ -524,9 +578,11 @@ impl Exec for Tx {
         sql: &'static str,
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError> {
-        let mut guard = self.inner.lock().await;
+        let mut guard = self.0.lock().await;
         async {
-            Ok::<_, sqlx::Error>(on_backend!(tx &mut *guard => query_as[T](sql, args).fetch_all))
+            Ok::<_, sqlx::Error>(
+                on_backend!(held guard.connection() => query_as[T](sql, args).fetch_all),
+            )
         }
         .await
         .map_err(|error| StoreError::reading(&table_of(sql), error))
@@ -537,10 +593,10 @@ impl Exec for Tx {
         sql: &'static str,
         args: Vec<Arg>,
     ) -> Result<Option<T>, StoreError> {
-        let mut guard = self.inner.lock().await;
+        let mut guard = self.0.lock().await;
         async {
             Ok::<_, sqlx::Error>(
-                on_backend!(tx &mut *guard => query_as[T](sql, args).fetch_optional),
+                on_backend!(held guard.connection() => query_as[T](sql, args).fetch_optional),
             )
         }
         .await
@@ -567,6 +623,38 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((second, first.as_str(), again), (2, "one", 2));
+    }
+
+    /// A reader is one connection, not a transaction: each of its statements
+    /// sees what was committed before it, including a write committed while the
+    /// reader was held, and holding it keeps no writer waiting.
+    #[tokio::test]
+    async fn a_reader_sees_each_commit_and_holds_no_writer_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_sqlite(&dir.path().join("t.db"), SqliteDurability::Normal)
+            .await
+            .unwrap();
+        db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY)", vec![])
+            .await
+            .unwrap();
+        let reader = db.reader().await.unwrap();
+        let count = || async {
+            let (n,): (i64,) = reader
+                .fetch_one("SELECT COUNT(*) FROM notes", vec![])
+                .await
+                .unwrap();
+            n
+        };
+        assert_eq!(count().await, 0);
+        let tx = tokio::time::timeout(std::time::Duration::from_secs(2), db.begin())
+            .await
+            .expect("a held reader keeps no writer waiting")
+            .unwrap();
+        tx.execute("INSERT INTO notes (id) VALUES (1)", vec![])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(count().await, 1);
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub mod stored;
 pub mod users;
 pub mod webhooks;
 
-pub use db::{Arg, Backend, Db, Exec, Record, SqliteDurability, Tx};
+pub use db::{Arg, Backend, Db, Exec, Reader, Record, SqliteDurability, Tx};
 pub use error::StoreError;
 
 /// The current time as Unix milliseconds, the form every timestamp column holds.

@@ -228,8 +228,8 @@ pub async fn list_cases(
         .case_reads
         .answer(key, &HeaderMap::new(), async {
             let query = parse_list_query(&CASES, raw.as_deref())?;
-            let page =
-                cases::list_cases(&state.db, &access.scope, &query, &state.case_counts).await?;
+            let db = state.db.reader().await?;
+            let page = cases::list_cases(&db, &access.scope, &query, &state.case_counts).await?;
             Ok(page_response::<_, Case>(
                 &state.public_url,
                 &uri,
@@ -285,11 +285,12 @@ pub async fn get_case(
     state
         .case_reads
         .answer(key, &headers, async {
-            let case = case_service::visible(&state, &access.scope, &id).await?;
+            let db = state.db.reader().await?;
+            let case = case_service::visible(&db, &access.scope, &id).await?;
             // The ETag check is the cache's, on every answer, kept or new.
             Ok(detail_response(
                 &HeaderMap::new(),
-                &case_service::detail(&state, case).await?,
+                &case_service::detail(&db, case).await?,
             ))
         })
         .await
@@ -317,8 +318,9 @@ pub async fn list_communications(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = parse_list_query(&IN_MEMORY, raw.as_deref())?;
-    let case = case_service::visible(&state, &access.scope, &id).await?;
-    let all = case_service::detail(&state, case).await?.communications;
+    let db = state.db.reader().await?;
+    let case = case_service::visible(&db, &access.scope, &id).await?;
+    let all = case_service::detail(&db, case).await?.communications;
     Ok(in_memory_page(&state, &uri, &query, all))
 }
 
@@ -360,7 +362,7 @@ pub async fn reply(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReplyBody>,
 ) -> Result<Response, ApiError> {
-    let case = case_service::visible(&state, &access.scope, &id).await?;
+    let case = case_service::visible(&state.db, &access.scope, &id).await?;
     let actor = CaseActor::customer(&state, &access.caller).await?;
     let communication_id = case_service::reply(&state, &case, &actor, &body.message).await?;
     let created = cases::communications(&state.db, case.id)
@@ -390,7 +392,7 @@ pub async fn list_attachments(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = parse_list_query(&IN_MEMORY, raw.as_deref())?;
-    let case = case_service::visible(&state, &access.scope, &id).await?;
+    let case = case_service::visible(&state.db, &access.scope, &id).await?;
     let all: Vec<Attachment> = cases::attachments(&state.db, case.id)
         .await?
         .into_iter()
@@ -428,7 +430,7 @@ pub async fn upload_attachment(
     Path(id): Path<String>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let case = case_service::visible(&state, &access.scope, &id).await?;
+    let case = case_service::visible(&state.db, &access.scope, &id).await?;
     let mut multipart = multipart.map_err(|_| ApiError::UnsupportedMediaType {
         detail: "send the file as multipart/form-data with a part named 'file'".into(),
     })?;
@@ -472,10 +474,10 @@ async fn act(
     reason: Option<String>,
     action: CustomerAction,
 ) -> Result<Response, ApiError> {
-    let case = case_service::visible(&state, &access.scope, &id).await?;
+    let case = case_service::visible(&state.db, &access.scope, &id).await?;
     let actor = CaseActor::customer(&state, &access.caller).await?;
     case_service::customer_action(&state, &case, &actor, action, reason.as_deref()).await?;
-    let case = case_service::visible(&state, &access.scope, &id).await?;
+    let case = case_service::visible(&state.db, &access.scope, &id).await?;
     Ok(axum::Json(Case::from(case)).into_response())
 }
 
@@ -573,7 +575,7 @@ pub async fn get_rfo(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let case = case_service::visible(&state, &access.scope, &id).await?;
+    let case = case_service::visible(&state.db, &access.scope, &id).await?;
     let rfo = rfo::published(&state, &case).await?;
     Ok(detail_response(&headers, &rfo))
 }
@@ -589,6 +591,6 @@ pub async fn rfo_document(
     access: Access<SupportRead>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let case = case_service::visible(&state, &access.scope, &id).await?;
+    let case = case_service::visible(&state.db, &access.scope, &id).await?;
     rfo_pdf(&state, &case).await
 }

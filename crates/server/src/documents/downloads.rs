@@ -21,7 +21,7 @@ pub async fn attachment_download(
     id: &str,
     attachment_id: &str,
 ) -> Result<Response, ApiError> {
-    let case = case_service::visible(state, scope, id).await?;
+    let case = case_service::visible(&state.db, scope, id).await?;
     let missing = || ApiError::not_found(format!("{id} has no attachment '{attachment_id}'"));
     let number = IdKind::Attachment
         .parse(attachment_id)

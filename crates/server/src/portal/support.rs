@@ -316,7 +316,7 @@ async fn case_page(
             .unwrap_or_default(),
         None => String::new(),
     };
-    let detail = detail(state, case).await?;
+    let detail = detail(&state.db, case).await?;
     let can_edit = session.user.permissions.contains(Permission::SupportEdit);
     let max = state.config.cases.attachment_max_bytes;
     render::page_with_status(
@@ -346,7 +346,7 @@ pub async fn show(
     session: Require<SupportView>,
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
-    let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
+    let case = case_service::visible(&state.db, &session.user.access_scope(), &id).await?;
     case_page(&state, &session, case, StatusCode::OK, Notices::default()).await
 }
 
@@ -389,7 +389,7 @@ pub async fn reply(
     Path(id): Path<String>,
     CsrfForm(session, fields): CsrfForm<Require<SupportEdit>>,
 ) -> Result<Response, PortalError> {
-    let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
+    let case = case_service::visible(&state.db, &session.user.access_scope(), &id).await?;
     let message = fields.text("message");
     let actor = CaseActor::person(&session.user);
     match case_service::reply(&state, &case, &actor, &message).await {
@@ -428,7 +428,7 @@ pub async fn upload(
         },
     };
     csrf::verify(&state, &headers, &session, token.as_deref())?;
-    let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
+    let case = case_service::visible(&state.db, &session.user.access_scope(), &id).await?;
     let max = state.config.cases.attachment_max_bytes;
     let result = match read_file_part(&mut multipart, max).await {
         Ok(file) if file.content.is_empty() && file.file_name == "attachment" => {
@@ -472,7 +472,7 @@ async fn act(
     action: CustomerAction,
     name: &'static str,
 ) -> Result<Response, PortalError> {
-    let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
+    let case = case_service::visible(&state.db, &session.user.access_scope(), &id).await?;
     let reason = fields.text("reason");
     let actor = CaseActor::person(&session.user);
     match case_service::customer_action(&state, &case, &actor, action, Some(&reason)).await {
@@ -795,7 +795,7 @@ pub async fn rfo_view(
     session: Require<SupportView>,
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
-    let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
+    let case = case_service::visible(&state.db, &session.user.access_scope(), &id).await?;
     let id = IdKind::Case.format(case.id);
     let (rfo, not_available) = match rfo::published(&state, &case).await {
         Ok(rfo) => (Some(rfo), String::new()),
@@ -820,7 +820,7 @@ pub async fn rfo_document(
     session: Require<SupportView>,
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
-    let case = case_service::visible(&state, &session.user.access_scope(), &id).await?;
+    let case = case_service::visible(&state.db, &session.user.access_scope(), &id).await?;
     Ok(rfo_pdf(&state, &case).await?)
 }
 

@@ -10,7 +10,7 @@ use oneportal_domain::ids::IdKind;
 use oneportal_store::cases::{self, CaseRow, NewAttachment, NewCase};
 use oneportal_store::catalog::{self, AccessScope};
 use oneportal_store::provisioning::Upserted;
-use oneportal_store::{StoreError, Tx, now_ms};
+use oneportal_store::{Exec, StoreError, Tx, now_ms};
 use serde_json::json;
 
 use super::attachment_type;
@@ -338,9 +338,9 @@ async fn commit(state: &AppState, tx: Tx, event: Event, org_id: i64) -> Result<(
 }
 
 /// Finds a case the caller may see, or 404.
-pub async fn visible(state: &AppState, scope: &AccessScope, id: &str) -> Result<CaseRow, ApiError> {
+pub async fn visible(db: &impl Exec, scope: &AccessScope, id: &str) -> Result<CaseRow, ApiError> {
     let found = match IdKind::Case.parse(id) {
-        Some(id) => cases::find_case(&state.db, scope, id).await?,
+        Some(id) => cases::find_case(db, scope, id).await?,
         None => None,
     };
     found.ok_or_else(|| ApiError::not_found(format!("no case '{id}' among the cases you may see")))
@@ -704,11 +704,11 @@ pub async fn auto_close(state: &AppState) -> Result<usize, ApiError> {
 }
 
 /// The case with its conversation, history and files (also the portal's case page).
-pub async fn detail(state: &AppState, case: CaseRow) -> Result<CaseDetail, ApiError> {
+pub async fn detail(db: &impl Exec, case: CaseRow) -> Result<CaseDetail, ApiError> {
     let (messages, history, files) = tokio::try_join!(
-        cases::communications(&state.db, case.id),
-        cases::status_history(&state.db, case.id),
-        cases::attachments(&state.db, case.id),
+        cases::communications(db, case.id),
+        cases::status_history(db, case.id),
+        cases::attachments(db, case.id),
     )?;
     let mut communications: Vec<Communication> =
         messages.into_iter().map(Communication::from).collect();

@@ -424,7 +424,7 @@ async fn case_page(
     let organization_id = IdKind::Organization.format(case.org_id);
     let is_incident = case.case_type == CaseType::Incident;
     let is_final = now.is_final();
-    let detail = detail(state, case).await?;
+    let detail = detail(&state.db, case).await?;
     render::page_with_status(
         status,
         &CasePage {
