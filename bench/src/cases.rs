@@ -182,7 +182,13 @@ pub async fn run(
 
     let scratch = root.join("target/bench/requests");
     let mut rows = Vec::new();
-    for (name, repeated, paths) in reads {
+    let wanted = |name: &str| {
+        options
+            .only
+            .as_ref()
+            .is_none_or(|only| name.contains(only.as_str()))
+    };
+    for (name, repeated, paths) in reads.into_iter().filter(|(name, ..)| wanted(name)) {
         let repeated = Requests {
             tokens: vec![token.clone()],
             paths: vec![(0, repeated)],
@@ -219,7 +225,7 @@ pub async fn run(
             Load::get_with_bearer(&url(&format!("/v2/invoices/{invoice}/document")), &token),
         ),
     ];
-    for (name, load) in writes {
+    for (name, load) in writes.into_iter().filter(|(name, _)| wanted(name)) {
         rows.push(load.run(
             oha,
             name,

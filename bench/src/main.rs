@@ -10,6 +10,8 @@
 //!   offset and case details, each repeating one URL and over distinct URLs of
 //!   every organization, side by side; then case creation and an invoice PDF,
 //!   over N generated cases (default one million) in N organizations (default 100);
+//!   `--only TEXT` measures only the rows whose name contains TEXT, and
+//!   `--binary PATH` (any benchmark) measures that build instead of this tree's;
 //! - `cargo run --release -p oneportal-bench -- soak [--minutes N] [--rate R]`:
 //!   mixed traffic at a fixed rate, errors and latency per minute, memory at start and end;
 //! - `cargo run --release -p oneportal-bench -- events [--seconds 60]`: webhook
@@ -57,6 +59,10 @@ pub struct Options {
     /// Soak: how long, and requests per second in all.
     soak_minutes: u64,
     soak_rate: u32,
+    /// A binary to measure instead of building this tree's: two builds compared in one sitting.
+    binary: Option<std::path::PathBuf>,
+    /// Only the rows whose name contains this (the cases benchmark).
+    only: Option<String>,
 }
 
 fn parse_options() -> anyhow::Result<(String, Options)> {
@@ -73,6 +79,8 @@ fn parse_options() -> anyhow::Result<(String, Options)> {
         seconds_given: None,
         soak_minutes: 10,
         soak_rate: 200,
+        binary: None,
+        only: None,
     };
     while let Some(arg) = args.next() {
         let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
@@ -90,8 +98,10 @@ fn parse_options() -> anyhow::Result<(String, Options)> {
             "--database-url" => options.database_url = Some(value()?),
             "--minutes" => options.soak_minutes = value()?.parse()?,
             "--rate" => options.soak_rate = value()?.parse()?,
+            "--binary" => options.binary = Some(value()?.into()),
+            "--only" => options.only = Some(value()?),
             other => bail!(
-                "unknown option {other}; options: --seconds N --connections N --alg ES256|EdDSA|RS256 --no-peer --cases N --organizations N --database-url URL --minutes N --rate R"
+                "unknown option {other}; options: --seconds N --connections N --alg ES256|EdDSA|RS256 --no-peer --cases N --organizations N --database-url URL --minutes N --rate R --binary PATH --only TEXT"
             ),
         }
     }
@@ -124,7 +134,10 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let root = repo_root();
-    let binary = processes::build_release(&root)?;
+    let binary = match &options.binary {
+        Some(binary) => binary.clone(),
+        None => processes::build_release(&root)?,
+    };
     if command == "soak" {
         return soak::run(&root, &binary, &options).await;
     }
