@@ -1127,6 +1127,84 @@ async fn lists_filtered_to_several_statuses_page_in_the_lists_order() {
     }
 }
 
+/// A list sorted by status first (the slow path: SQLite sorts within each
+/// status's block of the index) pages, by cursor and by offset, as each
+/// status's own list in turn, in the sort's status order, ties included.
+#[tokio::test]
+async fn lists_sorted_by_status_first_page_as_each_statuss_list_in_turn() {
+    let app = spawn_app().await;
+    let (catalog, token) = setup(&app).await;
+    let paths: [&[CaseStatus]; 4] = [
+        &[],
+        &[CaseStatus::InProgress],
+        &[CaseStatus::InProgress, CaseStatus::Pending],
+        &[CaseStatus::InProgress, CaseStatus::Resolved],
+    ];
+    for i in 0..18 {
+        let mut body = incident(catalog.services[i % 2]);
+        body["priority"] = json!(["P1", "P2", "P3"][i % 3]);
+        let case = open(&app, &token, body).await;
+        provider_moves(&app, case["caseId"].as_str().unwrap(), paths[i % 4]).await;
+    }
+    let ids = |page: &Value| -> Vec<String> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["caseId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut statuses: Vec<&str> = CaseStatus::NAMES.to_vec();
+    statuses.sort_unstable();
+    for (sort, rest, descending) in [
+        ("status,-lastModifiedDate", "-lastModifiedDate", false),
+        ("-status,createdDate", "createdDate", true),
+        (
+            "status,priority,-lastModifiedDate",
+            "priority,-lastModifiedDate",
+            false,
+        ),
+    ] {
+        let mut expected = Vec::new();
+        let in_order: Vec<&&str> = if descending {
+            statuses.iter().rev().collect()
+        } else {
+            statuses.iter().collect()
+        };
+        for status in in_order {
+            let one = get_json(
+                &app,
+                &format!("/v2/cases?limit=200&status={status}&sort={rest}"),
+                &token,
+            )
+            .await;
+            expected.extend(ids(&one));
+        }
+        assert_eq!(expected.len(), 18, "{sort}");
+        let first = format!("/v2/cases?limit=4&sort={sort}");
+        let mut by_cursor = Vec::new();
+        let mut next = Some(first.clone());
+        while let Some(path) = next.take() {
+            let page = get_json(&app, &path, &token).await;
+            assert_eq!(page["pagination"]["total"], 18, "{path}");
+            by_cursor.extend(ids(&page));
+            next = page["pagination"]["nextCursor"]
+                .as_str()
+                .map(|c| format!("{first}&cursor={c}"));
+        }
+        assert_eq!(by_cursor, expected, "{sort} by cursor");
+        let mut by_offset = Vec::new();
+        for offset in (0..).step_by(4) {
+            let page = get_json(&app, &format!("{first}&offset={offset}"), &token).await;
+            if ids(&page).is_empty() {
+                break;
+            }
+            by_offset.extend(ids(&page));
+        }
+        assert_eq!(by_offset, expected, "{sort} by offset");
+    }
+}
+
 /// Walks every page while new cases are opened between pages: by cursor (newest
 /// first, new cases land before the walk) and by offset (oldest first, new cases
 /// land after it). Each case that existed at the start is seen exactly once.
