@@ -228,8 +228,11 @@ pub async fn list_cases(
         .case_reads
         .answer(key, &HeaderMap::new(), async {
             let query = parse_list_query(&CASES, raw.as_deref())?;
-            let db = state.db.reader().await?;
-            let page = cases::list_cases(&db, &access.scope, &query, &state.case_counts).await?;
+            let page = {
+                // Held for the reads only, not while the page is serialized.
+                let db = state.db.reader().await?;
+                cases::list_cases(&db, &access.scope, &query, &state.case_counts).await?
+            };
             Ok(page_response::<_, Case>(
                 &state.public_url,
                 &uri,
@@ -285,13 +288,14 @@ pub async fn get_case(
     state
         .case_reads
         .answer(key, &headers, async {
-            let db = state.db.reader().await?;
-            let case = case_service::visible(&db, &access.scope, &id).await?;
+            let detail = {
+                // Held for the reads only, not while the answer is serialized.
+                let db = state.db.reader().await?;
+                let case = case_service::visible(&db, &access.scope, &id).await?;
+                case_service::detail(&db, case).await?
+            };
             // The ETag check is the cache's, on every answer, kept or new.
-            Ok(detail_response(
-                &HeaderMap::new(),
-                &case_service::detail(&db, case).await?,
-            ))
+            Ok(detail_response(&HeaderMap::new(), &detail))
         })
         .await
 }
@@ -318,9 +322,11 @@ pub async fn list_communications(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let query = parse_list_query(&IN_MEMORY, raw.as_deref())?;
-    let db = state.db.reader().await?;
-    let case = case_service::visible(&db, &access.scope, &id).await?;
-    let all = case_service::detail(&db, case).await?.communications;
+    let all = {
+        let db = state.db.reader().await?;
+        let case = case_service::visible(&db, &access.scope, &id).await?;
+        case_service::detail(&db, case).await?.communications
+    };
     Ok(in_memory_page(&state, &uri, &query, all))
 }
 
