@@ -1049,6 +1049,61 @@ async fn case_lists_filter_sort_and_name_unknown_parameters() {
     }
 }
 
+/// Opens `count` cases over two services and three priorities, leaving them in
+/// four different statuses (Acknowledged, InProgress, Pending, Resolved).
+async fn open_cases_in_four_statuses(app: &TestApp, catalog: &Catalog, token: &str, count: usize) {
+    let paths: [&[CaseStatus]; 4] = [
+        &[],
+        &[CaseStatus::InProgress],
+        &[CaseStatus::InProgress, CaseStatus::Pending],
+        &[CaseStatus::InProgress, CaseStatus::Resolved],
+    ];
+    for i in 0..count {
+        let mut body = incident(catalog.services[i % 2]);
+        body["priority"] = json!(["P1", "P2", "P3"][i % 3]);
+        let case = open(app, token, body).await;
+        provider_moves(app, case["caseId"].as_str().unwrap(), paths[i % 4]).await;
+    }
+}
+
+fn case_ids(page: &Value) -> Vec<String> {
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["caseId"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Every case of the list at `first`, page after page by its cursors; each
+/// page must report `total`.
+async fn walk_by_cursor(app: &TestApp, token: &str, first: &str, total: usize) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut next = Some(first.to_owned());
+    while let Some(path) = next.take() {
+        let page = get_json(app, &path, token).await;
+        assert_eq!(page["pagination"]["total"], total, "{path}");
+        seen.extend(case_ids(&page));
+        next = page["pagination"]["nextCursor"]
+            .as_str()
+            .map(|c| format!("{first}&cursor={c}"));
+    }
+    seen
+}
+
+/// Every case of the list at `first` (4 a page), page after page by offset.
+async fn walk_by_offset(app: &TestApp, token: &str, first: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    for offset in (0..).step_by(4) {
+        let page = get_json(app, &format!("{first}&offset={offset}"), token).await;
+        if case_ids(&page).is_empty() {
+            break;
+        }
+        seen.extend(case_ids(&page));
+    }
+    seen
+}
+
 /// A list filtered to several statuses is read one status at a time and merged
 /// (`Listing::fan_out`), and the page's rows are read only once its ids are known
 /// (`Listing::defer_row_reads`). Whatever the sort, by cursor or by offset, the
@@ -1058,26 +1113,7 @@ async fn case_lists_filter_sort_and_name_unknown_parameters() {
 async fn lists_filtered_to_several_statuses_page_in_the_lists_order() {
     let app = spawn_app().await;
     let (catalog, token) = setup(&app).await;
-    let paths: [&[CaseStatus]; 4] = [
-        &[],
-        &[CaseStatus::InProgress],
-        &[CaseStatus::InProgress, CaseStatus::Pending],
-        &[CaseStatus::InProgress, CaseStatus::Resolved],
-    ];
-    for i in 0..22 {
-        let mut body = incident(catalog.services[i % 2]);
-        body["priority"] = json!(["P1", "P2", "P3"][i % 3]);
-        let case = open(&app, &token, body).await;
-        provider_moves(&app, case["caseId"].as_str().unwrap(), paths[i % 4]).await;
-    }
-    let ids = |page: &Value| -> Vec<String> {
-        page["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["caseId"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    open_cases_in_four_statuses(&app, &catalog, &token, 22).await;
     for sort in [
         "-lastModifiedDate",
         "createdDate",
@@ -1101,27 +1137,9 @@ async fn lists_filtered_to_several_statuses_page_in_the_lists_order() {
                 .collect();
             assert!(!expected.is_empty(), "{statuses}");
             let first = format!("/v2/cases?limit=4&sort={sort}&status={statuses}");
-
-            let mut by_cursor = Vec::new();
-            let mut next = Some(first.clone());
-            while let Some(path) = next.take() {
-                let page = get_json(&app, &path, &token).await;
-                assert_eq!(page["pagination"]["total"], expected.len(), "{path}");
-                by_cursor.extend(ids(&page));
-                next = page["pagination"]["nextCursor"]
-                    .as_str()
-                    .map(|c| format!("{first}&cursor={c}"));
-            }
+            let by_cursor = walk_by_cursor(&app, &token, &first, expected.len()).await;
             assert_eq!(by_cursor, expected, "{sort} {statuses} by cursor");
-
-            let mut by_offset = Vec::new();
-            for offset in (0..).step_by(4) {
-                let page = get_json(&app, &format!("{first}&offset={offset}"), &token).await;
-                if ids(&page).is_empty() {
-                    break;
-                }
-                by_offset.extend(ids(&page));
-            }
+            let by_offset = walk_by_offset(&app, &token, &first).await;
             assert_eq!(by_offset, expected, "{sort} {statuses} by offset");
         }
     }
@@ -1134,26 +1152,7 @@ async fn lists_filtered_to_several_statuses_page_in_the_lists_order() {
 async fn lists_sorted_by_status_first_page_as_each_statuss_list_in_turn() {
     let app = spawn_app().await;
     let (catalog, token) = setup(&app).await;
-    let paths: [&[CaseStatus]; 4] = [
-        &[],
-        &[CaseStatus::InProgress],
-        &[CaseStatus::InProgress, CaseStatus::Pending],
-        &[CaseStatus::InProgress, CaseStatus::Resolved],
-    ];
-    for i in 0..18 {
-        let mut body = incident(catalog.services[i % 2]);
-        body["priority"] = json!(["P1", "P2", "P3"][i % 3]);
-        let case = open(&app, &token, body).await;
-        provider_moves(&app, case["caseId"].as_str().unwrap(), paths[i % 4]).await;
-    }
-    let ids = |page: &Value| -> Vec<String> {
-        page["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["caseId"].as_str().unwrap().to_owned())
-            .collect()
-    };
+    open_cases_in_four_statuses(&app, &catalog, &token, 18).await;
     let mut statuses: Vec<&str> = CaseStatus::NAMES.to_vec();
     statuses.sort_unstable();
     for (sort, rest, descending) in [
@@ -1178,29 +1177,13 @@ async fn lists_sorted_by_status_first_page_as_each_statuss_list_in_turn() {
                 &token,
             )
             .await;
-            expected.extend(ids(&one));
+            expected.extend(case_ids(&one));
         }
         assert_eq!(expected.len(), 18, "{sort}");
         let first = format!("/v2/cases?limit=4&sort={sort}");
-        let mut by_cursor = Vec::new();
-        let mut next = Some(first.clone());
-        while let Some(path) = next.take() {
-            let page = get_json(&app, &path, &token).await;
-            assert_eq!(page["pagination"]["total"], 18, "{path}");
-            by_cursor.extend(ids(&page));
-            next = page["pagination"]["nextCursor"]
-                .as_str()
-                .map(|c| format!("{first}&cursor={c}"));
-        }
+        let by_cursor = walk_by_cursor(&app, &token, &first, 18).await;
         assert_eq!(by_cursor, expected, "{sort} by cursor");
-        let mut by_offset = Vec::new();
-        for offset in (0..).step_by(4) {
-            let page = get_json(&app, &format!("{first}&offset={offset}"), &token).await;
-            if ids(&page).is_empty() {
-                break;
-            }
-            by_offset.extend(ids(&page));
-        }
+        let by_offset = walk_by_offset(&app, &token, &first).await;
         assert_eq!(by_offset, expected, "{sort} by offset");
     }
 }
