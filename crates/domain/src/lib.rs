@@ -11,6 +11,7 @@ pub mod event;
 pub mod ids;
 pub mod invoice;
 pub mod maintenance;
+pub mod metrics;
 pub mod monitoring;
 pub mod notification;
 pub mod permission;

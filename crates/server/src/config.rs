@@ -55,6 +55,8 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     /// How alerts from the provider's monitoring become proactive cases.
     pub monitoring: MonitoringConfig,
+    /// How the provider's pushed measurements become network performance.
+    pub metrics: MetricsConfig,
     /// The SMTP server e-mail goes out through; without it the outbox is the only destination.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp: Option<SmtpConfig>,
@@ -240,13 +242,6 @@ impl MonitoringConfig {
     }
 
     fn validate(&self) -> Result<(), String> {
-        let label_name = |name: &str| {
-            let mut chars = name.chars();
-            chars
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        };
         for (setting, name) in [
             ("service_label", &self.service_label),
             ("kind_label", &self.kind_label),
@@ -262,6 +257,131 @@ impl MonitoringConfig {
                 "monitoring.flap_window_minutes is {}; it must be at most 10080 (7 days)",
                 self.flap_window_minutes
             ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `name` is a Prometheus label name (`service_id`): letters, digits and `_`, not starting with a digit.
+fn label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `[metrics]`: how the provider's pushed measurements become each service's
+/// network performance (PRODUCT §9).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// The label that names the service a pushed series measures (`SVC-000123`).
+    pub service_label: String,
+    /// Which pushed metric names OnePortal keeps, and as what. A series whose
+    /// name is not here is counted and dropped.
+    pub series: Vec<SeriesMapping>,
+}
+
+/// One pushed metric name and the measurement it is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesMapping {
+    /// The metric's name as pushed (`__name__`), e.g. `ifHCOutOctets`.
+    pub name: String,
+    pub measurement: oneportal_domain::metrics::Measurement,
+    /// `counter` (its rate per second is the measurement) or `gauge`.
+    pub kind: oneportal_domain::metrics::SeriesKind,
+    /// What each value is multiplied by into OnePortal's unit: 8 for octets to
+    /// bits, 1000 for seconds to milliseconds, 100 for a ratio to percent.
+    #[serde(default = "one")]
+    pub scale: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        use oneportal_domain::metrics::Measurement::*;
+        use oneportal_domain::metrics::SeriesKind::{Counter, Gauge};
+        let mapping = |name: &str, measurement, kind, scale| SeriesMapping {
+            name: name.into(),
+            measurement,
+            kind,
+            scale,
+        };
+        MetricsConfig {
+            service_label: "service_id".into(),
+            series: vec![
+                // OnePortal's own names, in Prometheus's base units.
+                mapping(
+                    "oneportal_service_traffic_in_bytes_total",
+                    TrafficIn,
+                    Counter,
+                    8.0,
+                ),
+                mapping(
+                    "oneportal_service_traffic_out_bytes_total",
+                    TrafficOut,
+                    Counter,
+                    8.0,
+                ),
+                mapping("oneportal_service_latency_seconds", Latency, Gauge, 1000.0),
+                mapping("oneportal_service_jitter_seconds", Jitter, Gauge, 1000.0),
+                mapping(
+                    "oneportal_service_packet_loss_ratio",
+                    PacketLoss,
+                    Gauge,
+                    100.0,
+                ),
+                mapping("oneportal_service_up", Availability, Gauge, 100.0),
+                // SNMP exporter polling the provider's port that faces the customer:
+                // what leaves that port goes to the customer's site (in).
+                mapping("ifHCOutOctets", TrafficIn, Counter, 8.0),
+                mapping("ifHCInOctets", TrafficOut, Counter, 8.0),
+                // Blackbox exporter probing the customer's end.
+                mapping("probe_duration_seconds", Latency, Gauge, 1000.0),
+                mapping("probe_success", Availability, Gauge, 100.0),
+            ],
+        }
+    }
+}
+
+impl MetricsConfig {
+    /// The mapping of a pushed metric name, if OnePortal keeps it.
+    pub fn mapping(&self, name: &str) -> Option<&SeriesMapping> {
+        self.series.iter().find(|m| m.name == name)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if !label_name(&self.service_label) {
+            return Err(format!(
+                "metrics.service_label is '{}'; it must be a label name such as service_id (letters, digits, _)",
+                self.service_label
+            ));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for mapping in &self.series {
+            if !label_name(&mapping.name) && !mapping.name.contains(':') {
+                return Err(format!(
+                    "metrics.series name '{}' is not a metric name (letters, digits, _ and :)",
+                    mapping.name
+                ));
+            }
+            if !names.insert(&mapping.name) {
+                return Err(format!(
+                    "metrics.series names '{}' twice; each pushed name maps to one measurement",
+                    mapping.name
+                ));
+            }
+            if !(mapping.scale.is_finite() && mapping.scale > 0.0) {
+                return Err(format!(
+                    "metrics.series '{}' has scale {}; it must be a number above 0",
+                    mapping.name, mapping.scale
+                ));
+            }
         }
         Ok(())
     }
@@ -392,6 +512,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             webhooks: WebhooksConfig::default(),
             monitoring: MonitoringConfig::default(),
+            metrics: MetricsConfig::default(),
             smtp: None,
             outbox_retention_days: 90,
             demo: false,
@@ -505,6 +626,7 @@ impl Config {
             return Err("pg_max_connections must be at least 1".into());
         }
         self.monitoring.validate()?;
+        self.metrics.validate()?;
         self.http.validate()?;
         self.webhooks.validate()?;
         if let Some(smtp) = &self.smtp {
@@ -528,8 +650,9 @@ impl Config {
 
 /// Top-level settings read from `ONEPORTAL_*` variables (`ONEPORTAL_OAUTH__SIGNING_ALG`
 /// for nested ones); other `ONEPORTAL_` variables, such as the demo password, are not settings.
-const CONFIG_KEYS: [&str; 18] = [
+const CONFIG_KEYS: [&str; 19] = [
     "cases",
+    "metrics",
     "http",
     "webhooks",
     "monitoring",

@@ -25,9 +25,11 @@ pub fn spawn(state: AppState, mut shutdown: watch::Receiver<bool>) {
             flush(&state).await;
             if ticks.is_multiple_of(6) {
                 forget_expired(&state).await;
+                roll_up_metrics(&state).await;
             }
             if ticks.is_multiple_of(360) {
                 rotate_if_due(&state).await;
+                forget_old_metrics(&state).await;
             }
         }
     });
@@ -97,6 +99,18 @@ async fn forget_expired(state: &AppState) {
         Ok(0) => {}
         Ok(closed) => tracing::info!(closed, "closed resolved cases automatically"),
         Err(error) => tracing::warn!(%error, "could not close resolved cases"),
+    }
+}
+
+async fn roll_up_metrics(state: &AppState) {
+    if let Err(error) = crate::services::metrics::rollup::run(state).await {
+        tracing::warn!(%error, "could not roll up metrics");
+    }
+}
+
+async fn forget_old_metrics(state: &AppState) {
+    if let Err(error) = crate::services::metrics::rollup::purge(state).await {
+        tracing::warn!(%error, "could not forget old metrics");
     }
 }
 

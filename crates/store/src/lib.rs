@@ -15,6 +15,7 @@ pub mod invoices;
 pub mod keys;
 pub mod listing;
 pub mod maintenances;
+pub mod metrics;
 pub mod monitoring;
 pub mod notifications;
 pub mod orgs;

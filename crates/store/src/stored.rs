@@ -63,11 +63,14 @@ use oneportal_domain::catalog::{
 use oneportal_domain::event::EventType;
 use oneportal_domain::invoice::{ChargeType, InvoiceStatus, InvoiceType, Money};
 use oneportal_domain::maintenance::{Impact, MaintenanceStatus};
+use oneportal_domain::metrics::{Measurement, SeriesKind};
 use oneportal_domain::monitoring::{AlertKind, AlertState, ServiceHealth};
 use oneportal_domain::staff::{SigningKeyState, StaffRole, StaffStatus};
 use oneportal_domain::{ApiClientStatus, UserKind, UserStatus, UserType};
 
 stored_as_text!(
+    Measurement,
+    SeriesKind,
     AlertKind,
     AlertState,
     ServiceHealth,

@@ -8,6 +8,7 @@ mod guard;
 pub mod invoices;
 pub mod maintenances;
 pub mod me;
+pub mod metrics;
 pub mod person;
 pub mod users;
 pub mod webhooks;
@@ -102,6 +103,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::get_site))
         .routes(routes!(catalog::list_services))
         .routes(routes!(catalog::get_service))
+        .routes(routes!(metrics::get_service_metrics))
         .routes(routes!(cases::list_cases, cases::create_case))
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::list_communications, cases::reply))

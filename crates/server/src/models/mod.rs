@@ -8,5 +8,6 @@ pub mod event;
 pub mod invoice;
 pub mod maintenance;
 pub mod maintenance_calendar;
+pub mod metrics;
 pub mod monitoring;
 pub mod webhook;

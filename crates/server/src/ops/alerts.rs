@@ -8,43 +8,17 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use oneportal_store::monitoring::{self as store, AlertFilter, IntegrationTokenRow};
+use oneportal_store::monitoring::{self as store, AlertFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::Staff;
-use crate::access::bearer_token;
+use super::auth::{Staff, integration};
 use crate::http::ApiError;
 use crate::http::problem::Problem;
 use crate::models::monitoring::{AlertRecord, IntegrationToken};
 use crate::services::monitoring::intake::{self, Source};
 use crate::services::monitoring::tokens;
 use crate::state::AppState;
-
-/// The integration token a request carries: the `Authorization` header, or
-/// (PagerDuty-style senders) the body's `routing_key`.
-async fn integration(
-    state: &AppState,
-    headers: &axum::http::HeaderMap,
-    routing_key: Option<&str>,
-) -> Result<IntegrationTokenRow, ApiError> {
-    let presented = match bearer_token(headers) {
-        Ok(token) => token.to_owned(),
-        Err(ApiError::MissingToken) => match routing_key {
-            Some(key) => key.trim().to_owned(),
-            None => return Err(ApiError::MissingToken),
-        },
-        Err(other) => return Err(other),
-    };
-    tokens::authenticate(state, &presented)
-        .await?
-        .ok_or_else(|| {
-            ApiError::InvalidToken(
-                "this is not a live integration token: staff issue one under Monitoring (it starts with opi_)"
-                    .into(),
-            )
-        })
-}
 
 /// What the intake answers once the notification is safely written.
 #[derive(Serialize, ToSchema)]

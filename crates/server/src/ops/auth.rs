@@ -5,6 +5,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use oneportal_domain::ScopeSet;
 use oneportal_domain::ids::IdKind;
+use oneportal_store::monitoring::IntegrationTokenRow;
 use oneportal_store::users::{self, StaffRow};
 use oneportal_store::{Db, StoreError};
 use serde_json::json;
@@ -15,6 +16,7 @@ use crate::auth::key_ring::KeySet;
 use crate::auth::tokens::{OPERATIONS_CLIENT_ID, TokenAuthority, TokenRequest, TokenUse};
 use crate::http::ApiError;
 use crate::services::cases::CaseActor;
+use crate::services::monitoring::tokens;
 use crate::state::AppState;
 
 /// An active staff member calling the operations API.
@@ -80,4 +82,29 @@ pub async fn mint_staff_token(
     )
     .await?;
     Ok(token)
+}
+
+/// The integration token a request carries: the `Authorization` header, or
+/// (PagerDuty-style senders) the body's `routing_key`.
+pub async fn integration(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    routing_key: Option<&str>,
+) -> Result<IntegrationTokenRow, ApiError> {
+    let presented = match bearer_token(headers) {
+        Ok(token) => token.to_owned(),
+        Err(ApiError::MissingToken) => match routing_key {
+            Some(key) => key.trim().to_owned(),
+            None => return Err(ApiError::MissingToken),
+        },
+        Err(other) => return Err(other),
+    };
+    tokens::authenticate(state, &presented)
+        .await?
+        .ok_or_else(|| {
+            ApiError::InvalidToken(
+                "this is not a live integration token: staff issue one under Monitoring (it starts with opi_)"
+                    .into(),
+            )
+        })
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cases;
 pub mod imports;
 pub mod maintenances;
+pub mod metrics;
 pub mod outbox;
 pub mod queue;
 
@@ -29,7 +30,7 @@ use crate::state::AppState;
     tags((name = "Cases", description = "Customer cases as the provider works them"),
         (name = "Imports", description = "Bulk upserts from the provider's back office"),
         (name = "Maintenance", description = "Planned maintenance: announce, change, reschedule, start, complete, cancel"),
-        (name = "Monitoring", description = "Alerts from the provider's monitoring (Alertmanager, PagerDuty-shaped events) and the integration tokens they authenticate with"),
+        (name = "Monitoring", description = "Alerts and measurements from the provider's monitoring (Alertmanager, PagerDuty-shaped events, Prometheus remote-write) and the integration tokens they authenticate with"),
         (name = "Organizations", description = "Customer organizations"),
         (name = "Outbox", description = "Every e-mail OnePortal sent, and its delivery state"))
 )]
@@ -136,6 +137,13 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 .routes(routes!(alerts::receive_event))
                 .layer(crate::http::request_body::limit(
                     crate::services::monitoring::intake::MAX_BODY_BYTES,
+                )),
+        )
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(metrics::receive_remote_write))
+                .layer(crate::http::request_body::limit(
+                    crate::services::metrics::remote_write::MAX_BODY_BYTES,
                 )),
         )
         .merge(OpenApiRouter::new().routes(routes!(imports::import)).layer(

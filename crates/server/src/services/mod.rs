@@ -10,6 +10,7 @@ pub mod import;
 pub mod invoices;
 pub mod mail;
 pub mod maintenance;
+pub mod metrics;
 pub mod monitoring;
 pub mod notifications;
 pub mod rfo;

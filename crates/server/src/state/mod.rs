@@ -2,6 +2,7 @@
 
 pub mod case_queue;
 pub mod event_wakeups;
+pub mod metric_series;
 
 use std::net::SocketAddr;
 use std::ops::Deref;
@@ -55,6 +56,8 @@ pub struct AppInner {
     pub last_used: DashMap<String, i64>,
     /// Wakes this node's alert processor when a notification was written to the inbox.
     pub alert_inbox: tokio::sync::Notify,
+    /// Pushed series the metrics intake has seen.
+    pub metric_series: metric_series::KnownSeries,
     pub metrics: Option<PrometheusHandle>,
 }
 
@@ -118,6 +121,7 @@ impl AppState {
             last_used: DashMap::new(),
             event_wakeups: event_wakeups::EventWakeups::default(),
             alert_inbox: tokio::sync::Notify::new(),
+            metric_series: metric_series::KnownSeries::default(),
             metrics,
         }))
     }

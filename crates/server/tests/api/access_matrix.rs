@@ -59,7 +59,10 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
             Rule::UserOnly
         }
         ("get", "/v2/openapi.json" | "/ops/v1/openapi.json") => Rule::Public,
-        ("post", "/ops/v1/alerts/alertmanager" | "/ops/v1/alerts/events") => Rule::IntegrationOnly,
+        (
+            "post",
+            "/ops/v1/alerts/alertmanager" | "/ops/v1/alerts/events" | "/ops/v1/metrics/write",
+        ) => Rule::IntegrationOnly,
         (_, p) if p.starts_with("/ops/v1/") => Rule::StaffOnly,
         _ => return None,
     })

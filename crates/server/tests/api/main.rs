@@ -19,6 +19,7 @@ mod imports;
 mod invoices;
 mod keys;
 mod maintenances;
+mod metrics;
 mod monitoring;
 mod notifications;
 mod oauth_library;

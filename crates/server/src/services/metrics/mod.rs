@@ -1,0 +1,13 @@
+//! Network performance (PRODUCT §9): the provider's measurements of each
+//! service, pushed with Prometheus remote-write, rolled up, and read back as
+//! charts.
+//!
+//! - [`remote_write`]: the wire format, decoded with its limits;
+//! - [`intake`]: pushed series mapped to services' measurements and stored;
+//! - [`rollup`]: five-minute and hourly points, and retention, in the background;
+//! - [`query`]: a service's chart over a window.
+
+pub mod intake;
+pub mod query;
+pub mod remote_write;
+pub mod rollup;

@@ -1,0 +1,640 @@
+//! Network performance (PRODUCT §9): the provider's monitoring pushes series
+//! with Prometheus remote-write; OnePortal keeps what maps to a service's
+//! measurement, counts the rest by reason, rolls samples up, and answers each
+//! service's charts to those who may see the service.
+
+use std::time::Duration;
+
+use oneportal::services::metrics::remote_write::{Label, Sample, TimeSeries, WriteRequest, encode};
+use oneportal_domain::PermissionSet;
+use oneportal_store::{Exec, now_ms};
+use serde_json::{Value, json};
+
+use crate::catalog::seed;
+use crate::helpers::{TestApp, spawn_app};
+use crate::monitoring::integration_token;
+
+const MINUTE: i64 = 60_000;
+const DAY: i64 = 24 * 60 * MINUTE;
+/// Prometheus's staleness marker (`value.StaleNaN`).
+const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
+
+fn svc(id: i64) -> String {
+    format!("SVC-{id:06}")
+}
+
+fn label(name: &str, value: &str) -> Label {
+    Label {
+        name: name.into(),
+        value: value.into(),
+    }
+}
+
+/// A series named `name` with `labels`, in the sorted order senders use.
+fn series(name: &str, labels: &[(&str, &str)], samples: &[(i64, f64)]) -> TimeSeries {
+    let mut labels: Vec<Label> = labels.iter().map(|(n, v)| label(n, v)).collect();
+    labels.push(label("__name__", name));
+    labels.sort_by(|a, b| a.name.cmp(&b.name));
+    TimeSeries {
+        labels,
+        samples: samples
+            .iter()
+            .map(|(timestamp, value)| Sample {
+                value: *value,
+                timestamp: *timestamp,
+            })
+            .collect(),
+    }
+}
+
+async fn push_bytes(
+    app: &TestApp,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let mut sent = reqwest::header::HeaderMap::new();
+    for (name, value) in [
+        ("content-encoding", "snappy"),
+        ("content-type", "application/x-protobuf"),
+        ("x-prometheus-remote-write-version", "0.1.0"),
+    ]
+    .iter()
+    .chain(headers)
+    {
+        let name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        sent.insert(name, value.parse().unwrap());
+    }
+    let mut request = app
+        .http
+        .post(app.at("/ops/v1/metrics/write"))
+        .headers(sent)
+        .body(body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn push(app: &TestApp, token: &str, timeseries: Vec<TimeSeries>) -> Value {
+    let (status, outcome) =
+        push_bytes(app, Some(token), &[], encode(&WriteRequest { timeseries })).await;
+    assert_eq!(status, 200, "{outcome}");
+    outcome
+}
+
+async fn chart(app: &TestApp, token: &str, service: &str, query: &str) -> Value {
+    let response = app
+        .get(&format!("/v2/services/{service}/metrics?{query}"), token)
+        .await;
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{query}: {body}");
+    body
+}
+
+fn time(ms: i64) -> String {
+    oneportal::http::time::rfc3339(ms)
+}
+
+fn averages(line: &Value) -> Vec<f64> {
+    line["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["average"].as_f64().unwrap())
+        .collect()
+}
+
+async fn roll_up(app: &TestApp) {
+    oneportal::services::metrics::rollup::run(&app.app.state)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn pushed_series_are_kept_when_they_name_a_service_and_counted_by_reason_when_not() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let service = svc(catalog.services[0]);
+    let token = integration_token(&app).await;
+    let reader = app.user(PermissionSet::all()).await;
+    let now = now_ms();
+    // Both kept samples in one five minutes, the one before the current.
+    let t = now - now % (5 * MINUTE) - 5 * MINUTE + 1000;
+    let on = [("service_id", service.as_str())];
+    let request = vec![
+        // Kept: two samples; the staleness marker is skipped, not counted.
+        series(
+            "oneportal_service_latency_seconds",
+            &on,
+            &[
+                (t, 0.012),
+                (t + 15_000, 0.014),
+                (t + 30_000, f64::from_bits(STALE_NAN)),
+            ],
+        ),
+        series("node_cpu_seconds_total", &on, &[(t, 1.0)]),
+        series(
+            "probe_success",
+            &[("instance", "pe1")],
+            &[(t, 1.0), (t + 1, 1.0)],
+        ),
+        series(
+            "probe_success",
+            &[("service_id", "SVC-999999")],
+            &[(t, 1.0)],
+        ),
+        series(
+            "probe_success",
+            &[("service_id", "not-a-service")],
+            &[(t, 1.0)],
+        ),
+        series(
+            "probe_success",
+            &on,
+            &[
+                (now - 3 * DAY, 1.0),
+                (now + 60 * MINUTE, 1.0),
+                (t + 1, f64::INFINITY),
+                (t, 1.0),
+            ],
+        ),
+        TimeSeries {
+            labels: vec![label("service_id", &service)],
+            samples: vec![Sample {
+                value: 1.0,
+                timestamp: t,
+            }],
+        },
+    ];
+    let expected = json!({
+        "samplesAccepted": 3,
+        "samplesRejected": {"no_metric_name": 1, "unmapped_metric": 1, "no_service_label": 2,
+            "unknown_service": 2, "too_old": 1, "in_the_future": 1, "not_finite": 1},
+        "unknownServices": ["SVC-999999", "not-a-service"],
+    });
+    assert_eq!(push(&app, &token, request.clone()).await, expected);
+    // A sender's retry resends the same samples: they are stored once.
+    assert_eq!(push(&app, &token, request).await, expected);
+    let (stored,): (i64,) = app
+        .db()
+        .fetch_one("SELECT COUNT(*) FROM metric_samples", vec![])
+        .await
+        .unwrap();
+    assert_eq!(stored, 3);
+
+    let latency = chart(
+        &app,
+        &reader.token,
+        &service,
+        &format!(
+            "metric=latency&from={}&to={}&step=1s",
+            time(t - 1000),
+            time(t + 60_000)
+        ),
+    )
+    .await;
+    assert_eq!(latency["unit"], "ms");
+    assert_eq!(latency["resolution"], "raw");
+    let value = &latency["series"][0];
+    assert_eq!(value["name"], "value");
+    assert_eq!(averages(value), vec![12.0, 14.0]);
+    assert_eq!(
+        value["peak"]["average"], 13.0,
+        "the five minutes' average: {latency}"
+    );
+    let availability = chart(&app, &reader.token, &service, "metric=availability").await;
+    assert_eq!(averages(&availability["series"][0]), vec![100.0]);
+}
+
+#[tokio::test]
+async fn what_is_not_a_remote_write_from_a_live_integration_token_is_refused_saying_why() {
+    let app = spawn_app().await;
+    let token = integration_token(&app).await;
+    let body = encode(&WriteRequest::default());
+    assert_eq!(push_bytes(&app, None, &[], body.clone()).await.0, 401);
+    let forged = format!("opi_{}", "a".repeat(40));
+    assert_eq!(
+        push_bytes(&app, Some(&forged), &[], body.clone()).await.0,
+        401
+    );
+    let customer = app.user(PermissionSet::all()).await;
+    assert_eq!(
+        push_bytes(&app, Some(&customer.token), &[], body.clone())
+            .await
+            .0,
+        401
+    );
+
+    let (status, problem) = push_bytes(&app, Some(&token), &[], b"not snappy".to_vec()).await;
+    assert_eq!(status, 400);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("snappy"),
+        "{problem}"
+    );
+    let not_protobuf = snap::raw::Encoder::new().compress_vec(&[0xff; 16]).unwrap();
+    let (status, problem) = push_bytes(&app, Some(&token), &[], not_protobuf).await;
+    assert_eq!(status, 400);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("WriteRequest"),
+        "{problem}"
+    );
+    let v2 = [(
+        "content-type",
+        "application/x-protobuf;proto=io.prometheus.write.v2.Request",
+    )];
+    assert_eq!(
+        push_bytes(&app, Some(&token), &v2, body.clone()).await.0,
+        415
+    );
+    let gzip = [("content-encoding", "gzip")];
+    assert_eq!(push_bytes(&app, Some(&token), &gzip, body).await.0, 415);
+    let huge = vec![0u8; 9 << 20];
+    assert_eq!(push_bytes(&app, Some(&token), &[], huge).await.0, 413);
+}
+
+#[tokio::test]
+async fn counters_become_rates_through_a_reset_and_roll_up_into_five_minute_and_hourly_points() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let service = svc(catalog.services[0]);
+    let token = integration_token(&app).await;
+    let reader = app.user(PermissionSet::all()).await;
+    let now = now_ms();
+    let start = now - 100 * MINUTE;
+    // 1,000 bytes a second, scraped each minute; the counter restarts at minute 50
+    // (it counted 60,000 bytes since), as a rebooted router's does.
+    let samples: Vec<(i64, f64)> = (0..100)
+        .map(|i| {
+            let counted = if i < 50 { i } else { i - 49 };
+            (start + i * MINUTE, 60_000.0 * counted as f64)
+        })
+        .collect();
+    let on = [("service_id", service.as_str()), ("ifName", "ge-0/0/1")];
+    push(
+        &app,
+        &token,
+        vec![series(
+            "oneportal_service_traffic_in_bytes_total",
+            &on,
+            &samples,
+        )],
+    )
+    .await;
+
+    let from = time(start);
+    let raw = chart(
+        &app,
+        &reader.token,
+        &service,
+        &format!("metric=traffic&from={from}&step=5m"),
+    )
+    .await;
+    assert_eq!(raw["resolution"], "raw");
+    assert_eq!(raw["unit"], "bit/s");
+    let inbound = &raw["series"][0];
+    assert_eq!(inbound["name"], "in");
+    let rates = averages(inbound);
+    assert!(rates.len() >= 18, "{raw}");
+    assert!(
+        rates.iter().all(|r| (r - 8000.0).abs() < 1e-6),
+        "a reset is not a drop: {rates:?}"
+    );
+    assert_eq!(inbound["p95"], 8000.0);
+    assert_eq!(
+        raw["series"][1]["points"],
+        json!([]),
+        "nothing was pushed for out"
+    );
+
+    // Utilization: 8,000 bit/s of the service's downstream bandwidth.
+    let row = oneportal_store::catalog::find_service_anywhere(app.db(), catalog.services[0])
+        .await
+        .unwrap()
+        .unwrap();
+    let utilization = chart(
+        &app,
+        &reader.token,
+        &service,
+        &format!("metric=utilization&from={from}&step=5m"),
+    )
+    .await;
+    let expected = 8000.0 * 100.0 / (row.downstream_mbps as f64 * 1e6);
+    assert!(
+        averages(&utilization["series"][0])
+            .iter()
+            .all(|u| (u - expected).abs() < 1e-9)
+    );
+
+    roll_up(&app).await;
+    for (window, resolution) in [("from=", "5m"), ("step=1h&from=", "1h")] {
+        let week = chart(
+            &app,
+            &reader.token,
+            &service,
+            &format!("metric=traffic&{window}{}", time(now - 7 * DAY)),
+        )
+        .await;
+        assert_eq!(week["resolution"], resolution, "{week}");
+        let rolled = averages(&week["series"][0]);
+        assert!(!rolled.is_empty(), "{week}");
+        assert!(
+            rolled.iter().all(|r| (r - 8000.0).abs() < 1e-6),
+            "{resolution}: {rolled:?}"
+        );
+        assert_eq!(week["series"][0]["p95"], 8000.0);
+    }
+
+    // A sample that arrives after its five minutes were rolled up is rolled up again.
+    let late_at = now - 30 * MINUTE;
+    let gauge = [("service_id", service.as_str())];
+    push(
+        &app,
+        &token,
+        vec![series(
+            "oneportal_service_latency_seconds",
+            &gauge,
+            &[(late_at, 0.1)],
+        )],
+    )
+    .await;
+    roll_up(&app).await;
+    let week = chart(
+        &app,
+        &reader.token,
+        &service,
+        &format!("metric=latency&from={}", time(now - 7 * DAY)),
+    )
+    .await;
+    assert_eq!(week["resolution"], "5m");
+    assert_eq!(averages(&week["series"][0]), vec![100.0], "{week}");
+}
+
+#[tokio::test]
+async fn the_95th_percentile_and_peak_are_of_five_minute_averages() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let service = svc(catalog.services[0]);
+    let token = integration_token(&app).await;
+    let reader = app.user(PermissionSet::all()).await;
+    let now = now_ms();
+    // Forty five-minute spans at 1..=40 ms, two samples each, ending five minutes
+    // back: closed long enough to be rolled up whatever the clock says.
+    let first = now - now % (5 * MINUTE) - 41 * 5 * MINUTE;
+    let samples: Vec<(i64, f64)> = (1..=40i64)
+        .flat_map(|n| {
+            let at = first + (n - 1) * 5 * MINUTE;
+            [
+                (at + MINUTE, n as f64 / 1000.0),
+                (at + 2 * MINUTE, n as f64 / 1000.0),
+            ]
+        })
+        .collect();
+    let on = [("service_id", service.as_str())];
+    push(
+        &app,
+        &token,
+        vec![series("oneportal_service_latency_seconds", &on, &samples)],
+    )
+    .await;
+    for query in [
+        "metric=latency".to_owned(),
+        format!("metric=latency&from={}", time(now - 7 * DAY)),
+    ] {
+        let answer = chart(&app, &reader.token, &service, &query).await;
+        let line = &answer["series"][0];
+        assert_eq!(line["p95"], 38.0, "{query}: {answer}");
+        assert_eq!(line["peak"]["average"], 40.0);
+        assert_eq!(line["peak"]["time"], time(first + 39 * 5 * MINUTE));
+        roll_up(&app).await;
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_parameter_is_named_with_what_to_use_instead() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let service = svc(catalog.services[0]);
+    let reader = app.user(PermissionSet::all()).await;
+    let now = now_ms();
+    for (query, parameter, says) in [
+        (
+            "metric=bandwidth".to_owned(),
+            "metric",
+            "traffic, utilization",
+        ),
+        ("from=yesterday".to_owned(), "from", "RFC 3339"),
+        ("step=5x".to_owned(), "step", "30s, 5m"),
+        (
+            "colour=red".to_owned(),
+            "colour",
+            "metric, from, to and step",
+        ),
+        (
+            format!("from={}&to={}", time(now), time(now - DAY)),
+            "to",
+            "later than",
+        ),
+        (
+            format!("from={}&step=1m", time(now - 7 * DAY)),
+            "step",
+            "at least 5m",
+        ),
+        (
+            format!("from={}&step=5m", time(now - 30 * DAY)),
+            "step",
+            "at least 30m",
+        ),
+        (
+            format!("from={}", time(now - 500 * DAY)),
+            "from",
+            "13 months",
+        ),
+    ] {
+        let response = app
+            .get(
+                &format!("/v2/services/{service}/metrics?{query}"),
+                &reader.token,
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 400, "{query}");
+        let problem: Value = response.json().await.unwrap();
+        let error = &problem["errors"][0];
+        assert_eq!(error["pointer"], parameter, "{query}: {problem}");
+        assert!(
+            error["detail"].as_str().unwrap().contains(says),
+            "{query}: {problem}"
+        );
+    }
+}
+
+/// A small exporter, as the provider's SNMP and blackbox exporters would be:
+/// one service's port counters climbing at 10 Mbit/s toward the customer and
+/// 2 Mbit/s from them, its probe latency, and series OnePortal does not keep.
+async fn exporter(service: String) -> (String, tokio::task::JoinHandle<()>) {
+    let started = std::time::Instant::now();
+    let app = axum::Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let service = service.clone();
+            async move {
+                let seconds = started.elapsed().as_secs_f64();
+                format!(
+                    "# TYPE ifHCOutOctets counter\nifHCOutOctets{{ifName=\"ge-0/0/1\",service_id=\"{service}\"}} {}\n\
+                     # TYPE ifHCInOctets counter\nifHCInOctets{{ifName=\"ge-0/0/1\",service_id=\"{service}\"}} {}\n\
+                     # TYPE probe_duration_seconds gauge\nprobe_duration_seconds{{service_id=\"{service}\"}} 0.0125\n\
+                     # TYPE probe_success gauge\nprobe_success{{service_id=\"SVC-999999\"}} 1\n\
+                     # TYPE process_open_fds gauge\nprocess_open_fds 12\n",
+                    (1_250_000.0 * seconds).round(),
+                    (250_000.0 * seconds).round()
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let handle = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (address.to_string(), handle)
+}
+
+/// A real Prometheus (Debian's `prometheus`), scraping every second and
+/// remote-writing into OnePortal, stopped when dropped.
+pub(crate) struct Prometheus {
+    process: std::process::Child,
+    pub url: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+impl Prometheus {
+    /// Starts Prometheus with `config` (YAML) and waits until it is ready.
+    pub(crate) async fn start(config: &str) -> Prometheus {
+        let binary = "/usr/bin/prometheus";
+        assert!(
+            std::path::Path::new(binary).exists(),
+            "{binary} is missing: .ci/run installs Debian's prometheus (apt-get install prometheus)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let port = crate::processes::free_port();
+        let file = dir.path().join("prometheus.yml");
+        std::fs::write(&file, config).unwrap();
+        let process = std::process::Command::new(binary)
+            .arg(format!("--config.file={}", file.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("prometheus.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let prometheus = Prometheus {
+            process,
+            url: format!("http://127.0.0.1:{port}"),
+            dir,
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if client
+                .get(format!("{}/-/ready", prometheus.url))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return prometheus;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("Prometheus did not become ready: {}", prometheus.log());
+    }
+
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("prometheus.log")).unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn a_real_prometheus_remote_writes_a_services_measurements_and_the_api_reads_them_back() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let service = svc(catalog.services[0]);
+    let token = integration_token(&app).await;
+    let reader = app.user(PermissionSet::all()).await;
+    let (exporter, _exporter) = exporter(service.clone()).await;
+    let prometheus = Prometheus::start(&format!(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+         scrape_configs:\n  - job_name: network\n    static_configs:\n      - targets: ['{exporter}']\n\
+         remote_write:\n  - url: '{}'\n    authorization:\n      credentials: '{token}'\n\
+         \x20   queue_config:\n      batch_send_deadline: 500ms\n      min_backoff: 100ms\n",
+        app.at("/ops/v1/metrics/write")
+    ))
+    .await;
+    let from = time(now_ms() - MINUTE);
+    // Prometheus scrapes each second and sends within about a second of its WAL.
+    let mut answer = Value::Null;
+    for _ in 0..120 {
+        answer = chart(
+            &app,
+            &reader.token,
+            &service,
+            &format!("metric=traffic&from={from}&step=5s"),
+        )
+        .await;
+        if averages(&answer["series"][0]).len() >= 3 && averages(&answer["series"][1]).len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (inbound, outbound) = (
+        averages(&answer["series"][0]),
+        averages(&answer["series"][1]),
+    );
+    assert!(
+        inbound.len() >= 3,
+        "no traffic arrived: {answer}\n{}",
+        prometheus.log()
+    );
+    // Whole steps only: the first and last may hold a partial scrape interval.
+    let middle = |rates: &[f64]| rates[1..rates.len() - 1].to_vec();
+    for rate in middle(&inbound) {
+        assert!((rate - 10_000_000.0).abs() < 500_000.0, "in: {inbound:?}");
+    }
+    for rate in middle(&outbound) {
+        assert!((rate - 2_000_000.0).abs() < 100_000.0, "out: {outbound:?}");
+    }
+    let latency = chart(
+        &app,
+        &reader.token,
+        &service,
+        &format!("metric=latency&from={from}"),
+    )
+    .await;
+    assert!(
+        averages(&latency["series"][0])
+            .iter()
+            .all(|ms| (ms - 12.5).abs() < 1e-9),
+        "{latency}"
+    );
+    // Only what names a service was kept: no series for the unknown service or the exporter's own.
+    let (kept,): (i64,) = app
+        .db()
+        .fetch_one("SELECT COUNT(*) FROM metric_series", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        kept, 3,
+        "ifHCOutOctets, ifHCInOctets and probe_duration_seconds of one service"
+    );
+}

@@ -1,0 +1,351 @@
+//! Network performance: pushed series and their samples, the five-minute and
+//! hourly rollups made from them, and the reads that draw a service's charts.
+//!
+//! Every point holds a minimum, a maximum, a sum and its weight (see the
+//! migration), so the same arithmetic reads raw samples and either rollup.
+
+use oneportal_domain::metrics::{Measurement, Resolution, SeriesKind};
+
+use crate::db::Backend;
+use crate::{Exec, StoreError, Tx, args};
+
+/// A pushed series OnePortal stores, as the intake needs it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SeriesRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub service_id: i64,
+    #[sqlx(try_from = "crate::stored::Stored<Measurement>")]
+    pub measurement: Measurement,
+    #[sqlx(try_from = "crate::stored::Stored<SeriesKind>")]
+    pub kind: SeriesKind,
+}
+
+pub struct NewSeries<'a> {
+    pub labels_hash: &'a str,
+    pub org_id: i64,
+    pub service_id: i64,
+    pub measurement: Measurement,
+    pub kind: SeriesKind,
+    pub labels: &'a str,
+    pub token_id: i64,
+    pub at: i64,
+}
+
+/// The series with these labels, made on first sight (by whichever node sees it first).
+pub async fn find_or_insert_series(
+    db: &impl Exec,
+    series: NewSeries<'_>,
+) -> Result<SeriesRow, StoreError> {
+    db.execute(
+        "INSERT INTO metric_series (labels_hash, org_id, service_id, measurement, kind, labels, token_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (labels_hash) DO NOTHING",
+        args![
+            series.labels_hash,
+            series.org_id,
+            series.service_id,
+            series.measurement.as_str(),
+            series.kind.as_str(),
+            series.labels,
+            series.token_id,
+            series.at
+        ],
+    )
+    .await?;
+    db.fetch_one(
+        "SELECT id, org_id, service_id, measurement, kind FROM metric_series WHERE labels_hash = $1",
+        args![series.labels_hash],
+    )
+    .await
+}
+
+/// One sample: series, time (Unix ms), value in OnePortal's unit.
+pub type Sample = (i64, i64, f64);
+
+/// Writes samples; one already stored for the same series and time is kept (a
+/// sender's retry resends what it sent). All of them go as one JSON value: one
+/// statement, prepared once, whatever the batch's size.
+pub async fn insert_samples(tx: &Tx, samples: &[Sample]) -> Result<(), StoreError> {
+    if samples.is_empty() {
+        return Ok(());
+    }
+    // Numbers only: this cannot fail (a non-finite value would be `null`, and the intake keeps none).
+    let json = serde_json::to_string(samples).unwrap_or_else(|_| "[]".into());
+    let sql = match tx.backend().await {
+        Backend::Sqlite => {
+            "INSERT INTO metric_samples (series_id, at, value) \
+             SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each($1) WHERE true \
+             ON CONFLICT (series_id, at) DO NOTHING"
+        }
+        Backend::Postgres => {
+            "INSERT INTO metric_samples (series_id, at, value) \
+             SELECT (e ->> 0)::bigint, (e ->> 1)::bigint, (e ->> 2)::double precision \
+             FROM jsonb_array_elements($1::jsonb) AS e \
+             ON CONFLICT (series_id, at) DO NOTHING"
+        }
+    };
+    tx.execute(sql, args![json]).await?;
+    Ok(())
+}
+
+/// Samples of one series step apart: for a gauge its values; for a counter the
+/// increase between consecutive samples (a drop is a reset: the increase is the
+/// new value, as Prometheus reads it) over the seconds between them. A counter's
+/// pair more than ten minutes apart is a gap, not a rate. `$1`..`$2` is the
+/// span, `$3` the step; `$filter` chooses the series.
+macro_rules! points_from_samples {
+    ($filter:literal) => {
+        concat!(
+            "SELECT d.series_id, d.at - (d.at % $3) AS bucket, \
+                MIN(CASE WHEN ser.kind = 'gauge' THEN d.value ELSE d.increase * 1000 / (d.at - d.prev_at) END) AS min_value, \
+                MAX(CASE WHEN ser.kind = 'gauge' THEN d.value ELSE d.increase * 1000 / (d.at - d.prev_at) END) AS max_value, \
+                SUM(CASE WHEN ser.kind = 'gauge' THEN d.value ELSE d.increase END) AS sum_value, \
+                SUM(CASE WHEN ser.kind = 'gauge' THEN CAST(1 AS DOUBLE PRECISION) \
+                    ELSE CAST(d.at - d.prev_at AS DOUBLE PRECISION) / 1000 END) AS weight \
+             FROM (SELECT x.series_id, x.at, x.value, x.prev_at, \
+                     CASE WHEN x.value >= x.prev_value THEN x.value - x.prev_value ELSE x.value END AS increase \
+                   FROM (SELECT s.series_id, s.at, s.value, \
+                           LAG(s.at) OVER w AS prev_at, LAG(s.value) OVER w AS prev_value \
+                         FROM metric_series picked CROSS JOIN metric_samples s \
+                         WHERE s.series_id = picked.id AND ",
+            $filter,
+            " AND s.at >= $1 - 600000 AND s.at < $2 \
+                         WINDOW w AS (PARTITION BY s.series_id ORDER BY s.at)) x) d \
+             CROSS JOIN metric_series ser \
+             WHERE ser.id = d.series_id AND d.at >= $1 \
+               AND (ser.kind = 'gauge' OR (d.prev_at IS NOT NULL AND d.at - d.prev_at <= 600000)) \
+             GROUP BY d.series_id, d.at - (d.at % $3)"
+        )
+    };
+}
+
+/// Points of one series at a step, before series of the same measurement are combined.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PointRow {
+    pub series_id: i64,
+    pub bucket: i64,
+    pub min_value: f64,
+    pub max_value: f64,
+    pub sum_value: f64,
+    pub weight: f64,
+}
+
+impl PointRow {
+    pub fn average(&self) -> f64 {
+        self.sum_value / self.weight
+    }
+}
+
+/// Rollup points of a table regrouped into whole steps (a step is a multiple of the table's width).
+macro_rules! points_from_rollup {
+    ($table:literal) => {
+        concat!(
+            "SELECT p.series_id, p.bucket - (p.bucket % $3) AS bucket, MIN(p.min_value) AS min_value, \
+                MAX(p.max_value) AS max_value, SUM(p.sum_value) AS sum_value, SUM(p.weight) AS weight \
+             FROM metric_series ser CROSS JOIN ",
+            $table,
+            " p WHERE p.series_id = ser.id AND ser.service_id = $4 AND ser.measurement = $5 \
+               AND p.bucket >= $1 AND p.bucket < $2 \
+             GROUP BY p.series_id, p.bucket - (p.bucket % $3) ORDER BY bucket"
+        )
+    };
+}
+
+/// One service's points of one measurement in `[from, to)`, in steps of `step` ms.
+pub async fn points(
+    db: &impl Exec,
+    service_id: i64,
+    measurement: Measurement,
+    resolution: Resolution,
+    (from, to, step): (i64, i64, i64),
+) -> Result<Vec<PointRow>, StoreError> {
+    let sql = match resolution {
+        Resolution::Raw => concat!(
+            points_from_samples!("picked.service_id = $4 AND picked.measurement = $5"),
+            " ORDER BY bucket"
+        ),
+        Resolution::FiveMinutes => points_from_rollup!("metric_points_5m"),
+        Resolution::Hour => points_from_rollup!("metric_points_1h"),
+    };
+    db.fetch_all(sql, args![from, to, step, service_id, measurement.as_str()])
+        .await
+}
+
+/// How far a rollup has gone and where late samples ask it to start again.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct RollupMark {
+    pub done_to: i64,
+    pub redo_from: Option<i64>,
+}
+
+pub async fn rollup_mark(
+    db: &impl Exec,
+    resolution: Resolution,
+) -> Result<Option<RollupMark>, StoreError> {
+    db.fetch_optional(
+        "SELECT done_to, redo_from FROM metric_rollups WHERE resolution = $1",
+        args![resolution.as_str()],
+    )
+    .await
+}
+
+/// Samples before `at` arrived after their five minutes were rolled up: roll up again from there.
+pub async fn redo_from(tx: &Tx, at: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE metric_rollups SET redo_from = CASE WHEN redo_from IS NULL OR redo_from > $1 THEN $1 ELSE redo_from END \
+         WHERE resolution = '5m'",
+        args![at],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The points of `[from, to)` at `resolution`, computed from the level below
+/// it (samples for five minutes, five-minute points for hours). A read: the
+/// rollup computes outside any transaction and writes briefly.
+pub async fn roll_up_points(
+    db: &impl Exec,
+    resolution: Resolution,
+    (from, to): (i64, i64),
+) -> Result<Vec<PointRow>, StoreError> {
+    match resolution {
+        Resolution::Raw => Ok(Vec::new()),
+        Resolution::FiveMinutes => {
+            db.fetch_all(
+                points_from_samples!("TRUE"),
+                args![from, to, resolution.width_ms()],
+            )
+            .await
+        }
+        Resolution::Hour => {
+            db.fetch_all(
+                "SELECT series_id, bucket - (bucket % $3) AS bucket, MIN(min_value) AS min_value, \
+                   MAX(max_value) AS max_value, SUM(sum_value) AS sum_value, SUM(weight) AS weight \
+                 FROM metric_points_5m WHERE bucket >= $1 AND bucket < $2 \
+                 GROUP BY series_id, bucket - (bucket % $3)",
+                args![from, to, resolution.width_ms()],
+            )
+            .await
+        }
+    }
+}
+
+/// Upserts of rollup points sent as one JSON array of
+/// `[series, bucket, min, max, sum, weight]`, per table and backend.
+macro_rules! upsert_points {
+    (sqlite $table:literal) => {
+        concat!(
+            "INSERT INTO ", $table, " (series_id, bucket, min_value, max_value, sum_value, weight) \
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 \
+             FROM json_each($1) WHERE true \
+             ON CONFLICT (series_id, bucket) DO UPDATE SET min_value = excluded.min_value, \
+               max_value = excluded.max_value, sum_value = excluded.sum_value, weight = excluded.weight"
+        )
+    };
+    (postgres $table:literal) => {
+        concat!(
+            "INSERT INTO ", $table, " (series_id, bucket, min_value, max_value, sum_value, weight) \
+             SELECT (e ->> 0)::bigint, (e ->> 1)::bigint, (e ->> 2)::double precision, \
+               (e ->> 3)::double precision, (e ->> 4)::double precision, (e ->> 5)::double precision \
+             FROM jsonb_array_elements($1::jsonb) AS e \
+             ON CONFLICT (series_id, bucket) DO UPDATE SET min_value = excluded.min_value, \
+               max_value = excluded.max_value, sum_value = excluded.sum_value, weight = excluded.weight"
+        )
+    };
+}
+
+/// Writes rollup points, replacing any already there for the same series and time.
+pub async fn write_points(
+    tx: &Tx,
+    resolution: Resolution,
+    points: &[PointRow],
+) -> Result<(), StoreError> {
+    if points.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(i64, i64, f64, f64, f64, f64)> = points
+        .iter()
+        .map(|p| {
+            (
+                p.series_id,
+                p.bucket,
+                p.min_value,
+                p.max_value,
+                p.sum_value,
+                p.weight,
+            )
+        })
+        .collect();
+    // Numbers only, all finite (sums of finite samples): this cannot fail.
+    let json = serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into());
+    let sql = match (tx.backend().await, resolution) {
+        (_, Resolution::Raw) => return Ok(()),
+        (Backend::Sqlite, Resolution::FiveMinutes) => upsert_points!(sqlite "metric_points_5m"),
+        (Backend::Sqlite, Resolution::Hour) => upsert_points!(sqlite "metric_points_1h"),
+        (Backend::Postgres, Resolution::FiveMinutes) => upsert_points!(postgres "metric_points_5m"),
+        (Backend::Postgres, Resolution::Hour) => upsert_points!(postgres "metric_points_1h"),
+    };
+    tx.execute(sql, args![json]).await?;
+    Ok(())
+}
+
+/// Records that `resolution` is rolled up to `done_to`; `redone` is the late
+/// mark this pass took care of, cleared unless a later push replaced it.
+pub async fn set_rollup_mark(
+    tx: &Tx,
+    resolution: Resolution,
+    done_to: i64,
+    redone: Option<i64>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO metric_rollups (resolution, done_to) VALUES ($1, $2) \
+         ON CONFLICT (resolution) DO UPDATE SET done_to = excluded.done_to, \
+           redo_from = CASE WHEN metric_rollups.redo_from = $3 THEN NULL ELSE metric_rollups.redo_from END",
+        args![resolution.as_str(), done_to, redone],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Forgets what is older than each resolution keeps, for the series with ids
+/// in `[first, last]`: deletes go along each series' key, a few series at a
+/// time, so no delete holds the write lock for long.
+pub async fn purge(tx: &Tx, (first, last): (i64, i64), now: i64) -> Result<u64, StoreError> {
+    let mut deleted = 0;
+    for (sql, kept) in [
+        (
+            "DELETE FROM metric_samples WHERE series_id IN (SELECT id FROM metric_series WHERE id BETWEEN $1 AND $2) AND at < $3",
+            Resolution::Raw,
+        ),
+        (
+            "DELETE FROM metric_points_5m WHERE series_id IN (SELECT id FROM metric_series WHERE id BETWEEN $1 AND $2) AND bucket < $3",
+            Resolution::FiveMinutes,
+        ),
+        (
+            "DELETE FROM metric_points_1h WHERE series_id IN (SELECT id FROM metric_series WHERE id BETWEEN $1 AND $2) AND bucket < $3",
+            Resolution::Hour,
+        ),
+    ] {
+        deleted += tx
+            .execute(sql, args![first, last, now - kept.kept_ms()])
+            .await?;
+    }
+    Ok(deleted)
+}
+
+/// The highest series id, to walk every series in batches.
+pub async fn last_series_id(db: &impl Exec) -> Result<i64, StoreError> {
+    let (last,): (Option<i64>,) = db
+        .fetch_one("SELECT MAX(id) FROM metric_series", args![])
+        .await?;
+    Ok(last.unwrap_or(0))
+}
+
+/// Series stored per organization, for the pipeline's health.
+pub async fn series_per_organization(db: &impl Exec) -> Result<Vec<(i64, i64)>, StoreError> {
+    db.fetch_all(
+        "SELECT org_id, COUNT(*) FROM metric_series GROUP BY org_id ORDER BY org_id",
+        args![],
+    )
+    .await
+}
