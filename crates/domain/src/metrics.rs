@@ -16,7 +16,9 @@ use crate::error::ValidationError;
 use crate::user::text_enum;
 
 /// One measured quantity of a service, in OnePortal's unit for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Measurement {
     /// Traffic toward the customer's site (download), bits per second.

@@ -481,6 +481,14 @@ pub async fn find_service(
     listing.first(db).await
 }
 
+/// Every service the scope may see.
+pub async fn all_services(
+    db: &impl Exec,
+    scope: &AccessScope,
+) -> Result<Vec<ServiceRow>, StoreError> {
+    service_listing(db, scope).await?.all(db).await
+}
+
 /// A service of any organization, for the provider's own systems (monitoring).
 pub async fn find_service_anywhere(
     db: &impl Exec,

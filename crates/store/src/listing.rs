@@ -316,6 +316,19 @@ impl<R: Listed> Listing<R> {
         db.fetch_all_dynamic(sql, self.args).await
     }
 
+    /// Every record the conditions select, oldest id first: for the few reads
+    /// that answer everything at once (a scrape of every visible service).
+    pub async fn all(self, db: &impl Exec) -> Result<Vec<R>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} ORDER BY {}",
+            self.select,
+            self.from,
+            self.where_clause(),
+            self.id_sql
+        );
+        db.fetch_all_dynamic(sql, self.args).await
+    }
+
     /// The one record the conditions select (a detail through its list's access rules).
     pub async fn first(self, db: &impl Exec) -> Result<Option<R>, StoreError> {
         let sql = format!(

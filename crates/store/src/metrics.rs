@@ -171,6 +171,36 @@ pub async fn points(
         .await
 }
 
+/// The newest sample of a series, and the one before it (a counter's rate needs both).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LatestRow {
+    pub service_id: i64,
+    #[sqlx(try_from = "crate::stored::Stored<Measurement>")]
+    pub measurement: Measurement,
+    #[sqlx(try_from = "crate::stored::Stored<SeriesKind>")]
+    pub kind: SeriesKind,
+    pub at: i64,
+    pub value: f64,
+    pub prev_at: Option<i64>,
+    pub prev_value: Option<f64>,
+}
+
+/// The newest sample since `since` of each series of an organization.
+pub async fn latest(db: &impl Exec, org_id: i64, since: i64) -> Result<Vec<LatestRow>, StoreError> {
+    db.fetch_all(
+        "SELECT ser.service_id, ser.measurement, ser.kind, l.at, l.value, l.prev_at, l.prev_value \
+         FROM (SELECT s.series_id, s.at, s.value, LAG(s.at) OVER w AS prev_at, LAG(s.value) OVER w AS prev_value, \
+                 ROW_NUMBER() OVER (PARTITION BY s.series_id ORDER BY s.at DESC) AS newest \
+               FROM metric_series picked CROSS JOIN metric_samples s \
+               WHERE s.series_id = picked.id AND picked.org_id = $1 AND s.at >= $2 \
+               WINDOW w AS (PARTITION BY s.series_id ORDER BY s.at)) l \
+         CROSS JOIN metric_series ser WHERE ser.id = l.series_id AND l.newest = 1 \
+         ORDER BY ser.service_id, ser.measurement",
+        args![org_id, since],
+    )
+    .await
+}
+
 /// How far a rollup has gone and where late samples ask it to start again.
 #[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct RollupMark {

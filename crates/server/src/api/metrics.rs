@@ -3,6 +3,8 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::metrics::{Chart, Window, parse_step};
 use oneportal_domain::query::QueryError;
@@ -14,7 +16,7 @@ use crate::http::pagination::{query_pairs, query_problem};
 use crate::http::problem::Problem;
 use crate::http::public_id::{id_of, not_found};
 use crate::models::metrics::ServiceMetrics;
-use crate::services::metrics::query;
+use crate::services::metrics::{exposition, query};
 use crate::state::AppState;
 
 const DAY_MS: i64 = 24 * 60 * 60_000;
@@ -52,6 +54,38 @@ pub async fn get_service_metrics(
         window,
         &lines,
     )))
+}
+
+/// Scrape the latest measurements.
+#[utoipa::path(get, path = "/v2/metrics", tag = "Services", operation_id = "scrape_service_metrics",
+    security(("oauth2" = ["customerapi/basic.read"]), ("userToken" = [])),
+    description = "For your own Prometheus: the latest value of each measurement of every service you may see, as OpenMetrics text \
+(or Prometheus text 0.0.4 unless the scraper accepts `application/openmetrics-text`), labelled `service_id`, `service_name` and `site_id`. \
+Values are in base units: `oneportal_service_traffic_in_bits_per_second`, `…_traffic_out_bits_per_second`, `…_utilization_in_ratio`, `…_utilization_out_ratio`, \
+`…_latency_seconds`, `…_jitter_seconds`, `…_packet_loss_ratio`, `…_availability_ratio`; only measurements from the last ten minutes appear. \
+Scrape with Prometheus's built-in `oauth2` (client credentials of an API client with `customerapi/basic.read`, `token_url` this server's `/oauth2/token`).",
+    responses((status = 200, description = "The exposition", content_type = "application/openmetrics-text", body = String),
+        (status = 401, body = Problem), (status = 403, description = "Missing customerapi/basic.read", body = Problem)))]
+pub async fn scrape_service_metrics(
+    State(state): State<AppState>,
+    access: Access<BasicRead>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (services, values) = exposition::latest_values(&state.db, &access.scope).await?;
+    let openmetrics = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/openmetrics-text"));
+    let content_type = if openmetrics {
+        exposition::OPENMETRICS
+    } else {
+        exposition::PROMETHEUS_TEXT
+    };
+    Ok((
+        [(header::CONTENT_TYPE, content_type)],
+        exposition::render(&services, &values, openmetrics),
+    )
+        .into_response())
 }
 
 /// The chart and window a query asks for; every wrong parameter is named.

@@ -104,6 +104,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(catalog::list_services))
         .routes(routes!(catalog::get_service))
         .routes(routes!(metrics::get_service_metrics))
+        .routes(routes!(metrics::scrape_service_metrics))
         .routes(routes!(cases::list_cases, cases::create_case))
         .routes(routes!(cases::get_case))
         .routes(routes!(cases::list_communications, cases::reply))

@@ -41,7 +41,8 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         ("get", p)
             if p.starts_with("/v2/accounts")
                 || p.starts_with("/v2/sites")
-                || p.starts_with("/v2/services") =>
+                || p.starts_with("/v2/services")
+                || p == "/v2/metrics" =>
         {
             Rule::Scope("BasicRead")
         }

@@ -638,3 +638,134 @@ async fn a_real_prometheus_remote_writes_a_services_measurements_and_the_api_rea
         "ifHCOutOctets, ifHCInOctets and probe_duration_seconds of one service"
     );
 }
+
+/// Asks Prometheus's query API; answers the result vector.
+async fn query_prometheus(prometheus: &Prometheus, query: &str) -> Vec<Value> {
+    let answer: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/query", prometheus.url))
+        .query(&[("query", query)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_customers_prometheus_scrapes_with_oauth2_and_each_client_sees_only_its_services() {
+    let app = spawn_app().await;
+    let own = seed(&app, app.org_id, 1).await;
+    let other_org = oneportal_store::orgs::create_organization(app.db(), "Other")
+        .await
+        .unwrap();
+    let other = seed(&app, other_org, 1).await;
+    let token = integration_token(&app).await;
+    let now = now_ms();
+    let mut pushed = Vec::new();
+    for service in own.services.iter().chain(&other.services) {
+        let on = [("service_id", svc(*service))];
+        let on = [(on[0].0, on[0].1.as_str())];
+        pushed.push(series(
+            "oneportal_service_latency_seconds",
+            &on,
+            &[(now - 20_000, 0.02)],
+        ));
+        pushed.push(series(
+            "oneportal_service_traffic_in_bytes_total",
+            &on,
+            &[(now - 70_000, 0.0), (now - 10_000, 7_500_000.0)],
+        ));
+    }
+    push(&app, &token, pushed).await;
+
+    let developer = app.developer().await;
+    let restricted = app.developer().await;
+    app.restrict(restricted.id, &[own.contract[0]]).await;
+    let stranger = app.user_in(other_org, PermissionSet::all()).await;
+    let mut jobs = String::new();
+    for (job, user) in [
+        ("own", &developer),
+        ("restricted", &restricted),
+        ("other", &stranger),
+    ] {
+        let (id, secret) = app.create_client(user, &["BasicRead"]).await;
+        crate::hygiene::record("client_secret", &secret);
+        jobs.push_str(&format!(
+            "  - job_name: {job}\n    metrics_path: /v2/metrics\n    oauth2:\n      client_id: '{id}'\n      client_secret: '{secret}'\n\
+             \x20     token_url: '{}'\n      scopes: ['customerapi/basic.read']\n    static_configs:\n      - targets: ['{}']\n",
+            app.at("/oauth2/token"),
+            app.url.trim_start_matches("http://")
+        ));
+    }
+    let prometheus = Prometheus::start(&format!(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n{jobs}"
+    ))
+    .await;
+    let mut up = Vec::new();
+    for _ in 0..100 {
+        up = query_prometheus(&prometheus, "up == 1").await;
+        if up.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        up.len(),
+        3,
+        "every scrape is up: {up:?}\n{}",
+        prometheus.log()
+    );
+
+    let services_of = |job: &str, samples: &[Value]| -> Vec<String> {
+        let mut ids: Vec<String> = samples
+            .iter()
+            .filter(|s| s["metric"]["job"] == job)
+            .map(|s| s["metric"]["service_id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let latency = query_prometheus(&prometheus, "oneportal_service_latency_seconds").await;
+    assert!(
+        latency.iter().all(|s| s["value"][1] == "0.02"),
+        "{latency:?}"
+    );
+    let traffic =
+        query_prometheus(&prometheus, "oneportal_service_traffic_in_bits_per_second").await;
+    assert!(
+        traffic.iter().all(|s| s["value"][1] == "1000000"),
+        "1 Mbit/s: {traffic:?}"
+    );
+    for samples in [&latency, &traffic] {
+        assert_eq!(
+            services_of("own", samples),
+            vec![svc(own.services[0]), svc(own.services[1])]
+        );
+        assert_eq!(
+            services_of("restricted", samples),
+            vec![svc(own.services[0])]
+        );
+        assert_eq!(
+            services_of("other", samples),
+            vec![svc(other.services[0]), svc(other.services[1])]
+        );
+    }
+    let site = latency
+        .iter()
+        .find(|s| s["metric"]["service_id"] == svc(own.services[0]))
+        .unwrap();
+    assert_eq!(
+        site["metric"]["site_id"],
+        format!("SITE-{:06}", own.sites[0])
+    );
+    assert!(
+        site["metric"]["service_name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty())
+    );
+}

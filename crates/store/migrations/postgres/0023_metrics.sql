@@ -20,6 +20,7 @@ CREATE TABLE metric_series (
     created_at  BIGINT NOT NULL
 );
 CREATE INDEX metric_series_by_service ON metric_series (service_id, measurement);
+CREATE INDEX metric_series_by_organization ON metric_series (org_id);
 
 -- Samples as pushed, in OnePortal's units (octets already bits), kept 48 hours.
 -- Keyed by series first: every reader and the rollup read one series' span.

@@ -5,8 +5,10 @@
 //! - [`remote_write`]: the wire format, decoded with its limits;
 //! - [`intake`]: pushed series mapped to services' measurements and stored;
 //! - [`rollup`]: five-minute and hourly points, and retention, in the background;
-//! - [`query`]: a service's chart over a window.
+//! - [`query`]: a service's chart over a window;
+//! - [`exposition`]: the latest values, for the customer's Prometheus to scrape.
 
+pub mod exposition;
 pub mod intake;
 pub mod query;
 pub mod remote_write;
