@@ -235,6 +235,174 @@ pub fn timeline(id: &str, title: &str, moments: &[Moment]) -> String {
     svg
 }
 
+/// One line of a line chart: its name, colour and points (epoch ms, value).
+pub struct Line {
+    pub name: String,
+    pub colour: &'static str,
+    pub points: Vec<(i64, f64)>,
+}
+
+/// A level marked across a line chart (a 95th percentile), dashed in its line's colour.
+pub struct Level {
+    pub label: String,
+    pub colour: &'static str,
+    pub value: f64,
+}
+
+/// The time a line chart spans: `[from, to)` in steps (epoch ms), and the labels along it.
+pub struct TimeAxis {
+    pub from: i64,
+    pub to: i64,
+    pub step: i64,
+    pub ticks: Vec<(i64, String)>,
+}
+
+/// A line chart over a [`TimeAxis`] with `y_label` up the left: one polyline per line (broken where a step
+/// has no point, so a gap in the data is a gap in the line), dashed levels, and
+/// a dot with its label at `peak`. Values are drawn as given: scale them into
+/// the unit `y_label` names first.
+pub fn line_chart(
+    id: &str,
+    (title, description): (&str, &str),
+    y_label: &str,
+    axis: &TimeAxis,
+    lines: &[Line],
+    levels: &[Level],
+    peak: Option<(i64, f64, String)>,
+) -> String {
+    let (from, to, step) = (axis.from, axis.to, axis.step);
+    let id = escape(id);
+    let highest = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .chain(levels.iter().map(|l| l.value))
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let max = nice_ceiling(highest);
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let span = (to - from).max(1) as f64;
+    let x = |at: i64| LEFT + plot_w * ((at - from) as f64 / span).clamp(0.0, 1.0);
+    let y = |value: f64| TOP + plot_h - plot_h * (value.max(0.0) / max).min(1.0);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg class=\"chart chart-lines\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" focusable=\"false\">\
+<title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
+        escape(title),
+        escape(description)
+    );
+    for step_number in 0..=4 {
+        let value = max * f64::from(step_number) / 4.0;
+        let at = y(value);
+        let _ = write!(
+            svg,
+            "<line class=\"chart-grid\" x1=\"{LEFT}\" y1=\"{at:.1}\" x2=\"{:.1}\" y2=\"{at:.1}\" stroke=\"#d0d5dd\" stroke-width=\"1\"/>\
+<text class=\"chart-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"12\" fill=\"#475467\">{}</text>",
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            at + 4.0,
+            escape(&axis_number(value))
+        );
+    }
+    for (at, label) in &axis.ticks {
+        let _ = write!(
+            svg,
+            "<text class=\"chart-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#475467\">{}</text>",
+            x(*at),
+            TOP + plot_h + 16.0,
+            escape(label)
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text class=\"chart-axis-label\" x=\"14\" y=\"{:.1}\" transform=\"rotate(-90 14 {:.1})\" text-anchor=\"middle\" font-size=\"12\" fill=\"#344054\">{}</text>\
+<line class=\"chart-axis\" x1=\"{LEFT}\" y1=\"{TOP}\" x2=\"{LEFT}\" y2=\"{:.1}\" stroke=\"#344054\" stroke-width=\"1\"/>\
+<line class=\"chart-axis\" x1=\"{LEFT}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#344054\" stroke-width=\"1\"/>",
+        TOP + plot_h / 2.0,
+        TOP + plot_h / 2.0,
+        escape(y_label),
+        TOP + plot_h,
+        TOP + plot_h,
+        WIDTH - RIGHT,
+        TOP + plot_h
+    );
+    for line in lines {
+        // A new polyline wherever a step is missing.
+        let mut runs: Vec<Vec<(i64, f64)>> = Vec::new();
+        for point in line.points.iter().filter(|p| p.1.is_finite()) {
+            match runs.last_mut() {
+                Some(run) if run.last().is_some_and(|last| point.0 - last.0 <= step) => {
+                    run.push(*point)
+                }
+                _ => runs.push(vec![*point]),
+            }
+        }
+        let _ = write!(
+            svg,
+            "<g class=\"chart-line\"><title>{}</title>",
+            escape(&line.name)
+        );
+        for run in runs {
+            let points: Vec<String> = run
+                .iter()
+                .map(|(at, value)| format!("{:.1},{:.1}", x(*at), y(*value)))
+                .collect();
+            if points.len() == 1 {
+                let (at, value) = run[0];
+                let _ = write!(
+                    svg,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"1.5\" fill=\"{}\"/>",
+                    x(at),
+                    y(value),
+                    line.colour
+                );
+            } else {
+                let _ = write!(
+                    svg,
+                    "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>",
+                    points.join(" "),
+                    line.colour
+                );
+            }
+        }
+        svg.push_str("</g>");
+    }
+    for level in levels.iter().filter(|l| l.value.is_finite()) {
+        let at = y(level.value);
+        let _ = write!(
+            svg,
+            "<g class=\"chart-level\"><title>{}</title><line x1=\"{LEFT}\" y1=\"{at:.1}\" x2=\"{:.1}\" y2=\"{at:.1}\" stroke=\"{}\" stroke-width=\"1\" stroke-dasharray=\"6 4\"/>\
+<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"10\" fill=\"#101828\">{}</text></g>",
+            escape(&level.label),
+            WIDTH - RIGHT,
+            level.colour,
+            WIDTH - RIGHT - 2.0,
+            at - 3.0,
+            escape(&level.label)
+        );
+    }
+    if let Some((at, value, label)) = peak.filter(|p| p.1.is_finite()) {
+        let (cx, cy) = (x(at), y(value));
+        let anchor = if cx > LEFT + plot_w * 0.7 {
+            "end"
+        } else {
+            "start"
+        };
+        let _ = write!(
+            svg,
+            "<g class=\"chart-peak\"><title>{}</title><circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4\" fill=\"#b42318\"/>\
+<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"10\" fill=\"#b42318\">{}</text></g>",
+            escape(&label),
+            if anchor == "end" { cx - 6.0 } else { cx + 6.0 },
+            (cy - 6.0).max(TOP + 8.0),
+            escape(&label)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -297,6 +465,54 @@ pub(crate) mod tests {
         assert!(svg.contains(">M2</text>"), "x labels");
         // The highest bar reaches at most the top of the plot.
         assert!(!svg.contains("height=\"-"));
+    }
+
+    #[test]
+    fn a_line_chart_breaks_at_gaps_and_marks_levels_and_the_peak() {
+        let points = vec![(0, 1.0), (60, 2.0), (120, 3.0), (300, 2.5), (360, f64::NAN)];
+        let svg = line_chart(
+            "traffic",
+            ("Traffic", "In and out"),
+            "Mbit/s",
+            &TimeAxis {
+                from: 0,
+                to: 420,
+                step: 60,
+                ticks: vec![(0, "00:00".into()), (360, "00:06".into())],
+            },
+            &[
+                Line {
+                    name: "In".into(),
+                    colour: "#1d4ed8",
+                    points,
+                },
+                Line {
+                    name: "Out <&>".into(),
+                    colour: "#0e9384",
+                    points: vec![],
+                },
+            ],
+            &[Level {
+                label: "95th percentile 2.9".into(),
+                colour: "#1d4ed8",
+                value: 2.9,
+            }],
+            Some((120, 3.0, "Peak 3".into())),
+        );
+        assert_well_formed(&svg);
+        assert_eq!(
+            svg.matches("<polyline").count(),
+            1,
+            "the gap after 120 breaks the line"
+        );
+        assert_eq!(
+            svg.matches("<circle").count(),
+            2,
+            "a lone point, and the peak"
+        );
+        assert!(svg.contains("stroke-dasharray"));
+        assert!(svg.contains("Out &lt;&amp;&gt;"));
+        assert!(!svg.contains("NaN"));
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod layout;
 pub mod login;
 pub mod maintenance;
 mod my_account;
+pub mod performance;
 pub mod render;
 pub mod require;
 pub mod session;
@@ -61,6 +62,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/portal/logout", post(login::logout::<Session>))
         .route("/portal/services", get(catalog::services))
         .route("/portal/services/{service_id}", get(catalog::service))
+        .route(
+            "/portal/services/{service_id}/performance",
+            get(performance::page),
+        )
+        .route(
+            "/portal/services/{service_id}/performance.csv",
+            get(performance::csv),
+        )
         .route("/portal/sites", get(catalog::sites))
         .route("/portal/sites/{site_id}", get(catalog::site))
         .route("/portal/developer", get(developer::index))

@@ -769,3 +769,112 @@ async fn a_customers_prometheus_scrapes_with_oauth2_and_each_client_sees_only_it
             .is_some_and(|n| !n.is_empty())
     );
 }
+
+#[tokio::test]
+async fn the_network_performance_page_draws_each_chart_with_its_numbers_and_a_csv() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let service = svc(catalog.services[0]);
+    let token = integration_token(&app).await;
+    let now = now_ms();
+    let start = now - 120 * MINUTE;
+    let on = [("service_id", service.as_str())];
+    let counter: Vec<(i64, f64)> = (0..120)
+        .map(|i| (start + i * MINUTE, 60_000.0 * i as f64))
+        .collect();
+    let latency: Vec<(i64, f64)> = (0..120).map(|i| (start + i * MINUTE, 0.02)).collect();
+    push(
+        &app,
+        &token,
+        vec![
+            series("oneportal_service_traffic_in_bytes_total", &on, &counter),
+            series("oneportal_service_latency_seconds", &on, &latency),
+            series(
+                "oneportal_service_up",
+                &on,
+                &latency.iter().map(|(at, _)| (*at, 1.0)).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+    .await;
+
+    let mut browser = crate::browser::Browser::signed_in(&app, PermissionSet::all()).await;
+    let overview = browser.page(&format!("/portal/services/{service}")).await;
+    assert!(overview.contains(&format!("href=\"/portal/services/{service}/performance\"")));
+    let page = browser
+        .page(&format!("/portal/services/{service}/performance"))
+        .await;
+    assert_eq!(
+        page.matches("<svg class=\"chart chart-lines\"").count(),
+        4,
+        "traffic, utilization, latency, loss"
+    );
+    assert!(page.contains("In: 95th percentile 8.00 kbit/s"), "{page}");
+    assert!(page.contains("Peak 8.00 kbit/s"));
+    assert!(page.contains("Latency: peak 20.0 ms"));
+    assert!(page.contains("Availability over the last 24 hours:</strong> 100.000 %"));
+    assert!(
+        page.contains("<th scope=\"col\">In (kbit/s)</th>"),
+        "the numbers as a table"
+    );
+    assert!(page.contains("<polyline"));
+
+    roll_up(&app).await;
+    let month = browser
+        .page(&format!("/portal/services/{service}/performance?range=30d"))
+        .await;
+    assert!(
+        month.contains("<polyline") || month.contains("<circle"),
+        "{month}"
+    );
+    assert!(month.contains("aria-current=\"true\">30 days"));
+
+    let response = browser
+        .get(&format!(
+            "/portal/services/{service}/performance.csv?range=24h"
+        ))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let csv = response.text().await.unwrap();
+    assert!(
+        csv.starts_with("time,metric,series,unit,average,min,max\n"),
+        "{csv}"
+    );
+    assert!(csv.contains(",traffic,in,bit/s,8000,"), "{csv}");
+    assert!(csv.contains(",latency,value,ms,20,"), "{csv}");
+
+    let wrong = browser
+        .get(&format!("/portal/services/{service}/performance?range=1y"))
+        .await;
+    assert!(wrong.status().is_client_error());
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("choose 24h, 7d, 30d or 13m")
+    );
+    let other_org = oneportal_store::orgs::create_organization(app.db(), "Other")
+        .await
+        .unwrap();
+    let mut stranger =
+        crate::browser::Browser::signed_in_at(&app, other_org, PermissionSet::all()).await;
+    assert_eq!(
+        stranger
+            .get(&format!("/portal/services/{service}/performance"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        stranger
+            .get(&format!("/portal/services/{service}/performance.csv"))
+            .await
+            .status(),
+        404
+    );
+}
