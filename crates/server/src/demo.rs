@@ -4,6 +4,7 @@
 mod cases;
 mod invoices;
 mod maintenance;
+mod metrics;
 mod monitoring;
 
 use oneportal_domain::staff::StaffRole;
@@ -91,6 +92,9 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
             .ok_or_else(|| anyhow::anyhow!("the demo staff member is missing"))?;
         maintenance::seed(state, org_id, &staff).await?;
         monitoring::seed(state, &staff, first_service).await?;
+        // The Madrid outage the demo's RFO request tells of: six days ago.
+        let madrid_outage_at = oneportal_store::now_ms() - 6 * 86_400_000;
+        metrics::spawn(state.clone(), staff, first_service, madrid_outage_at);
         oneportal_store::notifications::skip_past_events(db, org_id).await?;
     }
     for (email, first, last, permissions) in demo_users() {

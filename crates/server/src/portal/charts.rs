@@ -276,6 +276,7 @@ pub fn line_chart(
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .chain(levels.iter().map(|l| l.value))
+        .chain(peak.iter().map(|p| p.1))
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max);
     let max = nice_ceiling(highest);
@@ -305,14 +306,34 @@ pub fn line_chart(
             escape(&axis_number(value))
         );
     }
-    for (at, label) in &axis.ticks {
+    for (i, (at, label)) in axis.ticks.iter().enumerate() {
+        // The last label ends at its tick, so it stays inside the picture.
+        let anchor = if i + 1 == axis.ticks.len() && axis.ticks.len() > 1 {
+            "end"
+        } else {
+            "middle"
+        };
         let _ = write!(
             svg,
-            "<text class=\"chart-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\" fill=\"#475467\">{}</text>",
+            "<text class=\"chart-tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"11\" fill=\"#475467\">{}</text>",
             x(*at),
             TOP + plot_h + 16.0,
             escape(label)
         );
+    }
+    // The legend, above the plot: a stroke of each line's colour and its name.
+    let mut legend_x = LEFT;
+    for line in lines {
+        let _ = write!(
+            svg,
+            "<g class=\"chart-legend\"><line x1=\"{legend_x:.1}\" y1=\"10\" x2=\"{:.1}\" y2=\"10\" stroke=\"{}\" stroke-width=\"3\"/>\
+<text x=\"{:.1}\" y=\"14\" font-size=\"11\" fill=\"#344054\">{}</text></g>",
+            legend_x + 16.0,
+            line.colour,
+            legend_x + 20.0,
+            escape(&line.name)
+        );
+        legend_x += 28.0 + 7.0 * line.name.chars().count() as f64;
     }
     let _ = write!(
         svg,
