@@ -24,9 +24,9 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
+use crate::Options;
 use crate::maintenance::{ORGANIZATIONS, SERVICES_PER_ORGANIZATION, catalog, post};
-use crate::processes::{self, Server};
-use crate::{Options, write_report};
+use crate::processes::Server;
 
 const SERVICES: usize = ORGANIZATIONS * SERVICES_PER_ORGANIZATION;
 /// Each alert's notifications, in order: `true` firing, `false` resolved.
@@ -40,28 +40,10 @@ const P99_TARGET_MS: f64 = 50.0;
 const CASES_WITHIN: Duration = Duration::from_secs(10);
 
 pub async fn run(root: &Path, binary: &Path, options: &Options) -> anyhow::Result<()> {
-    let mut report = json!({});
-    let mut verdicts = Vec::new();
-    if options.database_url.is_none() {
-        let (figures, mut verdict) = once(binary, options, None).await?;
-        verdicts.append(&mut verdict);
-        report["sqlite"] = figures;
-    }
-    match options
-        .database_url
-        .clone()
-        .or_else(processes::fresh_bench_database)
-    {
-        Some(url) => {
-            let (figures, mut verdict) = once(binary, options, Some(&url)).await?;
-            verdicts.append(&mut verdict);
-            report["postgres"] = figures;
-        }
-        None => println!("NOTE: PostgreSQL is not reachable, so its half was NOT run."),
-    }
-    crate::targets::print(&verdicts);
-    report["targets"] = json!(verdicts);
-    write_report(root, "alerts", &report)
+    crate::on_each_backend(root, "alerts", options, |database| async move {
+        once(binary, options, database.as_deref()).await
+    })
+    .await
 }
 
 /// Alertmanager's webhook body for one alert of service `service`.

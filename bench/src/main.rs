@@ -20,7 +20,9 @@
 //! - `cargo run --release -p oneportal-bench -- maintenance`: one maintenance on
 //!   1,000 services of 100 organizations, until every e-mail notice is queued;
 //! - `cargo run --release -p oneportal-bench -- alerts`: an alert storm, 10,000
-//!   Alertmanager notifications over 1,000 services in 10 s, until every case is open.
+//!   Alertmanager notifications over 1,000 services in 10 s, until every case is open;
+//! - `cargo run --release -p oneportal-bench -- metrics [--seconds 60]`: Prometheus
+//!   remote-write from eight senders into 6,000 series, with chart reads meanwhile.
 //!
 //! Each prints a table (requests/s, p50, p99, server CPU, peak memory) and writes
 //! the same figures to `target/bench/<name>.json`. Only ratios and medians of the
@@ -31,6 +33,7 @@ mod cases;
 mod events;
 mod load;
 mod maintenance;
+mod metrics;
 mod oauth;
 mod processes;
 mod soak;
@@ -124,13 +127,14 @@ async fn main() -> anyhow::Result<()> {
         "events",
         "maintenance",
         "alerts",
+        "metrics",
         "all",
         "soak",
     ]
     .contains(&command.as_str())
     {
         bail!(
-            "unknown benchmark '{command}'; available: all, oauth, cases, events, maintenance, alerts, soak"
+            "unknown benchmark '{command}'; available: all, oauth, cases, events, maintenance, alerts, metrics, soak"
         );
     }
     let root = repo_root();
@@ -146,6 +150,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if command == "alerts" {
         return alerts::run(&root, &binary, &options).await;
+    }
+    if command == "metrics" {
+        return metrics::run(&root, &binary, &options).await;
     }
     let oha = load::ensure_oha()?;
     match command.as_str() {
@@ -240,6 +247,43 @@ pub fn print_table(rows: &[Measurement]) {
 }
 
 /// Writes `target/bench/<name>.json`.
+/// Runs `once` on SQLite (unless `--database-url` was given), then on
+/// PostgreSQL (that URL, or a fresh database when one is reachable); prints
+/// every verdict and writes the figures of both to `target/bench/<name>.json`.
+pub async fn on_each_backend<F, Fut>(
+    root: &std::path::Path,
+    name: &str,
+    options: &Options,
+    mut once: F,
+) -> anyhow::Result<()>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<(serde_json::Value, Vec<targets::Verdict>)>>,
+{
+    let mut report = json!({});
+    let mut verdicts = Vec::new();
+    if options.database_url.is_none() {
+        let (figures, mut verdict) = once(None).await?;
+        verdicts.append(&mut verdict);
+        report["sqlite"] = figures;
+    }
+    match options
+        .database_url
+        .clone()
+        .or_else(processes::fresh_bench_database)
+    {
+        Some(url) => {
+            let (figures, mut verdict) = once(Some(url)).await?;
+            verdicts.append(&mut verdict);
+            report["postgres"] = figures;
+        }
+        None => println!("NOTE: PostgreSQL is not reachable, so its half was NOT run."),
+    }
+    targets::print(&verdicts);
+    report["targets"] = json!(verdicts);
+    write_report(root, name, &report)
+}
+
 pub fn write_report(
     root: &std::path::Path,
     name: &str,

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use crate::processes::{self, Server};
-use crate::{Options, write_report};
+use crate::Options;
+use crate::processes::Server;
 
 pub(crate) const ORGANIZATIONS: usize = 100;
 pub(crate) const SERVICES_PER_ORGANIZATION: usize = 10;
@@ -27,28 +27,11 @@ const ROUNDS: usize = 5;
 const TARGET: Duration = Duration::from_secs(10);
 
 pub async fn run(root: &Path, binary: &Path, options: &Options) -> anyhow::Result<()> {
-    let mut report = json!({});
-    let mut verdicts = Vec::new();
-    if options.database_url.is_none() {
-        let (figures, verdict) = once(binary, options, None).await?;
-        verdicts.push(verdict);
-        report["sqlite"] = figures;
-    }
-    match options
-        .database_url
-        .clone()
-        .or_else(processes::fresh_bench_database)
-    {
-        Some(url) => {
-            let (figures, verdict) = once(binary, options, Some(&url)).await?;
-            verdicts.push(verdict);
-            report["postgres"] = figures;
-        }
-        None => println!("NOTE: PostgreSQL is not reachable, so its half was NOT run."),
-    }
-    crate::targets::print(&verdicts);
-    report["targets"] = json!(verdicts);
-    write_report(root, "maintenance", &report)
+    crate::on_each_backend(root, "maintenance", options, |database| async move {
+        let (figures, verdict) = once(binary, options, database.as_deref()).await?;
+        Ok((figures, vec![verdict]))
+    })
+    .await
 }
 
 /// The import document: organization `n` with accounts, a site and its services.

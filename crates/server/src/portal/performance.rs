@@ -71,7 +71,10 @@ struct Drawn {
     availability: Vec<Line>,
 }
 
-fn range_of(raw: Option<&str>) -> Result<(&'static str, &'static str, i64, i64), ApiError> {
+/// A range's key, its words, its span and its step.
+type Range = (&'static str, &'static str, i64, i64);
+
+fn range_of(raw: Option<&str>) -> Result<Range, ApiError> {
     let pairs = query_pairs(raw)?;
     let asked = pairs
         .iter()
@@ -88,38 +91,32 @@ fn range_of(raw: Option<&str>) -> Result<(&'static str, &'static str, i64, i64),
         })
 }
 
-async fn visible_service(
+/// The service a person may see, the range they asked for, and its lines read.
+async fn read(
     state: &AppState,
     session: &Require<SitesServicesView>,
     id: &str,
-) -> Result<ServiceRow, PortalError> {
+    raw: Option<&str>,
+) -> Result<(ServiceRow, Range, Drawn), PortalError> {
     let id = id_of(IdKind::Service, id, "service")?;
-    Ok(
-        catalog::find_service(&state.db, &session.user.access_scope(), id)
-            .await?
-            .ok_or_else(|| not_found("service"))?,
-    )
-}
-
-async fn draw(
-    state: &AppState,
-    service: &ServiceRow,
-    span: i64,
-    step: i64,
-) -> Result<Drawn, PortalError> {
+    let service = catalog::find_service(&state.db, &session.user.access_scope(), id)
+        .await?
+        .ok_or_else(|| not_found("service"))?;
+    let range = range_of(raw)?;
     let now = now_ms();
-    let window = Window::plan(now - span, now, Some(step), now)
+    let window = Window::plan(now - range.2, now, Some(range.3), now)
         .map_err(|(_, e)| ApiError::bad_request(e.code, e.message))?;
-    let read = |chart| query::chart(&state.db, service, chart, window);
-    Ok(Drawn {
+    let lines = |chart| query::chart(&state.db, &service, chart, window);
+    let drawn = Drawn {
         window,
-        traffic: read(Chart::Traffic).await?,
-        utilization: read(Chart::Utilization).await?,
-        latency: read(Chart::Latency).await?,
-        jitter: read(Chart::Jitter).await?,
-        loss: read(Chart::PacketLoss).await?,
-        availability: read(Chart::Availability).await?,
-    })
+        traffic: lines(Chart::Traffic).await?,
+        utilization: lines(Chart::Utilization).await?,
+        latency: lines(Chart::Latency).await?,
+        jitter: lines(Chart::Jitter).await?,
+        loss: lines(Chart::PacketLoss).await?,
+        availability: lines(Chart::Availability).await?,
+    };
+    Ok((service, range, drawn))
 }
 
 /// Bits per second in the unit that keeps the numbers short.
@@ -328,9 +325,8 @@ pub async fn page(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
-    let service = visible_service(&state, &session, &id).await?;
-    let (range, range_label, span, step) = range_of(raw.as_deref())?;
-    let drawn = draw(&state, &service, span, step).await?;
+    let (service, (range, range_label, ..), drawn) =
+        read(&state, &session, &id, raw.as_deref()).await?;
     let charts = charts_of(&drawn);
     let has_data = charts.iter().any(|c| !c.rows.is_empty());
     render::page(&PerformancePage {
@@ -362,9 +358,7 @@ pub async fn csv(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
-    let service = visible_service(&state, &session, &id).await?;
-    let (range, _, span, step) = range_of(raw.as_deref())?;
-    let drawn = draw(&state, &service, span, step).await?;
+    let (service, (range, ..), drawn) = read(&state, &session, &id, raw.as_deref()).await?;
     let mut writer = ::csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record(["time", "metric", "series", "unit", "average", "min", "max"]);
     for (chart, lines) in [

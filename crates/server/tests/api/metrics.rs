@@ -108,6 +108,33 @@ fn averages(line: &Value) -> Vec<f64> {
         .collect()
 }
 
+/// A server with a catalog (its first service named), an integration token
+/// for monitoring, and a person who may see everything.
+struct Monitored {
+    app: TestApp,
+    catalog: crate::catalog::Catalog,
+    service: String,
+    token: String,
+    reader: crate::helpers::TestUser,
+}
+
+impl Monitored {
+    async fn start() -> Monitored {
+        let app = spawn_app().await;
+        let catalog = seed(&app, app.org_id, 1).await;
+        let service = svc(catalog.services[0]);
+        let token = integration_token(&app).await;
+        let reader = app.user(PermissionSet::all()).await;
+        Monitored {
+            app,
+            catalog,
+            service,
+            token,
+            reader,
+        }
+    }
+}
+
 async fn roll_up(app: &TestApp) {
     oneportal::services::metrics::rollup::run(&app.app.state)
         .await
@@ -116,11 +143,13 @@ async fn roll_up(app: &TestApp) {
 
 #[tokio::test]
 async fn pushed_series_are_kept_when_they_name_a_service_and_counted_by_reason_when_not() {
-    let app = spawn_app().await;
-    let catalog = seed(&app, app.org_id, 1).await;
-    let service = svc(catalog.services[0]);
-    let token = integration_token(&app).await;
-    let reader = app.user(PermissionSet::all()).await;
+    let Monitored {
+        app,
+        service,
+        token,
+        reader,
+        ..
+    } = Monitored::start().await;
     let now = now_ms();
     // Both kept samples in one five minutes, the one before the current.
     let t = now - now % (5 * MINUTE) - 5 * MINUTE + 1000;
@@ -258,11 +287,14 @@ async fn what_is_not_a_remote_write_from_a_live_integration_token_is_refused_say
 
 #[tokio::test]
 async fn counters_become_rates_through_a_reset_and_roll_up_into_five_minute_and_hourly_points() {
-    let app = spawn_app().await;
-    let catalog = seed(&app, app.org_id, 1).await;
-    let service = svc(catalog.services[0]);
-    let token = integration_token(&app).await;
-    let reader = app.user(PermissionSet::all()).await;
+    let Monitored {
+        app,
+        catalog,
+        service,
+        token,
+        reader,
+        ..
+    } = Monitored::start().await;
     let now = now_ms();
     let start = now - 100 * MINUTE;
     // 1,000 bytes a second, scraped each minute; the counter restarts at minute 50
@@ -375,11 +407,13 @@ async fn counters_become_rates_through_a_reset_and_roll_up_into_five_minute_and_
 
 #[tokio::test]
 async fn the_95th_percentile_and_peak_are_of_five_minute_averages() {
-    let app = spawn_app().await;
-    let catalog = seed(&app, app.org_id, 1).await;
-    let service = svc(catalog.services[0]);
-    let token = integration_token(&app).await;
-    let reader = app.user(PermissionSet::all()).await;
+    let Monitored {
+        app,
+        service,
+        token,
+        reader,
+        ..
+    } = Monitored::start().await;
     let now = now_ms();
     // Forty five-minute spans at 1..=40 ms, two samples each, ending five minutes
     // back: closed long enough to be rolled up whatever the clock says.
@@ -415,10 +449,12 @@ async fn the_95th_percentile_and_peak_are_of_five_minute_averages() {
 
 #[tokio::test]
 async fn a_wrong_parameter_is_named_with_what_to_use_instead() {
-    let app = spawn_app().await;
-    let catalog = seed(&app, app.org_id, 1).await;
-    let service = svc(catalog.services[0]);
-    let reader = app.user(PermissionSet::all()).await;
+    let Monitored {
+        app,
+        service,
+        reader,
+        ..
+    } = Monitored::start().await;
     let now = now_ms();
     for (query, parameter, says) in [
         (
@@ -567,11 +603,13 @@ impl Prometheus {
 
 #[tokio::test]
 async fn a_real_prometheus_remote_writes_a_services_measurements_and_the_api_reads_them_back() {
-    let app = spawn_app().await;
-    let catalog = seed(&app, app.org_id, 1).await;
-    let service = svc(catalog.services[0]);
-    let token = integration_token(&app).await;
-    let reader = app.user(PermissionSet::all()).await;
+    let Monitored {
+        app,
+        service,
+        token,
+        reader,
+        ..
+    } = Monitored::start().await;
     let (exporter, _exporter) = exporter(service.clone()).await;
     let prometheus = Prometheus::start(&format!(
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
@@ -772,10 +810,12 @@ async fn a_customers_prometheus_scrapes_with_oauth2_and_each_client_sees_only_it
 
 #[tokio::test]
 async fn the_network_performance_page_draws_each_chart_with_its_numbers_and_a_csv() {
-    let app = spawn_app().await;
-    let catalog = seed(&app, app.org_id, 1).await;
-    let service = svc(catalog.services[0]);
-    let token = integration_token(&app).await;
+    let Monitored {
+        app,
+        service,
+        token,
+        ..
+    } = Monitored::start().await;
     let now = now_ms();
     let start = now - 120 * MINUTE;
     let on = [("service_id", service.as_str())];

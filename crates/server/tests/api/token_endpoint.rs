@@ -320,24 +320,11 @@ async fn basic_credentials_with_colon_plus_percent_and_space_are_form_decoded() 
     assert_eq!(raw.status(), 401);
 }
 
-/// On PostgreSQL the nodes share failure counts as a sliding estimate over
-/// wall-clock minutes: failures just before a minute's end weigh a little less
-/// just after it, so a burst that straddles the boundary may fall short of a
-/// limit it reached. A burst expected to take `needed` starts in a minute with
-/// that much left (as it would on one node, whose windows start at the first failure).
-async fn with_room_in_the_minute(needed: std::time::Duration) {
-    let minute = 60_000;
-    let left = minute - oneportal_store::now_ms().rem_euclid(minute);
-    if left < needed.as_millis() as i64 {
-        tokio::time::sleep(std::time::Duration::from_millis(left as u64 + 50)).await;
-    }
-}
-
 #[tokio::test]
 async fn repeated_failures_are_refused_with_429_and_retry_after() {
     let app = crate::helpers::spawn_app_with(|c| c.oauth.failures_per_client_per_minute = 3).await;
     let (id, secret) = client(&app, &["BasicRead"]).await;
-    with_room_in_the_minute(std::time::Duration::from_secs(3)).await;
+    crate::helpers::with_room_in_the_minute(std::time::Duration::from_secs(3)).await;
     for _ in 0..3 {
         assert_eq!(
             app.request_token(&id, "opsk_wrong", None).await.status(),
@@ -362,7 +349,7 @@ async fn repeated_failures_are_refused_with_429_and_retry_after() {
 async fn the_issuance_quota_catches_clients_that_do_not_cache_tokens() {
     let app = crate::helpers::spawn_app_with(|c| c.oauth.issuance_per_minute = 2).await;
     let (id, secret) = client(&app, &["BasicRead"]).await;
-    with_room_in_the_minute(std::time::Duration::from_secs(3)).await;
+    crate::helpers::with_room_in_the_minute(std::time::Duration::from_secs(3)).await;
     assert_eq!(app.request_token(&id, &secret, None).await.status(), 200);
     assert_eq!(app.request_token(&id, &secret, None).await.status(), 200);
     let third = app.request_token(&id, &secret, None).await;
@@ -465,7 +452,7 @@ async fn a_guesser_locks_out_itself_not_the_clients_caller() {
     let (id, secret) = client(&app, &["BasicRead"]).await;
     let guesser = std::net::Ipv4Addr::new(127, 0, 0, 2);
     let caller = std::net::Ipv4Addr::new(127, 0, 0, 1);
-    with_room_in_the_minute(std::time::Duration::from_secs(5)).await;
+    crate::helpers::with_room_in_the_minute(std::time::Duration::from_secs(5)).await;
     for _ in 0..3 {
         assert_eq!(
             token_from(&app, guesser, &id, "opsk_wrong").await.status(),
@@ -498,7 +485,7 @@ async fn a_guesser_locks_out_itself_not_the_clients_caller() {
 async fn guessing_from_many_sources_is_bounded_by_the_clients_ceiling() {
     let app = crate::helpers::spawn_app_with(|c| c.oauth.failures_per_client_per_minute = 2).await;
     let (id, secret) = client(&app, &["BasicRead"]).await;
-    with_room_in_the_minute(std::time::Duration::from_secs(15)).await;
+    crate::helpers::with_room_in_the_minute(std::time::Duration::from_secs(15)).await;
     let ceiling = 2 * oneportal::http::token_limits::CLIENT_CEILING_FACTOR;
     let source = |i: u32| std::net::Ipv4Addr::new(127, 0, 1, 1 + i as u8);
     // One failure from each source: none reaches its own limit of 2.
