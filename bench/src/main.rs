@@ -121,6 +121,8 @@ fn repo_root() -> PathBuf {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let (command, options) = parse_options()?;
+    // Linking the server's crate gives reqwest its rustls without a provider: use OnePortal's.
+    oneportal::http::outbound::install_tls_provider();
     if ![
         "oauth",
         "cases",

@@ -201,6 +201,38 @@ pub async fn latest(db: &impl Exec, org_id: i64, since: i64) -> Result<Vec<Lates
     .await
 }
 
+/// A service's traffic in one direction over a span of hourly points.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BusyRow {
+    pub service_id: i64,
+    #[sqlx(try_from = "crate::stored::Stored<Measurement>")]
+    pub measurement: Measurement,
+    /// bit/s on average over the span.
+    pub average: f64,
+    /// bit/s in its busiest hour.
+    pub busiest: f64,
+}
+
+/// Each service's traffic in and out since `since`, from hourly points (series
+/// of one service and direction add up hour by hour), for an organization.
+pub async fn traffic_by_service(
+    db: &impl Exec,
+    org_id: i64,
+    since: i64,
+) -> Result<Vec<BusyRow>, StoreError> {
+    db.fetch_all(
+        "SELECT t.service_id, t.measurement, AVG(t.rate) AS average, MAX(t.rate) AS busiest \
+         FROM (SELECT ser.service_id, ser.measurement, p.bucket, SUM(p.sum_value / p.weight) AS rate \
+               FROM metric_series ser CROSS JOIN metric_points_1h p \
+               WHERE p.series_id = ser.id AND ser.org_id = $1 AND p.bucket >= $2 AND p.weight > 0 \
+                 AND ser.measurement IN ('traffic_in', 'traffic_out') \
+               GROUP BY ser.service_id, ser.measurement, p.bucket) t \
+         GROUP BY t.service_id, t.measurement",
+        args![org_id, since],
+    )
+    .await
+}
+
 /// How far a rollup has gone and where late samples ask it to start again.
 #[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct RollupMark {

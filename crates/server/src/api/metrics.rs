@@ -64,7 +64,8 @@ pub async fn get_service_metrics(
 Values are in base units: `oneportal_service_traffic_in_bits_per_second`, `…_traffic_out_bits_per_second`, `…_utilization_in_ratio`, `…_utilization_out_ratio`, \
 `…_latency_seconds`, `…_jitter_seconds`, `…_packet_loss_ratio`, `…_availability_ratio`; only measurements from the last ten minutes appear. \
 Scrape with Prometheus's built-in `oauth2` (client credentials of an API client with `customerapi/basic.read`, `token_url` this server's `/oauth2/token`).",
-    responses((status = 200, description = "The exposition", content_type = "application/openmetrics-text", body = String),
+    responses((status = 200, description = "The exposition: OpenMetrics text when the scraper accepts it, else Prometheus text 0.0.4",
+            content((String = "application/openmetrics-text"), (String = "text/plain"))),
         (status = 401, body = Problem), (status = 403, description = "Missing customerapi/basic.read", body = Problem)))]
 pub async fn scrape_service_metrics(
     State(state): State<AppState>,

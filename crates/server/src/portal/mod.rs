@@ -62,6 +62,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/portal/logout", post(login::logout::<Session>))
         .route("/portal/services", get(catalog::services))
         .route("/portal/services/{service_id}", get(catalog::service))
+        .route("/portal/performance", get(performance::organization))
         .route(
             "/portal/services/{service_id}/performance",
             get(performance::page),

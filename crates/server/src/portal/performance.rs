@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use oneportal_domain::ids::IdKind;
-use oneportal_domain::metrics::{Chart, Line, Window};
+use oneportal_domain::metrics::{Chart, Line, Measurement, Window};
 use oneportal_store::catalog::{self, ServiceRow};
 use oneportal_store::now_ms;
 
@@ -348,6 +348,99 @@ pub async fn page(
         availability: availability(&drawn),
         charts,
         has_data,
+    })
+}
+
+/// One service of the organization view, busiest first.
+pub struct BusyService {
+    pub id: String,
+    pub name: String,
+    pub bandwidth: String,
+    /// Average and busiest hour, as % of the bandwidth in that direction (in, then out).
+    pub average: String,
+    pub busiest: String,
+    pub busiest_share: f64,
+}
+
+#[derive(Template)]
+#[template(path = "portal/performance.html")]
+struct OrganizationPage {
+    layout: Layout,
+    services: Vec<BusyService>,
+    measured: usize,
+}
+
+/// How many services the organization view lists.
+const MOST_UTILIZED: usize = 20;
+
+/// Sites & Services → Network performance: the services busiest over the last
+/// seven days, by their busiest hour as a share of their bandwidth.
+pub async fn organization(
+    State(state): State<AppState>,
+    session: Require<SitesServicesView>,
+) -> Result<Response, PortalError> {
+    let scope = session.user.access_scope();
+    let services = catalog::all_services(&state.db, &scope).await?;
+    let traffic =
+        oneportal_store::metrics::traffic_by_service(&state.db, scope.org_id, now_ms() - 7 * DAY)
+            .await?;
+    let share = |service: &ServiceRow, measurement, bits: f64| {
+        let mbps = match measurement {
+            Measurement::TrafficIn => service.downstream_mbps,
+            _ => service.upstream_mbps,
+        };
+        (mbps > 0).then(|| 100.0 * bits / (mbps as f64 * 1e6))
+    };
+    let mut busy: Vec<BusyService> = services
+        .iter()
+        .filter_map(|service| {
+            let rows: Vec<_> = traffic
+                .iter()
+                .filter(|t| t.service_id == service.id)
+                .collect();
+            if rows.is_empty() {
+                return None;
+            }
+            let of = |m: Measurement, pick: fn(&oneportal_store::metrics::BusyRow) -> f64| {
+                rows.iter()
+                    .find(|r| r.measurement == m)
+                    .and_then(|r| share(service, m, pick(r)))
+            };
+            let shown = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.1} %"));
+            let (average_in, average_out) = (
+                of(Measurement::TrafficIn, |r| r.average),
+                of(Measurement::TrafficOut, |r| r.average),
+            );
+            let (busiest_in, busiest_out) = (
+                of(Measurement::TrafficIn, |r| r.busiest),
+                of(Measurement::TrafficOut, |r| r.busiest),
+            );
+            Some(BusyService {
+                id: IdKind::Service.format(service.id),
+                name: service.service_name.clone(),
+                bandwidth: format!(
+                    "{} / {} Mbit/s",
+                    service.downstream_mbps, service.upstream_mbps
+                ),
+                average: format!("{} / {}", shown(average_in), shown(average_out)),
+                busiest: format!("{} / {}", shown(busiest_in), shown(busiest_out)),
+                busiest_share: busiest_in.unwrap_or(0.0).max(busiest_out.unwrap_or(0.0)),
+            })
+        })
+        .collect();
+    let measured = busy.len();
+    busy.sort_by(|a, b| b.busiest_share.total_cmp(&a.busiest_share));
+    busy.truncate(MOST_UTILIZED);
+    render::page(&OrganizationPage {
+        layout: Layout::for_session(
+            &state,
+            &session,
+            String::from("Network performance"),
+            "catalog",
+        )
+        .await,
+        services: busy,
+        measured,
     })
 }
 

@@ -860,6 +860,18 @@ async fn the_network_performance_page_draws_each_chart_with_its_numbers_and_a_cs
     assert!(page.contains("<polyline"));
 
     roll_up(&app).await;
+    let busiest = browser.page("/portal/performance").await;
+    assert!(
+        busiest.contains(&format!(
+            "href=\"/portal/services/{service}/performance?range=7d\""
+        )),
+        "the organization view lists the measured service: {busiest}"
+    );
+    assert_eq!(
+        busiest.matches("<tr><th scope=\"row\">").count(),
+        1,
+        "only measured services"
+    );
     let month = browser
         .page(&format!("/portal/services/{service}/performance?range=30d"))
         .await;
@@ -903,6 +915,11 @@ async fn the_network_performance_page_draws_each_chart_with_its_numbers_and_a_cs
         .unwrap();
     let mut stranger =
         crate::browser::Browser::signed_in_at(&app, other_org, PermissionSet::all()).await;
+    let theirs = stranger.page("/portal/performance").await;
+    assert!(
+        theirs.contains("No measurements of your services"),
+        "{theirs}"
+    );
     assert_eq!(
         stranger
             .get(&format!("/portal/services/{service}/performance"))
