@@ -127,7 +127,7 @@ const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
 
 /// `a / b` rounded up, for positive `b` (`i64::div_ceil` is not stable yet).
-const fn ceil_div(a: i64, b: i64) -> i64 {
+pub const fn ceil_div(a: i64, b: i64) -> i64 {
     (a + b - 1).div_euclid(b)
 }
 

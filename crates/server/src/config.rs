@@ -279,8 +279,62 @@ pub struct MetricsConfig {
     /// The label that names the service a pushed series measures (`SVC-000123`).
     pub service_label: String,
     /// Which pushed metric names OnePortal keeps, and as what. A series whose
-    /// name is not here is counted and dropped.
+    /// name is not here is counted and dropped. With `source = "prometheus"`,
+    /// the names OnePortal queries for each measurement.
     pub series: Vec<SeriesMapping>,
+    /// Where measurements live: `embedded` (pushed here and stored in
+    /// OnePortal's database) or `prometheus` (read from the provider's own
+    /// Prometheus-compatible query API; nothing is stored here).
+    pub source: MetricsSourceKind,
+    /// The query API read when `source = "prometheus"`.
+    pub prometheus: PrometheusSourceConfig,
+}
+
+/// Where a service's measurements are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricsSourceKind {
+    #[default]
+    Embedded,
+    Prometheus,
+}
+
+/// `[metrics.prometheus]`: the provider's Prometheus, Thanos, Mimir or
+/// VictoriaMetrics, asked with `/api/v1/query` and `/api/v1/query_range`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrometheusSourceConfig {
+    /// The base URL the `/api/v1/…` paths are added to, e.g.
+    /// `https://thanos.example.net` or `https://mimir.example.net/prometheus`.
+    pub url: String,
+    /// Sent as `Authorization: Bearer …`.
+    #[serde(serialize_with = "hidden")]
+    pub bearer_token: Option<SecretString>,
+    /// Basic authentication, with `password`.
+    pub username: Option<String>,
+    #[serde(serialize_with = "hidden")]
+    pub password: Option<SecretString>,
+    /// Further headers on every query, e.g. `X-Scope-OrgID` for Mimir's tenant.
+    pub headers: std::collections::BTreeMap<String, String>,
+    /// How often the provider's Prometheus scrapes: a counter's rate is taken
+    /// over at least four scrapes, as Grafana's `$__rate_interval` does.
+    pub scrape_interval_secs: u32,
+    /// How long one query may take before the page or API says the source did not answer.
+    pub timeout_secs: u32,
+}
+
+impl Default for PrometheusSourceConfig {
+    fn default() -> Self {
+        PrometheusSourceConfig {
+            url: String::new(),
+            bearer_token: None,
+            username: None,
+            password: None,
+            headers: Default::default(),
+            scrape_interval_secs: 15,
+            timeout_secs: 10,
+        }
+    }
 }
 
 /// One pushed metric name and the measurement it is.
@@ -313,6 +367,8 @@ impl Default for MetricsConfig {
             scale,
         };
         MetricsConfig {
+            source: MetricsSourceKind::Embedded,
+            prometheus: PrometheusSourceConfig::default(),
             service_label: "service_id".into(),
             series: vec![
                 // OnePortal's own names, in Prometheus's base units.
@@ -382,6 +438,52 @@ impl MetricsConfig {
                     mapping.name, mapping.scale
                 ));
             }
+        }
+        if self.source == MetricsSourceKind::Prometheus {
+            self.prometheus.validate()?;
+        }
+        Ok(())
+    }
+}
+
+impl PrometheusSourceConfig {
+    fn validate(&self) -> Result<(), String> {
+        let url = reqwest::Url::parse(&self.url).map_err(|e| {
+            format!(
+                "metrics.prometheus.url is '{}', not a URL ({e}); with metrics.source = \"prometheus\" set it to the query API's base, e.g. https://prometheus.example.net",
+                self.url
+            )
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.query().is_some() {
+            return Err(format!(
+                "metrics.prometheus.url is '{}'; it must be an http:// or https:// base URL without a query",
+                self.url
+            ));
+        }
+        if self.username.is_some() != self.password.is_some() {
+            return Err(
+                "metrics.prometheus.username and password go together: set both or neither".into(),
+            );
+        }
+        if self.username.is_some() && self.bearer_token.is_some() {
+            return Err(
+                "metrics.prometheus has both bearer_token and username/password; choose one".into(),
+            );
+        }
+        for (name, value) in &self.headers {
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+                || reqwest::header::HeaderValue::from_str(value).is_err()
+            {
+                return Err(format!(
+                    "metrics.prometheus.headers has '{name}', which is not a valid header name and value"
+                ));
+            }
+        }
+        if self.scrape_interval_secs == 0 || self.timeout_secs == 0 {
+            return Err(
+                "metrics.prometheus.scrape_interval_secs and timeout_secs must be at least 1"
+                    .into(),
+            );
         }
         Ok(())
     }
@@ -717,6 +819,14 @@ mod tests {
                 from: "noreply@example.net".into(),
                 starttls: true,
             }),
+            metrics: MetricsConfig {
+                prometheus: PrometheusSourceConfig {
+                    bearer_token: Some("prom-token-42".into()),
+                    password: Some("prom-password-42".into()),
+                    ..PrometheusSourceConfig::default()
+                },
+                ..MetricsConfig::default()
+            },
             ..Config::default()
         };
         let shown = [
@@ -729,6 +839,8 @@ mod tests {
                 "bWFzdGVyLWtleS1zZWNyZXQ",
                 "pg-password-42",
                 "smtp-password-42",
+                "prom-token-42",
+                "prom-password-42",
             ] {
                 assert!(!text.contains(secret), "{secret} shows in {text}");
             }

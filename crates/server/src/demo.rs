@@ -94,7 +94,9 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
         monitoring::seed(state, &staff, first_service).await?;
         // The Madrid outage the demo's RFO request tells of: six days ago.
         let madrid_outage_at = oneportal_store::now_ms() - 6 * 86_400_000;
-        metrics::spawn(state.clone(), staff, first_service, madrid_outage_at);
+        if state.measurements.stores() {
+            metrics::spawn(state.clone(), staff, first_service, madrid_outage_at);
+        }
         oneportal_store::notifications::skip_past_events(db, org_id).await?;
     }
     for (email, first, last, permissions) in demo_users() {

@@ -103,12 +103,18 @@ async fn forget_expired(state: &AppState) {
 }
 
 async fn roll_up_metrics(state: &AppState) {
+    if !state.measurements.stores() {
+        return;
+    }
     if let Err(error) = crate::services::metrics::rollup::run(state).await {
         tracing::warn!(%error, "could not roll up metrics");
     }
 }
 
 async fn forget_old_metrics(state: &AppState) {
+    if !state.measurements.stores() {
+        return;
+    }
     if let Err(error) = crate::services::metrics::rollup::purge(state).await {
         tracing::warn!(%error, "could not forget old metrics");
     }

@@ -403,10 +403,43 @@ pub async fn last_series_id(db: &impl Exec) -> Result<i64, StoreError> {
     Ok(last.unwrap_or(0))
 }
 
-/// Series stored per organization, for the pipeline's health.
-pub async fn series_per_organization(db: &impl Exec) -> Result<Vec<(i64, i64)>, StoreError> {
+/// Series stored per organization, most first, for the pipeline's health.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrganizationSeries {
+    pub org_id: i64,
+    pub name: String,
+    pub series: i64,
+}
+
+pub async fn series_per_organization(
+    db: &impl Exec,
+) -> Result<Vec<OrganizationSeries>, StoreError> {
     db.fetch_all(
-        "SELECT org_id, COUNT(*) FROM metric_series GROUP BY org_id ORDER BY org_id",
+        "SELECT o.id AS org_id, o.name, COUNT(*) AS series \
+         FROM metric_series ser JOIN organizations o ON o.id = ser.org_id \
+         GROUP BY o.id, o.name ORDER BY COUNT(*) DESC, o.name",
+        args![],
+    )
+    .await
+}
+
+/// What each integration token has pushed: its series and its newest sample
+/// still kept (`None` once all are older than raw samples are kept).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SourceSeries {
+    pub token_id: i64,
+    pub name: String,
+    pub series: i64,
+    pub newest_at: Option<i64>,
+}
+
+pub async fn series_per_source(db: &impl Exec) -> Result<Vec<SourceSeries>, StoreError> {
+    // Each series' newest sample is one probe of its primary key.
+    db.fetch_all(
+        "SELECT t.id AS token_id, t.name, COUNT(*) AS series, \
+                MAX((SELECT MAX(s.at) FROM metric_samples s WHERE s.series_id = ser.id)) AS newest_at \
+         FROM metric_series ser JOIN integration_tokens t ON t.id = ser.token_id \
+         GROUP BY t.id, t.name ORDER BY t.name",
         args![],
     )
     .await

@@ -47,7 +47,7 @@ pub async fn get_service_metrics(
         .await?
         .ok_or_else(|| not_found("service"))?;
     let (chart, window) = parse(raw.as_deref(), now_ms())?;
-    let lines = query::chart(&state.db, &service, chart, window).await?;
+    let lines = query::chart(&state.measurements, &state.db, &service, chart, window).await?;
     Ok(Json(ServiceMetrics::new(
         IdKind::Service.format(service.id),
         chart,
@@ -72,7 +72,8 @@ pub async fn scrape_service_metrics(
     access: Access<BasicRead>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let (services, values) = exposition::latest_values(&state.db, &access.scope).await?;
+    let (services, values) =
+        exposition::latest_values(&state.measurements, &state.db, &access.scope).await?;
     let openmetrics = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -91,6 +91,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("the database is unavailable; retry shortly")]
     Unavailable,
+    /// A system OnePortal reads from on the caller's behalf did not answer.
+    #[error("{detail}")]
+    BadGateway { code: &'static str, detail: String },
     #[error("internal error")]
     Internal(String),
 }
@@ -197,6 +200,7 @@ impl ApiError {
                 "unavailable",
                 "Service unavailable",
             ),
+            ApiError::BadGateway { code, .. } => (StatusCode::BAD_GATEWAY, code, "Bad gateway"),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",

@@ -24,6 +24,7 @@ point a `remote_write` here with `authorization.credentials` set to an integrati
     responses((status = 200, body = RemoteWriteOutcome, description = "Stored; what was dropped and why"),
         (status = 400, description = "Not snappy-compressed protobuf, or too large once uncompressed", body = Problem),
         (status = 401, description = "No integration token, or not a live one", body = Problem),
+        (status = 409, description = "This OnePortal reads measurements from the provider's Prometheus (`metrics.source = \"prometheus\"`) and stores none", body = Problem),
         (status = 413, description = "More than 8 MiB compressed", body = Problem),
         (status = 415, description = "Remote-write 2.0, or another encoding", body = Problem)))]
 pub async fn receive_remote_write(
@@ -32,6 +33,12 @@ pub async fn receive_remote_write(
     body: Bytes,
 ) -> Result<Json<RemoteWriteOutcome>, ApiError> {
     let token = integration(&state, &headers, None).await?;
+    if !state.measurements.stores() {
+        return Err(ApiError::conflict(
+            "metrics_not_stored",
+            "this OnePortal reads measurements from the provider's Prometheus (metrics.source = \"prometheus\") and stores none; remote-write to that Prometheus instead",
+        ));
+    }
     let request = remote_write::decode(&headers, &body)?;
     Ok(Json(intake::accept(&state, &token, request).await?))
 }

@@ -26,6 +26,12 @@ pub enum PortalError {
     Render(#[from] askama::Error),
 }
 
+impl From<crate::services::metrics::source::ReadError> for PortalError {
+    fn from(error: crate::services::metrics::source::ReadError) -> Self {
+        PortalError::Api(error.into())
+    }
+}
+
 /// Where to send someone after login: only paths inside the portal.
 pub fn safe_next(next: &str) -> &str {
     safe_next_under("/portal/", next)
@@ -132,6 +138,12 @@ fn describe_api(error: &ApiError) -> (StatusCode, String, String, Vec<String>) {
             StatusCode::SERVICE_UNAVAILABLE,
             "The portal is briefly unavailable".into(),
             "Wait a moment and reload the page.".into(),
+            vec![],
+        ),
+        ApiError::BadGateway { .. } => (
+            StatusCode::BAD_GATEWAY,
+            "This could not be read just now".into(),
+            message,
             vec![],
         ),
         ApiError::Internal(cause) => {

@@ -106,15 +106,24 @@ async fn read(
     let now = now_ms();
     let window = Window::plan(now - range.2, now, Some(range.3), now)
         .map_err(|(_, e)| ApiError::bad_request(e.code, e.message))?;
-    let lines = |chart| query::chart(&state.db, &service, chart, window);
+    let lines = |chart| query::chart(&state.measurements, &state.db, &service, chart, window);
+    // Side by side: with the provider's Prometheus as the source, each is a round trip.
+    let (traffic, utilization, latency, jitter, loss, availability) = tokio::try_join!(
+        lines(Chart::Traffic),
+        lines(Chart::Utilization),
+        lines(Chart::Latency),
+        lines(Chart::Jitter),
+        lines(Chart::PacketLoss),
+        lines(Chart::Availability),
+    )?;
     let drawn = Drawn {
         window,
-        traffic: lines(Chart::Traffic).await?,
-        utilization: lines(Chart::Utilization).await?,
-        latency: lines(Chart::Latency).await?,
-        jitter: lines(Chart::Jitter).await?,
-        loss: lines(Chart::PacketLoss).await?,
-        availability: lines(Chart::Availability).await?,
+        traffic,
+        utilization,
+        latency,
+        jitter,
+        loss,
+        availability,
     };
     Ok((service, range, drawn))
 }
@@ -381,9 +390,11 @@ pub async fn organization(
 ) -> Result<Response, PortalError> {
     let scope = session.user.access_scope();
     let services = catalog::all_services(&state.db, &scope).await?;
-    let traffic =
-        oneportal_store::metrics::traffic_by_service(&state.db, scope.org_id, now_ms() - 7 * DAY)
-            .await?;
+    let now = now_ms();
+    let traffic = state
+        .measurements
+        .busiest_hours(&state.db, scope.org_id, &services, (now - 7 * DAY, now))
+        .await?;
     let share = |service: &ServiceRow, measurement, bits: f64| {
         let mbps = match measurement {
             Measurement::TrafficIn => service.downstream_mbps,

@@ -2,6 +2,7 @@
 
 pub mod case_queue;
 pub mod event_wakeups;
+pub mod metric_intake;
 pub mod metric_series;
 
 use std::net::SocketAddr;
@@ -58,6 +59,10 @@ pub struct AppInner {
     pub alert_inbox: tokio::sync::Notify,
     /// Pushed series the metrics intake has seen.
     pub metric_series: metric_series::KnownSeries,
+    /// What this node's intake took and refused, for the staff page.
+    pub metric_intake: metric_intake::IntakeTally,
+    /// Where charts and scrapes read measurements: this database or the provider's Prometheus.
+    pub measurements: crate::services::metrics::source::MeasurementSource,
     pub metrics: Option<PrometheusHandle>,
 }
 
@@ -94,7 +99,12 @@ impl AppState {
             &config.rate_limits,
             shared_counters.clone(),
         );
+        // The settings were checked when the configuration was loaded.
+        let measurements =
+            crate::services::metrics::source::MeasurementSource::new(&config.metrics)
+                .expect("[metrics.prometheus] was validated with the configuration");
         AppState(Arc::new(AppInner {
+            measurements,
             rate_limits,
             case_counts: oneportal_store::counts::CountCache::new(std::time::Duration::from_secs(
                 1,
@@ -122,6 +132,7 @@ impl AppState {
             event_wakeups: event_wakeups::EventWakeups::default(),
             alert_inbox: tokio::sync::Notify::new(),
             metric_series: metric_series::KnownSeries::default(),
+            metric_intake: metric_intake::IntakeTally::default(),
             metrics,
         }))
     }

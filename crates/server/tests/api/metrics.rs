@@ -3,6 +3,7 @@
 //! measurement, counts the rest by reason, rolls samples up, and answers each
 //! service's charts to those who may see the service.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oneportal::services::metrics::remote_write::{Label, Sample, TimeSeries, WriteRequest, encode};
@@ -11,7 +12,7 @@ use oneportal_store::{Exec, now_ms};
 use serde_json::{Value, json};
 
 use crate::catalog::seed;
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::monitoring::integration_token;
 
 const MINUTE: i64 = 60_000;
@@ -237,6 +238,36 @@ async fn pushed_series_are_kept_when_they_name_a_service_and_counted_by_reason_w
     );
     let availability = chart(&app, &reader.token, &service, "metric=availability").await;
     assert_eq!(averages(&availability["series"][0]), vec![100.0]);
+
+    // Staff see the same health: the source and its series, series per
+    // organization, the two pushes' samples by outcome and the unknown labels.
+    let (mut staff, _) = crate::browser::Browser::staff(&app, "Agent").await;
+    let page = staff.page("/staff/monitoring").await;
+    let health = &page[page.find("id=\"metrics\"").expect("the intake section")..];
+    assert!(
+        health.contains(
+            "<th scope=\"row\">Alertmanager eu-west</th><td data-label=\"Series\">2</td>"
+        ),
+        "latency and availability of one service: {health}"
+    );
+    assert!(health.contains("<th scope=\"row\">Test Org</th><td data-label=\"Series\">2</td>"));
+    for (outcome, samples) in [
+        ("accepted", 6),
+        ("no_service_label", 4),
+        ("unknown_service", 4),
+        ("too_old", 2),
+    ] {
+        assert!(
+            health.contains(&format!(
+                "<code>{outcome}</code></th><td data-label=\"Meaning\">"
+            )) && health.contains(&format!("<td data-label=\"Samples\">{samples}</td>")),
+            "{outcome}: {health}"
+        );
+    }
+    assert!(
+        health.contains("<code>not-a-service</code>, <code>SVC-999999</code>"),
+        "{health}"
+    );
 }
 
 #[tokio::test]
@@ -508,25 +539,34 @@ async fn a_wrong_parameter_is_named_with_what_to_use_instead() {
 }
 
 /// A small exporter, as the provider's SNMP and blackbox exporters would be:
-/// one service's port counters climbing at 10 Mbit/s toward the customer and
+/// each service's port counters climbing at 10 Mbit/s toward the customer and
 /// 2 Mbit/s from them, its probe latency, and series OnePortal does not keep.
-async fn exporter(service: String) -> (String, tokio::task::JoinHandle<()>) {
+/// `services` may be filled after the exporter starts.
+async fn exporter(services: Arc<Mutex<Vec<String>>>) -> (String, tokio::task::JoinHandle<()>) {
     let started = std::time::Instant::now();
     let app = axum::Router::new().route(
         "/metrics",
         axum::routing::get(move || {
-            let service = service.clone();
+            let services = services.lock().unwrap().clone();
             async move {
                 let seconds = started.elapsed().as_secs_f64();
-                format!(
-                    "# TYPE ifHCOutOctets counter\nifHCOutOctets{{ifName=\"ge-0/0/1\",service_id=\"{service}\"}} {}\n\
-                     # TYPE ifHCInOctets counter\nifHCInOctets{{ifName=\"ge-0/0/1\",service_id=\"{service}\"}} {}\n\
-                     # TYPE probe_duration_seconds gauge\nprobe_duration_seconds{{service_id=\"{service}\"}} 0.0125\n\
-                     # TYPE probe_success gauge\nprobe_success{{service_id=\"SVC-999999\"}} 1\n\
+                let mut text = String::from(
+                    "# TYPE ifHCOutOctets counter\n# TYPE ifHCInOctets counter\n# TYPE probe_duration_seconds gauge\n",
+                );
+                for service in services {
+                    text.push_str(&format!(
+                        "ifHCOutOctets{{ifName=\"ge-0/0/1\",service_id=\"{service}\"}} {}\n\
+                         ifHCInOctets{{ifName=\"ge-0/0/1\",service_id=\"{service}\"}} {}\n\
+                         probe_duration_seconds{{service_id=\"{service}\"}} 0.0125\n",
+                        (1_250_000.0 * seconds).round(),
+                        (250_000.0 * seconds).round()
+                    ));
+                }
+                text.push_str(
+                    "# TYPE probe_success gauge\nprobe_success{service_id=\"SVC-999999\"} 1\n\
                      # TYPE process_open_fds gauge\nprocess_open_fds 12\n",
-                    (1_250_000.0 * seconds).round(),
-                    (250_000.0 * seconds).round()
-                )
+                );
+                text
             }
         }),
     );
@@ -564,6 +604,15 @@ impl Prometheus {
         let dir = tempfile::tempdir().unwrap();
         let port = crate::processes::free_port();
         let file = dir.path().join("prometheus.yml");
+        // Every query it answers is logged, for tests of what OnePortal asks.
+        let config = config.replacen(
+            "global:\n",
+            &format!(
+                "global:\n  query_log_file: '{}'\n",
+                dir.path().join("queries.log").display()
+            ),
+            1,
+        );
         std::fs::write(&file, config).unwrap();
         let process = std::process::Command::new(binary)
             .arg(format!("--config.file={}", file.display()))
@@ -581,6 +630,7 @@ impl Prometheus {
             url: format!("http://127.0.0.1:{port}"),
             dir,
         };
+        oneportal::http::outbound::install_tls_provider();
         let client = reqwest::Client::new();
         for _ in 0..300 {
             if client
@@ -599,6 +649,16 @@ impl Prometheus {
     pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("prometheus.log")).unwrap_or_default()
     }
+
+    /// The PromQL of every query it answered, oldest first.
+    fn queries(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("queries.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter_map(|entry| entry["params"]["query"].as_str().map(str::to_owned))
+            .collect()
+    }
 }
 
 #[tokio::test]
@@ -610,7 +670,7 @@ async fn a_real_prometheus_remote_writes_a_services_measurements_and_the_api_rea
         reader,
         ..
     } = Monitored::start().await;
-    let (exporter, _exporter) = exporter(service.clone()).await;
+    let (exporter, _exporter) = exporter(Arc::new(Mutex::new(vec![service.clone()]))).await;
     let prometheus = Prometheus::start(&format!(
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
          scrape_configs:\n  - job_name: network\n    static_configs:\n      - targets: ['{exporter}']\n\
@@ -934,4 +994,329 @@ async fn the_network_performance_page_draws_each_chart_with_its_numbers_and_a_cs
             .status(),
         404
     );
+}
+
+/// `metrics.source = "prometheus"`: OnePortal stores nothing and asks the
+/// provider's Prometheus, adding the service matcher itself. What a caller
+/// sends (a chart name, times, a step, a path) is parsed or refused, never
+/// pasted into PromQL: Prometheus's own query log shows every query OnePortal
+/// made named only the caller's services.
+#[tokio::test]
+async fn with_the_providers_prometheus_as_source_the_api_and_pages_read_it_and_no_request_widens_the_matcher()
+ {
+    let exposed = Arc::new(Mutex::new(Vec::new()));
+    let (exporter, _exporter) = exporter(exposed.clone()).await;
+    let prometheus = Prometheus::start(&format!(
+        "global:\n  scrape_interval: 1s\n\
+         scrape_configs:\n  - job_name: network\n    static_configs:\n      - targets: ['{exporter}']\n"
+    ))
+    .await;
+    let app = spawn_app_with(|config| {
+        config.metrics.source = oneportal::config::MetricsSourceKind::Prometheus;
+        config.metrics.prometheus.url = prometheus.url.clone();
+        config.metrics.prometheus.scrape_interval_secs = 1;
+    })
+    .await;
+    let own = seed(&app, app.org_id, 1).await;
+    let other_org = oneportal_store::orgs::create_organization(app.db(), "Other")
+        .await
+        .unwrap();
+    let other = seed(&app, other_org, 1).await;
+    let (first, second) = (svc(own.services[0]), svc(own.services[1]));
+    let foreign = svc(other.services[0]);
+    *exposed.lock().unwrap() = vec![first.clone(), second.clone(), foreign.clone()];
+    let reader = app.user(PermissionSet::all()).await;
+    let restricted = app.user(PermissionSet::all()).await;
+    app.restrict(restricted.id, &[own.contract[0]]).await;
+
+    // The counters' rates and the probe's latency, read back through the API.
+    let from = time(now_ms() - MINUTE);
+    let mut answer = Value::Null;
+    for _ in 0..100 {
+        answer = chart(
+            &app,
+            &reader.token,
+            &first,
+            &format!("metric=traffic&from={from}&step=2s"),
+        )
+        .await;
+        if averages(&answer["series"][0]).len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let inbound = averages(&answer["series"][0]);
+    assert!(inbound.len() >= 4, "{answer}\n{}", prometheus.log());
+    let settled = &inbound[2..inbound.len() - 1];
+    assert!(
+        settled
+            .iter()
+            .all(|r| (r - 10_000_000.0).abs() < 1_000_000.0),
+        "10 Mbit/s in: {inbound:?}"
+    );
+    let latency = chart(
+        &app,
+        &reader.token,
+        &first,
+        &format!("metric=latency&from={from}"),
+    )
+    .await;
+    let values = averages(&latency["series"][0]);
+    assert!(
+        !values.is_empty() && values.iter().all(|ms| (ms - 12.5).abs() < 1e-9),
+        "{latency}"
+    );
+    let utilization = chart(
+        &app,
+        &reader.token,
+        &first,
+        &format!("metric=utilization&from={from}"),
+    )
+    .await;
+    assert_eq!(
+        utilization["series"].as_array().unwrap().len(),
+        2,
+        "{utilization}"
+    );
+
+    // What a caller could try to slip into a query: each refused, naming what to fix.
+    let quoted = |text: &str| serde_urlencoded::to_string([("v", text)]).unwrap()[2..].to_owned();
+    for query in [
+        format!("metric={}", quoted("traffic\"} or {__name__=~\".+")),
+        format!("metric={}", quoted("traffic{service_id=~\".*\"}")),
+        format!("metric={}", quoted("traffic) or vector(1")),
+        format!("step={}", quoted("5m]) or up[5m")),
+        format!("from={}", quoted("0) or {service_id!=\"\"}")),
+        format!("to={}", quoted("now")),
+        format!("service_id={foreign}"),
+        format!("match[]={}", quoted("{service_id=~\".+\"}")),
+    ] {
+        let response = app
+            .get(
+                &format!("/v2/services/{first}/metrics?{query}"),
+                &reader.token,
+            )
+            .await;
+        assert_eq!(response.status(), 400, "{query}");
+        let problem: Value = response.json().await.unwrap();
+        assert!(
+            problem["errors"][0]["pointer"].is_string(),
+            "{query}: {problem}"
+        );
+    }
+    for path in [
+        quoted(&format!("{first}\"}} or {{__name__=~\".+")),
+        quoted("SVC-.*"),
+        foreign.clone(),
+    ] {
+        let response = app
+            .get(&format!("/v2/services/{path}/metrics"), &reader.token)
+            .await;
+        assert!(
+            [400, 404].contains(&response.status().as_u16()),
+            "{path}: {}",
+            response.status()
+        );
+    }
+
+    // The scrape and the pages answer from Prometheus, each for what its reader may see.
+    let scraped_services = |text: &str| -> Vec<String> {
+        let mut ids: Vec<String> = text
+            .lines()
+            .filter(|l| l.starts_with("oneportal_service_latency_seconds{"))
+            .map(|l| {
+                l.split("service_id=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    let scrape = |token: String| {
+        let app = &app;
+        async move { app.get("/v2/metrics", &token).await.text().await.unwrap() }
+    };
+    let everything = scrape(reader.token.clone()).await;
+    assert_eq!(
+        scraped_services(&everything),
+        vec![first.clone(), second.clone()],
+        "{everything}"
+    );
+    assert!(
+        everything.contains("oneportal_service_latency_seconds{service_id=\""),
+        "{everything}"
+    );
+    let one = scrape(restricted.token.clone()).await;
+    assert_eq!(scraped_services(&one), vec![first.clone()], "{one}");
+
+    let mut browser = crate::browser::Browser::signed_in(&app, PermissionSet::all()).await;
+    let page = browser
+        .page(&format!("/portal/services/{first}/performance"))
+        .await;
+    assert!(page.contains("Latency: peak 12.5 ms"), "{page}");
+    // Prometheus's rate() over a five-minute step of a series seconds old reads low: only its shape is checked.
+    assert!(page.contains("In: 95th percentile "), "{page}");
+    assert_eq!(page.matches("<svg class=\"chart chart-lines\"").count(), 4);
+    let busiest = browser.page("/portal/performance").await;
+    for service in [&first, &second] {
+        assert!(
+            busiest.contains(&format!("/portal/services/{service}/performance?range=7d")),
+            "{busiest}"
+        );
+    }
+    assert!(!busiest.contains(&foreign), "{busiest}");
+
+    // Nothing is stored here, so nothing may be pushed here.
+    let token = integration_token(&app).await;
+    let (status, refused) = push_bytes(
+        &app,
+        Some(&token),
+        &[],
+        encode(&WriteRequest { timeseries: vec![] }),
+    )
+    .await;
+    assert_eq!(status, 409, "{refused}");
+
+    // Every query OnePortal made carried a matcher of the caller's services, and only those.
+    let queries = prometheus.queries();
+    assert!(queries.len() > 20, "{queries:?}");
+    for query in &queries {
+        assert!(
+            query.contains(&format!("service_id=\"{first}\"")) || query.contains("service_id=~\""),
+            "a query without the service matcher: {query}"
+        );
+        assert!(
+            !query.contains(&foreign[4..]),
+            "another customer's service: {query}"
+        );
+        for injected in [" or ", "vector(", ".+", ".*", "!=", "up["] {
+            assert!(
+                !query.contains(injected),
+                "'{injected}' reached PromQL: {query}"
+            );
+        }
+    }
+}
+
+/// Retention forgets, at each resolution, exactly what is older than it keeps
+/// (48 hours of samples, 90 days of five-minute points, 13 months of hourly
+/// points), and in every series.
+#[tokio::test]
+async fn retention_deletes_what_each_resolution_no_longer_keeps_and_nothing_else() {
+    use oneportal_domain::metrics::Resolution;
+    use oneportal_store::metrics::{PointRow, insert_samples, write_points};
+
+    let Monitored {
+        app,
+        service,
+        token,
+        ..
+    } = Monitored::start().await;
+    let now = now_ms();
+    let on = [("service_id", service.as_str())];
+    push(
+        &app,
+        &token,
+        vec![
+            series("oneportal_service_latency_seconds", &on, &[(now, 0.01)]),
+            series("oneportal_service_jitter_seconds", &on, &[(now, 0.001)]),
+        ],
+    )
+    .await;
+    let ids: Vec<(i64,)> = app
+        .db()
+        .fetch_all("SELECT id FROM metric_series ORDER BY id", vec![])
+        .await
+        .unwrap();
+    let hour = 60 * MINUTE;
+    let point = |series_id, bucket| PointRow {
+        series_id,
+        bucket,
+        min_value: 1.0,
+        max_value: 1.0,
+        sum_value: 1.0,
+        weight: 1.0,
+    };
+    let tx = app.db().begin().await.unwrap();
+    for (id,) in &ids {
+        // Either side of each limit, an hour away from it.
+        insert_samples(
+            &tx,
+            &[
+                (*id, now - 2 * DAY - hour, 1.0),
+                (*id, now - 2 * DAY + hour, 1.0),
+            ],
+        )
+        .await
+        .unwrap();
+        let five = |at: i64| at - at.rem_euclid(5 * MINUTE);
+        write_points(
+            &tx,
+            Resolution::FiveMinutes,
+            &[
+                point(*id, five(now - 90 * DAY - hour)),
+                point(*id, five(now - 90 * DAY + hour)),
+            ],
+        )
+        .await
+        .unwrap();
+        let whole = |at: i64| at - at.rem_euclid(hour);
+        write_points(
+            &tx,
+            Resolution::Hour,
+            &[
+                point(*id, whole(now - 396 * DAY - hour)),
+                point(*id, whole(now - 396 * DAY + hour)),
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let count = |sql: &'static str| {
+        let app = &app;
+        async move {
+            let (n,): (i64,) = app.db().fetch_one(sql, vec![]).await.unwrap();
+            n
+        }
+    };
+    assert_eq!(count("SELECT COUNT(*) FROM metric_samples").await, 6);
+    let deleted = oneportal::services::metrics::rollup::purge(&app.app.state)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 6, "one of each resolution in each of two series");
+    let remaining: Vec<(i64, i64)> = app
+        .db()
+        .fetch_all(
+            "SELECT series_id, at FROM metric_samples ORDER BY series_id, at",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let expected: Vec<(i64, i64)> = ids
+        .iter()
+        .flat_map(|(id,)| [(*id, now - 2 * DAY + hour), (*id, now)])
+        .collect();
+    assert_eq!(remaining, expected, "the recent samples and the pushed one");
+    for (table, limit) in [
+        ("metric_points_5m", 90 * DAY),
+        ("metric_points_1h", 396 * DAY),
+    ] {
+        let buckets: Vec<(i64,)> = app
+            .db()
+            .fetch_all_dynamic(format!("SELECT bucket FROM {table}"), vec![])
+            .await
+            .unwrap();
+        assert_eq!(buckets.len(), 2, "{table}: one per series");
+        assert!(
+            buckets.iter().all(|(b,)| *b > now - limit),
+            "{table}: {buckets:?}"
+        );
+    }
 }

@@ -9,7 +9,8 @@
 //! - [`login`]: what the staff's login has of its own
 //! - [`cases`]: the queue and one case; [`orgs`]: organizations
 //! - [`maintenance`]: planned maintenance: announce, reschedule, start, complete, cancel
-//! - [`monitoring`]: alerts from the provider's monitoring, and its integration tokens
+//! - [`monitoring`]: alerts from the provider's monitoring, and its integration tokens;
+//!   [`metrics_intake`]: the health of the measurements pushed or read
 //! - [`import`], [`audit`], [`outbox`]: the other pages
 
 pub mod audit;
@@ -18,6 +19,7 @@ pub mod frame;
 pub mod import;
 pub mod login;
 pub mod maintenance;
+pub mod metrics_intake;
 pub mod monitoring;
 pub mod orgs;
 pub mod outbox;

@@ -37,6 +37,7 @@ struct MonitoringPage {
     /// Notifications that could not be acted on, newest first: received, source, why.
     set_aside: Vec<(String, String, String)>,
     intake_url: String,
+    metrics: super::metrics_intake::Intake,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +83,7 @@ async fn render_page(
         waiting,
         set_aside,
         intake_url: format!("{}/ops/v1/alerts/alertmanager", state.public_url),
+        metrics: super::metrics_intake::read(state).await?,
     })
 }
 

@@ -9,8 +9,10 @@ use std::fmt::Write;
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::metrics::{Measurement, SeriesKind};
 use oneportal_store::catalog::{AccessScope, ServiceRow, all_services};
-use oneportal_store::metrics::{LatestRow, latest};
-use oneportal_store::{Exec, StoreError, now_ms};
+use oneportal_store::metrics::LatestRow;
+use oneportal_store::{Exec, now_ms};
+
+use super::source::{MeasurementSource, ReadError};
 
 /// Only samples this fresh are exposed: a scrape reports what is true now.
 const FRESH_FOR_MS: i64 = 10 * 60_000;
@@ -91,19 +93,20 @@ const UTILIZATION: [(Measurement, Family); 2] = [
 /// The latest value of each measurement of each service the scope may see,
 /// in OnePortal's units; series measuring the same thing combine as in charts.
 pub async fn latest_values(
+    source: &MeasurementSource,
     db: &impl Exec,
     scope: &AccessScope,
-) -> Result<(Vec<ServiceRow>, BTreeMap<(i64, Measurement), f64>), StoreError> {
+) -> Result<(Vec<ServiceRow>, BTreeMap<(i64, Measurement), f64>), ReadError> {
     let services = all_services(db, scope).await?;
-    let rows = latest(db, scope.org_id, now_ms() - FRESH_FOR_MS).await?;
+    let rows = source
+        .latest(db, scope.org_id, &services, now_ms() - FRESH_FOR_MS)
+        .await?;
     let mut values: BTreeMap<(i64, Measurement), Vec<f64>> = BTreeMap::new();
-    for row in &rows {
-        if let Some(value) = value_of(row) {
-            values
-                .entry((row.service_id, row.measurement))
-                .or_default()
-                .push(value);
-        }
+    for (service, measurement, value) in rows {
+        values
+            .entry((service, measurement))
+            .or_default()
+            .push(value);
     }
     let combined = values
         .into_iter()
@@ -121,7 +124,7 @@ pub async fn latest_values(
 }
 
 /// A gauge's newest value, or a counter's rate between its two newest samples.
-fn value_of(row: &LatestRow) -> Option<f64> {
+pub(super) fn value_of(row: &LatestRow) -> Option<f64> {
     match row.kind {
         SeriesKind::Gauge => Some(row.value),
         SeriesKind::Counter => {

@@ -124,7 +124,7 @@ pub async fn accept(
     }
     tx.commit().await?;
     outcome.samples_accepted = samples.len() as u64;
-    record(token, &outcome, samples.iter().map(|s| s.1).max());
+    record(state, token, &outcome, samples.iter().map(|s| s.1).max());
     Ok(outcome)
 }
 
@@ -225,13 +225,23 @@ fn labels_hash(series: &TimeSeries) -> String {
 
 /// The pipeline's health on `/metrics`: samples by outcome, and the newest
 /// sample per source (its age is `time() - oneportal_metrics_newest_sample_timestamp_seconds`).
-fn record(token: &IntegrationTokenRow, outcome: &RemoteWriteOutcome, newest: Option<i64>) {
+fn record(
+    state: &AppState,
+    token: &IntegrationTokenRow,
+    outcome: &RemoteWriteOutcome,
+    newest: Option<i64>,
+) {
     metrics::counter!("oneportal_metric_samples_total", "outcome" => "accepted")
         .increment(outcome.samples_accepted);
+    state
+        .metric_intake
+        .add("accepted", outcome.samples_accepted);
     for (reason, count) in &outcome.samples_rejected {
         metrics::counter!("oneportal_metric_samples_total", "outcome" => reason.as_str())
             .increment(*count);
+        state.metric_intake.add(reason.as_str(), *count);
     }
+    state.metric_intake.saw_unknown(&outcome.unknown_services);
     if let Some(newest) = newest {
         metrics::gauge!("oneportal_metrics_newest_sample_timestamp_seconds", "source" => token.name.clone())
             .set(newest as f64 / 1000.0);

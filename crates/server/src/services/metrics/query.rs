@@ -4,27 +4,24 @@
 
 use std::collections::BTreeMap;
 
-use oneportal_domain::metrics::{Chart, Line, Measurement, Point, Resolution, Window, percentile};
+use oneportal_domain::metrics::{Chart, Line, Measurement, Point, Window, percentile};
 use oneportal_store::catalog::ServiceRow;
-use oneportal_store::metrics::{self as store, PointRow};
-use oneportal_store::{Exec, StoreError};
+use oneportal_store::metrics::PointRow;
+use oneportal_store::{Exec, now_ms};
 
-/// Reads a chart of `service` over `window`.
+use super::source::{MeasurementSource, ReadError};
+
+/// Reads a chart of `service` over `window` from `source`.
 pub async fn chart(
+    source: &MeasurementSource,
     db: &impl Exec,
     service: &ServiceRow,
     chart: Chart,
     window: Window,
-) -> Result<Vec<Line>, StoreError> {
-    // Billing percentiles are of five-minute averages, while those are kept
+) -> Result<Vec<Line>, ReadError> {
+    // Billing percentiles are of five-minute averages, while those are at hand
     // (from raw samples where the window reads them: the last minutes are not rolled up yet).
-    let summary_resolution = match window.resolution {
-        Resolution::Raw => Resolution::Raw,
-        _ if window.from_ms >= oneportal_store::now_ms() - Resolution::FiveMinutes.kept_ms() => {
-            Resolution::FiveMinutes
-        }
-        _ => Resolution::Hour,
-    };
+    let (summary_resolution, width) = source.summary_width(&window, now_ms());
     let mut lines = Vec::new();
     for (measurement, name) in chart.series() {
         let scale = match chart {
@@ -35,20 +32,19 @@ pub async fn chart(
             _ => 1.0,
         };
         let span = (window.from_ms, window.to_ms, window.step_ms);
-        let rows = store::points(db, service.id, *measurement, window.resolution, span).await?;
+        let rows = source
+            .points(db, service, *measurement, window.resolution, span)
+            .await?;
         let points = combine(*measurement, &rows, scale);
-        let width = match summary_resolution {
-            Resolution::Raw => Resolution::FiveMinutes.width_ms(),
-            other => other.width_ms(),
-        };
-        let summary_rows = store::points(
-            db,
-            service.id,
-            *measurement,
-            summary_resolution,
-            (window.from_ms, window.to_ms, width),
-        )
-        .await?;
+        let summary_rows = source
+            .points(
+                db,
+                service,
+                *measurement,
+                summary_resolution,
+                (window.from_ms, window.to_ms, width),
+            )
+            .await?;
         let averages = combine(*measurement, &summary_rows, scale);
         let values: Vec<f64> = averages.iter().map(|p| p.average).collect();
         let peak = averages
