@@ -4,7 +4,7 @@
 mod cases;
 mod invoices;
 mod maintenance;
-mod metrics;
+pub mod metrics;
 mod monitoring;
 
 use oneportal_domain::staff::StaffRole;

@@ -7,9 +7,9 @@
 //! answers while the history fills.
 
 use oneportal_domain::metrics::{Measurement, Resolution, SeriesKind};
-use oneportal_store::metrics::{self as store, NewSeries, PointRow, Sample};
+use oneportal_store::metrics::{self as store, NewSeries, PointRow, Sample, SeriesRow};
 use oneportal_store::users::StaffRow;
-use oneportal_store::{StoreError, catalog, now_ms};
+use oneportal_store::{Db, StoreError, catalog, now_ms};
 
 use crate::auth::digest::sha256_hex;
 use crate::services::monitoring::tokens;
@@ -110,7 +110,8 @@ fn value(
     })
 }
 
-const fn kind(measurement: Measurement) -> SeriesKind {
+/// Traffic is pushed as counters, the rest as gauges.
+pub const fn kind(measurement: Measurement) -> SeriesKind {
     if measurement.adds_up() {
         SeriesKind::Counter
     } else {
@@ -118,9 +119,20 @@ const fn kind(measurement: Measurement) -> SeriesKind {
     }
 }
 
+/// A measurement's value at `at` on an ordinary day (no incident), for the
+/// benchmark's histories.
+pub fn typical_value(
+    measurement: Measurement,
+    service: &catalog::ServiceRow,
+    at: i64,
+    now: i64,
+) -> f64 {
+    value(measurement, service, at, now, &[]).unwrap_or_default()
+}
+
 /// A point of `width` at `bucket` as the rollup would store it: for a counter
 /// the increase over the seconds, for a gauge one sample a minute.
-fn point(
+pub fn point(
     series_id: i64,
     bucket: i64,
     width: i64,
@@ -200,23 +212,22 @@ async fn seed(
     Ok(rows)
 }
 
-/// One series' thirteen months: hourly points, five-minute points for the last
-/// 90 days, and a sample a minute for the last 48 hours.
-async fn history(
-    state: &AppState,
+/// The series a made-up history of one measurement of `service` is written to,
+/// as if `token_id` had pushed it.
+pub async fn series(
+    db: &Db,
     service: &catalog::ServiceRow,
     measurement: Measurement,
     token_id: i64,
     now: i64,
-    incidents: &[Incident],
-) -> Result<usize, StoreError> {
+) -> Result<SeriesRow, StoreError> {
     let service_label = oneportal_domain::ids::IdKind::Service.format(service.id);
     let labels = format!(
         "{{\"__name__\":\"demo_{}\",\"service_id\":\"{service_label}\"}}",
         measurement.as_str()
     );
-    let series = store::find_or_insert_series(
-        &state.db,
+    store::find_or_insert_series(
+        db,
         NewSeries {
             labels_hash: &sha256_hex(&labels),
             org_id: service.org_id,
@@ -228,7 +239,20 @@ async fn history(
             at: now,
         },
     )
-    .await?;
+    .await
+}
+
+/// One series' thirteen months: hourly points, five-minute points for the last
+/// 90 days, and a sample a minute for the last 48 hours.
+async fn history(
+    state: &AppState,
+    service: &catalog::ServiceRow,
+    measurement: Measurement,
+    token_id: i64,
+    now: i64,
+    incidents: &[Incident],
+) -> Result<usize, StoreError> {
+    let series = series(&state.db, service, measurement, token_id, now).await?;
     let mut written = 0;
     for resolution in [Resolution::Hour, Resolution::FiveMinutes] {
         let width = resolution.width_ms();
@@ -269,8 +293,9 @@ async fn history(
         })
         .collect();
     for chunk in samples.chunks(BATCH) {
+        let batch = store::SampleBatch::new(chunk);
         let tx = state.db.begin().await?;
-        store::insert_samples(&tx, chunk).await?;
+        store::insert_samples(&tx, &batch).await?;
         tx.commit().await?;
     }
     written += samples.len();

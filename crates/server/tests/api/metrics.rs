@@ -1209,7 +1209,7 @@ async fn with_the_providers_prometheus_as_source_the_api_and_pages_read_it_and_n
 #[tokio::test]
 async fn retention_deletes_what_each_resolution_no_longer_keeps_and_nothing_else() {
     use oneportal_domain::metrics::Resolution;
-    use oneportal_store::metrics::{PointRow, insert_samples, write_points};
+    use oneportal_store::metrics::{PointRow, SampleBatch, insert_samples, write_points};
 
     let Monitored {
         app,
@@ -1247,10 +1247,10 @@ async fn retention_deletes_what_each_resolution_no_longer_keeps_and_nothing_else
         // Either side of each limit, an hour away from it.
         insert_samples(
             &tx,
-            &[
+            &SampleBatch::new(&[
                 (*id, now - 2 * DAY - hour, 1.0),
                 (*id, now - 2 * DAY + hour, 1.0),
-            ],
+            ]),
         )
         .await
         .unwrap();

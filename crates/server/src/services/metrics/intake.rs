@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::metrics::Resolution;
-use oneportal_store::metrics::{self as store, NewSeries, Sample, SeriesRow};
+use oneportal_store::metrics::{self as store, NewSeries, Sample, SampleBatch, SeriesRow};
 use oneportal_store::monitoring::IntegrationTokenRow;
-use oneportal_store::{Exec, catalog, now_ms};
+use oneportal_store::{catalog, now_ms};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -86,9 +86,10 @@ pub async fn accept(
     let oldest = now - Resolution::Raw.kept_ms();
     let mut outcome = RemoteWriteOutcome::default();
     let mut samples: Vec<Sample> = Vec::new();
-    let tx = state.db.begin().await?;
+    // Everything but the insert happens before the transaction: on SQLite it
+    // holds the one write lock, which every push waits for.
     for series in &request.timeseries {
-        let Some(row) = series_of(state, &tx, token, series, now, &mut outcome).await? else {
+        let Some(row) = series_of(state, token, series, now, &mut outcome).await? else {
             continue;
         };
         let scale = state
@@ -115,8 +116,10 @@ pub async fn accept(
             }
         }
     }
-    store::insert_samples(&tx, &samples).await?;
+    let batch = SampleBatch::new(&samples);
     let earliest = samples.iter().map(|s| s.1).min();
+    let tx = state.db.begin().await?;
+    store::insert_samples(&tx, &batch).await?;
     if let Some(earliest) = earliest
         && earliest < state.metric_series.rolled_up_to()
     {
@@ -131,10 +134,11 @@ pub async fn accept(
 /// Prometheus marks a series gone with this NaN (`value.StaleNaN`).
 const STALE_NAN: u64 = 0x7ff0_0000_0000_0002;
 
-/// The stored series a pushed one is, made on first sight; `None` (counted) when OnePortal does not keep it.
+/// The stored series a pushed one is, made on first sight (in a transaction of
+/// its own, so that a push of known series writes once); `None` (counted) when
+/// OnePortal does not keep it.
 async fn series_of(
     state: &AppState,
-    db: &impl Exec,
     token: &IntegrationTokenRow,
     series: &TimeSeries,
     now: i64,
@@ -173,7 +177,7 @@ async fn series_of(
         return Ok(None);
     }
     let service = match IdKind::Service.parse(service_label) {
-        Some(id) => catalog::find_service_anywhere(db, id).await?,
+        Some(id) => catalog::find_service_anywhere(&state.db, id).await?,
         None => None,
     };
     let Some(service) = service else {
@@ -187,8 +191,9 @@ async fn series_of(
         .map(|l| (l.name.as_str(), l.value.as_str()))
         .collect();
     let labels = serde_json::to_string(&labels).unwrap_or_default();
+    let tx = state.db.begin().await?;
     let row = store::find_or_insert_series(
-        db,
+        &tx,
         NewSeries {
             labels_hash: &labels_hash,
             org_id: service.org_id,
@@ -201,6 +206,7 @@ async fn series_of(
         },
     )
     .await?;
+    tx.commit().await?;
     state.metric_series.remember(labels_hash, row.clone());
     Ok(Some(row))
 }

@@ -2,19 +2,17 @@
 //! the pushed series that measure the same thing, with the 95th percentile and
 //! the peak of its five-minute averages.
 
-use std::collections::BTreeMap;
-
-use oneportal_domain::metrics::{Chart, Line, Measurement, Point, Window, percentile};
+use oneportal_domain::metrics::{Chart, Line, Measurement, Point, Resolution, Window, percentile};
 use oneportal_store::catalog::ServiceRow;
-use oneportal_store::metrics::PointRow;
-use oneportal_store::{Exec, now_ms};
+use oneportal_store::metrics::{self as store, PointRow};
+use oneportal_store::{Db, now_ms};
 
 use super::source::{MeasurementSource, ReadError};
 
 /// Reads a chart of `service` over `window` from `source`.
 pub async fn chart(
     source: &MeasurementSource,
-    db: &impl Exec,
+    db: &Db,
     service: &ServiceRow,
     chart: Chart,
     window: Window,
@@ -31,11 +29,6 @@ pub async fn chart(
             },
             _ => 1.0,
         };
-        let span = (window.from_ms, window.to_ms, window.step_ms);
-        let rows = source
-            .points(db, service, *measurement, window.resolution, span)
-            .await?;
-        let points = combine(*measurement, &rows, scale);
         let summary_rows = source
             .points(
                 db,
@@ -45,6 +38,17 @@ pub async fn chart(
                 (window.from_ms, window.to_ms, width),
             )
             .await?;
+        // Where the steps are whole numbers of the percentile's points, they are
+        // made of them: one read serves both.
+        let rows = if summary_resolution != Resolution::Raw && window.step_ms % width == 0 {
+            store::regroup(summary_rows.clone(), window.step_ms)
+        } else {
+            let span = (window.from_ms, window.to_ms, window.step_ms);
+            source
+                .points(db, service, *measurement, window.resolution, span)
+                .await?
+        };
+        let points = combine(*measurement, &rows, scale);
         let averages = combine(*measurement, &summary_rows, scale);
         let values: Vec<f64> = averages.iter().map(|p| p.average).collect();
         let peak = averages
@@ -75,13 +79,14 @@ fn utilization_scale(service: &ServiceRow, measurement: Measurement) -> Option<f
 /// One point per step from the points of each pushed series: traffic adds up
 /// across series, other measurements average (weighted by what each point holds).
 fn combine(measurement: Measurement, rows: &[PointRow], scale: f64) -> Vec<Point> {
-    let mut by_step: BTreeMap<i64, Vec<&PointRow>> = BTreeMap::new();
-    for row in rows.iter().filter(|r| r.weight > 0.0) {
-        by_step.entry(row.bucket).or_default().push(row);
-    }
-    by_step
-        .into_iter()
-        .map(|(at, rows)| {
+    // A month of five-minute points is thousands of steps: sorted by step and
+    // taken a step at a time rather than collected into a map of lists.
+    let mut sorted: Vec<&PointRow> = rows.iter().filter(|r| r.weight > 0.0).collect();
+    sorted.sort_by_key(|r| r.bucket);
+    sorted
+        .chunk_by(|a, b| a.bucket == b.bucket)
+        .map(|rows| {
+            let at = rows[0].bucket;
             let (average, min, max) = if measurement.adds_up() {
                 (
                     rows.iter().map(|r| r.average()).sum::<f64>(),

@@ -6,7 +6,7 @@
 use oneportal_domain::metrics::{Measurement, Resolution, Window};
 use oneportal_store::catalog::ServiceRow;
 use oneportal_store::metrics::{self as store, BusyRow, PointRow};
-use oneportal_store::{Exec, StoreError};
+use oneportal_store::{Db, Exec, StoreError};
 
 use super::prometheus::{MAX_POINTS_PER_QUERY, PrometheusSource, SourceUnavailable};
 use crate::config::{MetricsConfig, MetricsSourceKind};
@@ -62,7 +62,7 @@ impl MeasurementSource {
     /// One service's points of one measurement over `span`, a row per series and step.
     pub async fn points(
         &self,
-        db: &impl Exec,
+        db: &Db,
         service: &ServiceRow,
         measurement: Measurement,
         resolution: Resolution,
