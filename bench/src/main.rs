@@ -22,7 +22,9 @@
 //! - `cargo run --release -p oneportal-bench -- alerts`: an alert storm, 10,000
 //!   Alertmanager notifications over 1,000 services in 10 s, until every case is open;
 //! - `cargo run --release -p oneportal-bench -- metrics [--seconds 60]`: Prometheus
-//!   remote-write from eight senders into 6,000 series, with chart reads meanwhile.
+//!   remote-write from eight senders into 6,000 series, with chart reads meanwhile;
+//!   then 30 days of history written beside the server, 30-day charts and the
+//!   Network Performance page over distinct services, and bytes per stored point.
 //!
 //! Each prints a table (requests/s, p50, p99, server CPU, peak memory) and writes
 //! the same figures to `target/bench/<name>.json`. Only ratios and medians of the

@@ -149,6 +149,21 @@ impl Server {
         self.http.clone()
     }
 
+    /// The server's own database, opened beside it as the server opens it (its
+    /// SQLite file in the data directory, or its PostgreSQL database).
+    pub async fn database(&self) -> anyhow::Result<oneportal_store::Db> {
+        Ok(match &self.database_url {
+            Some(url) => oneportal_store::Db::connect_postgres(url, 4).await?,
+            None => {
+                oneportal_store::Db::open_sqlite(
+                    &self.data_dir.path().join("oneportal.db"),
+                    oneportal_store::SqliteDurability::Normal,
+                )
+                .await?
+            }
+        })
+    }
+
     pub fn rss_kib(&self) -> u64 {
         crate::load::status_kib(self.pid(), "VmRSS").unwrap_or_default()
     }

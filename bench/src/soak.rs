@@ -165,7 +165,7 @@ async fn prepare(server: &Server) -> anyhow::Result<Traffic> {
         .as_str()
         .context("the soak case's id")?
         .to_owned();
-    let portal_cookie = portal_login(&http, &server.url).await?;
+    let portal_cookie = portal_login(&http, &server.url, "bench@example.test").await?;
     Ok(Traffic {
         http,
         base: server.url.clone(),
@@ -178,8 +178,13 @@ async fn prepare(server: &Server) -> anyhow::Result<Traffic> {
     })
 }
 
-/// Logs the benchmark user in to the portal the way a browser does; returns its cookie.
-async fn portal_login(http: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+/// Logs `email` (a user with [`PASSWORD`]) in to the portal the way a browser
+/// does; returns its cookie. `http` must not follow redirects.
+pub(crate) async fn portal_login(
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+) -> anyhow::Result<String> {
     let form = http.get(format!("{base}/portal/login")).send().await?;
     let mut cookies = set_cookies(&form);
     let page = form.text().await?;
@@ -192,7 +197,7 @@ async fn portal_login(http: &reqwest::Client, base: &str) -> anyhow::Result<Stri
         .header("Origin", base)
         .form(&[
             ("csrf_token", csrf),
-            ("email", "bench@example.test"),
+            ("email", email),
             ("password", PASSWORD),
             ("next", "/portal/"),
         ])
