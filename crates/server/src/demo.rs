@@ -94,7 +94,7 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
         monitoring::seed(state, &staff, first_service).await?;
         // The Madrid outage the demo's RFO request tells of: six days ago.
         let madrid_outage_at = oneportal_store::now_ms() - 6 * 86_400_000;
-        if state.measurements.stores() {
+        if crate::services::metrics::source::MeasurementSource::of(state).stores() {
             metrics::spawn(state.clone(), staff, first_service, madrid_outage_at);
         }
         oneportal_store::notifications::skip_past_events(db, org_id).await?;

@@ -103,7 +103,7 @@ async fn forget_expired(state: &AppState) {
 }
 
 async fn roll_up_metrics(state: &AppState) {
-    if !state.measurements.stores() {
+    if !crate::services::metrics::source::MeasurementSource::of(state).stores() {
         return;
     }
     if let Err(error) = crate::services::metrics::rollup::run(state).await {
@@ -112,7 +112,7 @@ async fn roll_up_metrics(state: &AppState) {
 }
 
 async fn forget_old_metrics(state: &AppState) {
-    if !state.measurements.stores() {
+    if !crate::services::metrics::source::MeasurementSource::of(state).stores() {
         return;
     }
     if let Err(error) = crate::services::metrics::rollup::purge(state).await {

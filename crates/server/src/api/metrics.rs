@@ -16,6 +16,7 @@ use crate::http::pagination::{query_pairs, query_problem};
 use crate::http::problem::Problem;
 use crate::http::public_id::{id_of, not_found};
 use crate::models::metrics::ServiceMetrics;
+use crate::services::metrics::source::MeasurementSource;
 use crate::services::metrics::{exposition, query};
 use crate::state::AppState;
 
@@ -47,7 +48,8 @@ pub async fn get_service_metrics(
         .await?
         .ok_or_else(|| not_found("service"))?;
     let (chart, window) = parse(raw.as_deref(), now_ms())?;
-    let lines = query::chart(&state.measurements, &state.db, &service, chart, window).await?;
+    let source = MeasurementSource::of(&state);
+    let lines = query::chart(&source, &state.db, &service, chart, window).await?;
     Ok(Json(ServiceMetrics::new(
         IdKind::Service.format(service.id),
         chart,
@@ -73,7 +75,7 @@ pub async fn scrape_service_metrics(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (services, values) =
-        exposition::latest_values(&state.measurements, &state.db, &access.scope).await?;
+        exposition::latest_values(&MeasurementSource::of(&state), &state.db, &access.scope).await?;
     let openmetrics = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod outbound;
 pub mod pagination;
 pub mod problem;
+pub mod prometheus_api;
 pub mod public_id;
 pub mod rate_limit;
 pub mod request_body;

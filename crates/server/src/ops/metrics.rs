@@ -11,6 +11,7 @@ use crate::http::ApiError;
 use crate::http::problem::Problem;
 use crate::services::metrics::intake::{self, RemoteWriteOutcome};
 use crate::services::metrics::remote_write;
+use crate::services::metrics::source::MeasurementSource;
 use crate::state::AppState;
 
 /// Receive Prometheus remote-write.
@@ -33,7 +34,7 @@ pub async fn receive_remote_write(
     body: Bytes,
 ) -> Result<Json<RemoteWriteOutcome>, ApiError> {
     let token = integration(&state, &headers, None).await?;
-    if !state.measurements.stores() {
+    if !MeasurementSource::of(&state).stores() {
         return Err(ApiError::conflict(
             "metrics_not_stored",
             "this OnePortal reads measurements from the provider's Prometheus (metrics.source = \"prometheus\") and stores none; remote-write to that Prometheus instead",

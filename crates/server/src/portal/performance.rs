@@ -22,6 +22,7 @@ use crate::http::ApiError;
 use crate::http::pagination::query_pairs;
 use crate::http::public_id::{id_of, not_found};
 use crate::services::metrics::query;
+use crate::services::metrics::source::MeasurementSource;
 use crate::state::AppState;
 
 const MINUTE: i64 = 60_000;
@@ -106,7 +107,8 @@ async fn read(
     let now = now_ms();
     let window = Window::plan(now - range.2, now, Some(range.3), now)
         .map_err(|(_, e)| ApiError::bad_request(e.code, e.message))?;
-    let lines = |chart| query::chart(&state.measurements, &state.db, &service, chart, window);
+    let source = MeasurementSource::of(state);
+    let lines = |chart| query::chart(&source, &state.db, &service, chart, window);
     // Side by side: with the provider's Prometheus as the source, each is a round trip.
     let (traffic, utilization, latency, jitter, loss, availability) = tokio::try_join!(
         lines(Chart::Traffic),
@@ -391,8 +393,7 @@ pub async fn organization(
     let scope = session.user.access_scope();
     let services = catalog::all_services(&state.db, &scope).await?;
     let now = now_ms();
-    let traffic = state
-        .measurements
+    let traffic = MeasurementSource::of(&state)
         .busiest_hours(&state.db, scope.org_id, &services, (now - 7 * DAY, now))
         .await?;
     let share = |service: &ServiceRow, measurement, bits: f64| {

@@ -61,8 +61,8 @@ pub struct AppInner {
     pub metric_series: metric_series::KnownSeries,
     /// What this node's intake took and refused, for the staff page.
     pub metric_intake: metric_intake::IntakeTally,
-    /// Where charts and scrapes read measurements: this database or the provider's Prometheus.
-    pub measurements: crate::services::metrics::source::MeasurementSource,
+    /// The provider's Prometheus, when measurements are read there (`metrics.source = "prometheus"`).
+    pub prometheus_api: Option<crate::http::prometheus_api::QueryApi>,
     pub metrics: Option<PrometheusHandle>,
 }
 
@@ -100,11 +100,13 @@ impl AppState {
             shared_counters.clone(),
         );
         // The settings were checked when the configuration was loaded.
-        let measurements =
-            crate::services::metrics::source::MeasurementSource::new(&config.metrics)
-                .expect("[metrics.prometheus] was validated with the configuration");
+        let prometheus_api =
+            (config.metrics.source == crate::config::MetricsSourceKind::Prometheus).then(|| {
+                crate::http::prometheus_api::QueryApi::new(&config.metrics.prometheus)
+                    .expect("[metrics.prometheus] was validated with the configuration")
+            });
         AppState(Arc::new(AppInner {
-            measurements,
+            prometheus_api,
             rate_limits,
             case_counts: oneportal_store::counts::CountCache::new(std::time::Duration::from_secs(
                 1,

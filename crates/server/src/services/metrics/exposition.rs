@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use oneportal_domain::ids::IdKind;
-use oneportal_domain::metrics::{Measurement, SeriesKind};
+use oneportal_domain::metrics::Measurement;
 use oneportal_store::catalog::{AccessScope, ServiceRow, all_services};
-use oneportal_store::metrics::LatestRow;
 use oneportal_store::{Exec, now_ms};
 
 use super::source::{MeasurementSource, ReadError};
@@ -93,7 +92,7 @@ const UTILIZATION: [(Measurement, Family); 2] = [
 /// The latest value of each measurement of each service the scope may see,
 /// in OnePortal's units; series measuring the same thing combine as in charts.
 pub async fn latest_values(
-    source: &MeasurementSource,
+    source: &MeasurementSource<'_>,
     db: &impl Exec,
     scope: &AccessScope,
 ) -> Result<(Vec<ServiceRow>, BTreeMap<(i64, Measurement), f64>), ReadError> {
@@ -121,22 +120,6 @@ pub async fn latest_values(
         })
         .collect();
     Ok((services, combined))
-}
-
-/// A gauge's newest value, or a counter's rate between its two newest samples.
-pub(super) fn value_of(row: &LatestRow) -> Option<f64> {
-    match row.kind {
-        SeriesKind::Gauge => Some(row.value),
-        SeriesKind::Counter => {
-            let (prev_at, prev_value) = (row.prev_at?, row.prev_value?);
-            let increase = if row.value >= prev_value {
-                row.value - prev_value
-            } else {
-                row.value
-            };
-            (row.at > prev_at).then(|| increase * 1000.0 / (row.at - prev_at) as f64)
-        }
-    }
 }
 
 /// The exposition text; `openmetrics` adds OpenMetrics's closing `# EOF`.
@@ -223,20 +206,5 @@ mod tests {
     #[test]
     fn label_values_escape_what_would_end_or_break_them() {
         assert_eq!(escape("Site \"A\"\\B\nC"), "Site \\\"A\\\"\\\\B\\nC");
-    }
-
-    #[test]
-    fn a_counter_reads_as_its_rate_through_a_reset() {
-        let row = |value, prev_value| LatestRow {
-            service_id: 1,
-            measurement: Measurement::TrafficIn,
-            kind: SeriesKind::Counter,
-            at: 60_000,
-            value,
-            prev_at: Some(0),
-            prev_value: Some(prev_value),
-        };
-        assert_eq!(value_of(&row(480_000.0, 0.0)), Some(8000.0));
-        assert_eq!(value_of(&row(480_000.0, 900_000.0)), Some(8000.0));
     }
 }

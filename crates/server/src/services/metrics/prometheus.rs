@@ -13,16 +13,13 @@
 //! by the same rules whichever source is configured.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::metrics::{Measurement, SeriesKind, ceil_div};
 use oneportal_store::metrics::{BusyRow, PointRow};
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
-use secrecy::ExposeSecret;
-use serde::Deserialize;
 
 use crate::config::{MetricsConfig, SeriesMapping};
+use crate::http::prometheus_api::{QueryApi, SourceUnavailable, sample};
 
 /// Prometheus refuses a range query of more than 11,000 points per series.
 pub const MAX_POINTS_PER_QUERY: i64 = 11_000;
@@ -32,66 +29,22 @@ const FRESH_FOR_SECS: i64 = 10 * 60;
 
 const HOUR_MS: i64 = 3_600_000;
 
-/// A query the source could not answer: unreachable, slow, or an error of its own.
-#[derive(Debug, thiserror::Error)]
-#[error("the metrics source did not answer: {0}")]
-pub struct SourceUnavailable(pub String);
-
-/// The configured query API and what is asked of it.
-pub struct PrometheusSource {
-    client: reqwest::Client,
-    base: String,
-    service_label: String,
-    series: Vec<SeriesMapping>,
+/// What OnePortal asks the configured query API, for one request.
+pub struct PrometheusSource<'a> {
+    api: &'a QueryApi,
+    service_label: &'a str,
+    series: &'a [SeriesMapping],
     scrape_interval_ms: i64,
 }
 
-impl PrometheusSource {
-    /// A client for `[metrics.prometheus]`, which `Config::validate` has checked.
-    pub fn new(config: &MetricsConfig) -> Result<PrometheusSource, String> {
-        let settings = &config.prometheus;
-        let mut headers = HeaderMap::new();
-        for (name, value) in &settings.headers {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| e.to_string())?;
-            let value = HeaderValue::from_str(value).map_err(|e| e.to_string())?;
-            headers.insert(name, value);
+impl<'a> PrometheusSource<'a> {
+    pub fn new(api: &'a QueryApi, config: &'a MetricsConfig) -> PrometheusSource<'a> {
+        PrometheusSource {
+            api,
+            service_label: &config.service_label,
+            series: &config.series,
+            scrape_interval_ms: i64::from(config.prometheus.scrape_interval_secs) * 1000,
         }
-        let credentials = match (
-            &settings.bearer_token,
-            &settings.username,
-            &settings.password,
-        ) {
-            (Some(token), ..) => Some(format!("Bearer {}", token.expose_secret())),
-            (None, Some(user), Some(password)) => {
-                use base64::Engine as _;
-                let pair = format!("{user}:{}", password.expose_secret());
-                Some(format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(pair)
-                ))
-            }
-            _ => None,
-        };
-        if let Some(credentials) = credentials {
-            let mut value = HeaderValue::from_str(&credentials).map_err(|e| e.to_string())?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
-        }
-        crate::http::outbound::install_tls_provider();
-        let client = reqwest::Client::builder()
-            .default_headers(headers)
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(u64::from(settings.timeout_secs)))
-            .user_agent("OnePortal-Metrics/1")
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(PrometheusSource {
-            client,
-            base: settings.url.trim_end_matches('/').to_owned(),
-            service_label: config.service_label.clone(),
-            series: config.series.clone(),
-            scrape_interval_ms: i64::from(settings.scrape_interval_secs) * 1000,
-        })
     }
 
     /// One service's points of `measurement` over `[from, to]` at `step`: one
@@ -112,6 +65,7 @@ impl PrometheusSource {
         for (index, mapping) in self.mappings(measurement).enumerate() {
             let query = over_step(mapping, &matcher, self.window_ms(mapping.kind, step));
             let result = self
+                .api
                 .query_range(&query, to - (steps - 1) * step, to, step)
                 .await?;
             for (series_index, series) in result.iter().enumerate() {
@@ -143,13 +97,13 @@ impl PrometheusSource {
         }
         let matcher = self.matcher(services);
         let mut values = Vec::new();
-        for mapping in &self.series {
+        for mapping in self.series {
             let selector = selector(&mapping.name, &matcher);
             let query = match mapping.kind {
                 SeriesKind::Counter => format!("irate({selector}[{FRESH_FOR_SECS}s])"),
                 SeriesKind::Gauge => format!("last_over_time({selector}[{FRESH_FOR_SECS}s])"),
             };
-            for series in self.query(&query).await? {
+            for series in self.api.query(&query).await? {
                 let Some(service) = self.service_of(&series.metric) else {
                     continue;
                 };
@@ -183,7 +137,7 @@ impl PrometheusSource {
                 );
                 // Hours counted back from now, so the newest samples are in the last.
                 let start = now - ((now - since) / HOUR_MS - 1).max(0) * HOUR_MS;
-                for series in self.query_range(&query, start, now, HOUR_MS).await? {
+                for series in self.api.query_range(&query, start, now, HOUR_MS).await? {
                     let Some(service) = self.service_of(&series.metric) else {
                         continue;
                     };
@@ -232,7 +186,7 @@ impl PrometheusSource {
     }
 
     fn service_of(&self, labels: &BTreeMap<String, String>) -> Option<i64> {
-        IdKind::Service.parse(labels.get(&self.service_label)?)
+        IdKind::Service.parse(labels.get(self.service_label)?)
     }
 
     /// The range a step's value is computed over: a counter's rate needs at
@@ -243,73 +197,6 @@ impl PrometheusSource {
                 (step + self.scrape_interval_ms).max(4 * self.scrape_interval_ms)
             }
             SeriesKind::Gauge => step.max(self.scrape_interval_ms),
-        }
-    }
-
-    async fn query_range(
-        &self,
-        query: &str,
-        start: i64,
-        end: i64,
-        step: i64,
-    ) -> Result<Vec<RangeSeries>, SourceUnavailable> {
-        let form = [
-            ("query", query.to_owned()),
-            ("start", seconds(start)),
-            ("end", seconds(end)),
-            ("step", seconds(step)),
-        ];
-        match self.ask("query_range", &form).await? {
-            Data::Matrix(series) => Ok(series),
-            Data::Vector(_) => Err(SourceUnavailable(
-                "query_range answered a vector, not a matrix".into(),
-            )),
-        }
-    }
-
-    async fn query(&self, query: &str) -> Result<Vec<InstantSeries>, SourceUnavailable> {
-        match self.ask("query", &[("query", query.to_owned())]).await? {
-            Data::Vector(series) => Ok(series),
-            Data::Matrix(_) => Err(SourceUnavailable(
-                "query answered a matrix, not a vector".into(),
-            )),
-        }
-    }
-
-    /// POSTs a form (a long matcher would not fit in a URL) and reads Prometheus's envelope.
-    async fn ask(&self, path: &str, form: &[(&str, String)]) -> Result<Data, SourceUnavailable> {
-        let url = format!("{}/api/v1/{path}", self.base);
-        let response = self
-            .client
-            .post(&url)
-            .form(form)
-            .send()
-            .await
-            .map_err(|e| SourceUnavailable(format!("{url}: {e}")))?;
-        let status = response.status();
-        let text = response
-            .text()
-            .await
-            .map_err(|e| SourceUnavailable(format!("{url}: {e}")))?;
-        let envelope: Envelope = serde_json::from_str(&text).map_err(|_| {
-            let start: String = text.chars().take(200).collect();
-            SourceUnavailable(format!(
-                "{url} answered {status}, not the query API: {start}"
-            ))
-        })?;
-        match envelope {
-            Envelope {
-                status: ref s,
-                data: Some(data),
-                ..
-            } if s == "success" => Ok(data),
-            Envelope {
-                error_type, error, ..
-            } => Err(SourceUnavailable(format!(
-                "{url} answered {status}: {}: {}",
-                error_type.unwrap_or_default(),
-                error.unwrap_or_default()
-            ))),
         }
     }
 }
@@ -345,60 +232,20 @@ fn promql_string(text: &str) -> String {
     quoted
 }
 
-/// Milliseconds as the seconds Prometheus's API takes.
-fn seconds(ms: i64) -> String {
-    format!("{}.{:03}", ms.div_euclid(1000), ms.rem_euclid(1000))
-}
-
-/// A `[seconds, "value"]` pair as milliseconds and a finite number.
-fn sample((at, value): &(f64, String)) -> Option<(i64, f64)> {
-    let value: f64 = value.parse().ok()?;
-    value
-        .is_finite()
-        .then(|| ((at * 1000.0).round() as i64, value))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Envelope {
-    status: String,
-    data: Option<Data>,
-    error_type: Option<String>,
-    error: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "resultType", content = "result", rename_all = "lowercase")]
-enum Data {
-    Matrix(Vec<RangeSeries>),
-    Vector(Vec<InstantSeries>),
-}
-
-#[derive(Deserialize)]
-struct RangeSeries {
-    metric: BTreeMap<String, String>,
-    values: Vec<(f64, String)>,
-}
-
-#[derive(Deserialize)]
-struct InstantSeries {
-    metric: BTreeMap<String, String>,
-    value: (f64, String),
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn source() -> PrometheusSource {
+    fn config() -> MetricsConfig {
         let mut config = MetricsConfig::default();
         config.prometheus.url = "http://127.0.0.1:9".into();
-        PrometheusSource::new(&config).unwrap()
+        config
     }
 
     #[test]
     fn the_matcher_names_exactly_the_services_and_nothing_a_value_could_close() {
-        let source = source();
+        let (config, api) = (config(), QueryApi::new(&config().prometheus).unwrap());
+        let source = PrometheusSource::new(&api, &config);
         assert_eq!(source.matcher(&[123]), "service_id=\"SVC-000123\"");
         assert_eq!(
             source.matcher(&[1, 22]),
@@ -412,7 +259,8 @@ mod tests {
 
     #[test]
     fn a_step_is_a_rate_over_four_scrapes_at_least_and_a_gauge_an_average() {
-        let source = source();
+        let (config, api) = (config(), QueryApi::new(&config().prometheus).unwrap());
+        let source = PrometheusSource::new(&api, &config);
         let counter = &source.series[0];
         assert_eq!(counter.kind, SeriesKind::Counter);
         assert_eq!(
@@ -428,11 +276,5 @@ mod tests {
             over_step(gauge, "x=\"1\"", source.window_ms(gauge.kind, 300_000)),
             "avg_over_time({__name__=\"oneportal_service_latency_seconds\",x=\"1\"}[300s])"
         );
-    }
-
-    #[test]
-    fn times_are_sent_as_seconds_with_milliseconds() {
-        assert_eq!(seconds(1_700_000_000_123), "1700000000.123");
-        assert_eq!(seconds(5), "0.005");
     }
 }

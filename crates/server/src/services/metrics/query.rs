@@ -11,7 +11,7 @@ use super::source::{MeasurementSource, ReadError};
 
 /// Reads a chart of `service` over `window` from `source`.
 pub async fn chart(
-    source: &MeasurementSource,
+    source: &MeasurementSource<'_>,
     db: &Db,
     service: &ServiceRow,
     chart: Chart,

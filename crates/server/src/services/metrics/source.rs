@@ -3,19 +3,20 @@
 //! chart, the exposition and the organization view ask here, and combine the
 //! answer by the same rules whichever is configured.
 
-use oneportal_domain::metrics::{Measurement, Resolution, Window};
+use oneportal_domain::metrics::{Measurement, Resolution, SeriesKind, Window};
 use oneportal_store::catalog::ServiceRow;
-use oneportal_store::metrics::{self as store, BusyRow, PointRow};
+use oneportal_store::metrics::{self as store, BusyRow, LatestRow, PointRow};
 use oneportal_store::{Db, Exec, StoreError};
 
-use super::prometheus::{MAX_POINTS_PER_QUERY, PrometheusSource, SourceUnavailable};
-use crate::config::{MetricsConfig, MetricsSourceKind};
+use super::prometheus::{MAX_POINTS_PER_QUERY, PrometheusSource};
 use crate::http::ApiError;
+use crate::http::prometheus_api::SourceUnavailable;
+use crate::state::AppState;
 
-/// The configured source of measurements.
-pub enum MeasurementSource {
+/// The configured source of measurements, for one request.
+pub enum MeasurementSource<'a> {
     Embedded,
-    Prometheus(Box<PrometheusSource>),
+    Prometheus(PrometheusSource<'a>),
 }
 
 /// A read that failed: the database, or the provider's Prometheus.
@@ -44,14 +45,15 @@ impl From<ReadError> for ApiError {
     }
 }
 
-impl MeasurementSource {
-    pub fn new(config: &MetricsConfig) -> Result<MeasurementSource, String> {
-        Ok(match config.source {
-            MetricsSourceKind::Embedded => MeasurementSource::Embedded,
-            MetricsSourceKind::Prometheus => {
-                MeasurementSource::Prometheus(Box::new(PrometheusSource::new(config)?))
+impl<'a> MeasurementSource<'a> {
+    /// Where this server reads measurements (`metrics.source`).
+    pub fn of(state: &'a AppState) -> MeasurementSource<'a> {
+        match &state.prometheus_api {
+            Some(api) => {
+                MeasurementSource::Prometheus(PrometheusSource::new(api, &state.config.metrics))
             }
-        })
+            None => MeasurementSource::Embedded,
+        }
     }
 
     /// Whether pushed measurements are stored here (and rolled up, and kept).
@@ -110,9 +112,7 @@ impl MeasurementSource {
             MeasurementSource::Embedded => store::latest(db, org_id, since)
                 .await?
                 .iter()
-                .filter_map(|row| {
-                    super::exposition::value_of(row).map(|v| (row.service_id, row.measurement, v))
-                })
+                .filter_map(|row| value_of(row).map(|v| (row.service_id, row.measurement, v)))
                 .collect(),
             MeasurementSource::Prometheus(source) => {
                 let ids: Vec<i64> = services.iter().map(|s| s.id).collect();
@@ -136,5 +136,41 @@ impl MeasurementSource {
                 source.busiest_hours(&ids, since, now).await?
             }
         })
+    }
+}
+
+/// A gauge's newest value, or a counter's rate between its two newest samples.
+fn value_of(row: &LatestRow) -> Option<f64> {
+    match row.kind {
+        SeriesKind::Gauge => Some(row.value),
+        SeriesKind::Counter => {
+            let (prev_at, prev_value) = (row.prev_at?, row.prev_value?);
+            let increase = if row.value >= prev_value {
+                row.value - prev_value
+            } else {
+                row.value
+            };
+            (row.at > prev_at).then(|| increase * 1000.0 / (row.at - prev_at) as f64)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_counter_reads_as_its_rate_through_a_reset() {
+        let row = |value, prev_value| LatestRow {
+            service_id: 1,
+            measurement: Measurement::TrafficIn,
+            kind: SeriesKind::Counter,
+            at: 60_000,
+            value,
+            prev_at: Some(0),
+            prev_value: Some(prev_value),
+        };
+        assert_eq!(value_of(&row(480_000.0, 0.0)), Some(8000.0));
+        assert_eq!(value_of(&row(480_000.0, 900_000.0)), Some(8000.0));
     }
 }
