@@ -36,7 +36,8 @@ Without `step`, the step is the finest that keeps the window within 2,000 points
     responses((status = 200, body = ServiceMetrics),
         (status = 400, description = "A parameter is wrong; `errors` names each", body = Problem),
         (status = 401, body = Problem), (status = 403, description = "Missing customerapi/basic.read", body = Problem),
-        (status = 404, description = "No such service, or not one you may see", body = Problem)))]
+        (status = 404, description = "No such service, or not one you may see", body = Problem),
+        (status = 502, description = "Measurements are read from the provider's Prometheus, which did not answer; retry shortly", body = Problem)))]
 pub async fn get_service_metrics(
     State(state): State<AppState>,
     access: Access<BasicRead>,
@@ -68,7 +69,8 @@ Values are in base units: `oneportal_service_traffic_in_bits_per_second`, `…_t
 Scrape with Prometheus's built-in `oauth2` (client credentials of an API client with `customerapi/basic.read`, `token_url` this server's `/oauth2/token`).",
     responses((status = 200, description = "The exposition: OpenMetrics text when the scraper accepts it, else Prometheus text 0.0.4",
             content((String = "application/openmetrics-text"), (String = "text/plain"))),
-        (status = 401, body = Problem), (status = 403, description = "Missing customerapi/basic.read", body = Problem)))]
+        (status = 401, body = Problem), (status = 403, description = "Missing customerapi/basic.read", body = Problem),
+        (status = 502, description = "Measurements are read from the provider's Prometheus, which did not answer; retry shortly", body = Problem)))]
 pub async fn scrape_service_metrics(
     State(state): State<AppState>,
     access: Access<BasicRead>,
