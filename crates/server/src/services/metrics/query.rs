@@ -38,10 +38,11 @@ pub async fn chart(
                 (window.from_ms, window.to_ms, width),
             )
             .await?;
+        let averages = combine(*measurement, &summary_rows, scale);
         // Where the steps are whole numbers of the percentile's points, they are
         // made of them: one read serves both.
         let rows = if summary_resolution != Resolution::Raw && window.step_ms % width == 0 {
-            store::regroup(summary_rows.clone(), window.step_ms)
+            store::regroup(summary_rows, window.step_ms)
         } else {
             let span = (window.from_ms, window.to_ms, window.step_ms);
             source
@@ -49,7 +50,6 @@ pub async fn chart(
                 .await?
         };
         let points = combine(*measurement, &rows, scale);
-        let averages = combine(*measurement, &summary_rows, scale);
         let values: Vec<f64> = averages.iter().map(|p| p.average).collect();
         let peak = averages
             .iter()
