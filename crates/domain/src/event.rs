@@ -21,6 +21,9 @@ pub enum EventSubject {
     /// A planned maintenance: `SupportRead` ("Support – View Cases & Maintenance");
     /// seen by whoever may see one of the services it affects.
     Maintenance,
+    /// A request to deactivate a service: `SupportRead` (it is asked with
+    /// `Support (Edit)`); seen by whoever may see the service.
+    DeactivationRequest,
 }
 
 impl EventSubject {
@@ -31,6 +34,7 @@ impl EventSubject {
             EventSubject::Invoice => ApiScope::BillingRead,
             EventSubject::Service => ApiScope::BasicRead,
             EventSubject::Maintenance => ApiScope::SupportRead,
+            EventSubject::DeactivationRequest => ApiScope::SupportRead,
         }
     }
 }
@@ -78,6 +82,14 @@ event_types! {
     MaintenanceCancelled = "maintenance.cancelled" about Maintenance: "A planned maintenance was cancelled.";
     MaintenanceStarted = "maintenance.started" about Maintenance: "The work of a planned maintenance started.";
     MaintenanceCompleted = "maintenance.completed" about Maintenance: "The work of a planned maintenance is done.";
+    DeactivationSubmitted = "deactivation_request.submitted" about DeactivationRequest: "A customer asked for a service to be deactivated.";
+    DeactivationInReview = "deactivation_request.in_review" about DeactivationRequest: "The provider is reviewing a deactivation request (or took its terms back to revise them).";
+    DeactivationPendingConfirmation = "deactivation_request.pending_confirmation" about DeactivationRequest: "The provider stated the terms of a deactivation; it waits for the customer to confirm or withdraw.";
+    DeactivationConfirmed = "deactivation_request.confirmed" about DeactivationRequest: "The customer confirmed a deactivation: binding and irreversible.";
+    DeactivationScheduled = "deactivation_request.scheduled" about DeactivationRequest: "The provider set the billing end date of a confirmed deactivation.";
+    DeactivationCompleted = "deactivation_request.completed" about DeactivationRequest: "The service of a deactivation request is deactivated.";
+    DeactivationWithdrawn = "deactivation_request.withdrawn" about DeactivationRequest: "The customer withdrew a deactivation request.";
+    DeactivationDeclined = "deactivation_request.declined" about DeactivationRequest: "The provider declined a deactivation request.";
 }
 
 // Written by hand: the derive would list the variants' Rust names, not the

@@ -16,6 +16,7 @@ pub enum IdKind {
     WebhookEndpoint,
     WebhookDelivery,
     Maintenance,
+    DeactivationRequest,
 }
 
 impl IdKind {
@@ -34,6 +35,7 @@ impl IdKind {
             IdKind::WebhookEndpoint => "WHE",
             IdKind::WebhookDelivery => "WHD",
             IdKind::Maintenance => "MNT",
+            IdKind::DeactivationRequest => "DRQ",
         }
     }
 

@@ -6,6 +6,7 @@
 pub mod api_client;
 pub mod case;
 pub mod catalog;
+pub mod deactivation;
 pub mod error;
 pub mod event;
 pub mod ids;

@@ -84,6 +84,11 @@ topics! {
         [MaintenanceScheduled, MaintenanceUpdated, MaintenanceCancelled, MaintenanceStarted, MaintenanceCompleted],
         "Planned maintenance",
         "When maintenance on a service you can see is announced, changed, started, completed or cancelled, with the calendar entry attached.";
+    Deactivation = "deactivation", All, default true,
+        [DeactivationSubmitted, DeactivationInReview, DeactivationPendingConfirmation, DeactivationConfirmed,
+         DeactivationScheduled, DeactivationCompleted, DeactivationWithdrawn, DeactivationDeclined],
+        "Deactivation requests",
+        "When a request to deactivate a service you can see is submitted, reviewed, waits for your confirmation, is confirmed, withdrawn or declined, and when its billing end date is set.";
 }
 
 impl Topic {

@@ -2,6 +2,7 @@
 //! welcome that shows how to log in and a curl sequence that works when pasted.
 
 mod cases;
+mod deactivations;
 mod invoices;
 mod maintenance;
 pub mod metrics;
@@ -91,6 +92,7 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
             .await?
             .ok_or_else(|| anyhow::anyhow!("the demo staff member is missing"))?;
         maintenance::seed(state, org_id, &staff).await?;
+        deactivations::seed(state, org_id, &staff).await?;
         monitoring::seed(state, &staff, first_service).await?;
         // The Madrid outage the demo's RFO request tells of: six days ago.
         let madrid_outage_at = oneportal_store::now_ms() - 6 * 86_400_000;

@@ -549,3 +549,19 @@ pub async fn insert_service(db: &impl Exec, s: NewService<'_>) -> Result<i64, St
         .await?;
     Ok(id)
 }
+
+/// Moves the service to `to` if it is still in `from`; `false` when it moved meanwhile.
+pub async fn move_service_status(
+    tx: &crate::Tx,
+    id: i64,
+    (from, to): (ServiceStatus, ServiceStatus),
+    at: i64,
+) -> Result<bool, StoreError> {
+    let changed = tx
+        .execute(
+            "UPDATE services SET status = $3, updated_at = $4 WHERE id = $1 AND status = $2",
+            crate::args![id, from.as_str(), to.as_str(), at],
+        )
+        .await?;
+    Ok(changed == 1)
+}

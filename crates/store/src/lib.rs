@@ -8,6 +8,7 @@ pub mod cases;
 pub mod catalog;
 pub mod counts;
 pub mod db;
+pub mod deactivations;
 pub mod error;
 pub mod events;
 pub mod idempotency;

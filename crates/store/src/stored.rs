@@ -60,6 +60,7 @@ use oneportal_domain::case::{
 use oneportal_domain::catalog::{
     AccountStatus, AccountType, ServiceStatus, ServiceType, SiteStatus,
 };
+use oneportal_domain::deactivation::DeactivationStatus;
 use oneportal_domain::event::EventType;
 use oneportal_domain::invoice::{ChargeType, InvoiceStatus, InvoiceType, Money};
 use oneportal_domain::maintenance::{Impact, MaintenanceStatus};
@@ -76,6 +77,7 @@ stored_as_text!(
     ServiceHealth,
     Impact,
     MaintenanceStatus,
+    DeactivationStatus,
     AccountStatus,
     AccountType,
     ServiceStatus,

@@ -3,6 +3,7 @@
 pub mod api_clients;
 pub mod cases;
 pub mod catalog;
+pub mod deactivations;
 pub mod events;
 mod guard;
 pub mod invoices;
@@ -40,6 +41,7 @@ use crate::state::AppState;
         (name = "Services", description = "Network services and their technical details [customerapi/basic.read]"),
         (name = "Cases", description = "Support cases, their conversation, attachments and RFOs [customerapi/support.read to read, customerapi/support.read-write to change]"),
         (name = "Maintenance", description = "Planned maintenance on your services, in the NANOG BCOP's terms [customerapi/support.read]"),
+        (name = "Deactivation", description = "Requests to end a service, as the provider's help article describes them [customerapi/support.read to read, customerapi/support.read-write to ask and withdraw; confirming is a person's act in the portal]"),
         (name = "Events", description = "What changed, oldest first: the event feed [customerapi/basic.read, support.read or billing.read; each event needs the scope of its record]"),
         (name = "Webhooks", description = "Endpoints OnePortal POSTs your organization's events to, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried for about 28 hours with the same `webhook-id`; managed by people with `Developer Portal (API)` (user token or portal session)"),
         (name = "Invoices", description = "Invoices and credit notes, their lines, PDF summaries and CSV line items [customerapi/billing.read]"),
@@ -123,6 +125,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(maintenances::list_maintenances))
         .routes(routes!(maintenances::get_maintenance))
         .routes(routes!(maintenances::maintenance_calendar))
+        .routes(routes!(deactivations::request_deactivation))
+        .routes(routes!(deactivations::list_deactivation_requests))
+        .routes(routes!(deactivations::get_deactivation_request))
+        .routes(routes!(deactivations::withdraw_deactivation_request))
+        .routes(routes!(deactivations::confirm_deactivation_request))
         .routes(routes!(events::list_events))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))

@@ -9,6 +9,7 @@ use oneportal_domain::case::{
     CaseOrigin, CasePriority, CaseStatus, CaseSubject, CaseType, CommunicationType, RfoStatus,
 };
 use oneportal_domain::catalog::ServiceStatus;
+use oneportal_domain::deactivation::DeactivationStatus;
 use oneportal_domain::event::EventType;
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::{InvoiceType, Money};
@@ -99,6 +100,9 @@ event_data! {
     ServiceHealthChanged => [ServiceHealthChanged],
     MaintenanceNotice => [MaintenanceScheduled, MaintenanceUpdated, MaintenanceCancelled,
         MaintenanceStarted, MaintenanceCompleted] by event_type,
+    DeactivationNotice => [DeactivationSubmitted, DeactivationInReview,
+        DeactivationPendingConfirmation, DeactivationConfirmed, DeactivationScheduled,
+        DeactivationCompleted, DeactivationWithdrawn, DeactivationDeclined] by event_type,
 }
 
 /// `case.created`
@@ -256,6 +260,33 @@ pub struct MaintenanceNotice {
     pub url: String,
 }
 
+/// `deactivation_request.*`: the request as it stands after the step (its
+/// `status` is the one the type names).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeactivationNotice {
+    #[serde(skip)]
+    pub event_type: EventType,
+    #[schema(example = "DRQ-000001")]
+    pub deactivation_request_id: String,
+    #[schema(example = "SVC-000001")]
+    pub service_id: String,
+    /// `null` for `submitted`.
+    pub previous_status: Option<DeactivationStatus>,
+    pub status: DeactivationStatus,
+    /// `YYYY-MM-DD`.
+    pub requested_end_date: String,
+    /// The version of the terms stated (0 before any).
+    pub terms_version: i64,
+    /// `YYYY-MM-DD`, once the provider set it (`scheduled` and after).
+    pub billing_end_date: Option<String>,
+    /// A person's e-mail, an API client's id, or the provider.
+    pub changed_by: String,
+    pub last_modified_date: String,
+    /// The request in API V2.
+    pub url: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +304,7 @@ mod tests {
             ServiceStatusChanged::TYPES,
             ServiceHealthChanged::TYPES,
             MaintenanceNotice::TYPES,
+            DeactivationNotice::TYPES,
         ]
         .concat();
         for t in EventType::ALL {

@@ -4,6 +4,7 @@
 
 pub mod case;
 pub mod catalog;
+pub mod deactivation;
 pub mod event;
 pub mod invoice;
 pub mod maintenance;

@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod auth;
 pub mod cases;
+pub mod deactivations;
 pub mod imports;
 pub mod maintenances;
 pub mod metrics;
@@ -28,6 +29,7 @@ use crate::state::AppState;
     ),
     modifiers(&StaffTokenScheme),
     tags((name = "Cases", description = "Customer cases as the provider works them"),
+        (name = "Deactivation", description = "Customers' requests to end services: review, terms, billing end date"),
         (name = "Imports", description = "Bulk upserts from the provider's back office"),
         (name = "Maintenance", description = "Planned maintenance: announce, change, reschedule, start, complete, cancel"),
         (name = "Monitoring", description = "Alerts and measurements from the provider's monitoring (Alertmanager, PagerDuty-shaped events, Prometheus remote-write) and the integration tokens they authenticate with"),
@@ -123,6 +125,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::change_status))
         .routes(routes!(cases::reply))
         .routes(routes!(cases::publish_rfo))
+        .routes(routes!(deactivations::list))
+        .routes(routes!(deactivations::get))
+        .routes(routes!(deactivations::move_status))
         .routes(routes!(maintenances::announce, maintenances::list))
         .routes(routes!(maintenances::get, maintenances::change))
         .routes(routes!(maintenances::move_status))

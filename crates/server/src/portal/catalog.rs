@@ -84,6 +84,8 @@ struct ServicePage {
     details: Vec<(String, Vec<String>)>,
     /// `None` without Support (View): planned maintenance in progress or to come.
     maintenance: Option<Vec<super::maintenance::MaintenanceLine>>,
+    /// `None` without Support (View): the Local Point of Contact and deactivation.
+    deactivation: Option<super::deactivations::ServiceDeactivation>,
 }
 
 pub struct SiteLine {
@@ -279,6 +281,7 @@ pub async fn service(
         .await?
         .ok_or_else(|| not_found("service"))?;
     let (created, updated) = (day_time(row.created_at), day_time(row.updated_at));
+    let deactivation = super::deactivations::for_service(&state, &session, &row).await?;
     let service = Service::from(row);
     let details = technical_details(&service.technical_details);
     let maintenance = if session
@@ -299,6 +302,7 @@ pub async fn service(
         updated,
         details,
         maintenance,
+        deactivation,
     })
 }
 

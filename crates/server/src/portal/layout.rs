@@ -82,6 +82,9 @@ pub struct Layout {
     /// Where the brand links and the log-out form posts: the portal's, or the staff pages'.
     pub home_href: &'static str,
     pub logout_href: &'static str,
+    /// The person may read support records (cases, maintenance, deactivation
+    /// requests): pages outside Support link to them only then.
+    pub reads_support: bool,
 }
 
 impl Layout {
@@ -98,6 +101,7 @@ impl Layout {
             demo: false,
             home_href: "/portal/",
             logout_href: "/portal/logout",
+            reads_support: false,
         }
     }
 
@@ -140,6 +144,7 @@ impl Layout {
             demo: state.config.demo,
             home_href: "/portal/",
             logout_href: "/portal/logout",
+            reads_support: session.user.permissions.contains(Permission::SupportView),
         }
     }
 

@@ -373,3 +373,43 @@ fn locked_message(until: i64) -> String {
 pub fn require(session: &Session, permission: Permission) -> Result<(), PortalError> {
     crate::access::Caller::require_permission(&session.user, permission).map_err(PortalError::Api)
 }
+
+/// Asks the logged-in person for their password again before an act that
+/// binds their organization (confirming a deactivation). A wrong password
+/// counts towards the same lockout as a failed login, so this form cannot be
+/// used to guess it; while the address is locked it is refused like a login.
+/// `Ok(Err(message))` is a refusal to show on the form.
+pub async fn reauthenticate(
+    state: &AppState,
+    session: &Session,
+    password: String,
+    ip: &str,
+) -> Result<Result<(), String>, PortalError> {
+    let email = session.user.email.to_lowercase();
+    let key = <Session as LoginKind>::throttle_key(&email);
+    if let Some(until) = throttle::locked_until(state, &key, Some(ip)).await? {
+        return Ok(Err(locked_message(until)));
+    }
+    if password.is_empty() || password.len() > 1024 {
+        return Ok(Err("Enter your password to confirm.".into()));
+    }
+    let hash = users::find_by_email(&state.db, &email)
+        .await?
+        .and_then(|user| user.password_hash);
+    if password_matches(password, hash).await {
+        throttle::clear(state, &key).await?;
+        return Ok(Ok(()));
+    }
+    let locked = throttle::record_failure(state, &key, Some(ip)).await?;
+    audit::record(
+        &state.db,
+        Event::new(Actor::user(&session.user), "user.reauthentication_failed")
+            .org(Some(session.user.org_id))
+            .ip(Some(ip.to_owned())),
+    )
+    .await?;
+    Ok(Err(match locked {
+        Some(until) => locked_message(until),
+        None => "That is not your password. Nothing was confirmed.".into(),
+    }))
+}

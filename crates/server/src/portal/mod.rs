@@ -20,6 +20,7 @@ pub mod billing;
 pub mod catalog;
 pub mod charts;
 pub mod csrf;
+pub mod deactivations;
 pub mod developer;
 pub mod error;
 mod error_page;
@@ -63,6 +64,23 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/portal/services", get(catalog::services))
         .route("/portal/services/{service_id}", get(catalog::service))
         .route("/portal/performance", get(performance::organization))
+        .route(
+            "/portal/services/{service_id}/deactivate",
+            get(deactivations::request_form).post(deactivations::request),
+        )
+        .route("/portal/deactivation-requests", get(deactivations::list))
+        .route(
+            "/portal/deactivation-requests/{request_id}",
+            get(deactivations::show),
+        )
+        .route(
+            "/portal/deactivation-requests/{request_id}/confirm",
+            post(deactivations::confirm),
+        )
+        .route(
+            "/portal/deactivation-requests/{request_id}/withdraw",
+            post(deactivations::withdraw),
+        )
         .route(
             "/portal/services/{service_id}/performance",
             get(performance::page),

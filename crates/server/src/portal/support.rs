@@ -21,6 +21,7 @@ use oneportal_store::catalog::{self as catalog_store, AccessScope, SERVICES};
 use super::catalog::{Pager, pager};
 use super::charts::{self, Bar, Moment};
 use super::csrf::CsrfForm;
+use super::error::{capitalize, fixable};
 use super::developer::day_time;
 use super::layout::Layout;
 use super::require::{Require, SupportEdit, SupportView};
@@ -350,39 +351,6 @@ pub async fn show(
     case_page(&state, &session, case, StatusCode::OK, Notices::default()).await
 }
 
-/// The message of a refusal the person can fix (a form error), or the error to answer with.
-pub(crate) fn fixable(error: ApiError) -> Result<(StatusCode, String), PortalError> {
-    let status = match &error {
-        ApiError::Unprocessable { .. } | ApiError::BadRequest { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        ApiError::Conflict { .. } => StatusCode::CONFLICT,
-        ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        _ => return Err(error.into()),
-    };
-    let text = match &error {
-        ApiError::Unprocessable { errors, .. } | ApiError::BadRequest { errors, .. }
-            if !errors.is_empty() =>
-        {
-            errors
-                .iter()
-                .map(|e| e.detail.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
-        other => other.to_string(),
-    };
-    Ok((status, capitalize(&text)))
-}
-
-pub(crate) fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
 
 pub async fn reply(
     State(state): State<AppState>,

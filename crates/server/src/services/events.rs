@@ -11,7 +11,7 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::{ApiScope, ScopeSet, UserStatus};
 use oneportal_store::catalog::{self, AccessScope};
 use oneportal_store::events::{self, EventRow, NewEvent};
-use oneportal_store::{StoreError, Tx, cases, invoices, maintenances, now_ms};
+use oneportal_store::{StoreError, Tx, cases, deactivations, invoices, maintenances, now_ms};
 use tokio::time::Instant;
 
 use crate::auth::random;
@@ -166,6 +166,9 @@ pub async fn may_read(
         EventSubject::Maintenance => maintenances::find_maintenance(db, Some(scope), id)
             .await?
             .is_some(),
+        EventSubject::DeactivationRequest => {
+            deactivations::find(db, Some(scope), id).await?.is_some()
+        }
     })
 }
 

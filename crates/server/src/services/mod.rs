@@ -5,6 +5,7 @@ pub mod api_clients;
 pub mod attachment_type;
 pub mod case_writer;
 pub mod cases;
+pub mod deactivations;
 pub mod events;
 pub mod import;
 pub mod invoices;

@@ -259,6 +259,7 @@ fn caused_by<'a>(
         EventType::CaseCreated => case.map(|case| case.created_by.as_str()),
         EventType::CaseStatusChanged => data["changedBy"].as_str(),
         EventType::CaseCommunicationAdded => data["sentBy"].as_str(),
+        t if t.subject() == EventSubject::DeactivationRequest => data["changedBy"].as_str(),
         _ => None,
     }
 }
@@ -443,6 +444,21 @@ impl Message {
                     ),
                 }
             }
+            (event_type, _) if event_type.subject() == EventSubject::DeactivationRequest => {
+                let id = IdKind::DeactivationRequest.format(event.subject_id);
+                let service = text("serviceId");
+                let (headline, what) = deactivation_words(event_type, &text("billingEndDate"));
+                Message {
+                    subject: format!("[{id}] Deactivation of {service}: {headline}"),
+                    text: format!(
+                        "{what}\n\nService: {service}\nRequested end date: {end}\nBy: {by}\n\n\
+                         See the request:\n{link}\n",
+                        end = text("requestedEndDate"),
+                        by = text("changedBy"),
+                        link = portal(format!("deactivation-requests/{id}")),
+                    ),
+                }
+            }
             // The case is gone, or the type mails nobody.
             _ => return Ok(None),
         };
@@ -457,6 +473,44 @@ impl Message {
             topic.label(),
             state.public_url
         )
+    }
+}
+
+/// The headline and first sentence of a deactivation request's e-mail.
+fn deactivation_words(event_type: EventType, billing_end_date: &str) -> (&'static str, String) {
+    match event_type {
+        EventType::DeactivationSubmitted => (
+            "requested",
+            "A request to deactivate this service was sent to your provider, who will review it and state the terms.".into(),
+        ),
+        EventType::DeactivationInReview => (
+            "in review",
+            "Your provider is reviewing the request; its account manager may contact you about it.".into(),
+        ),
+        EventType::DeactivationPendingConfirmation => (
+            "your confirmation is needed",
+            "Your provider stated the terms of the deactivation (fees, earliest end date). Read them and confirm (binding and irreversible) or withdraw the request.".into(),
+        ),
+        EventType::DeactivationConfirmed => (
+            "confirmed",
+            "The deactivation was confirmed. Your provider sets the billing end date within 5 business days.".into(),
+        ),
+        EventType::DeactivationScheduled => (
+            "billing end date set",
+            format!("The billing end date is {billing_end_date}. The service is pending deactivation."),
+        ),
+        EventType::DeactivationCompleted => (
+            "deactivated",
+            "The service is deactivated.".into(),
+        ),
+        EventType::DeactivationWithdrawn => (
+            "withdrawn",
+            "The request was withdrawn: the service stays.".into(),
+        ),
+        _ => (
+            "declined",
+            "Your provider declined the request; the page says why.".into(),
+        ),
     }
 }
 

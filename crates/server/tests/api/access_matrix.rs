@@ -33,6 +33,9 @@ enum Rule {
     StaffOnly,
     /// The provider's monitoring only: no access token is an integration token (401).
     IntegrationOnly,
+    /// A person's act in the portal: with the scope and a visible record, still a
+    /// 403 that says where to do it; otherwise what `Scope` answers.
+    PortalOnly(&'static str),
 }
 
 fn rule_for(method: &str, path: &str) -> Option<Rule> {
@@ -46,8 +49,19 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         {
             Rule::Scope("BasicRead")
         }
-        ("get", p) if p.starts_with("/v2/cases") || p.starts_with("/v2/maintenances") => {
+        ("get", p)
+            if p.starts_with("/v2/cases")
+                || p.starts_with("/v2/maintenances")
+                || p.starts_with("/v2/deactivation-requests") =>
+        {
             Rule::Scope("SupportRead")
+        }
+        ("post", p) if p.ends_with("/confirm") => Rule::PortalOnly("SupportReadWrite"),
+        ("post", p)
+            if p.starts_with("/v2/deactivation-requests")
+                || p == "/v2/services/{serviceId}/deactivation-requests" =>
+        {
+            Rule::Scope("SupportReadWrite")
         }
         ("get", "/v2/events") => Rule::AnyScope(&["BasicRead", "SupportRead", "BillingRead"]),
         ("post", p) if p.starts_with("/v2/cases") => Rule::Scope("SupportReadWrite"),
@@ -79,6 +93,7 @@ struct Org {
     webhook: [i64; 2],
     delivery: [i64; 2],
     maintenance: [i64; 2],
+    deactivation: [i64; 2],
 }
 
 /// Whether a client's scopes satisfy the one an operation needs (read-write covers read).
@@ -112,6 +127,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
     let mut webhook = [0; 2];
     let mut delivery = [0; 2];
     let mut maintenance = [0; 2];
+    let mut deactivation = [0; 2];
     for (i, contract) in [a, b].into_iter().enumerate() {
         site[i] = insert_site(db, bare_site(org_id, contract)).await.unwrap();
         service[i] = insert_service(db, bare_service(org_id, contract, d, site[i]))
@@ -177,6 +193,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         .await
         .unwrap();
         maintenance[i] = maintenance_of(app, org_id, service[i]).await;
+        deactivation[i] = deactivation_of(app, org_id, service[i], contract, d).await;
     }
     Org {
         contract: [a, b],
@@ -188,7 +205,38 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         webhook,
         delivery,
         maintenance,
+        deactivation,
     }
+}
+
+/// A deactivation request for `service`, submitted.
+pub async fn deactivation_of(
+    app: &TestApp,
+    org_id: i64,
+    service: i64,
+    contract: i64,
+    delivery: i64,
+) -> i64 {
+    use oneportal_store::deactivations::{self, LocalContact, NewDeactivation};
+    let tx = app.db().begin().await.unwrap();
+    let id = deactivations::insert(
+        &tx,
+        &NewDeactivation {
+            org_id,
+            service_id: service,
+            contract_account_id: contract,
+            delivery_account_id: delivery,
+            requested_end_date: "2030-01-01",
+            reason: "matrix",
+            contact: &LocalContact::default(),
+            requested_by: "matrix",
+            at: 1,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
 }
 
 /// A maintenance that affects `service` alone.
@@ -250,6 +298,10 @@ fn fill(path: &str, org: &Org, slot: usize, client_id: &str, user_id: i64) -> St
             "{maintenanceId}",
             &IdKind::Maintenance.format(org.maintenance[slot]),
         )
+        .replace(
+            "{deactivationRequestId}",
+            &IdKind::DeactivationRequest.format(org.deactivation[slot]),
+        )
         .replace("{clientId}", client_id)
         .replace("{userId}", &format!("USR-{user_id:06}"))
 }
@@ -269,6 +321,9 @@ fn valid_body(method: &str, path: &str) -> &'static str {
         ("post", "/v2/api-clients") => r#"{"apiClientName": "matrix", "scopes": ["BasicRead"]}"#,
         ("post", p) if p.ends_with("/transfer") => r#"{"newOwnerUserId": "USR-000001"}"#,
         ("post", p) if p.ends_with("/recover") => r#"{"since": "2026-01-01T00:00:00Z"}"#,
+        ("post", p) if p.ends_with("/deactivation-requests") => {
+            r#"{"requestedEndDate": "2030-01-01", "reason": "matrix", "localContact": {"name": "M", "email": "m@example.com", "phone": "1"}}"#
+        }
         ("post", "/v2/webhook-endpoints") => r#"{"url": "https://hooks.example.com/matrix"}"#,
         ("patch", p) if p.starts_with("/v2/users/") => {
             r#"{"permissions": ["Sites & Services (View)"]}"#
@@ -403,6 +458,10 @@ async fn every_operation_enforces_scope_tenant_and_account_restrictions() {
                         Rule::Scope(needed) if !satisfies(scopes, needed) => 403,
                         Rule::AnyScope(any) if !any.iter().any(|n| satisfies(scopes, n)) => 403,
                         Rule::AnyScope(_) => 200,
+                        Rule::PortalOnly(needed) if !satisfies(scopes, needed) => 403,
+                        Rule::PortalOnly(_) if org_name == "other" => 404,
+                        Rule::PortalOnly(_) if is_restricted && slot == 1 => 404,
+                        Rule::PortalOnly(_) => 403,
                         Rule::Scope(_) if org_name == "other" => 404,
                         Rule::Scope(_) if has_param && is_restricted && slot == 1 => 404,
                         Rule::Scope(_) => 200,

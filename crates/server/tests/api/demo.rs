@@ -157,3 +157,23 @@ async fn the_demo_has_a_service_down_with_its_proactive_case_one_degraded_and_an
     let unmatched = app.get_json("/ops/v1/alerts?show=unmatched", &staff).await;
     assert_eq!(unmatched[0]["serviceLabel"], "SVC-999999");
 }
+
+#[tokio::test]
+async fn the_demo_has_a_deactivation_waiting_for_the_customers_confirmation() {
+    let app = spawn_app().await;
+    let token = seeded_admin(&app).await;
+    let page: Value = app.get_json("/v2/deactivation-requests", &token).await;
+    let requests = page["data"].as_array().unwrap();
+    assert_eq!(requests.len(), 1, "{page}");
+    let request = &requests[0];
+    assert_eq!(request["status"], "PendingConfirmation");
+    assert_eq!(request["terms"]["fee"]["amount"], "450.00");
+    assert_eq!(request["localContact"]["name"], "Marta Ruiz");
+    // The demo's history is not news: nobody was mailed about it.
+    crate::notifications::write_all(&app).await;
+    let mailed = oneportal_store::outbox::list(app.db(), 100).await.unwrap();
+    assert!(
+        mailed.iter().all(|m| !m.subject.contains("DRQ-")),
+        "{mailed:?}"
+    );
+}

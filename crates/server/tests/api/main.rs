@@ -11,6 +11,7 @@ mod conventions;
 mod cost_bounds;
 mod crash_safety;
 mod database_faults;
+mod deactivations;
 mod demo;
 mod events;
 mod helpers;

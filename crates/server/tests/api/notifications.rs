@@ -329,6 +329,7 @@ async fn my_account_shows_the_choices_and_saves_them() {
         [
             ("cases.all".to_owned(), true),
             ("cases.mine".to_owned(), false),
+            ("deactivation".to_owned(), false),
             ("invoice.issued".to_owned(), false),
             ("maintenance".to_owned(), false),
             ("rfo.published".to_owned(), true),

@@ -12,7 +12,8 @@
 //! own account is allowed and, where the other type of account is restricted
 //! too, when it is tied to a visible service (used by one, hosts one, bills
 //! only visible ones); a maintenance when one of
-//! the services it affects is visible, listing only those. Besides the status of every call, no answer may carry
+//! the services it affects is visible, listing only those; a deactivation
+//! request with its service. Besides the status of every call, no answer may carry
 //! the id of a record the user may not see, anywhere in its body.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,6 +42,7 @@ enum Kind {
     Attachment,
     Invoice,
     Maintenance,
+    DeactivationRequest,
 }
 
 /// A record: its kind, database id, and the text that names it in answers.
@@ -67,6 +69,8 @@ struct World {
     invoices: BTreeMap<i64, (i64, Vec<Option<i64>>)>,
     /// Maintenance id → the services it affects.
     maintenances: BTreeMap<i64, Vec<i64>>,
+    /// Deactivation request id → its service.
+    deactivation_service: BTreeMap<i64, i64>,
 }
 
 /// A user's restrictions: `None` = every account of that type.
@@ -119,6 +123,9 @@ impl World {
                     .iter()
                     .any(|(s, (_, _, site))| *site == record.id && self.service_visible(r, *s))
             }),
+            Kind::DeactivationRequest => {
+                self.service_visible(r, self.deactivation_service[&record.id])
+            }
             Kind::Maintenance => self.maintenances[&record.id]
                 .iter()
                 .any(|s| self.service_visible(r, *s)),
@@ -174,6 +181,7 @@ async fn seed(app: &TestApp) -> (World, [i64; 4]) {
         attachment_case: BTreeMap::new(),
         invoices: BTreeMap::new(),
         maintenances: BTreeMap::new(),
+        deactivation_service: BTreeMap::new(),
     };
     for id in [a, b, d, e] {
         world
@@ -240,6 +248,14 @@ async fn seed(app: &TestApp) -> (World, [i64; 4]) {
         publish_rfo(db, case, "Final", &crate::access_matrix::rfo_body(), 1)
             .await
             .unwrap();
+        let request =
+            crate::access_matrix::deactivation_of(app, org_id, service, contract, delivery).await;
+        world.deactivation_service.insert(request, service);
+        world.records.push(named(
+            Kind::DeactivationRequest,
+            request,
+            &[IdKind::DeactivationRequest.format(request)],
+        ));
     }
     let service_line = |service: Option<i64>| {
         let mut l = line("Link", ChargeType::Recurring, "100.00");
@@ -327,6 +343,7 @@ fn kind_of(param: &str) -> Result<Option<Kind>, String> {
         "attachmentId" | "attachment_id" => Kind::Attachment,
         "invoiceId" | "invoice_id" => Kind::Invoice,
         "maintenanceId" | "maintenance_id" => Kind::Maintenance,
+        "deactivationRequestId" | "request_id" => Kind::DeactivationRequest,
         // Parameters of pages that show no customer record.
         "client_id" | "reveal" | "user_id" | "id" | "file" | "*rest" | "action" | "endpoint_id"
         | "delivery_id" => return Ok(None),
@@ -447,6 +464,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
             "/v2/cases",
             "/v2/invoices",
             "/v2/maintenances",
+            "/v2/deactivation-requests",
         ]
         .iter()
         .any(|p| path.starts_with(p));
@@ -471,6 +489,9 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
             Kind::Invoice => (EventType::InvoiceIssued, "invoiceId"),
             Kind::Service => (EventType::ServiceStatusChanged, "serviceId"),
             Kind::Maintenance => (EventType::MaintenanceScheduled, "maintenanceId"),
+            Kind::DeactivationRequest => {
+                (EventType::DeactivationSubmitted, "deactivationRequestId")
+            }
             _ => continue,
         };
         let data = serde_json::json!({ field: record.names[0] }).to_string();
@@ -528,10 +549,16 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                 .await;
             for event in page["data"].as_array().unwrap() {
                 let data = &event["data"];
-                let name = ["caseId", "invoiceId", "serviceId", "maintenanceId"]
-                    .iter()
-                    .find_map(|f| data[f].as_str())
-                    .unwrap();
+                let name = [
+                    "caseId",
+                    "invoiceId",
+                    "serviceId",
+                    "maintenanceId",
+                    "deactivationRequestId",
+                ]
+                .iter()
+                .find_map(|f| data[f].as_str())
+                .unwrap();
                 in_feed.insert(name.to_owned());
             }
             after = page["pagination"]["nextCursor"]
@@ -542,11 +569,16 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                 break;
             }
         }
-        let readable: BTreeSet<String> =
-            [Kind::Case, Kind::Invoice, Kind::Service, Kind::Maintenance]
-                .into_iter()
-                .flat_map(shown)
-                .collect();
+        let readable: BTreeSet<String> = [
+            Kind::Case,
+            Kind::Invoice,
+            Kind::Service,
+            Kind::Maintenance,
+            Kind::DeactivationRequest,
+        ]
+        .into_iter()
+        .flat_map(shown)
+        .collect();
         if in_feed != readable {
             failures.push(format!(
                 "{label}: GET /v2/events told of {in_feed:?}, expected {readable:?}"
@@ -572,6 +604,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                         "/v2/cases" => Kind::Case,
                         "/v2/invoices" => Kind::Invoice,
                         "/v2/maintenances" | "/v2/maintenances.ics" => Kind::Maintenance,
+                        "/v2/deactivation-requests" => Kind::DeactivationRequest,
                         other => panic!("{other}: say which kind of record this list holds"),
                     };
                     let field = match kind {
@@ -580,6 +613,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                         Kind::Service => "serviceId",
                         Kind::Case => "caseId",
                         Kind::Maintenance => "maintenanceId",
+                        Kind::DeactivationRequest => "deactivationRequestId",
                         _ => "invoiceId",
                     };
                     let listed: BTreeSet<String> = if calendar {

@@ -4,8 +4,9 @@ use super::StaffSession;
 use crate::portal::layout::{Layout, NavItem};
 
 /// The staff pages in navigation order: key, label, address.
-const NAV: [(&str, &str, &str); 7] = [
+const NAV: [(&str, &str, &str); 8] = [
     ("cases", "Case queue", "/staff/cases"),
+    ("deactivations", "Deactivations", "/staff/deactivations"),
     ("maintenance", "Maintenance", "/staff/maintenance"),
     ("monitoring", "Monitoring", "/staff/monitoring"),
     ("orgs", "Organizations", "/staff/organizations"),

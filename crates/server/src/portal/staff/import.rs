@@ -165,7 +165,7 @@ pub async fn upload(
                 ),
                 other => (other.to_string(), Vec::new()),
             };
-            page.error = crate::portal::support::capitalize(&detail);
+            page.error = crate::portal::error::capitalize(&detail);
             page.problems = problems;
             render::page_with_status(status, &page)
         }

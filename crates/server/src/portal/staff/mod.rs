@@ -9,12 +9,14 @@
 //! - [`login`]: what the staff's login has of its own
 //! - [`cases`]: the queue and one case; [`orgs`]: organizations
 //! - [`maintenance`]: planned maintenance: announce, reschedule, start, complete, cancel
+//! - [`deactivations`]: customers' deactivation requests, with the billing-end-date clock
 //! - [`monitoring`]: alerts from the provider's monitoring, and its integration tokens;
 //!   [`metrics_intake`]: the health of the measurements pushed or read
 //! - [`import`], [`audit`], [`outbox`]: the other pages
 
 pub mod audit;
 pub mod cases;
+pub mod deactivations;
 pub mod frame;
 pub mod import;
 pub mod login;
@@ -52,6 +54,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/staff/maintenance",
             get(maintenance::list).post(maintenance::announce),
+        )
+        .route("/staff/deactivations", get(deactivations::queue))
+        .route(
+            "/staff/deactivations/{request_id}",
+            get(deactivations::show),
+        )
+        .route(
+            "/staff/deactivations/{request_id}/status",
+            post(deactivations::step),
         )
         .route("/staff/monitoring", get(monitoring::page))
         .route("/staff/monitoring/tokens", post(monitoring::issue))
