@@ -100,6 +100,22 @@ pub async fn get_deactivation_request(
     Ok(detail_response(&headers, &detail))
 }
 
+/// Download a deactivation's confirmation (PDF).
+#[utoipa::path(get, path = "/v2/deactivation-requests/{deactivationRequestId}/document", tag = "Deactivation", security(("oauth2" = ["customerapi/support.read"]), ("userToken" = [])),
+    params(("deactivationRequestId" = String, Path, pattern = "^DRQ-[0-9]{6,18}$", description = "DRQ-000001")),
+    description = "What was confirmed (the terms of one version), by whom and when, the billing end date and every step, as the record of the binding act. Exists once the request is confirmed.",
+    responses((status = 200, description = "The confirmation as a PDF document", content_type = "application/pdf", body = inline(crate::documents::BinaryFile)),
+        (status = 401, description = "No valid access token", body = Problem), (status = 403, description = "Missing customerapi/support.read", body = Problem),
+        (status = 404, description = "No such request on services you may see, or code `not_confirmed`", body = Problem)))]
+pub async fn deactivation_document(
+    State(state): State<AppState>,
+    access: Access<SupportRead>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let row = service::visible(&state.db, &access.scope, &id).await?;
+    crate::documents::downloads::deactivation_pdf(&state, &row).await
+}
+
 /// Request a service's deactivation.
 #[utoipa::path(post, path = "/v2/services/{serviceId}/deactivation-requests", tag = "Deactivation", security(("oauth2" = ["customerapi/support.read-write"]), ("userToken" = [])),
     params(("serviceId" = String, Path, pattern = "^SVC-[0-9]{6,18}$", description = "SVC-000001"),

@@ -128,6 +128,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(deactivations::request_deactivation))
         .routes(routes!(deactivations::list_deactivation_requests))
         .routes(routes!(deactivations::get_deactivation_request))
+        .routes(routes!(deactivations::deactivation_document))
         .routes(routes!(deactivations::withdraw_deactivation_request))
         .routes(routes!(deactivations::confirm_deactivation_request))
         .routes(routes!(events::list_events))

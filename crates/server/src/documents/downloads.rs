@@ -42,6 +42,31 @@ pub async fn rfo_pdf(state: &AppState, case: &CaseRow) -> Result<Response, ApiEr
     Ok(file_response("application/pdf", &file_name, pdf))
 }
 
+/// A deactivation request's confirmation as a PDF (the API's, the portal's and
+/// the staff pages'); a request not confirmed yet has none.
+pub async fn deactivation_pdf(
+    state: &AppState,
+    row: &oneportal_store::deactivations::DeactivationRow,
+) -> Result<Response, ApiError> {
+    let id = IdKind::DeactivationRequest.format(row.id);
+    if row.confirmed_at.is_none() {
+        return Err(ApiError::NotFound {
+            code: "not_confirmed",
+            detail: format!(
+                "{id} is {}: its confirmation document exists once the terms are confirmed",
+                row.status
+            ),
+        });
+    }
+    let detail = crate::services::deactivations::detail(&state.db, row).await?;
+    let file_name = format!("{id}-confirmation.pdf");
+    let pdf = super::render_pdf(move || {
+        super::deactivation::render(&detail, crate::models::maintenance::minute)
+    })
+    .await?;
+    Ok(file_response("application/pdf", &file_name, pdf))
+}
+
 /// A visible invoice's PDF summary as a download (the API's and the portal's).
 pub async fn invoice_pdf(
     state: &AppState,

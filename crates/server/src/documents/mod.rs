@@ -1,5 +1,7 @@
-//! Documents customers download: RFOs and invoices as PDF, invoice lines as CSV.
+//! Documents customers download: RFOs, invoices and confirmed deactivations as
+//! PDF, invoice lines as CSV.
 
+pub mod deactivation;
 pub mod downloads;
 pub mod invoice;
 pub mod invoice_csv;

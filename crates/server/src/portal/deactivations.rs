@@ -18,11 +18,11 @@ use oneportal_store::catalog::ServiceRow;
 use oneportal_store::deactivations::{self, DEACTIVATIONS, DeactivationRow, LocalContact};
 
 use super::csrf::CsrfForm;
+use super::error::fixable;
 use super::layout::Layout;
 use super::login::reauthenticate;
 use super::require::{Require, SupportEdit, SupportView};
 use super::session::Session;
-use super::error::fixable;
 use super::{PortalError, render};
 use crate::http::ApiError;
 use crate::http::pagination::parse_list_query;
@@ -90,6 +90,8 @@ struct ShowPage {
     detail: DeactivationRequestDetail,
     /// `2026-12-07 14:05` for each step, beside the detail's history.
     step_times: Vec<String>,
+    /// `2026-12-07 14:05` when confirmed.
+    confirmed_when: String,
     may_act: bool,
     may_confirm: bool,
     may_withdraw: bool,
@@ -117,6 +119,12 @@ async fn show_page(
         )
         .await,
         step_times: detail.history.iter().map(|s| minute(&s.date)).collect(),
+        confirmed_when: detail
+            .request
+            .confirmation
+            .as_ref()
+            .map(|c| minute(&c.confirmed_date))
+            .unwrap_or_default(),
         may_act,
         may_confirm: may_act && row.status == DeactivationStatus::PendingConfirmation,
         may_withdraw: may_act && row.status.may_withdraw(),
@@ -134,6 +142,16 @@ pub async fn show(
 ) -> Result<Response, PortalError> {
     let row = service::visible(&state.db, &session.user.access_scope(), &id).await?;
     show_page(&state, &session, &row, StatusCode::OK, String::new()).await
+}
+
+/// The confirmation as a PDF, once confirmed.
+pub async fn document(
+    State(state): State<AppState>,
+    session: Require<SupportView>,
+    Path(id): Path<String>,
+) -> Result<Response, PortalError> {
+    let row = service::visible(&state.db, &session.user.access_scope(), &id).await?;
+    Ok(crate::documents::downloads::deactivation_pdf(&state, &row).await?)
 }
 
 /// Confirms the terms shown, after the person re-entered their password and

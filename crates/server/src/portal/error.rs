@@ -163,6 +163,40 @@ pub async fn not_found(_uri: Uri) -> PortalError {
     PortalError::NotFound
 }
 
+/// The message of a refusal the person can fix (a form error), or the error to answer with.
+pub(crate) fn fixable(error: ApiError) -> Result<(StatusCode, String), PortalError> {
+    let status = match &error {
+        ApiError::Unprocessable { .. } | ApiError::BadRequest { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        ApiError::Conflict { .. } => StatusCode::CONFLICT,
+        ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        _ => return Err(error.into()),
+    };
+    let text = match &error {
+        ApiError::Unprocessable { errors, .. } | ApiError::BadRequest { errors, .. }
+            if !errors.is_empty() =>
+        {
+            errors
+                .iter()
+                .map(|e| e.detail.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+        other => other.to_string(),
+    };
+    Ok((status, capitalize(&text)))
+}
+
+pub(crate) fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;
@@ -202,39 +236,5 @@ mod tests {
         ] {
             assert_eq!(safe_next_under("/staff/", bad), "/staff/", "{bad:?}");
         }
-    }
-}
-
-/// The message of a refusal the person can fix (a form error), or the error to answer with.
-pub(crate) fn fixable(error: ApiError) -> Result<(StatusCode, String), PortalError> {
-    let status = match &error {
-        ApiError::Unprocessable { .. } | ApiError::BadRequest { .. } => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        ApiError::Conflict { .. } => StatusCode::CONFLICT,
-        ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        _ => return Err(error.into()),
-    };
-    let text = match &error {
-        ApiError::Unprocessable { errors, .. } | ApiError::BadRequest { errors, .. }
-            if !errors.is_empty() =>
-        {
-            errors
-                .iter()
-                .map(|e| e.detail.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
-        }
-        other => other.to_string(),
-    };
-    Ok((status, capitalize(&text)))
-}
-
-pub(crate) fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }

@@ -74,6 +74,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             get(deactivations::show),
         )
         .route(
+            "/portal/deactivation-requests/{request_id}/confirmation.pdf",
+            get(deactivations::document),
+        )
+        .route(
             "/portal/deactivation-requests/{request_id}/confirm",
             post(deactivations::confirm),
         )

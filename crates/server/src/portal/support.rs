@@ -21,8 +21,8 @@ use oneportal_store::catalog::{self as catalog_store, AccessScope, SERVICES};
 use super::catalog::{Pager, pager};
 use super::charts::{self, Bar, Moment};
 use super::csrf::CsrfForm;
-use super::error::{capitalize, fixable};
 use super::developer::day_time;
+use super::error::{capitalize, fixable};
 use super::layout::Layout;
 use super::require::{Require, SupportEdit, SupportView};
 use super::session::Session;
@@ -350,7 +350,6 @@ pub async fn show(
     let case = case_service::visible(&state.db, &session.user.access_scope(), &id).await?;
     case_page(&state, &session, case, StatusCode::OK, Notices::default()).await
 }
-
 
 pub async fn reply(
     State(state): State<AppState>,

@@ -209,7 +209,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
     }
 }
 
-/// A deactivation request for `service`, submitted.
+/// A deactivation request for `service`, confirmed (so its document exists).
 pub async fn deactivation_of(
     app: &TestApp,
     org_id: i64,
@@ -217,7 +217,8 @@ pub async fn deactivation_of(
     contract: i64,
     delivery: i64,
 ) -> i64 {
-    use oneportal_store::deactivations::{self, LocalContact, NewDeactivation};
+    use oneportal_domain::deactivation::DeactivationStatus::*;
+    use oneportal_store::deactivations::{self, Change, LocalContact, NewDeactivation};
     let tx = app.db().begin().await.unwrap();
     let id = deactivations::insert(
         &tx,
@@ -235,6 +236,29 @@ pub async fn deactivation_of(
     )
     .await
     .unwrap();
+    let terms = deactivations::Terms {
+        fee: None,
+        earliest_end_date: "2030-01-01",
+        note: "",
+    };
+    for (from, to, version, change) in [
+        (Submitted, PendingConfirmation, 0, Change::Terms(terms)),
+        (
+            PendingConfirmation,
+            Confirmed,
+            1,
+            Change::Confirmation {
+                by: "matrix",
+                from: None,
+                billing_end_date_due: "2030-01-08",
+            },
+        ),
+    ] {
+        let moved = deactivations::apply(&tx, id, (from, to), version, &change, "matrix", "", 1)
+            .await
+            .unwrap();
+        assert!(moved);
+    }
     tx.commit().await.unwrap();
     id
 }

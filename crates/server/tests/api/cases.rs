@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::catalog::{Catalog, seed};
 use crate::helpers::{TestApp, problem, spawn_app, spawn_app_with};
+use crate::invoices::pdf_text;
 
 /// An app with a catalog and a client holding every scope.
 pub(crate) async fn setup(app: &TestApp) -> (Catalog, String) {
@@ -748,20 +749,6 @@ pub(crate) fn rfo_content() -> RfoContent {
         preventive_actions: vec!["Second diverse path".into()],
         sla_breached: true,
     }
-}
-
-fn pdf_text(bytes: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.pdf");
-    std::fs::write(&path, bytes).unwrap();
-    let output = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (Debian poppler-utils) is installed");
-    assert!(output.status.success(), "pdftotext read the PDF");
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[tokio::test]

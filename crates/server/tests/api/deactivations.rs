@@ -241,6 +241,30 @@ async fn the_help_articles_path_from_request_to_deactivated_service() {
     assert_eq!(detail["billingEndDateDue"], due.to_string());
     assert_eq!(detail["billingEndDateOverdue"], false);
 
+    // The confirmation document says what was confirmed, by whom, when; none before.
+    let pdf = app
+        .get(&format!("/v2/deactivation-requests/{id}/document"), &token)
+        .await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let text = crate::invoices::pdf_text(&pdf.bytes().await.unwrap());
+    for expected in [
+        id.as_str(),
+        "Terms confirmed (version 1)",
+        "450.00 EUR",
+        email.as_str(),
+        "Ana Facilities",
+        &due.to_string(),
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    let portal_pdf = browser
+        .get(&format!(
+            "/portal/deactivation-requests/{id}/confirmation.pdf"
+        ))
+        .await;
+    assert_eq!(portal_pdf.status(), StatusCode::OK);
+
     // Confirmed is irreversible: no withdrawal.
     let (status, refused) = send(
         &app,
@@ -404,7 +428,17 @@ async fn withdrawal_is_allowed_at_each_step_before_confirmation_and_revised_term
         assert_eq!(withdrawn["status"], "Withdrawn");
         assert_eq!(withdrawn["closingReason"], "We extended the lease.");
         assert_eq!(service_status(&app, &token, service).await, "RFS");
-        // A withdrawn request is final, and the service may be asked about again.
+        // A withdrawn request has no confirmation document; it is final, and the
+        // service may be asked about again.
+        let (status, none) = problem(
+            app.get(&format!("/v2/deactivation-requests/{id}/document"), &token)
+                .await,
+        )
+        .await;
+        assert_eq!(
+            (status, none["code"].as_str()),
+            (404, Some("not_confirmed"))
+        );
         let (status, _) = step(&app, &staff, &id, terms("1.00")).await;
         assert_eq!(status, 409);
         ask(&app, &token, service).await;

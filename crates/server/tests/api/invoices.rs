@@ -548,7 +548,7 @@ async fn lines_page_in_printed_order_and_filter_by_charge_type() {
 }
 
 /// The text of a PDF, as poppler's `pdftotext -layout` reads it.
-fn pdf_text(bytes: &[u8]) -> String {
+pub(crate) fn pdf_text(bytes: &[u8]) -> String {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), bytes).unwrap();
     let output = std::process::Command::new("pdftotext")

@@ -150,6 +150,16 @@ pub async fn show(
     show_page(&state, &session, &id, StatusCode::OK, String::new()).await
 }
 
+/// The confirmation as a PDF, once confirmed.
+pub async fn document(
+    State(state): State<AppState>,
+    _session: StaffSession,
+    Path(id): Path<String>,
+) -> Result<Response, PortalError> {
+    let row = service::any(&state.db, &id).await?;
+    Ok(crate::documents::downloads::deactivation_pdf(&state, &row).await?)
+}
+
 fn optional(text: String) -> Option<String> {
     Some(text.trim().to_owned()).filter(|t| !t.is_empty())
 }

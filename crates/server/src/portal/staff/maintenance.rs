@@ -19,8 +19,8 @@ use crate::http::time::parse_time;
 use crate::http::{ApiError, FieldError};
 use crate::models::maintenance::{Maintenance, MaintenanceHistoryEntry, minute, window};
 use crate::portal::csrf::CsrfForm;
-use crate::portal::form::FormFields;
 use crate::portal::error::fixable;
+use crate::portal::form::FormFields;
 use crate::portal::{PortalError, render};
 use crate::services::maintenance::{
     self as service, Author, Plan, PlanChange, check_reference, check_text,

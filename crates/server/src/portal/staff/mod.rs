@@ -61,6 +61,10 @@ pub fn routes() -> Router<AppState> {
             get(deactivations::show),
         )
         .route(
+            "/staff/deactivations/{request_id}/confirmation.pdf",
+            get(deactivations::document),
+        )
+        .route(
             "/staff/deactivations/{request_id}/status",
             post(deactivations::step),
         )
