@@ -24,6 +24,8 @@ pub enum EventSubject {
     /// A request to deactivate a service: `SupportRead` (it is asked with
     /// `Support (Edit)`); seen by whoever may see the service.
     DeactivationRequest,
+    /// An order in delivery: `OrdersRead`.
+    Order,
 }
 
 impl EventSubject {
@@ -35,6 +37,7 @@ impl EventSubject {
             EventSubject::Service => ApiScope::BasicRead,
             EventSubject::Maintenance => ApiScope::SupportRead,
             EventSubject::DeactivationRequest => ApiScope::SupportRead,
+            EventSubject::Order => ApiScope::OrdersRead,
         }
     }
 }
@@ -90,6 +93,11 @@ event_types! {
     DeactivationCompleted = "deactivation_request.completed" about DeactivationRequest: "The service of a deactivation request is deactivated.";
     DeactivationWithdrawn = "deactivation_request.withdrawn" about DeactivationRequest: "The customer withdrew a deactivation request.";
     DeactivationDeclined = "deactivation_request.declined" about DeactivationRequest: "The provider declined a deactivation request.";
+    OrderCreated = "order.created" about Order: "An order was placed and its delivery starts.";
+    OrderMilestoneReached = "order.milestone_reached" about Order: "A line of an order reached a milestone (ready for service: its service is RFS).";
+    OrderMilestoneDelayed = "order.milestone_delayed" about Order: "A milestone of an order's line has a new planned date, with the reason.";
+    OrderDelivered = "order.delivered" about Order: "Every line of an order is ready for service.";
+    OrderCancelled = "order.cancelled" about Order: "The provider cancelled an order.";
 }
 
 // Written by hand: the derive would list the variants' Rust names, not the

@@ -17,6 +17,7 @@ pub enum IdKind {
     WebhookDelivery,
     Maintenance,
     DeactivationRequest,
+    Order,
 }
 
 impl IdKind {
@@ -36,6 +37,7 @@ impl IdKind {
             IdKind::WebhookDelivery => "WHD",
             IdKind::Maintenance => "MNT",
             IdKind::DeactivationRequest => "DRQ",
+            IdKind::Order => "ORD",
         }
     }
 

@@ -15,6 +15,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod monitoring;
 pub mod notification;
+pub mod order;
 pub mod permission;
 pub mod query;
 pub mod scope;

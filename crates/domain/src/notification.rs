@@ -89,6 +89,10 @@ topics! {
          DeactivationScheduled, DeactivationCompleted, DeactivationWithdrawn, DeactivationDeclined],
         "Deactivation requests",
         "When a request to deactivate a service you can see is submitted, reviewed, waits for your confirmation, is confirmed, withdrawn or declined, and when its billing end date is set.";
+    Orders = "orders", All, default true,
+        [OrderCreated, OrderMilestoneReached, OrderMilestoneDelayed, OrderDelivered, OrderCancelled],
+        "Orders in delivery",
+        "When an order you can see is placed, reaches a milestone, is delayed, delivered or cancelled.";
 }
 
 impl Topic {

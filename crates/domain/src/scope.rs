@@ -16,14 +16,17 @@ pub enum ApiScope {
     SupportReadWrite,
     /// Read access to invoices, their lines and documents.
     BillingRead,
+    /// Read access to orders in delivery: their lines and milestones.
+    OrdersRead,
 }
 
 impl ApiScope {
-    pub const ALL: [ApiScope; 4] = [
+    pub const ALL: [ApiScope; 5] = [
         ApiScope::BasicRead,
         ApiScope::SupportRead,
         ApiScope::SupportReadWrite,
         ApiScope::BillingRead,
+        ApiScope::OrdersRead,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -32,6 +35,7 @@ impl ApiScope {
             ApiScope::SupportRead => "SupportRead",
             ApiScope::SupportReadWrite => "SupportReadWrite",
             ApiScope::BillingRead => "BillingRead",
+            ApiScope::OrdersRead => "OrdersRead",
         }
     }
 
@@ -42,6 +46,7 @@ impl ApiScope {
             ApiScope::SupportRead => "customerapi/support.read",
             ApiScope::SupportReadWrite => "customerapi/support.read-write",
             ApiScope::BillingRead => "customerapi/billing.read",
+            ApiScope::OrdersRead => "customerapi/orders.read",
         }
     }
 
@@ -51,6 +56,7 @@ impl ApiScope {
             ApiScope::SupportRead => "Read access to support/case data",
             ApiScope::SupportReadWrite => "Read and write access to support/case data",
             ApiScope::BillingRead => "Read access to billing and invoice data",
+            ApiScope::OrdersRead => "Read access to orders in delivery and their milestones",
         }
     }
 
@@ -69,6 +75,7 @@ impl ApiScope {
             ApiScope::SupportRead => &[Permission::SupportView, Permission::SupportEdit],
             ApiScope::SupportReadWrite => &[Permission::SupportEdit],
             ApiScope::BillingRead => &[Permission::BillingView],
+            ApiScope::OrdersRead => &[Permission::OrdersView],
         }
     }
 
@@ -214,5 +221,7 @@ mod tests {
         assert!(ApiScope::SupportRead.may_be_granted_by(only(&[Permission::SupportView])));
         assert!(!ApiScope::SupportReadWrite.may_be_granted_by(only(&[Permission::SupportView])));
         assert!(!ApiScope::BillingRead.may_be_granted_by(only(&[Permission::SitesServicesView])));
+        assert!(ApiScope::OrdersRead.may_be_granted_by(only(&[Permission::OrdersView])));
+        assert!(!ApiScope::OrdersRead.may_be_granted_by(only(&[Permission::OrdersApprove])));
     }
 }

@@ -301,7 +301,13 @@ macro_rules! needs {
         }
     )*};
 }
-needs!(BasicRead, SupportRead, SupportReadWrite, BillingRead);
+needs!(
+    BasicRead,
+    SupportRead,
+    SupportReadWrite,
+    BillingRead,
+    OrdersRead
+);
 
 /// The event feed: any scope that reads some kind of event; each event is then
 /// shown only to a caller whose scopes read its kind of record.

@@ -7,6 +7,7 @@ mod invoices;
 mod maintenance;
 pub mod metrics;
 mod monitoring;
+mod orders;
 
 use oneportal_domain::staff::StaffRole;
 use oneportal_domain::{Permission, PermissionSet};
@@ -93,6 +94,7 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
             .ok_or_else(|| anyhow::anyhow!("the demo staff member is missing"))?;
         maintenance::seed(state, org_id, &staff).await?;
         deactivations::seed(state, org_id, &staff).await?;
+        orders::seed(state, org_id, &staff).await?;
         monitoring::seed(state, &staff, first_service).await?;
         // The Madrid outage the demo's RFO request tells of: six days ago.
         let madrid_outage_at = oneportal_store::now_ms() - 6 * 86_400_000;

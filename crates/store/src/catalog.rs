@@ -565,3 +565,26 @@ pub async fn move_service_status(
         .await?;
     Ok(changed == 1)
 }
+
+/// A service in delivery becomes `RFS` on `day`; `false` when it was not `InProgress`.
+pub async fn ready_for_service(
+    tx: &crate::Tx,
+    id: i64,
+    day: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let changed = tx
+        .execute(
+            "UPDATE services SET status = $2, ready_for_service_date = $3, updated_at = $4 \
+             WHERE id = $1 AND status = $5",
+            crate::args![
+                id,
+                ServiceStatus::RFS.as_str(),
+                day,
+                at,
+                ServiceStatus::InProgress.as_str()
+            ],
+        )
+        .await?;
+    Ok(changed == 1)
+}

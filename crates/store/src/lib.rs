@@ -19,6 +19,7 @@ pub mod maintenances;
 pub mod metrics;
 pub mod monitoring;
 pub mod notifications;
+pub mod orders;
 pub mod orgs;
 pub mod outbox;
 pub mod portal;

@@ -66,6 +66,7 @@ use oneportal_domain::invoice::{ChargeType, InvoiceStatus, InvoiceType, Money};
 use oneportal_domain::maintenance::{Impact, MaintenanceStatus};
 use oneportal_domain::metrics::{Measurement, SeriesKind};
 use oneportal_domain::monitoring::{AlertKind, AlertState, ServiceHealth};
+use oneportal_domain::order::{Milestone, OrderStatus};
 use oneportal_domain::staff::{SigningKeyState, StaffRole, StaffStatus};
 use oneportal_domain::{ApiClientStatus, UserKind, UserStatus, UserType};
 
@@ -78,6 +79,8 @@ stored_as_text!(
     Impact,
     MaintenanceStatus,
     DeactivationStatus,
+    Milestone,
+    OrderStatus,
     AccountStatus,
     AccountType,
     ServiceStatus,

@@ -10,6 +10,7 @@ pub mod invoices;
 pub mod maintenances;
 pub mod me;
 pub mod metrics;
+pub mod orders;
 pub mod person;
 pub mod users;
 pub mod webhooks;
@@ -44,6 +45,7 @@ use crate::state::AppState;
         (name = "Deactivation", description = "Requests to end a service, as the provider's help article describes them [customerapi/support.read to read, customerapi/support.read-write to ask and withdraw; confirming is a person's act in the portal]"),
         (name = "Events", description = "What changed, oldest first: the event feed [customerapi/basic.read, support.read or billing.read; each event needs the scope of its record]"),
         (name = "Webhooks", description = "Endpoints OnePortal POSTs your organization's events to, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried for about 28 hours with the same `webhook-id`; managed by people with `Developer Portal (API)` (user token or portal session)"),
+        (name = "Orders", description = "Orders in delivery: lines, milestones and delays [customerapi/orders.read]"),
         (name = "Invoices", description = "Invoices and credit notes, their lines, PDF summaries and CSV line items [customerapi/billing.read]"),
     )
 )]
@@ -139,6 +141,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::redeliver))
         .routes(routes!(webhooks::recover))
+        .routes(routes!(orders::list_orders))
+        .routes(routes!(orders::get_order))
         .routes(routes!(invoices::list_invoices))
         .routes(routes!(invoices::get_invoice))
         .routes(routes!(invoices::list_invoice_lines))

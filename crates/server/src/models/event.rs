@@ -15,6 +15,7 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::{InvoiceType, Money};
 use oneportal_domain::maintenance::MaintenanceStatus;
 use oneportal_domain::monitoring::ServiceHealth;
+use oneportal_domain::order::{Milestone, OrderStatus};
 use oneportal_store::events::EventRow;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -103,6 +104,8 @@ event_data! {
     DeactivationNotice => [DeactivationSubmitted, DeactivationInReview,
         DeactivationPendingConfirmation, DeactivationConfirmed, DeactivationScheduled,
         DeactivationCompleted, DeactivationWithdrawn, DeactivationDeclined] by event_type,
+    OrderNotice => [OrderCreated, OrderMilestoneReached, OrderMilestoneDelayed, OrderDelivered,
+        OrderCancelled] by event_type,
 }
 
 /// `case.created`
@@ -287,6 +290,34 @@ pub struct DeactivationNotice {
     pub url: String,
 }
 
+/// `order.*`: what happened to the order; `serviceId`, `milestone` and the
+/// days are set for a line's milestone reached or delayed.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderNotice {
+    #[serde(skip)]
+    pub event_type: EventType,
+    #[schema(example = "ORD-000001")]
+    pub order_id: String,
+    pub order_reference: String,
+    pub purchase_order: String,
+    pub status: OrderStatus,
+    /// The line's service, for a milestone reached or delayed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<Milestone>,
+    /// `YYYY-MM-DD`: the day reached, or the new planned day of a delay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Why a milestone was delayed, or the order cancelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub last_modified_date: String,
+    /// The order in API V2.
+    pub url: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,6 +336,7 @@ mod tests {
             ServiceHealthChanged::TYPES,
             MaintenanceNotice::TYPES,
             DeactivationNotice::TYPES,
+            OrderNotice::TYPES,
         ]
         .concat();
         for t in EventType::ALL {

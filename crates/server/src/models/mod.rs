@@ -11,4 +11,5 @@ pub mod maintenance;
 pub mod maintenance_calendar;
 pub mod metrics;
 pub mod monitoring;
+pub mod order;
 pub mod webhook;

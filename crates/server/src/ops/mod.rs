@@ -9,6 +9,7 @@ pub mod deactivations;
 pub mod imports;
 pub mod maintenances;
 pub mod metrics;
+pub mod orders;
 pub mod outbox;
 pub mod queue;
 
@@ -33,6 +34,7 @@ use crate::state::AppState;
         (name = "Imports", description = "Bulk upserts from the provider's back office"),
         (name = "Maintenance", description = "Planned maintenance: announce, change, reschedule, start, complete, cancel"),
         (name = "Monitoring", description = "Alerts and measurements from the provider's monitoring (Alertmanager, PagerDuty-shaped events, Prometheus remote-write) and the integration tokens they authenticate with"),
+        (name = "Orders", description = "Orders in delivery: place, record milestones, move planned days"),
         (name = "Organizations", description = "Customer organizations"),
         (name = "Outbox", description = "Every e-mail OnePortal sent, and its delivery state"))
 )]
@@ -125,6 +127,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(cases::change_status))
         .routes(routes!(cases::reply))
         .routes(routes!(cases::publish_rfo))
+        .routes(routes!(orders::place, orders::list))
+        .routes(routes!(orders::get))
+        .routes(routes!(orders::reach))
+        .routes(routes!(orders::delay))
         .routes(routes!(deactivations::list))
         .routes(routes!(deactivations::get))
         .routes(routes!(deactivations::move_status))

@@ -16,7 +16,7 @@ pub struct Section {
 }
 
 /// The sections the portal has so far, in navigation order.
-pub const SECTIONS: [Section; 5] = [
+pub const SECTIONS: [Section; 6] = [
     Section {
         key: "catalog",
         label: "Sites & Services",
@@ -30,6 +30,13 @@ pub const SECTIONS: [Section; 5] = [
         href: "/portal/support",
         needs: Permission::SupportView,
         summary: "Your cases with their conversation and files, new cases, reasons for outage, and planned maintenance",
+    },
+    Section {
+        key: "orders",
+        label: "Orders",
+        href: "/portal/orders",
+        needs: Permission::OrdersView,
+        summary: "Orders in delivery: each service's milestones from order to ready for service, late ones marked",
     },
     Section {
         key: "billing",

@@ -32,6 +32,7 @@ pub mod layout;
 pub mod login;
 pub mod maintenance;
 mod my_account;
+pub mod orders;
 pub mod performance;
 pub mod render;
 pub mod require;
@@ -68,6 +69,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/portal/services/{service_id}/deactivate",
             get(deactivations::request_form).post(deactivations::request),
         )
+        .route("/portal/orders", get(orders::list))
+        .route("/portal/orders/{order_id}", get(orders::show))
         .route("/portal/deactivation-requests", get(deactivations::list))
         .route(
             "/portal/deactivation-requests/{request_id}",

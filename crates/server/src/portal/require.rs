@@ -33,6 +33,7 @@ needed!(
     SitesServicesView,
     SupportView,
     SupportEdit,
+    OrdersView,
     BillingView,
     DeveloperPortal,
     UserManagement

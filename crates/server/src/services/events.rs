@@ -11,7 +11,9 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::{ApiScope, ScopeSet, UserStatus};
 use oneportal_store::catalog::{self, AccessScope};
 use oneportal_store::events::{self, EventRow, NewEvent};
-use oneportal_store::{StoreError, Tx, cases, deactivations, invoices, maintenances, now_ms};
+use oneportal_store::{
+    StoreError, Tx, cases, deactivations, invoices, maintenances, now_ms, orders,
+};
 use tokio::time::Instant;
 
 use crate::auth::random;
@@ -169,6 +171,7 @@ pub async fn may_read(
         EventSubject::DeactivationRequest => {
             deactivations::find(db, Some(scope), id).await?.is_some()
         }
+        EventSubject::Order => orders::find(db, Some(scope), id).await?.is_some(),
     })
 }
 

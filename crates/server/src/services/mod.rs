@@ -14,6 +14,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod monitoring;
 pub mod notifications;
+pub mod orders;
 pub mod rfo;
 pub mod users;
 pub mod webhooks;

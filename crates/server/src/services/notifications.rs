@@ -459,6 +459,53 @@ impl Message {
                     ),
                 }
             }
+            (event_type, _) if event_type.subject() == EventSubject::Order => {
+                let id = IdKind::Order.format(event.subject_id);
+                let reference = text("orderReference");
+                let milestone = data["milestone"]
+                    .as_str()
+                    .and_then(oneportal_domain::order::Milestone::parse)
+                    .map_or("", |m| m.label());
+                let (headline, what) = match event_type {
+                    EventType::OrderCreated => (
+                        "placed".to_owned(),
+                        "Your order was placed; its delivery starts.".to_owned(),
+                    ),
+                    EventType::OrderMilestoneReached => (
+                        format!("{milestone} reached"),
+                        format!(
+                            "{} reached {milestone} on {}.",
+                            text("serviceId"),
+                            text("date")
+                        ),
+                    ),
+                    EventType::OrderMilestoneDelayed => (
+                        format!("{milestone} delayed"),
+                        format!(
+                            "{milestone} of {} is now planned for {}. The reason: {}",
+                            text("serviceId"),
+                            text("date"),
+                            text("reason")
+                        ),
+                    ),
+                    EventType::OrderDelivered => (
+                        "delivered".to_owned(),
+                        "Every service of the order is ready for service.".to_owned(),
+                    ),
+                    _ => (
+                        "cancelled".to_owned(),
+                        "The order was cancelled.".to_owned(),
+                    ),
+                };
+                Message {
+                    subject: format!("[{id}] Order {reference}: {headline}"),
+                    text: format!(
+                        "{what}\n\nYour purchase order: {po}\n\nFollow the order:\n{link}\n",
+                        po = text("purchaseOrder"),
+                        link = portal(format!("orders/{id}")),
+                    ),
+                }
+            }
             // The case is gone, or the type mails nobody.
             _ => return Ok(None),
         };

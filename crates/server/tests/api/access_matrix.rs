@@ -63,7 +63,10 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         {
             Rule::Scope("SupportReadWrite")
         }
-        ("get", "/v2/events") => Rule::AnyScope(&["BasicRead", "SupportRead", "BillingRead"]),
+        ("get", p) if p.starts_with("/v2/orders") => Rule::Scope("OrdersRead"),
+        ("get", "/v2/events") => {
+            Rule::AnyScope(&["BasicRead", "SupportRead", "BillingRead", "OrdersRead"])
+        }
         ("post", p) if p.starts_with("/v2/cases") => Rule::Scope("SupportReadWrite"),
         ("get", p) if p.starts_with("/v2/invoices") => Rule::Scope("BillingRead"),
         (_, p)
@@ -94,6 +97,7 @@ struct Org {
     delivery: [i64; 2],
     maintenance: [i64; 2],
     deactivation: [i64; 2],
+    order: [i64; 2],
 }
 
 /// Whether a client's scopes satisfy the one an operation needs (read-write covers read).
@@ -128,6 +132,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
     let mut delivery = [0; 2];
     let mut maintenance = [0; 2];
     let mut deactivation = [0; 2];
+    let mut order = [0; 2];
     for (i, contract) in [a, b].into_iter().enumerate() {
         site[i] = insert_site(db, bare_site(org_id, contract)).await.unwrap();
         service[i] = insert_service(db, bare_service(org_id, contract, d, site[i]))
@@ -194,6 +199,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         .unwrap();
         maintenance[i] = maintenance_of(app, org_id, service[i]).await;
         deactivation[i] = deactivation_of(app, org_id, service[i], contract, d).await;
+        order[i] = order_of(app, org_id, service[i], contract, d).await;
     }
     Org {
         contract: [a, b],
@@ -206,7 +212,38 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         delivery,
         maintenance,
         deactivation,
+        order,
     }
+}
+
+/// An order in delivery whose one line delivers `service`.
+pub async fn order_of(
+    app: &TestApp,
+    org_id: i64,
+    service: i64,
+    contract: i64,
+    delivery: i64,
+) -> i64 {
+    use oneportal_store::orders::{self, NewOrder};
+    let tx = app.db().begin().await.unwrap();
+    let id = orders::insert(
+        &tx,
+        &NewOrder {
+            org_id,
+            reference: &format!("MATRIX-ORDER-{service}"),
+            contract_account_id: contract,
+            delivery_account_id: delivery,
+            purchase_order: "",
+            at: 1,
+        },
+    )
+    .await
+    .unwrap();
+    orders::add_line(&tx, id, service, "matrix", 0, &[])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
 }
 
 /// A deactivation request for `service`, confirmed (so its document exists).
@@ -326,6 +363,7 @@ fn fill(path: &str, org: &Org, slot: usize, client_id: &str, user_id: i64) -> St
             "{deactivationRequestId}",
             &IdKind::DeactivationRequest.format(org.deactivation[slot]),
         )
+        .replace("{orderId}", &IdKind::Order.format(org.order[slot]))
         .replace("{clientId}", client_id)
         .replace("{userId}", &format!("USR-{user_id:06}"))
 }
@@ -372,13 +410,14 @@ async fn call(app: &TestApp, method: &str, path: &str, service: i64, token: Opti
     request.send().await.unwrap().status().as_u16()
 }
 
-const SCOPE_SETS: [&[&str]; 6] = [
+const SCOPE_SETS: [&[&str]; 7] = [
     &["BasicRead"],
     &["SupportRead"],
     &["SupportReadWrite"],
     &["BillingRead"],
+    &["OrdersRead"],
     &["SupportRead", "BillingRead"],
-    &["BasicRead", "SupportReadWrite", "BillingRead"],
+    &["BasicRead", "SupportReadWrite", "BillingRead", "OrdersRead"],
 ];
 
 #[tokio::test]
@@ -532,6 +571,7 @@ async fn every_operation_enforces_scope_tenant_and_account_restrictions() {
                     Permission::SitesServicesView,
                     Permission::SupportView,
                     Permission::BillingView,
+                    Permission::OrdersView,
                 ]))
                 .await;
             let status = call(

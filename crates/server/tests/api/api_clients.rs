@@ -870,6 +870,7 @@ async fn scope_probe_response(
         // An empty body: 422 once past the scope check, 403 before.
         ApiScope::SupportReadWrite => app.post_json("/v2/cases", token, json!({})).await,
         ApiScope::BillingRead => app.get("/v2/invoices", token).await,
+        ApiScope::OrdersRead => app.get("/v2/orders", token).await,
     }
 }
 

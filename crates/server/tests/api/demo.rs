@@ -177,3 +177,32 @@ async fn the_demo_has_a_deactivation_waiting_for_the_customers_confirmation() {
         "{mailed:?}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_an_order_in_delivery_with_a_late_milestone_and_a_delay() {
+    let app = spawn_app().await;
+    let token = seeded_admin(&app).await;
+    let page: Value = app.get_json("/v2/orders", &token).await;
+    let orders = page["data"].as_array().unwrap();
+    assert_eq!(orders.len(), 1, "{page}");
+    let order = &orders[0];
+    assert_eq!(order["status"], "InDelivery");
+    assert_eq!(order["late"], true, "the supplier order is late: {order}");
+    assert_eq!(order["lines"][0]["delays"].as_array().unwrap().len(), 1);
+    let services: Value = app
+        .get_json("/v2/services?status=InProgress&limit=200", &token)
+        .await;
+    let names: Vec<&str> = services["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["serviceName"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Internet Madrid backup"), "{names:?}");
+    crate::notifications::write_all(&app).await;
+    let mailed = oneportal_store::outbox::list(app.db(), 100).await.unwrap();
+    assert!(
+        mailed.iter().all(|m| !m.subject.contains("ORD-")),
+        "{mailed:?}"
+    );
+}

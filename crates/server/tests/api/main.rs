@@ -26,6 +26,7 @@ mod notifications;
 mod oauth_library;
 mod openapi;
 mod operations;
+mod orders;
 mod portal;
 mod portal_staff;
 mod portal_support;

@@ -43,6 +43,7 @@ enum Kind {
     Invoice,
     Maintenance,
     DeactivationRequest,
+    Order,
 }
 
 /// A record: its kind, database id, and the text that names it in answers.
@@ -71,6 +72,8 @@ struct World {
     maintenances: BTreeMap<i64, Vec<i64>>,
     /// Deactivation request id → its service.
     deactivation_service: BTreeMap<i64, i64>,
+    /// Order id → the service of its one line.
+    order_service: BTreeMap<i64, i64>,
 }
 
 /// A user's restrictions: `None` = every account of that type.
@@ -126,6 +129,7 @@ impl World {
             Kind::DeactivationRequest => {
                 self.service_visible(r, self.deactivation_service[&record.id])
             }
+            Kind::Order => self.service_visible(r, self.order_service[&record.id]),
             Kind::Maintenance => self.maintenances[&record.id]
                 .iter()
                 .any(|s| self.service_visible(r, *s)),
@@ -182,6 +186,7 @@ async fn seed(app: &TestApp) -> (World, [i64; 4]) {
         invoices: BTreeMap::new(),
         maintenances: BTreeMap::new(),
         deactivation_service: BTreeMap::new(),
+        order_service: BTreeMap::new(),
     };
     for id in [a, b, d, e] {
         world
@@ -251,6 +256,11 @@ async fn seed(app: &TestApp) -> (World, [i64; 4]) {
         let request =
             crate::access_matrix::deactivation_of(app, org_id, service, contract, delivery).await;
         world.deactivation_service.insert(request, service);
+        let order = crate::access_matrix::order_of(app, org_id, service, contract, delivery).await;
+        world.order_service.insert(order, service);
+        world
+            .records
+            .push(named(Kind::Order, order, &[IdKind::Order.format(order)]));
         world.records.push(named(
             Kind::DeactivationRequest,
             request,
@@ -344,6 +354,7 @@ fn kind_of(param: &str) -> Result<Option<Kind>, String> {
         "invoiceId" | "invoice_id" => Kind::Invoice,
         "maintenanceId" | "maintenance_id" => Kind::Maintenance,
         "deactivationRequestId" | "request_id" => Kind::DeactivationRequest,
+        "orderId" | "order_id" => Kind::Order,
         // Parameters of pages that show no customer record.
         "client_id" | "reveal" | "user_id" | "id" | "file" | "*rest" | "action" | "endpoint_id"
         | "delivery_id" => return Ok(None),
@@ -465,6 +476,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
             "/v2/invoices",
             "/v2/maintenances",
             "/v2/deactivation-requests",
+            "/v2/orders",
         ]
         .iter()
         .any(|p| path.starts_with(p));
@@ -492,6 +504,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
             Kind::DeactivationRequest => {
                 (EventType::DeactivationSubmitted, "deactivationRequestId")
             }
+            Kind::Order => (EventType::OrderCreated, "orderId"),
             _ => continue,
         };
         let data = serde_json::json!({ field: record.names[0] }).to_string();
@@ -555,6 +568,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                     "serviceId",
                     "maintenanceId",
                     "deactivationRequestId",
+                    "orderId",
                 ]
                 .iter()
                 .find_map(|f| data[f].as_str())
@@ -575,6 +589,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
             Kind::Service,
             Kind::Maintenance,
             Kind::DeactivationRequest,
+            Kind::Order,
         ]
         .into_iter()
         .flat_map(shown)
@@ -605,6 +620,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                         "/v2/invoices" => Kind::Invoice,
                         "/v2/maintenances" | "/v2/maintenances.ics" => Kind::Maintenance,
                         "/v2/deactivation-requests" => Kind::DeactivationRequest,
+                        "/v2/orders" => Kind::Order,
                         other => panic!("{other}: say which kind of record this list holds"),
                     };
                     let field = match kind {
@@ -614,6 +630,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                         Kind::Case => "caseId",
                         Kind::Maintenance => "maintenanceId",
                         Kind::DeactivationRequest => "deactivationRequestId",
+                        Kind::Order => "orderId",
                         _ => "invoiceId",
                     };
                     let listed: BTreeSet<String> = if calendar {
