@@ -58,6 +58,7 @@ pub async fn seed(state: &AppState, org_id: i64, staff: &StaffRow) -> anyhow::Re
                 planned: planned(5, 9, 24),
             },
         ],
+        received_on: Some(day(-20)),
     };
     let provider = CaseActor::staff(staff);
     let order = orders::place(state, &provider, &plan)

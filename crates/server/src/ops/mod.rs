@@ -131,6 +131,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::get))
         .routes(routes!(orders::reach))
         .routes(routes!(orders::delay))
+        .routes(routes!(orders::cancel))
         .routes(routes!(deactivations::list))
         .routes(routes!(deactivations::get))
         .routes(routes!(deactivations::move_status))

@@ -61,6 +61,9 @@ pub struct NewOrderBody {
     #[serde(default)]
     #[schema(max_length = 100)]
     pub purchase_order: String,
+    /// `YYYY-MM-DD`: the day the order was received (`OrderReceived`); today when left out.
+    #[serde(default)]
+    pub received_date: Option<String>,
     pub lines: Vec<OrderLineBody>,
 }
 
@@ -87,6 +90,15 @@ pub struct DelayBody {
     /// `YYYY-MM-DD`.
     pub planned_date: String,
     /// Why it slips; the customer reads it.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+/// Why the order is cancelled.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    /// The customer reads it.
     #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
@@ -167,6 +179,7 @@ fn plan_of(body: NewOrderBody) -> Result<OrderPlan, ApiError> {
         delivery_account_id: delivery,
         purchase_order: body.purchase_order.trim().to_owned(),
         lines,
+        received_on: body.received_date,
     })
 }
 
@@ -273,5 +286,23 @@ pub async fn delay(
         &body.reason,
     )
     .await?;
+    Ok(Json(service::view(&state.db, &row).await?).into_response())
+}
+
+/// Cancel an order.
+#[utoipa::path(post, path = "/ops/v1/orders/{orderId}/cancel", operation_id = "cancel_order", tag = "Orders", security(("staffToken" = [])),
+    params(("orderId" = String, Path, description = "ORD-000001")), request_body = CancelBody,
+    description = "An order in delivery only. Its lines' services not ready for service yet never start: they become `Deactivated` (`service.status_changed`); the organization gets `order.cancelled` with the reason.",
+    responses((status = 200, body = Order), (status = 404, body = Problem),
+        (status = 409, description = "The order is delivered or cancelled", body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CancelBody>,
+) -> Result<Response, ApiError> {
+    let row = service::any(&state.db, &id).await?;
+    let row = service::cancel(&state, &staff.case_actor(), &row, &body.reason).await?;
     Ok(Json(service::view(&state.db, &row).await?).into_response())
 }

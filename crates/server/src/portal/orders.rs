@@ -46,6 +46,8 @@ pub async fn list(
 #[template(path = "portal/order.html")]
 struct ShowPage {
     layout: Layout,
+    /// `YYYY-MM-DD`.
+    ordered_on: String,
     order: Order,
 }
 
@@ -64,6 +66,7 @@ pub async fn show(
             "orders",
         )
         .await,
+        ordered_on: order.created_date.chars().take(10).collect(),
         order,
     })
 }

@@ -55,6 +55,8 @@ pub struct OrderPlan {
     pub delivery_account_id: i64,
     pub purchase_order: String,
     pub lines: Vec<LinePlan>,
+    /// The day the provider received the order (`YYYY-MM-DD`); today when `None`.
+    pub received_on: Option<String>,
 }
 
 fn today() -> String {
@@ -152,6 +154,15 @@ async fn check_plan(db: &impl Exec, plan: &OrderPlan) -> Result<(), ApiError> {
             )),
         }
     }
+    if let Some(day) = &plan.received_on
+        && parse_day(day).is_none()
+    {
+        errors.push(field(
+            "/receivedDate".into(),
+            "invalid_date",
+            "write the day as YYYY-MM-DD".into(),
+        ));
+    }
     for (n, line) in plan.lines.iter().enumerate() {
         if catalog::find_site(db, &scope, line.site_id)
             .await?
@@ -200,7 +211,7 @@ pub async fn place(
 ) -> Result<OrderRow, ApiError> {
     check_plan(&state.db, plan).await?;
     let at = now_ms();
-    let received = today();
+    let received = plan.received_on.clone().unwrap_or_else(today);
     let tx = state.db.begin().await?;
     let id = match orders::insert(
         &tx,
@@ -543,6 +554,91 @@ pub async fn delay(
             "plannedDate": new_day,
             "reason": reason,
         }));
+    commit(state, tx, audit, order.org_id).await?;
+    Ok(row)
+}
+
+/// Cancels an order in delivery, with the reason the customer reads. Its lines'
+/// services not delivered yet never start: they become `Deactivated`.
+pub async fn cancel(
+    state: &AppState,
+    actor: &CaseActor,
+    order: &OrderRow,
+    reason: &str,
+) -> Result<OrderRow, ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "/reason",
+            "required",
+            "say why the order is cancelled (1 to 2000 characters): the customer reads it",
+        )]));
+    }
+    if !order
+        .status
+        .may_move(OrderStatus::Cancelled, Mover::Provider)
+    {
+        return Err(refused(
+            order,
+            Refused(format!(
+                "the order is {}: only an order in delivery can be cancelled",
+                order.status
+            )),
+        ));
+    }
+    let at = now_ms();
+    let tx = state.db.begin().await?;
+    if !orders::move_status(
+        &tx,
+        order.id,
+        (OrderStatus::InDelivery, OrderStatus::Cancelled),
+        at,
+    )
+    .await?
+    {
+        return Err(changed(order));
+    }
+    let mut stopped = Vec::new();
+    for line in orders::lines(&tx, &[order.id]).await? {
+        let moved = catalog::move_service_status(
+            &tx,
+            line.service_id,
+            (ServiceStatus::InProgress, ServiceStatus::Deactivated),
+            at,
+        )
+        .await?;
+        if moved {
+            let service = IdKind::Service.format(line.service_id);
+            let data = ServiceStatusChanged {
+                url: events::url(state, &format!("services/{service}")),
+                service_id: service.clone(),
+                previous_status: ServiceStatus::InProgress,
+                status: ServiceStatus::Deactivated,
+                last_modified_date: rfc3339(at),
+            };
+            events::emit(&tx, order.org_id, line.service_id, &data).await?;
+            stopped.push(service);
+        }
+    }
+    let row = orders::find(&tx, None, order.id)
+        .await?
+        .unwrap_or_else(|| order.clone());
+    let detail = Detail {
+        reason: Some(reason.to_owned()),
+        ..Detail::default()
+    };
+    emit(
+        state,
+        &tx,
+        &row,
+        detail,
+        oneportal_domain::event::EventType::OrderCancelled,
+    )
+    .await?;
+    let audit = Event::new(actor.audit.clone(), "order.cancelled")
+        .target("order", IdKind::Order.format(order.id))
+        .org(Some(order.org_id))
+        .details(json!({ "reason": reason, "servicesStopped": stopped }));
     commit(state, tx, audit, order.org_id).await?;
     Ok(row)
 }

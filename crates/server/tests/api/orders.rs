@@ -359,3 +359,126 @@ async fn orders_need_orders_view_and_its_scope() {
         "orders.read reads orders only"
     );
 }
+
+#[tokio::test]
+async fn a_cancelled_order_stops_its_undelivered_services_and_says_why() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let staff = staff_token(&app).await;
+    let all = app.user(oneportal_domain::PermissionSet::all()).await;
+    let delivery: i64 = {
+        let service = app
+            .get_json(
+                &format!(
+                    "/v2/services/{}",
+                    IdKind::Service.format(catalog.services[0])
+                ),
+                &all.token,
+            )
+            .await;
+        IdKind::Account
+            .parse(service["deliveryAccountId"].as_str().unwrap())
+            .unwrap()
+    };
+    let (_, placed) = send(
+        &app,
+        "POST",
+        "/ops/v1/orders",
+        &staff,
+        order_body(&app, "SO-5", catalog.contract[0], delivery, &catalog.sites),
+    )
+    .await;
+    let id = placed["orderId"].as_str().unwrap().to_owned();
+    let services: Vec<String> = placed["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["serviceId"].as_str().unwrap().to_owned())
+        .collect();
+    // The first line is delivered before the order is cancelled.
+    for name in [
+        "SiteSurvey",
+        "SupplierOrdered",
+        "InstallationScheduled",
+        "Installed",
+        "Tested",
+        "ReadyForService",
+    ] {
+        let (status, _) = send(
+            &app,
+            "POST",
+            &format!("/ops/v1/orders/{id}/milestones"),
+            &staff,
+            json!({"serviceId": services[0], "milestone": name}),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let (status, missing) = send(
+        &app,
+        "POST",
+        &format!("/ops/v1/orders/{id}/cancel"),
+        &staff,
+        json!({"reason": " "}),
+    )
+    .await;
+    assert_eq!(
+        (status, missing["errors"][0]["pointer"].as_str()),
+        (422, Some("/reason"))
+    );
+    let (status, cancelled) = send(
+        &app,
+        "POST",
+        &format!("/ops/v1/orders/{id}/cancel"),
+        &staff,
+        json!({"reason": "The site lease fell through."}),
+    )
+    .await;
+    assert_eq!(status, 200, "{cancelled}");
+    assert_eq!(cancelled["status"], "Cancelled");
+    assert_eq!(cancelled["late"], false, "a cancelled order is never late");
+    let status_of = |svc: String| {
+        let app = &app;
+        let token = all.token.clone();
+        async move {
+            app.get_json(&format!("/v2/services/{svc}"), &token).await["status"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(
+        status_of(services[0].clone()).await,
+        "RFS",
+        "the delivered service stays"
+    );
+    assert_eq!(status_of(services[1].clone()).await, "Deactivated");
+    let (status, _) = send(
+        &app,
+        "POST",
+        &format!("/ops/v1/orders/{id}/cancel"),
+        &staff,
+        json!({"reason": "again"}),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, _) = send(
+        &app,
+        "POST",
+        &format!("/ops/v1/orders/{id}/milestones"),
+        &staff,
+        json!({"serviceId": services[1], "milestone": "SiteSurvey"}),
+    )
+    .await;
+    assert_eq!(
+        status, 409,
+        "a cancelled order's milestones no longer change"
+    );
+    let page = app
+        .get_json("/v2/events?types=order.cancelled", &all.token)
+        .await;
+    assert_eq!(
+        page["data"][0]["data"]["reason"],
+        "The site lease fell through."
+    );
+}
