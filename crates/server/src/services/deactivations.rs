@@ -33,7 +33,7 @@ use crate::http::{ApiError, FieldError};
 use crate::models::deactivation::{
     DeactivationRequest, DeactivationRequestDetail, DeactivationStep,
 };
-use crate::models::event::{DeactivationNotice, ServiceStatusChanged};
+use crate::models::event::DeactivationNotice;
 use crate::state::AppState;
 
 const WHAT: &str = "deactivation request";
@@ -746,15 +746,8 @@ async fn move_service(
     {
         return Ok(());
     }
-    let service_id = IdKind::Service.format(service.id);
-    let data = ServiceStatusChanged {
-        url: events::url(state, &format!("services/{service_id}")),
-        service_id,
-        previous_status: service.status,
-        status: to,
-        last_modified_date: rfc3339(at),
-    };
-    events::emit(tx, row.org_id, service.id, &data).await?;
+    events::service_status_changed(state, tx, row.org_id, service.id, (service.status, to), at)
+        .await?;
     Ok(())
 }
 

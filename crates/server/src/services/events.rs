@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use oneportal_domain::catalog::ServiceStatus;
 use oneportal_domain::event::{EventSubject, EventType, FeedQuery};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::{ApiScope, ScopeSet, UserStatus};
@@ -18,7 +19,7 @@ use tokio::time::Instant;
 
 use crate::auth::random;
 use crate::directory::UserEntry;
-use crate::models::event::EventPayload;
+use crate::models::event::{EventPayload, ServiceStatusChanged};
 use crate::state::AppState;
 
 /// How long events are kept for the feed and for redelivery: 30 days.
@@ -51,6 +52,27 @@ pub async fn emit<D: EventPayload>(
     )
     .await?;
     Ok(())
+}
+
+/// Emits `service.status_changed` for a service another record moved (a
+/// deactivation, an order's line, an import), in the transaction that moved it.
+pub async fn service_status_changed(
+    state: &AppState,
+    tx: &Tx,
+    org_id: i64,
+    service_id: i64,
+    (from, to): (ServiceStatus, ServiceStatus),
+    at: i64,
+) -> Result<(), StoreError> {
+    let service = IdKind::Service.format(service_id);
+    let data = ServiceStatusChanged {
+        url: url(state, &format!("services/{service}")),
+        service_id: service,
+        previous_status: from,
+        status: to,
+        last_modified_date: crate::http::time::rfc3339(at),
+    };
+    emit(tx, org_id, service_id, &data).await
 }
 
 /// The API V2 address of a record, for an event's `url`.

@@ -9,7 +9,7 @@
 use oneportal_domain::case::Mover;
 use oneportal_domain::catalog::{ServiceStatus, ServiceType};
 use oneportal_domain::ids::IdKind;
-use oneportal_domain::order::{Milestone, OrderStatus, Refused, check_delay, check_reach};
+use oneportal_domain::order::{Milestone, OrderStatus, Reached, Refused, check_delay, check_reach};
 use oneportal_domain::query::{ListQuery, parse_day};
 use oneportal_store::catalog::{self, NewService};
 use oneportal_store::listing::ListPage;
@@ -24,7 +24,7 @@ use crate::cluster::Change;
 use crate::http::public_id::{id_of, not_found};
 use crate::http::time::rfc3339;
 use crate::http::{ApiError, FieldError};
-use crate::models::event::{OrderNotice, ServiceStatusChanged};
+use crate::models::event::OrderNotice;
 use crate::models::order::Order;
 use crate::state::AppState;
 
@@ -329,15 +329,34 @@ async fn line_of(db: &impl Exec, order: &OrderRow, service_id: &str) -> Result<L
         })
 }
 
-async fn reached_of(
-    db: &impl Exec,
-    line: i64,
-) -> Result<Vec<(Milestone, Option<String>, Option<String>)>, StoreError> {
-    Ok(orders::milestones(db, &[line])
-        .await?
-        .into_iter()
-        .map(|m| (m.milestone, m.planned_date, m.actual_date))
-        .collect())
+/// A line's milestones as stored: `(milestone, planned day, day reached)`.
+struct Steps(Vec<(Milestone, Option<String>, Option<String>)>);
+
+impl Reached for Steps {
+    fn is_reached(&self, milestone: Milestone) -> bool {
+        self.0
+            .iter()
+            .any(|(m, _, actual)| *m == milestone && actual.is_some())
+    }
+}
+
+impl Steps {
+    async fn of(db: &impl Exec, line: i64) -> Result<Steps, StoreError> {
+        Ok(Steps(
+            orders::milestones(db, &[line])
+                .await?
+                .into_iter()
+                .map(|m| (m.milestone, m.planned_date, m.actual_date))
+                .collect(),
+        ))
+    }
+
+    fn planned(&self, milestone: Milestone) -> Option<String> {
+        self.0
+            .iter()
+            .find(|(m, _, _)| *m == milestone)
+            .and_then(|(_, planned, _)| planned.clone())
+    }
 }
 
 fn refused(order: &OrderRow, reason: Refused) -> ApiError {
@@ -367,14 +386,8 @@ pub async fn reach(
         )]));
     }
     let line = line_of(&state.db, order, service_id).await?;
-    let steps = reached_of(&state.db, line.id).await?;
-    let is_reached = |m: Milestone| {
-        steps
-            .iter()
-            .any(|(s, _, actual)| *s == m && actual.is_some())
-    };
-    check_reach(order.status, &is_reached, milestone, Mover::Provider)
-        .map_err(|r| refused(order, r))?;
+    let steps = Steps::of(&state.db, line.id).await?;
+    check_reach(order.status, &steps, milestone, Mover::Provider).map_err(|r| refused(order, r))?;
     let at = now_ms();
     let tx = state.db.begin().await?;
     if !orders::reach(&tx, line.id, milestone, &day).await? {
@@ -384,15 +397,9 @@ pub async fn reach(
     if milestone == Milestone::ReadyForService
         && catalog::ready_for_service(&tx, line.service_id, &day, at).await?
     {
-        let service = IdKind::Service.format(line.service_id);
-        let data = ServiceStatusChanged {
-            url: events::url(state, &format!("services/{service}")),
-            service_id: service,
-            previous_status: ServiceStatus::InProgress,
-            status: ServiceStatus::RFS,
-            last_modified_date: rfc3339(at),
-        };
-        events::emit(&tx, order.org_id, line.service_id, &data).await?;
+        let moved = (ServiceStatus::InProgress, ServiceStatus::RFS);
+        events::service_status_changed(state, &tx, order.org_id, line.service_id, moved, at)
+            .await?;
     }
     let detail = Detail {
         service_id: Some(IdKind::Service.format(line.service_id)),
@@ -491,18 +498,9 @@ pub async fn delay(
         return Err(ApiError::validation(errors));
     }
     let line = line_of(&state.db, order, service_id).await?;
-    let steps = reached_of(&state.db, line.id).await?;
-    let is_reached = |m: Milestone| {
-        steps
-            .iter()
-            .any(|(s, _, actual)| *s == m && actual.is_some())
-    };
-    check_delay(order.status, &is_reached, milestone, Mover::Provider)
-        .map_err(|r| refused(order, r))?;
-    let previous = steps
-        .iter()
-        .find(|(m, _, _)| *m == milestone)
-        .and_then(|(_, planned, _)| planned.clone());
+    let steps = Steps::of(&state.db, line.id).await?;
+    check_delay(order.status, &steps, milestone, Mover::Provider).map_err(|r| refused(order, r))?;
+    let previous = steps.planned(milestone);
     let at = now_ms();
     let tx = state.db.begin().await?;
     if !orders::delay(
@@ -608,16 +606,10 @@ pub async fn cancel(
         )
         .await?;
         if moved {
-            let service = IdKind::Service.format(line.service_id);
-            let data = ServiceStatusChanged {
-                url: events::url(state, &format!("services/{service}")),
-                service_id: service.clone(),
-                previous_status: ServiceStatus::InProgress,
-                status: ServiceStatus::Deactivated,
-                last_modified_date: rfc3339(at),
-            };
-            events::emit(&tx, order.org_id, line.service_id, &data).await?;
-            stopped.push(service);
+            let change = (ServiceStatus::InProgress, ServiceStatus::Deactivated);
+            events::service_status_changed(state, &tx, order.org_id, line.service_id, change, at)
+                .await?;
+            stopped.push(IdKind::Service.format(line.service_id));
         }
     }
     let row = orders::find(&tx, None, order.id)

@@ -48,6 +48,19 @@ pub(crate) fn order_body(
     })
 }
 
+/// The delivery account of the seeded catalog's services.
+async fn delivery_account(app: &TestApp, service: i64, token: &str) -> i64 {
+    let service = app
+        .get_json(
+            &format!("/v2/services/{}", IdKind::Service.format(service)),
+            token,
+        )
+        .await;
+    IdKind::Account
+        .parse(service["deliveryAccountId"].as_str().unwrap())
+        .unwrap()
+}
+
 fn line(order: &Value, n: usize) -> &Value {
     &order["lines"][n]
 }
@@ -69,20 +82,7 @@ async fn staff_deliver_an_order_milestone_by_milestone_and_the_customer_follows_
     let orders_view = perms(&[Permission::SitesServicesView, Permission::OrdersView]);
     let (user_id, email) = person(&app, orders_view).await;
     let token = app.user_token(user_id).await;
-    let delivery: i64 = {
-        let service = app
-            .get_json(
-                &format!(
-                    "/v2/services/{}",
-                    IdKind::Service.format(catalog.services[0])
-                ),
-                &token,
-            )
-            .await;
-        IdKind::Account
-            .parse(service["deliveryAccountId"].as_str().unwrap())
-            .unwrap()
-    };
+    let delivery = delivery_account(&app, catalog.services[0], &token).await;
 
     let (status, placed) = send(
         &app,
@@ -284,20 +284,7 @@ async fn orders_need_orders_view_and_its_scope() {
     let catalog = seed(&app, app.org_id, 1).await;
     let staff = staff_token(&app).await;
     let all = app.user(oneportal_domain::PermissionSet::all()).await;
-    let delivery: i64 = {
-        let service = app
-            .get_json(
-                &format!(
-                    "/v2/services/{}",
-                    IdKind::Service.format(catalog.services[0])
-                ),
-                &all.token,
-            )
-            .await;
-        IdKind::Account
-            .parse(service["deliveryAccountId"].as_str().unwrap())
-            .unwrap()
-    };
+    let delivery = delivery_account(&app, catalog.services[0], &all.token).await;
     let (status, placed) = send(
         &app,
         "POST",
@@ -366,20 +353,7 @@ async fn a_cancelled_order_stops_its_undelivered_services_and_says_why() {
     let catalog = seed(&app, app.org_id, 1).await;
     let staff = staff_token(&app).await;
     let all = app.user(oneportal_domain::PermissionSet::all()).await;
-    let delivery: i64 = {
-        let service = app
-            .get_json(
-                &format!(
-                    "/v2/services/{}",
-                    IdKind::Service.format(catalog.services[0])
-                ),
-                &all.token,
-            )
-            .await;
-        IdKind::Account
-            .parse(service["deliveryAccountId"].as_str().unwrap())
-            .unwrap()
-    };
+    let delivery = delivery_account(&app, catalog.services[0], &all.token).await;
     let (_, placed) = send(
         &app,
         "POST",

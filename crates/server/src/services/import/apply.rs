@@ -13,8 +13,6 @@ use super::prepare::{Linked, MaintenancePlan, OrganizationPlan, Plan, RefKind};
 use super::summary::Summary;
 use crate::cluster::Change;
 use crate::http::ApiError;
-use crate::http::time::rfc3339;
-use crate::models::event::ServiceStatusChanged;
 use crate::services::cases::{self as case_service, CaseActor};
 use crate::services::events;
 use crate::services::maintenance::{self, Author, Plan as MaintenanceText, PlanChange};
@@ -316,15 +314,7 @@ async fn service_moved(
     let Some(status) = status.filter(|s| *s != previous) else {
         return Ok(());
     };
-    let service = IdKind::Service.format(service_id);
-    let data = ServiceStatusChanged {
-        url: events::url(state, &format!("services/{service}")),
-        service_id: service,
-        previous_status: previous,
-        status,
-        last_modified_date: rfc3339(at),
-    };
-    events::emit(tx, org_id, service_id, &data).await?;
+    events::service_status_changed(state, tx, org_id, service_id, (previous, status), at).await?;
     Ok(())
 }
 
