@@ -32,7 +32,7 @@ const NO_FIELDS: ListSpec = ListSpec {
 
 /// The fields behind a list operation; a list the test does not know fails it.
 fn spec_for(path: &str) -> &'static ListSpec {
-    use oneportal_store::{cases, catalog, invoices, maintenances};
+    use oneportal_store::{cases, catalog, deactivations, invoices, maintenances, orders};
     match path {
         "/v2/accounts" => &catalog::ACCOUNTS,
         "/v2/sites" | "/v2/accounts/{accountId}/sites" => &catalog::SITES,
@@ -44,6 +44,10 @@ fn spec_for(path: &str) -> &'static ListSpec {
         "/v2/invoices" => &invoices::INVOICES,
         "/v2/invoices/{invoiceId}/lines" => &invoices::INVOICE_LINES,
         "/v2/maintenances" | "/ops/v1/maintenances" => &maintenances::MAINTENANCES,
+        "/v2/deactivation-requests" | "/ops/v1/deactivation-requests" => {
+            &deactivations::DEACTIVATIONS
+        }
+        "/v2/orders" | "/ops/v1/orders" => &orders::ORDERS,
         "/v2/api-clients" => &oneportal::api::api_clients::API_CLIENTS,
         "/ops/v1/organizations" | "/ops/v1/outbox" => &NO_FIELDS,
         other => panic!("{other} answers a page: say which fields it lists in spec_for"),
