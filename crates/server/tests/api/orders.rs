@@ -456,3 +456,114 @@ async fn a_cancelled_order_stops_its_undelivered_services_and_says_why() {
         "The site lease fell through."
     );
 }
+
+#[tokio::test]
+async fn staff_record_delay_and_cancel_from_their_pages() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let staff = staff_token(&app).await;
+    let all = app.user(oneportal_domain::PermissionSet::all()).await;
+    let delivery = delivery_account(&app, catalog.services[0], &all.token).await;
+    let (_, placed) = send(
+        &app,
+        "POST",
+        "/ops/v1/orders",
+        &staff,
+        order_body(
+            &app,
+            "SO-7",
+            catalog.contract[0],
+            delivery,
+            &catalog.sites[..1],
+        ),
+    )
+    .await;
+    let id = placed["orderId"].as_str().unwrap().to_owned();
+    let service = placed["lines"][0]["serviceId"].as_str().unwrap().to_owned();
+
+    let (mut browser, _) = Browser::staff(&app, "Agent").await;
+    let queue = browser.page("/staff/orders").await;
+    assert!(
+        queue.contains("SO-7") && queue.contains("Late"),
+        "the survey is late: {queue}"
+    );
+    let page = browser.page(&format!("/staff/orders/{id}")).await;
+    assert!(page.contains("Record Site survey"), "{page}");
+    let token = crate::browser::hidden_csrf(&page);
+    let path = |action: &str| format!("/staff/orders/{id}/{action}");
+    let today = day(0);
+    let reached = browser
+        .post_form(
+            &path("milestones"),
+            &[
+                ("csrf_token", &token),
+                ("serviceId", &service),
+                ("milestone", "SiteSurvey"),
+                ("date", &today),
+            ],
+        )
+        .await;
+    assert_eq!(reached.status(), StatusCode::SEE_OTHER);
+    // A delay without its reason is refused on the page, with what to fix.
+    let refused = browser
+        .post_form(
+            &path("delays"),
+            &[
+                ("csrf_token", &token),
+                ("serviceId", &service),
+                ("milestone", "Installed"),
+                ("plannedDate", &day(30)),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("customer reads it"));
+    let delayed = browser
+        .post_form(
+            &path("delays"),
+            &[
+                ("csrf_token", &token),
+                ("serviceId", &service),
+                ("milestone", "Installed"),
+                ("plannedDate", &day(30)),
+                ("reason", "Crane permit pending."),
+            ],
+        )
+        .await;
+    assert_eq!(delayed.status(), StatusCode::SEE_OTHER);
+    let order = app.get_json(&format!("/v2/orders/{id}"), &all.token).await;
+    assert_eq!(milestone(&order, 0, "SiteSurvey")["actualDate"], today);
+    assert_eq!(
+        line(&order, 0)["delays"][0]["reason"],
+        "Crane permit pending."
+    );
+    let cancelled = browser
+        .post_form(
+            &path("cancel"),
+            &[
+                ("csrf_token", &token),
+                ("reason", "Customer moved the site."),
+            ],
+        )
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get_json(&format!("/v2/orders/{id}"), &all.token).await["status"],
+        "Cancelled"
+    );
+    assert!(
+        !browser.page("/staff/orders").await.contains("SO-7"),
+        "the queue holds orders in delivery only"
+    );
+    // A customer's session opens no staff page.
+    let mut customer = Browser::signed_in(&app, oneportal_domain::PermissionSet::all()).await;
+    let response = customer.get(&format!("/staff/orders/{id}")).await;
+    assert!(
+        response.status().is_redirection()
+            || response.status() == StatusCode::FORBIDDEN
+            || response.status() == StatusCode::UNAUTHORIZED,
+        "{}",
+        response.status()
+    );
+}

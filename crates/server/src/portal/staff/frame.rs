@@ -4,8 +4,9 @@ use super::StaffSession;
 use crate::portal::layout::{Layout, NavItem};
 
 /// The staff pages in navigation order: key, label, address.
-const NAV: [(&str, &str, &str); 8] = [
+const NAV: [(&str, &str, &str); 9] = [
     ("cases", "Case queue", "/staff/cases"),
+    ("orders", "Orders", "/staff/orders"),
     ("deactivations", "Deactivations", "/staff/deactivations"),
     ("maintenance", "Maintenance", "/staff/maintenance"),
     ("monitoring", "Monitoring", "/staff/monitoring"),

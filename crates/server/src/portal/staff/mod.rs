@@ -10,6 +10,7 @@
 //! - [`cases`]: the queue and one case; [`orgs`]: organizations
 //! - [`maintenance`]: planned maintenance: announce, reschedule, start, complete, cancel
 //! - [`deactivations`]: customers' deactivation requests, with the billing-end-date clock
+//! - [`orders`]: orders in delivery: record milestones, delay, cancel
 //! - [`monitoring`]: alerts from the provider's monitoring, and its integration tokens;
 //!   [`metrics_intake`]: the health of the measurements pushed or read
 //! - [`import`], [`audit`], [`outbox`]: the other pages
@@ -23,6 +24,7 @@ pub mod login;
 pub mod maintenance;
 pub mod metrics_intake;
 pub mod monitoring;
+pub mod orders;
 pub mod orgs;
 pub mod outbox;
 pub mod session;
@@ -55,6 +57,9 @@ pub fn routes() -> Router<AppState> {
             "/staff/maintenance",
             get(maintenance::list).post(maintenance::announce),
         )
+        .route("/staff/orders", get(orders::queue))
+        .route("/staff/orders/{order_id}", get(orders::show))
+        .route("/staff/orders/{order_id}/{action}", post(orders::act))
         .route("/staff/deactivations", get(deactivations::queue))
         .route(
             "/staff/deactivations/{request_id}",
