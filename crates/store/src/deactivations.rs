@@ -157,23 +157,6 @@ pub async fn open_for_service(
     listing.first(db).await
 }
 
-/// Requests in these statuses, oldest first, for the staff queue.
-pub async fn in_statuses(
-    db: &impl Exec,
-    statuses: &[DeactivationStatus],
-    limit: i64,
-) -> Result<Vec<DeactivationRow>, StoreError> {
-    let mut listing = listing(db, None).await?;
-    listing.require(
-        &format!("d.status IN ({})", vec!["?"; statuses.len()].join(", ")),
-        statuses.iter().map(|s| s.as_str().into()).collect(),
-    );
-    let mut rows = listing.all(db).await?;
-    rows.sort_by_key(|r| (r.created_at, r.id));
-    rows.truncate(limit.max(0) as usize);
-    Ok(rows)
-}
-
 /// The request's history, oldest first.
 pub async fn history(db: &impl Exec, id: i64) -> Result<Vec<DeactivationStepRow>, StoreError> {
     db.fetch_all(

@@ -9,10 +9,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use oneportal_domain::case::Mover;
 use oneportal_domain::deactivation::DeactivationStatus;
-use oneportal_store::deactivations;
+use oneportal_store::deactivations::DEACTIVATIONS;
 
 use super::StaffSession;
 use super::frame::layout;
+use crate::http::pagination::parse_list_query;
 use crate::models::deactivation::{DeactivationRequest, DeactivationRequestDetail};
 use crate::models::maintenance::minute;
 use crate::portal::csrf::CsrfForm;
@@ -22,8 +23,8 @@ use crate::services::cases::CaseActor;
 use crate::services::deactivations::{self as service, ProviderAct, StepInput};
 use crate::state::AppState;
 
-/// The most requests one part of the queue lists.
-const QUEUE_LIMIT: i64 = 500;
+/// The most requests one part of the queue lists (a list page's most).
+const QUEUE_LIMIT: u32 = 200;
 
 /// One part of the queue.
 struct Group {
@@ -45,41 +46,42 @@ pub async fn queue(
     State(state): State<AppState>,
     session: StaffSession,
 ) -> Result<Response, PortalError> {
-    use DeactivationStatus::*;
-    let today = service::today();
     let parts = [
         (
             "confirmed",
             "Confirmed: set the billing end date",
             "Due 5 business days after the customer confirmed; late ones are flagged.",
-            &[Confirmed][..],
+            "Confirmed",
         ),
         (
             "new",
             "To review",
             "Submitted requests and those in review: state the terms, or decline.",
-            &[Submitted, InReview][..],
+            "Submitted,InReview",
         ),
         (
             "waiting",
             "Waiting for the customer",
             "Terms stated; the customer confirms or withdraws.",
-            &[PendingConfirmation][..],
+            "PendingConfirmation",
         ),
         (
             "scheduled",
             "Scheduled",
             "Billing end date set; record the deactivation when the service is off.",
-            &[Scheduled][..],
+            "Scheduled",
         ),
     ];
     let mut groups = Vec::new();
     for (id, heading, hint, statuses) in parts {
-        let rows = deactivations::in_statuses(&state.db, statuses, QUEUE_LIMIT)
-            .await?
-            .iter()
-            .map(|row| DeactivationRequest::new(row, today))
-            .collect();
+        // Oldest first, at most a page: the list's own paging, not a read of every match.
+        let query = parse_list_query(
+            &DEACTIVATIONS,
+            Some(&format!(
+                "status={statuses}&sort=createdDate&limit={QUEUE_LIMIT}"
+            )),
+        )?;
+        let rows = service::page(&state.db, None, &query).await?.rows;
         groups.push(Group {
             id,
             heading,
