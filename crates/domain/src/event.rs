@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::permission::{Permission, PermissionSet};
 use crate::scope::ApiScope;
 
 /// What an event is about; the scope that reads such records reads their events,
@@ -26,6 +27,8 @@ pub enum EventSubject {
     DeactivationRequest,
     /// An order in delivery: `OrdersRead`.
     Order,
+    /// A quote: `OrdersRead`; in the portal, whoever follows orders or approves them.
+    Quote,
 }
 
 impl EventSubject {
@@ -38,6 +41,18 @@ impl EventSubject {
             EventSubject::Maintenance => ApiScope::SupportRead,
             EventSubject::DeactivationRequest => ApiScope::SupportRead,
             EventSubject::Order => ApiScope::OrdersRead,
+            EventSubject::Quote => ApiScope::OrdersRead,
+        }
+    }
+
+    /// The permissions of which a person must hold one to read such records,
+    /// and so their events by e-mail or through a webhook endpoint they own:
+    /// those behind the scope, and for quotes also `Orders (Approve)`, whose
+    /// holders answer them.
+    pub const fn readers(self) -> &'static [Permission] {
+        match self {
+            EventSubject::Quote => &[Permission::OrdersView, Permission::OrdersApprove],
+            other => other.scope().creator_needs_any_of(),
         }
     }
 }
@@ -98,6 +113,11 @@ event_types! {
     OrderMilestoneDelayed = "order.milestone_delayed" about Order: "A milestone of an order's line has a new planned date, with the reason.";
     OrderDelivered = "order.delivered" about Order: "Every line of an order is ready for service.";
     OrderCancelled = "order.cancelled" about Order: "The provider cancelled an order.";
+    QuoteSent = "quote.sent" about Quote: "The provider sent a quote, or a new version of one (`version` says which): it waits for your answer.";
+    QuoteAccepted = "quote.accepted" about Quote: "A quote was accepted (`version` says which); its order is placed.";
+    QuoteDeclined = "quote.declined" about Quote: "A quote was declined, with the reason.";
+    QuoteExpired = "quote.expired" about Quote: "A quote's validity ended before anyone answered it.";
+    QuoteWithdrawn = "quote.withdrawn" about Quote: "The provider withdrew a quote.";
 }
 
 // Written by hand: the derive would list the variants' Rust names, not the
@@ -118,6 +138,14 @@ impl EventType {
     /// The scope a caller needs to read events of this type.
     pub const fn scope(self) -> ApiScope {
         self.subject().scope()
+    }
+
+    /// Whether a person holding `permissions` may read events of this type.
+    pub fn readable_by(self, permissions: PermissionSet) -> bool {
+        self.subject()
+            .readers()
+            .iter()
+            .any(|p| permissions.contains(*p))
     }
 }
 

@@ -18,6 +18,7 @@ pub enum IdKind {
     Maintenance,
     DeactivationRequest,
     Order,
+    Quote,
 }
 
 impl IdKind {
@@ -38,6 +39,7 @@ impl IdKind {
             IdKind::Maintenance => "MNT",
             IdKind::DeactivationRequest => "DRQ",
             IdKind::Order => "ORD",
+            IdKind::Quote => "QUO",
         }
     }
 

@@ -18,6 +18,7 @@ pub mod notification;
 pub mod order;
 pub mod permission;
 pub mod query;
+pub mod quote;
 pub mod scope;
 pub mod staff;
 pub mod user;

@@ -93,6 +93,10 @@ topics! {
         [OrderCreated, OrderMilestoneReached, OrderMilestoneDelayed, OrderDelivered, OrderCancelled],
         "Orders in delivery",
         "When an order you can see is placed, reaches a milestone, is delayed, delivered or cancelled.";
+    Quotes = "quotes", All, default true,
+        [QuoteSent, QuoteAccepted, QuoteDeclined, QuoteExpired, QuoteWithdrawn],
+        "Quotes",
+        "When the provider sends you a quote or a new version of one, when a quote is accepted, declined or withdrawn, and when one expires unanswered.";
 }
 
 impl Topic {
@@ -100,6 +104,16 @@ impl Topic {
     /// do not grant it gets none of these e-mails.
     pub fn scope(self) -> ApiScope {
         self.events()[0].scope()
+    }
+
+    /// The permissions of which a person must hold one to get the topic's e-mails.
+    pub fn readers(self) -> &'static [crate::Permission] {
+        self.events()[0].subject().readers()
+    }
+
+    /// Whether a person holding `permissions` may get the topic's e-mails.
+    pub fn readable_by(self, permissions: crate::PermissionSet) -> bool {
+        self.events()[0].readable_by(permissions)
     }
 
     /// The topics that mail about `event`.

@@ -8,6 +8,7 @@ mod maintenance;
 pub mod metrics;
 mod monitoring;
 mod orders;
+mod quotes;
 
 use oneportal_domain::staff::StaffRole;
 use oneportal_domain::{Permission, PermissionSet};
@@ -95,6 +96,7 @@ pub async fn seed(state: &AppState, password: &str) -> anyhow::Result<()> {
         maintenance::seed(state, org_id, &staff).await?;
         deactivations::seed(state, org_id, &staff).await?;
         orders::seed(state, org_id, &staff).await?;
+        quotes::seed(state, org_id, &staff).await?;
         monitoring::seed(state, &staff, first_service).await?;
         // The Madrid outage the demo's RFO request tells of: six days ago.
         let madrid_outage_at = oneportal_store::now_ms() - 6 * 86_400_000;

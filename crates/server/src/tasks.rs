@@ -100,6 +100,11 @@ async fn forget_expired(state: &AppState) {
         Ok(closed) => tracing::info!(closed, "closed resolved cases automatically"),
         Err(error) => tracing::warn!(%error, "could not close resolved cases"),
     }
+    match crate::services::quotes::expire_due(state).await {
+        Ok(0) => {}
+        Ok(expired) => tracing::info!(expired, "expired quotes past their validity"),
+        Err(error) => tracing::warn!(%error, "could not expire quotes"),
+    }
 }
 
 async fn roll_up_metrics(state: &AppState) {

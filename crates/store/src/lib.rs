@@ -24,6 +24,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod portal;
 pub mod provisioning;
+pub mod quotes;
 pub mod rate_counters;
 pub mod revocations;
 pub mod sessions;

@@ -67,6 +67,7 @@ use oneportal_domain::maintenance::{Impact, MaintenanceStatus};
 use oneportal_domain::metrics::{Measurement, SeriesKind};
 use oneportal_domain::monitoring::{AlertKind, AlertState, ServiceHealth};
 use oneportal_domain::order::{Milestone, OrderStatus};
+use oneportal_domain::quote::QuoteStatus;
 use oneportal_domain::staff::{SigningKeyState, StaffRole, StaffStatus};
 use oneportal_domain::{ApiClientStatus, UserKind, UserStatus, UserType};
 
@@ -81,6 +82,7 @@ stored_as_text!(
     DeactivationStatus,
     Milestone,
     OrderStatus,
+    QuoteStatus,
     AccountStatus,
     AccountType,
     ServiceStatus,

@@ -11,6 +11,7 @@ pub mod maintenances;
 pub mod me;
 pub mod metrics;
 pub mod orders;
+pub mod quotes;
 pub mod person;
 pub mod users;
 pub mod webhooks;
@@ -46,6 +47,7 @@ use crate::state::AppState;
         (name = "Events", description = "What changed, oldest first: the event feed [customerapi/basic.read, support.read or billing.read; each event needs the scope of its record]"),
         (name = "Webhooks", description = "Endpoints OnePortal POSTs your organization's events to, signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature`), retried for about 28 hours with the same `webhook-id`; managed by people with `Developer Portal (API)` (user token or portal session)"),
         (name = "Orders", description = "Orders in delivery: lines, milestones and delays [customerapi/orders.read]"),
+        (name = "Quotes", description = "Quotes from the provider, their versions and answers; accepting is done in the portal [customerapi/orders.read]"),
         (name = "Invoices", description = "Invoices and credit notes, their lines, PDF summaries and CSV line items [customerapi/billing.read]"),
     )
 )]
@@ -143,6 +145,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(webhooks::recover))
         .routes(routes!(orders::list_orders))
         .routes(routes!(orders::get_order))
+        .routes(routes!(quotes::list_quotes))
+        .routes(routes!(quotes::get_quote))
+        .routes(routes!(quotes::quote_document))
+        .routes(routes!(quotes::accept_quote))
         .routes(routes!(invoices::list_invoices))
         .routes(routes!(invoices::get_invoice))
         .routes(routes!(invoices::list_invoice_lines))

@@ -98,3 +98,21 @@ pub async fn invoice_csv(
         .map_err(|e| ApiError::Internal(format!("writing the invoice CSV: {e}")))?;
     Ok(file_response("text/csv; charset=utf-8", &file_name, csv))
 }
+
+/// A quote's current version as a PDF (the API's, the portal's and the staff pages').
+pub async fn quote_pdf(
+    state: &AppState,
+    row: &oneportal_store::quotes::QuoteRow,
+) -> Result<Response, ApiError> {
+    let quote = crate::services::quotes::view(&state.db, row).await?;
+    let organization = oneportal_store::orgs::find_organization(&state.db, row.org_id)
+        .await?
+        .map(|org| org.name)
+        .unwrap_or_default();
+    let file_name = format!("{}-v{}.pdf", quote.quote_id, quote.version);
+    let pdf = super::render_pdf(move || {
+        super::quote::render(&quote, &organization, crate::models::maintenance::minute)
+    })
+    .await?;
+    Ok(file_response("application/pdf", &file_name, pdf))
+}

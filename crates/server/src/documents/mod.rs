@@ -6,6 +6,7 @@ pub mod downloads;
 pub mod invoice;
 pub mod invoice_csv;
 pub mod pdf;
+pub mod quote;
 pub mod rfo;
 
 use std::sync::LazyLock;

@@ -16,6 +16,7 @@ use oneportal_domain::invoice::{InvoiceType, Money};
 use oneportal_domain::maintenance::MaintenanceStatus;
 use oneportal_domain::monitoring::ServiceHealth;
 use oneportal_domain::order::{Milestone, OrderStatus};
+use oneportal_domain::quote::QuoteStatus;
 use oneportal_store::events::EventRow;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -106,6 +107,8 @@ event_data! {
         DeactivationCompleted, DeactivationWithdrawn, DeactivationDeclined] by event_type,
     OrderNotice => [OrderCreated, OrderMilestoneReached, OrderMilestoneDelayed, OrderDelivered,
         OrderCancelled] by event_type,
+    QuoteNotice => [QuoteSent, QuoteAccepted, QuoteDeclined, QuoteExpired, QuoteWithdrawn]
+        by event_type,
 }
 
 /// `case.created`
@@ -318,6 +321,35 @@ pub struct OrderNotice {
     pub url: String,
 }
 
+/// `quote.*`: the quote as it stands after the change.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteNotice {
+    #[serde(skip)]
+    pub event_type: EventType,
+    #[schema(example = "QUO-000001")]
+    pub quote_id: String,
+    pub quote_reference: String,
+    pub title: String,
+    pub status: QuoteStatus,
+    /// The version sent, or the version answered.
+    pub version: i64,
+    /// `YYYY-MM-DD`: the last day it may be accepted.
+    pub valid_until: String,
+    /// The order accepting it placed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "ORD-000001")]
+    pub order_id: Option<String>,
+    /// Why it was declined or withdrawn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Who answered (a person's e-mail) or the provider.
+    pub changed_by: String,
+    pub last_modified_date: String,
+    /// The quote in API V2.
+    pub url: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,6 +369,7 @@ mod tests {
             MaintenanceNotice::TYPES,
             DeactivationNotice::TYPES,
             OrderNotice::TYPES,
+            QuoteNotice::TYPES,
         ]
         .concat();
         for t in EventType::ALL {

@@ -12,4 +12,5 @@ pub mod maintenance_calendar;
 pub mod metrics;
 pub mod monitoring;
 pub mod order;
+pub mod quote;
 pub mod webhook;

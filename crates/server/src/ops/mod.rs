@@ -10,6 +10,7 @@ pub mod imports;
 pub mod maintenances;
 pub mod metrics;
 pub mod orders;
+pub mod quotes;
 pub mod outbox;
 pub mod queue;
 
@@ -35,6 +36,7 @@ use crate::state::AppState;
         (name = "Maintenance", description = "Planned maintenance: announce, change, reschedule, start, complete, cancel"),
         (name = "Monitoring", description = "Alerts and measurements from the provider's monitoring (Alertmanager, PagerDuty-shaped events, Prometheus remote-write) and the integration tokens they authenticate with"),
         (name = "Orders", description = "Orders in delivery: place, record milestones, move planned days"),
+        (name = "Quotes", description = "Quotes: write, send, revise (new versions), withdraw; the PDF"),
         (name = "Organizations", description = "Customer organizations"),
         (name = "Outbox", description = "Every e-mail OnePortal sent, and its delivery state"))
 )]
@@ -132,6 +134,11 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::reach))
         .routes(routes!(orders::delay))
         .routes(routes!(orders::cancel))
+        .routes(routes!(quotes::create, quotes::list))
+        .routes(routes!(quotes::get, quotes::revise))
+        .routes(routes!(quotes::send))
+        .routes(routes!(quotes::withdraw))
+        .routes(routes!(quotes::document))
         .routes(routes!(deactivations::list))
         .routes(routes!(deactivations::get))
         .routes(routes!(deactivations::move_status))

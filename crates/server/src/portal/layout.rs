@@ -11,7 +11,8 @@ pub struct Section {
     pub key: &'static str,
     pub label: &'static str,
     pub href: &'static str,
-    pub needs: Permission,
+    /// Any one of these opens it.
+    pub needs: &'static [Permission],
     pub summary: &'static str,
 }
 
@@ -21,42 +22,42 @@ pub const SECTIONS: [Section; 6] = [
         key: "catalog",
         label: "Sites & Services",
         href: "/portal/services",
-        needs: Permission::SitesServicesView,
+        needs: &[Permission::SitesServicesView],
         summary: "Your services with their technical details, and the sites they are delivered to",
     },
     Section {
         key: "support",
         label: "Support",
         href: "/portal/support",
-        needs: Permission::SupportView,
+        needs: &[Permission::SupportView],
         summary: "Your cases with their conversation and files, new cases, reasons for outage, and planned maintenance",
     },
     Section {
         key: "orders",
         label: "Orders",
         href: "/portal/orders",
-        needs: Permission::OrdersView,
-        summary: "Orders in delivery: each service's milestones from order to ready for service, late ones marked",
+        needs: &[Permission::OrdersView, Permission::OrdersApprove],
+        summary: "Quotes to accept, and orders in delivery: each service's milestones from order to ready for service, late ones marked",
     },
     Section {
         key: "billing",
         label: "Billing",
         href: "/portal/billing",
-        needs: Permission::BillingView,
+        needs: &[Permission::BillingView],
         summary: "Invoices and credit notes with their lines, as PDF and CSV",
     },
     Section {
         key: "developer",
         label: "Developer Portal",
         href: "/portal/developer/clients",
-        needs: Permission::DeveloperPortal,
+        needs: &[Permission::DeveloperPortal],
         summary: "API clients, the interactive API reference and a getting-started guide",
     },
     Section {
         key: "users",
         label: "User Management",
         href: "/portal/users",
-        needs: Permission::UserManagement,
+        needs: &[Permission::UserManagement],
         summary: "The users of your organization and its delivery accounts: add, change permissions, remove",
     },
 ];
@@ -70,7 +71,7 @@ pub struct NavItem {
 pub fn sections_for(permissions: PermissionSet) -> Vec<&'static Section> {
     SECTIONS
         .iter()
-        .filter(|s| permissions.contains(s.needs))
+        .filter(|s| s.needs.iter().any(|p| permissions.contains(*p)))
         .collect()
 }
 

@@ -33,6 +33,7 @@ pub mod login;
 pub mod maintenance;
 mod my_account;
 pub mod orders;
+pub mod quotes;
 pub mod performance;
 pub mod render;
 pub mod require;
@@ -71,6 +72,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/portal/orders", get(orders::list))
         .route("/portal/orders/{order_id}", get(orders::show))
+        .route("/portal/orders/quotes", get(quotes::list))
+        .route("/portal/orders/quotes/{quote_id}", get(quotes::show))
+        .route(
+            "/portal/orders/quotes/{quote_id}/quote.pdf",
+            get(quotes::document),
+        )
+        .route(
+            "/portal/orders/quotes/{quote_id}/accept",
+            post(quotes::accept),
+        )
+        .route(
+            "/portal/orders/quotes/{quote_id}/decline",
+            post(quotes::decline),
+        )
         .route("/portal/deactivation-requests", get(deactivations::list))
         .route(
             "/portal/deactivation-requests/{request_id}",

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use oneportal_domain::notification::Topic;
-use oneportal_domain::{ApiScope, Permission};
+use oneportal_domain::Permission;
 use oneportal_store::orgs;
 use serde::Deserialize;
 
@@ -66,7 +66,6 @@ pub async fn page(
 ) -> Result<Response, PortalError> {
     let user = &session.user;
     let preferences = notifications::preferences(&state, user).await?;
-    let granted = ApiScope::granted_by_permissions(user.permissions);
     let choices = preferences
         .all()
         .map(|(topic, on)| Choice {
@@ -74,7 +73,7 @@ pub async fn page(
             label: topic.label(),
             hint: topic.hint(),
             on,
-            unavailable: if granted.allows(topic.scope()) {
+            unavailable: if topic.readable_by(user.permissions) {
                 String::new()
             } else {
                 needs(topic)
@@ -125,8 +124,7 @@ pub async fn page(
 /// Why a person cannot get a topic's e-mails.
 fn needs(topic: Topic) -> String {
     let names: Vec<&str> = topic
-        .scope()
-        .creator_needs_any_of()
+        .readers()
         .iter()
         .map(|p| p.label())
         .collect();

@@ -4,12 +4,13 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
+use oneportal_domain::Permission;
 use oneportal_domain::order::OrderStatus;
 use oneportal_store::orders::ORDERS;
 
 use super::layout::Layout;
-use super::require::{OrdersView, Require};
+use super::require::{OrdersView, QuotesRead, Require};
 use super::{PortalError, render};
 use crate::http::pagination::parse_list_query;
 use crate::models::order::Order;
@@ -22,12 +23,19 @@ struct ListPage {
     layout: Layout,
     open: Vec<Order>,
     done: Vec<Order>,
+    /// For the tabs: the person follows orders (they do, on this page).
+    reads_orders: bool,
 }
 
+/// The Orders section's first page: the orders for those who follow them; a
+/// person who only approves goes to the quotes.
 pub async fn list(
     State(state): State<AppState>,
-    session: Require<OrdersView>,
+    session: Require<QuotesRead>,
 ) -> Result<Response, PortalError> {
+    if !session.user.permissions.contains(Permission::OrdersView) {
+        return Ok(Redirect::to("/portal/orders/quotes").into_response());
+    }
     let query = parse_list_query(&ORDERS, Some("limit=200"))?;
     let orders = service::page(&state.db, Some(&session.user.access_scope()), &query)
         .await?
@@ -39,6 +47,7 @@ pub async fn list(
         layout: Layout::for_session(&state, &session, "Orders", "orders").await,
         open,
         done,
+        reads_orders: true,
     })
 }
 

@@ -18,6 +18,8 @@ use crate::state::AppState;
 /// A permission as a type, for [`Require`].
 pub trait Needed: Send + Sync {
     const PERMISSION: Permission;
+    /// Other permissions that open the page as well.
+    const ALSO: &'static [Permission] = &[];
 }
 
 macro_rules! needed {
@@ -34,10 +36,18 @@ needed!(
     SupportView,
     SupportEdit,
     OrdersView,
+    OrdersApprove,
     BillingView,
     DeveloperPortal,
     UserManagement
 );
+
+/// Quotes are read by whoever follows orders and by whoever approves them.
+pub struct QuotesRead;
+impl Needed for QuotesRead {
+    const PERMISSION: Permission = Permission::OrdersView;
+    const ALSO: &'static [Permission] = &[Permission::OrdersApprove];
+}
 
 /// The session of a person who holds the permission `P`; without it, a 403
 /// page that names the permission.
@@ -59,7 +69,9 @@ impl<P: Needed> FromRequestParts<AppState> for Require<P> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PortalError> {
         let session = Session::from_request_parts(parts, state).await?;
-        require(&session, P::PERMISSION)?;
+        if !P::ALSO.iter().any(|p| session.user.permissions.contains(*p)) {
+            require(&session, P::PERMISSION)?;
+        }
         Ok(Require {
             session,
             needed: PhantomData,

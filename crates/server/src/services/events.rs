@@ -9,11 +9,11 @@ use std::time::Duration;
 use oneportal_domain::catalog::ServiceStatus;
 use oneportal_domain::event::{EventSubject, EventType, FeedQuery};
 use oneportal_domain::ids::IdKind;
-use oneportal_domain::{ApiScope, ScopeSet, UserStatus};
+use oneportal_domain::{ScopeSet, UserStatus};
 use oneportal_store::catalog::{self, AccessScope};
 use oneportal_store::events::{self, EventRow, NewEvent};
 use oneportal_store::{
-    StoreError, Tx, cases, deactivations, invoices, maintenances, now_ms, orders,
+    StoreError, Tx, cases, deactivations, invoices, maintenances, now_ms, orders, quotes,
 };
 use tokio::time::Instant;
 
@@ -194,6 +194,7 @@ pub async fn may_read(
             deactivations::find(db, Some(scope), id).await?.is_some()
         }
         EventSubject::Order => orders::find(db, Some(scope), id).await?.is_some(),
+        EventSubject::Quote => quotes::find(db, Some(scope), id).await?.is_some(),
     })
 }
 
@@ -208,7 +209,7 @@ pub async fn person_may_read(
 ) -> Result<bool, StoreError> {
     if person.status != UserStatus::Active
         || person.org_id != event.org_id
-        || !ApiScope::granted_by_permissions(person.permissions).allows(event.event_type.scope())
+        || !event.event_type.readable_by(person.permissions)
     {
         return Ok(false);
     }

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod monitoring;
 pub mod notifications;
 pub mod orders;
+pub mod quotes;
 pub mod rfo;
 pub mod users;
 pub mod webhooks;

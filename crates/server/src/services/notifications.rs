@@ -259,7 +259,13 @@ fn caused_by<'a>(
         EventType::CaseCreated => case.map(|case| case.created_by.as_str()),
         EventType::CaseStatusChanged => data["changedBy"].as_str(),
         EventType::CaseCommunicationAdded => data["sentBy"].as_str(),
-        t if t.subject() == EventSubject::DeactivationRequest => data["changedBy"].as_str(),
+        t if matches!(
+            t.subject(),
+            EventSubject::DeactivationRequest | EventSubject::Quote
+        ) =>
+        {
+            data["changedBy"].as_str()
+        }
         _ => None,
     }
 }
@@ -503,6 +509,55 @@ impl Message {
                         "{what}\n\nYour purchase order: {po}\n\nFollow the order:\n{link}\n",
                         po = text("purchaseOrder"),
                         link = portal(format!("orders/{id}")),
+                    ),
+                }
+            }
+            (event_type, _) if event_type.subject() == EventSubject::Quote => {
+                let id = IdKind::Quote.format(event.subject_id);
+                let (headline, what) = match event_type {
+                    EventType::QuoteSent => (
+                        "waiting for your answer".to_owned(),
+                        format!(
+                            "The provider sent version {} of this quote. Read it and accept or decline it by {}.",
+                            data["version"],
+                            text("validUntil")
+                        ),
+                    ),
+                    EventType::QuoteAccepted => (
+                        "accepted".to_owned(),
+                        format!(
+                            "{} accepted version {} of this quote; order {} is placed.",
+                            text("changedBy"),
+                            data["version"],
+                            text("orderId")
+                        ),
+                    ),
+                    EventType::QuoteDeclined => (
+                        "declined".to_owned(),
+                        format!(
+                            "{} declined this quote. The reason: {}",
+                            text("changedBy"),
+                            text("reason")
+                        ),
+                    ),
+                    EventType::QuoteExpired => (
+                        "expired".to_owned(),
+                        format!(
+                            "Nobody answered this quote by {}: it expired. Ask the provider to re-issue it if you still want it.",
+                            text("validUntil")
+                        ),
+                    ),
+                    _ => (
+                        "withdrawn".to_owned(),
+                        format!("The provider withdrew this quote. The reason: {}", text("reason")),
+                    ),
+                };
+                Message {
+                    subject: format!("[{id}] Quote {}: {headline}", text("quoteReference")),
+                    text: format!(
+                        "{what}\n\n{title}\n\nSee the quote:\n{link}\n",
+                        title = text("title"),
+                        link = portal(format!("orders/quotes/{id}")),
                     ),
                 }
             }

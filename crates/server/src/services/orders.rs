@@ -120,10 +120,34 @@ fn field(pointer: String, code: &str, detail: String) -> FieldError {
     FieldError::new(pointer, code, detail)
 }
 
+/// Checks that the contract and delivery accounts are the scope's organization's,
+/// of those types (an order's, a quote's).
+pub async fn check_accounts(
+    db: &impl Exec,
+    scope: &oneportal_store::catalog::AccessScope,
+    (contract, delivery): (i64, i64),
+    errors: &mut Vec<FieldError>,
+) -> Result<(), StoreError> {
+    use oneportal_domain::catalog::AccountType;
+    for (pointer, id, kind) in [
+        ("/contractAccountId", contract, AccountType::Contract),
+        ("/deliveryAccountId", delivery, AccountType::Delivery),
+    ] {
+        match catalog::find_account(db, scope, id).await? {
+            Some(account) if account.account_type == kind => {}
+            _ => errors.push(field(
+                pointer.into(),
+                "unknown_account",
+                format!("not a {kind:?} account of the organization"),
+            )),
+        }
+    }
+    Ok(())
+}
+
 /// Checks the plan: the accounts are the organization's of the right types,
 /// each line's site too, days are days; every problem named by its field.
 async fn check_plan(db: &impl Exec, plan: &OrderPlan) -> Result<(), ApiError> {
-    use oneportal_domain::catalog::AccountType;
     let mut errors = Vec::new();
     if plan.lines.is_empty() || plan.lines.len() > MAX_LINES {
         errors.push(field(
@@ -133,27 +157,13 @@ async fn check_plan(db: &impl Exec, plan: &OrderPlan) -> Result<(), ApiError> {
         ));
     }
     let scope = oneportal_store::catalog::AccessScope::whole_organization(plan.org_id);
-    for (pointer, id, kind) in [
-        (
-            "/contractAccountId",
-            plan.contract_account_id,
-            AccountType::Contract,
-        ),
-        (
-            "/deliveryAccountId",
-            plan.delivery_account_id,
-            AccountType::Delivery,
-        ),
-    ] {
-        match catalog::find_account(db, &scope, id).await? {
-            Some(account) if account.account_type == kind => {}
-            _ => errors.push(field(
-                pointer.into(),
-                "unknown_account",
-                format!("not a {kind:?} account of the order's organization"),
-            )),
-        }
-    }
+    check_accounts(
+        db,
+        &scope,
+        (plan.contract_account_id, plan.delivery_account_id),
+        &mut errors,
+    )
+    .await?;
     if let Some(day) = &plan.received_on
         && parse_day(day).is_none()
     {
@@ -209,12 +219,30 @@ pub async fn place(
     actor: &CaseActor,
     plan: &OrderPlan,
 ) -> Result<OrderRow, ApiError> {
-    check_plan(&state.db, plan).await?;
+    let tx = state.db.begin().await?;
+    let row = place_in(state, &tx, actor, plan).await?;
+    tx.commit().await?;
+    state
+        .publish(Change::Events {
+            orgs: vec![plan.org_id],
+        })
+        .await;
+    Ok(row)
+}
+
+/// Places the order within `tx`, audited and with its event: the caller commits
+/// (accepting a quote places its order in the acceptance's own transaction).
+pub async fn place_in(
+    state: &AppState,
+    tx: &Tx,
+    actor: &CaseActor,
+    plan: &OrderPlan,
+) -> Result<OrderRow, ApiError> {
+    check_plan(tx, plan).await?;
     let at = now_ms();
     let received = plan.received_on.clone().unwrap_or_else(today);
-    let tx = state.db.begin().await?;
     let id = match orders::insert(
-        &tx,
+        tx,
         &NewOrder {
             org_id: plan.org_id,
             reference: &plan.reference,
@@ -242,7 +270,7 @@ pub async fn place(
             .find(|(m, _)| *m == Milestone::ReadyForService)
             .map(|(_, d)| d.as_str());
         let service = catalog::insert_service(
-            &tx,
+            tx,
             NewService {
                 org_id: plan.org_id,
                 service_name: line.service_name.trim(),
@@ -277,7 +305,7 @@ pub async fn place(
             })
             .collect();
         let line_id = orders::add_line(
-            &tx,
+            tx,
             id,
             service,
             line.product.trim(),
@@ -285,14 +313,14 @@ pub async fn place(
             &planned,
         )
         .await?;
-        orders::reach(&tx, line_id, Milestone::OrderReceived, &received).await?;
+        orders::reach(tx, line_id, Milestone::OrderReceived, &received).await?;
     }
-    let row = orders::find(&tx, None, id)
+    let row = orders::find(tx, None, id)
         .await?
         .ok_or_else(|| ApiError::Internal("the new order vanished".into()))?;
     emit(
         state,
-        &tx,
+        tx,
         &row,
         Detail::default(),
         oneportal_domain::event::EventType::OrderCreated,
@@ -306,7 +334,7 @@ pub async fn place(
             "purchaseOrder": plan.purchase_order,
             "lines": plan.lines.len(),
         }));
-    commit(state, tx, audit, plan.org_id).await?;
+    crate::audit::record(tx, audit).await?;
     Ok(row)
 }
 

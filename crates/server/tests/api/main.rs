@@ -27,6 +27,7 @@ mod oauth_library;
 mod openapi;
 mod operations;
 mod orders;
+mod quotes;
 mod portal;
 mod portal_staff;
 mod portal_support;

@@ -333,6 +333,7 @@ async fn my_account_shows_the_choices_and_saves_them() {
             ("invoice.issued".to_owned(), false),
             ("maintenance".to_owned(), false),
             ("orders".to_owned(), false),
+            ("quotes".to_owned(), false),
             ("rfo.published".to_owned(), true),
         ]
     );

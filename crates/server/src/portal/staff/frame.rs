@@ -4,8 +4,9 @@ use super::StaffSession;
 use crate::portal::layout::{Layout, NavItem};
 
 /// The staff pages in navigation order: key, label, address.
-const NAV: [(&str, &str, &str); 9] = [
+const NAV: [(&str, &str, &str); 10] = [
     ("cases", "Case queue", "/staff/cases"),
+    ("quotes", "Quotes", "/staff/quotes"),
     ("orders", "Orders", "/staff/orders"),
     ("deactivations", "Deactivations", "/staff/deactivations"),
     ("maintenance", "Maintenance", "/staff/maintenance"),

@@ -11,6 +11,7 @@
 //! - [`maintenance`]: planned maintenance: announce, reschedule, start, complete, cancel
 //! - [`deactivations`]: customers' deactivation requests, with the billing-end-date clock
 //! - [`orders`]: orders in delivery: record milestones, delay, cancel
+//! - [`quotes`]: quotes: write, send, revise, withdraw
 //! - [`monitoring`]: alerts from the provider's monitoring, and its integration tokens;
 //!   [`metrics_intake`]: the health of the measurements pushed or read
 //! - [`import`], [`audit`], [`outbox`]: the other pages
@@ -25,6 +26,7 @@ pub mod maintenance;
 pub mod metrics_intake;
 pub mod monitoring;
 pub mod orders;
+pub mod quotes;
 pub mod orgs;
 pub mod outbox;
 pub mod session;
@@ -60,6 +62,15 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/orders", get(orders::queue))
         .route("/staff/orders/{order_id}", get(orders::show))
         .route("/staff/orders/{order_id}/{action}", post(orders::act))
+        .route("/staff/quotes", get(quotes::queue).post(quotes::create))
+        .route("/staff/quotes/new", get(quotes::new_form))
+        .route("/staff/quotes/{quote_id}", get(quotes::show))
+        .route(
+            "/staff/quotes/{quote_id}/revise",
+            get(quotes::revise_form).post(quotes::revise),
+        )
+        .route("/staff/quotes/{quote_id}/quote.pdf", get(quotes::document))
+        .route("/staff/quotes/{quote_id}/{action}", post(quotes::act))
         .route("/staff/deactivations", get(deactivations::queue))
         .route(
             "/staff/deactivations/{request_id}",
