@@ -63,7 +63,10 @@ fn rule_for(method: &str, path: &str) -> Option<Rule> {
         {
             Rule::Scope("SupportReadWrite")
         }
-        ("get", p) if p.starts_with("/v2/orders") => Rule::Scope("OrdersRead"),
+        ("get", p) if p.starts_with("/v2/orders") || p.starts_with("/v2/quotes") => {
+            Rule::Scope("OrdersRead")
+        }
+        ("post", "/v2/quotes/{quoteId}/accept") => Rule::PortalOnly("OrdersRead"),
         ("get", "/v2/events") => {
             Rule::AnyScope(&["BasicRead", "SupportRead", "BillingRead", "OrdersRead"])
         }
@@ -98,6 +101,7 @@ struct Org {
     maintenance: [i64; 2],
     deactivation: [i64; 2],
     order: [i64; 2],
+    quote: [i64; 2],
 }
 
 /// Whether a client's scopes satisfy the one an operation needs (read-write covers read).
@@ -133,6 +137,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
     let mut maintenance = [0; 2];
     let mut deactivation = [0; 2];
     let mut order = [0; 2];
+    let mut quote = [0; 2];
     for (i, contract) in [a, b].into_iter().enumerate() {
         site[i] = insert_site(db, bare_site(org_id, contract)).await.unwrap();
         service[i] = insert_service(db, bare_service(org_id, contract, d, site[i]))
@@ -200,6 +205,7 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         maintenance[i] = maintenance_of(app, org_id, service[i]).await;
         deactivation[i] = deactivation_of(app, org_id, service[i], contract, d).await;
         order[i] = order_of(app, org_id, service[i], contract, d).await;
+        quote[i] = quote_of(app, org_id, site[i], contract, d).await;
     }
     Org {
         contract: [a, b],
@@ -213,7 +219,50 @@ async fn seed(app: &TestApp, org_id: i64) -> Org {
         maintenance,
         deactivation,
         order,
+        quote,
     }
+}
+
+/// A sent quote with one line at `site`, on the `contract` account.
+pub async fn quote_of(app: &TestApp, org_id: i64, site: i64, contract: i64, delivery: i64) -> i64 {
+    use oneportal_domain::catalog::ServiceType;
+    use oneportal_domain::invoice::Money;
+    use oneportal_domain::quote::QuoteStatus;
+    use oneportal_store::quotes::{self, NewLine, NewQuote, VersionTerms};
+    let tx = app.db().begin().await.unwrap();
+    let id = quotes::insert(
+        &tx,
+        &NewQuote {
+            org_id,
+            reference: &format!("MATRIX-QUOTE-{site}"),
+            contract_account_id: contract,
+            delivery_account_id: delivery,
+            at: 1,
+        },
+        &VersionTerms {
+            title: "Matrix",
+            currency: "EUR",
+            valid_until: "2099-12-31",
+            note: "",
+            created_by: "matrix",
+        },
+        &[NewLine {
+            site_id: site,
+            product: "Matrix",
+            service_type: ServiceType::GlobalInternet,
+            downstream_mbps: 1,
+            upstream_mbps: 1,
+            term_months: 12,
+            one_time_price: Money::ZERO,
+            monthly_price: Money::ZERO,
+            lead_time_days: None,
+        }],
+    )
+    .await
+    .unwrap();
+    assert!(quotes::send(&tx, id, 1, QuoteStatus::Draft, 1).await.unwrap());
+    tx.commit().await.unwrap();
+    id
 }
 
 /// An order in delivery whose one line delivers `service`.
@@ -364,6 +413,7 @@ fn fill(path: &str, org: &Org, slot: usize, client_id: &str, user_id: i64) -> St
             &IdKind::DeactivationRequest.format(org.deactivation[slot]),
         )
         .replace("{orderId}", &IdKind::Order.format(org.order[slot]))
+        .replace("{quoteId}", &IdKind::Quote.format(org.quote[slot]))
         .replace("{clientId}", client_id)
         .replace("{userId}", &format!("USR-{user_id:06}"))
 }

@@ -32,7 +32,7 @@ const NO_FIELDS: ListSpec = ListSpec {
 
 /// The fields behind a list operation; a list the test does not know fails it.
 fn spec_for(path: &str) -> &'static ListSpec {
-    use oneportal_store::{cases, catalog, deactivations, invoices, maintenances, orders};
+    use oneportal_store::{cases, catalog, deactivations, invoices, maintenances, orders, quotes};
     match path {
         "/v2/accounts" => &catalog::ACCOUNTS,
         "/v2/sites" | "/v2/accounts/{accountId}/sites" => &catalog::SITES,
@@ -48,6 +48,7 @@ fn spec_for(path: &str) -> &'static ListSpec {
             &deactivations::DEACTIVATIONS
         }
         "/v2/orders" | "/ops/v1/orders" => &orders::ORDERS,
+        "/v2/quotes" | "/ops/v1/quotes" => &quotes::QUOTES,
         "/v2/api-clients" => &oneportal::api::api_clients::API_CLIENTS,
         "/ops/v1/organizations" | "/ops/v1/outbox" => &NO_FIELDS,
         other => panic!("{other} answers a page: say which fields it lists in spec_for"),

@@ -206,3 +206,23 @@ async fn the_demo_has_an_order_in_delivery_with_a_late_milestone_and_a_delay() {
         "{mailed:?}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_a_quote_waiting_for_an_answer_in_its_second_version() {
+    let app = spawn_app().await;
+    let token = seeded_admin(&app).await;
+    let page: Value = app.get_json("/v2/quotes?status=Sent", &token).await;
+    let quotes = page["data"].as_array().unwrap();
+    assert_eq!(quotes.len(), 1, "{page}");
+    let quote = &quotes[0];
+    assert_eq!(quote["version"], 2, "the demo revised its quote once: {quote}");
+    assert_eq!(quote["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(quote["monthlyTotal"], "940.00");
+    // Nobody is mailed about the demo's own history.
+    crate::notifications::write_all(&app).await;
+    let mailed = oneportal_store::outbox::list(app.db(), 100).await.unwrap();
+    assert!(
+        mailed.iter().all(|m| !m.subject.contains("QUO-")),
+        "{mailed:?}"
+    );
+}

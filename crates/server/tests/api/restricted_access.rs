@@ -44,6 +44,7 @@ enum Kind {
     Maintenance,
     DeactivationRequest,
     Order,
+    Quote,
 }
 
 /// A record: its kind, database id, and the text that names it in answers.
@@ -74,6 +75,8 @@ struct World {
     deactivation_service: BTreeMap<i64, i64>,
     /// Order id → the service of its one line.
     order_service: BTreeMap<i64, i64>,
+    /// Quote id → a service on the same two accounts.
+    quote_service: BTreeMap<i64, i64>,
 }
 
 /// A user's restrictions: `None` = every account of that type.
@@ -130,6 +133,7 @@ impl World {
                 self.service_visible(r, self.deactivation_service[&record.id])
             }
             Kind::Order => self.service_visible(r, self.order_service[&record.id]),
+            Kind::Quote => self.service_visible(r, self.quote_service[&record.id]),
             Kind::Maintenance => self.maintenances[&record.id]
                 .iter()
                 .any(|s| self.service_visible(r, *s)),
@@ -187,6 +191,7 @@ async fn seed(app: &TestApp) -> (World, [i64; 4]) {
         maintenances: BTreeMap::new(),
         deactivation_service: BTreeMap::new(),
         order_service: BTreeMap::new(),
+        quote_service: BTreeMap::new(),
     };
     for id in [a, b, d, e] {
         world
@@ -261,6 +266,12 @@ async fn seed(app: &TestApp) -> (World, [i64; 4]) {
         world
             .records
             .push(named(Kind::Order, order, &[IdKind::Order.format(order)]));
+        let site = world.services[&service].2;
+        let quote = crate::access_matrix::quote_of(app, org_id, site, contract, delivery).await;
+        world.quote_service.insert(quote, service);
+        world
+            .records
+            .push(named(Kind::Quote, quote, &[IdKind::Quote.format(quote)]));
         world.records.push(named(
             Kind::DeactivationRequest,
             request,
@@ -355,6 +366,7 @@ fn kind_of(param: &str) -> Result<Option<Kind>, String> {
         "maintenanceId" | "maintenance_id" => Kind::Maintenance,
         "deactivationRequestId" | "request_id" => Kind::DeactivationRequest,
         "orderId" | "order_id" => Kind::Order,
+        "quoteId" | "quote_id" => Kind::Quote,
         // Parameters of pages that show no customer record.
         "client_id" | "reveal" | "user_id" | "id" | "file" | "*rest" | "action" | "endpoint_id"
         | "delivery_id" => return Ok(None),
@@ -477,6 +489,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
             "/v2/maintenances",
             "/v2/deactivation-requests",
             "/v2/orders",
+            "/v2/quotes",
         ]
         .iter()
         .any(|p| path.starts_with(p));
@@ -505,6 +518,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                 (EventType::DeactivationSubmitted, "deactivationRequestId")
             }
             Kind::Order => (EventType::OrderCreated, "orderId"),
+            Kind::Quote => (EventType::QuoteSent, "quoteId"),
             _ => continue,
         };
         let data = serde_json::json!({ field: record.names[0] }).to_string();
@@ -569,6 +583,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                     "maintenanceId",
                     "deactivationRequestId",
                     "orderId",
+                    "quoteId",
                 ]
                 .iter()
                 .find_map(|f| data[f].as_str())
@@ -590,6 +605,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
             Kind::Maintenance,
             Kind::DeactivationRequest,
             Kind::Order,
+            Kind::Quote,
         ]
         .into_iter()
         .flat_map(shown)
@@ -621,6 +637,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                         "/v2/maintenances" | "/v2/maintenances.ics" => Kind::Maintenance,
                         "/v2/deactivation-requests" => Kind::DeactivationRequest,
                         "/v2/orders" => Kind::Order,
+                        "/v2/quotes" => Kind::Quote,
                         other => panic!("{other}: say which kind of record this list holds"),
                     };
                     let field = match kind {
@@ -631,6 +648,7 @@ async fn restricted_users_see_exactly_the_intersection_of_their_restrictions_eve
                         Kind::Maintenance => "maintenanceId",
                         Kind::DeactivationRequest => "deactivationRequestId",
                         Kind::Order => "orderId",
+                        Kind::Quote => "quoteId",
                         _ => "invoiceId",
                     };
                     let listed: BTreeSet<String> = if calendar {
