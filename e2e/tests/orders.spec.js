@@ -1,7 +1,7 @@
 // Orders in delivery, as the customer follows them: the demo's order is in
 // delivery with a late milestone and a delay; its page shows each service's
 // timeline, and each service is already in Sites & Services as InProgress.
-// (Staff move orders through the operations API; quotes and staff pages come next.)
+// (quotes.spec.js follows a quote to an order and its new service.)
 const { test, expect } = require('@playwright/test');
 const { logIn, shot } = require('./helpers');
 

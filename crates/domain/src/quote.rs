@@ -192,7 +192,11 @@ mod tests {
         let expired = check_answer(QuoteStatus::Sent, 1, 1, until, date!(2027 - 01 - 01));
         assert!(expired.unwrap_err().0.contains("expired after 2026-12-31"));
         let stale = check_answer(QuoteStatus::Sent, 3, 2, until, today).unwrap_err();
-        assert!(stale.0.contains("version 3 replaces version 2"), "{}", stale.0);
+        assert!(
+            stale.0.contains("version 3 replaces version 2"),
+            "{}",
+            stale.0
+        );
         assert!(
             check_answer(QuoteStatus::Expired, 1, 1, until, today)
                 .unwrap_err()
@@ -205,7 +209,10 @@ mod tests {
             QuoteStatus::Declined,
             QuoteStatus::Withdrawn,
         ] {
-            assert!(check_answer(status, 1, 1, until, today).is_err(), "{status:?}");
+            assert!(
+                check_answer(status, 1, 1, until, today).is_err(),
+                "{status:?}"
+            );
         }
     }
 

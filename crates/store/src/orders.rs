@@ -135,6 +135,16 @@ pub async fn find(
     listing.first(db).await
 }
 
+/// The order with this provider reference, if any.
+pub async fn find_by_reference(
+    db: &impl Exec,
+    reference: &str,
+) -> Result<Option<OrderRow>, StoreError> {
+    let mut listing = listing(db, None).await?;
+    listing.require("o.reference = ?", vec![Arg::from(reference)]);
+    listing.first(db).await
+}
+
 /// The lines of these orders, in order and position.
 pub async fn lines(db: &impl Exec, orders: &[i64]) -> Result<Vec<LineRow>, StoreError> {
     if orders.is_empty() {

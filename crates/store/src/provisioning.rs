@@ -222,3 +222,21 @@ pub async fn service_status(
         .await?;
     Ok(found.map(|(id, status)| (id, status.0)))
 }
+
+/// Gives a service OnePortal created (an order's line) the provider's
+/// reference, unless it has one already; `false` when it had.
+pub async fn set_service_ref(
+    db: &impl Exec,
+    org_id: i64,
+    service_id: i64,
+    reference: &str,
+) -> Result<bool, StoreError> {
+    let changed = db
+        .execute(
+            "UPDATE services SET external_ref = $3 \
+             WHERE id = $1 AND org_id = $2 AND external_ref IS NULL",
+            args![service_id, org_id, reference],
+        )
+        .await?;
+    Ok(changed == 1)
+}

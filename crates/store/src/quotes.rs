@@ -108,7 +108,10 @@ async fn listing(
     let mut listing = Listing::new(QUOTE_SELECT, QUOTE_FROM, &QUOTE_COLUMNS, "q.id");
     if let Some(scope) = scope {
         listing.require_eq("q.org_id", scope.org_id);
-        listing.require("q.status <> ?", vec![Arg::from(QuoteStatus::Draft.as_str())]);
+        listing.require(
+            "q.status <> ?",
+            vec![Arg::from(QuoteStatus::Draft.as_str())],
+        );
         if let Some(restriction) = Restriction::of(db, scope).await? {
             restriction.require_service(
                 &mut listing,
@@ -153,7 +156,10 @@ pub async fn find_by_reference(
 }
 
 /// The lines of these (quote, version) pairs, in position order.
-pub async fn lines(db: &impl Exec, versions: &[(i64, i64)]) -> Result<Vec<QuoteLineRow>, StoreError> {
+pub async fn lines(
+    db: &impl Exec,
+    versions: &[(i64, i64)],
+) -> Result<Vec<QuoteLineRow>, StoreError> {
     if versions.is_empty() {
         return Ok(Vec::new());
     }
@@ -164,7 +170,11 @@ pub async fn lines(db: &impl Exec, versions: &[(i64, i64)]) -> Result<Vec<QuoteL
         .map(|(n, (quote, version))| {
             args.push(Arg::from(*quote));
             args.push(Arg::from(*version));
-            format!("(l.quote_id = ${} AND l.version = ${})", 2 * n + 1, 2 * n + 2)
+            format!(
+                "(l.quote_id = ${} AND l.version = ${})",
+                2 * n + 1,
+                2 * n + 2
+            )
         })
         .collect();
     db.fetch_all_dynamic(

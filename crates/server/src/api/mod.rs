@@ -11,8 +11,8 @@ pub mod maintenances;
 pub mod me;
 pub mod metrics;
 pub mod orders;
-pub mod quotes;
 pub mod person;
+pub mod quotes;
 pub mod users;
 pub mod webhooks;
 

@@ -20,7 +20,8 @@ pub async fn seed(state: &AppState, org_id: i64, staff: &StaffRow) -> anyhow::Re
     let mut sites: Vec<i64> = services.iter().map(|s| s.site_id).collect();
     sites.dedup();
     let second_site = sites.get(1).copied().unwrap_or(first.site_id);
-    let valid_until = (time::OffsetDateTime::now_utc().date() + time::Duration::days(21)).to_string();
+    let valid_until =
+        (time::OffsetDateTime::now_utc().date() + time::Duration::days(21)).to_string();
     let content = |monthly: &str| Content {
         title: "Dedicated internet for the Madrid and second offices".into(),
         currency: "EUR".into(),
@@ -60,8 +61,9 @@ pub async fn seed(state: &AppState, org_id: i64, staff: &StaffRow) -> anyhow::Re
         content: content("890.00"),
     };
     let provider = CaseActor::staff(staff);
-    let quote = quotes::create(state, &provider, &plan).await.map_err(failed)?;
-    let quote = quotes::send(state, &provider, &quote).await.map_err(failed)?;
+    let quote = quotes::create(state, &provider, &plan, true)
+        .await
+        .map_err(failed)?;
     quotes::revise(state, &provider, &quote, &content("845.00"))
         .await
         .map_err(failed)?;

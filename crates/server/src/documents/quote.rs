@@ -41,7 +41,10 @@ const LINES: [Column<'static>; 6] = [
 
 /// The PDF's bytes. `minute` turns an RFC 3339 time into `2026-12-07 14:05`.
 pub fn render(quote: &Quote, organization: &str, minute: fn(&str) -> String) -> Vec<u8> {
-    let title = format!("Quote {} (version {})", quote.quote_reference, quote.version);
+    let title = format!(
+        "Quote {} (version {})",
+        quote.quote_reference, quote.version
+    );
     let mut pdf = PdfWriter::new(&title);
     pdf.heading(&title);
     pdf.field("Quote", &quote.quote_id);

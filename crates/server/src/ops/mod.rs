@@ -10,9 +10,9 @@ pub mod imports;
 pub mod maintenances;
 pub mod metrics;
 pub mod orders;
-pub mod quotes;
 pub mod outbox;
 pub mod queue;
+pub mod quotes;
 
 use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};

@@ -111,13 +111,18 @@ fn id(errors: &mut Vec<FieldError>, kind: IdKind, pointer: String, text: &str) -
 }
 
 /// The content, or every site id of the wrong shape named by its field.
-pub fn content_of(body: QuoteContentBody, errors: &mut Vec<FieldError>) -> Content {
+pub fn content_of(body: QuoteContentBody, errors: &mut Vec<FieldError>, under: &str) -> Content {
     let lines = body
         .lines
         .into_iter()
         .enumerate()
         .map(|(n, line)| LineDraft {
-            site_id: id(errors, IdKind::Site, format!("/lines/{n}/siteId"), &line.site_id),
+            site_id: id(
+                errors,
+                IdKind::Site,
+                format!("{under}/lines/{n}/siteId"),
+                &line.site_id,
+            ),
             product: line.product,
             service_type: line.service_type,
             downstream_mbps: line.downstream_mbps,
@@ -168,7 +173,7 @@ pub async fn create(
         "/deliveryAccountId".into(),
         &body.delivery_account_id,
     );
-    let content = content_of(body.content, &mut errors);
+    let content = content_of(body.content, &mut errors, "/content");
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -179,11 +184,7 @@ pub async fn create(
         delivery_account_id: delivery,
         content,
     };
-    let actor = staff.case_actor();
-    let mut row = service::create(&state, &actor, &plan).await?;
-    if body.send {
-        row = service::send(&state, &actor, &row).await?;
-    }
+    let row = service::create(&state, &staff.case_actor(), &plan, body.send).await?;
     Ok((
         StatusCode::CREATED,
         Json(service::view(&state.db, &row).await?),
@@ -240,7 +241,7 @@ pub async fn revise(
 ) -> Result<Response, ApiError> {
     let row = service::any(&state.db, &id).await?;
     let mut errors = Vec::new();
-    let content = content_of(body, &mut errors);
+    let content = content_of(body, &mut errors, "");
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }

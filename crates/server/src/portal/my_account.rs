@@ -4,8 +4,8 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use oneportal_domain::notification::Topic;
 use oneportal_domain::Permission;
+use oneportal_domain::notification::Topic;
 use oneportal_store::orgs;
 use serde::Deserialize;
 
@@ -123,11 +123,7 @@ pub async fn page(
 
 /// Why a person cannot get a topic's e-mails.
 fn needs(topic: Topic) -> String {
-    let names: Vec<&str> = topic
-        .readers()
-        .iter()
-        .map(|p| p.label())
-        .collect();
+    let names: Vec<&str> = topic.readers().iter().map(|p| p.label()).collect();
     format!(
         "Needs the {} permission; ask a person with User Management.",
         names.join(" or ")

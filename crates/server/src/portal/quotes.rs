@@ -51,9 +51,7 @@ pub async fn list(
     let quotes = service::page(&state.db, Some(&session.user.access_scope()), &query)
         .await?
         .rows;
-    let (waiting, answered) = quotes
-        .into_iter()
-        .partition(|q| q.status.awaits_customer());
+    let (waiting, answered) = quotes.into_iter().partition(|q| q.status.awaits_customer());
     render::page(&ListPage {
         layout: Layout::for_session(&state, &session, "Quotes", "orders").await,
         waiting,
@@ -73,6 +71,8 @@ struct ShowPage {
     /// The person holds `Orders (Approve)` and the quote waits for an answer.
     may_answer: bool,
     may_approve: bool,
+    /// The person follows orders: the placed order is a link.
+    reads_orders: bool,
     error: String,
 }
 
@@ -101,6 +101,7 @@ async fn show_page(
             .unwrap_or_default(),
         may_answer: may_approve && row.status == QuoteStatus::Sent,
         may_approve,
+        reads_orders: session.user.permissions.contains(Permission::OrdersView),
         error,
         quote,
     })?;

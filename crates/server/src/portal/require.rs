@@ -69,7 +69,10 @@ impl<P: Needed> FromRequestParts<AppState> for Require<P> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PortalError> {
         let session = Session::from_request_parts(parts, state).await?;
-        if !P::ALSO.iter().any(|p| session.user.permissions.contains(*p)) {
+        if !P::ALSO
+            .iter()
+            .any(|p| session.user.permissions.contains(*p))
+        {
             require(&session, P::PERMISSION)?;
         }
         Ok(Require {

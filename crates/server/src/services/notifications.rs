@@ -549,7 +549,10 @@ impl Message {
                     ),
                     _ => (
                         "withdrawn".to_owned(),
-                        format!("The provider withdrew this quote. The reason: {}", text("reason")),
+                        format!(
+                            "The provider withdrew this quote. The reason: {}",
+                            text("reason")
+                        ),
                     ),
                 };
                 Message {

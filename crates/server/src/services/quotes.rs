@@ -198,7 +198,10 @@ async fn check_content(
     }
     let mut lines = Vec::new();
     for (n, line) in content.lines.iter().enumerate() {
-        if catalog::find_site(db, &scope, line.site_id).await?.is_none() {
+        if catalog::find_site(db, &scope, line.site_id)
+            .await?
+            .is_none()
+        {
             errors.push(FieldError::new(
                 format!("/lines/{n}/siteId"),
                 "unknown_site",
@@ -285,11 +288,15 @@ fn terms<'a>(content: &'a Content, actor: &'a CaseActor) -> VersionTerms<'a> {
     }
 }
 
-/// Writes a draft: the customer sees nothing until it is sent.
+/// Writes a draft, which the customer does not see; with `send`, sends it at
+/// once (then it must be valid today, which is checked before anything is
+/// written). Errors in the content point under `/content`, as in the
+/// operations API's body.
 pub async fn create(
     state: &AppState,
     actor: &CaseActor,
     plan: &QuotePlan,
+    send_now: bool,
 ) -> Result<QuoteRow, ApiError> {
     let mut errors = Vec::new();
     text_error(&mut errors, "/quoteReference".into(), &plan.reference, 100);
@@ -301,9 +308,26 @@ pub async fn create(
         &mut errors,
     )
     .await?;
-    let checked = check_content(&state.db, plan.org_id, &plan.content, &mut errors).await?;
+    let mut content_errors = Vec::new();
+    let checked = check_content(&state.db, plan.org_id, &plan.content, &mut content_errors).await?;
+    errors.extend(content_errors.into_iter().map(|mut e| {
+        e.pointer = format!("/content{}", e.pointer);
+        e
+    }));
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
+    }
+    if send_now {
+        check_valid_today(&plan.content).map_err(|_| {
+            ApiError::validation(vec![FieldError::new(
+                "/content/validUntil",
+                "in_the_past",
+                format!(
+                    "{} has passed: a quote sent to the customer must still be valid",
+                    plan.content.valid_until
+                ),
+            )])
+        })?;
     }
     let at = now_ms();
     let tx = state.db.begin().await?;
@@ -314,14 +338,22 @@ pub async fn create(
         delivery_account_id: plan.delivery_account_id,
         at,
     };
-    let id = match quotes::insert(&tx, &new, &terms(&plan.content, actor), &checked.new_lines())
-        .await
+    let id = match quotes::insert(
+        &tx,
+        &new,
+        &terms(&plan.content, actor),
+        &checked.new_lines(),
+    )
+    .await
     {
         Ok(id) => id,
         Err(error) if error.is_conflict_on("quotes") => {
             return Err(ApiError::conflict(
                 "quote_reference_taken",
-                format!("a quote with the reference '{}' exists", plan.reference.trim()),
+                format!(
+                    "a quote with the reference '{}' exists",
+                    plan.reference.trim()
+                ),
             ));
         }
         Err(error) => return Err(error.into()),
@@ -335,7 +367,11 @@ pub async fn create(
             "currency": plan.content.currency,
         }));
     commit_audited(state, tx, audit, Change::Events { orgs: vec![] }).await?;
-    reread(&state.db, id).await
+    let row = reread(&state.db, id).await?;
+    if send_now {
+        return send(state, actor, &row).await;
+    }
+    Ok(row)
 }
 
 async fn reread(db: &impl Exec, id: i64) -> Result<QuoteRow, ApiError> {
@@ -473,7 +509,15 @@ pub async fn withdraw(
     }
     let at = now_ms();
     let tx = state.db.begin().await?;
-    if !quotes::move_status(&tx, row.id, (row.status, QuoteStatus::Withdrawn), reason, at).await? {
+    if !quotes::move_status(
+        &tx,
+        row.id,
+        (row.status, QuoteStatus::Withdrawn),
+        reason,
+        at,
+    )
+    .await?
+    {
         return Err(changed(row));
     }
     let now = reread(&tx, row.id).await?;
@@ -545,7 +589,14 @@ pub async fn accept(
     let order = orders::place_in(state, &tx, answering.actor, &plan).await?;
     quotes::set_order(&tx, row.id, order.id).await?;
     let now = reread(&tx, row.id).await?;
-    emit(state, &tx, &now, EventType::QuoteAccepted, &answering.actor.name).await?;
+    emit(
+        state,
+        &tx,
+        &now,
+        EventType::QuoteAccepted,
+        &answering.actor.name,
+    )
+    .await?;
     let audit = Event::new(answering.actor.audit.clone(), "quote.accepted")
         .target("quote", IdKind::Quote.format(row.id))
         .org(Some(row.org_id))
@@ -584,7 +635,14 @@ pub async fn decline(
         return Err(answered_meanwhile(state, row).await);
     }
     let now = reread(&tx, row.id).await?;
-    emit(state, &tx, &now, EventType::QuoteDeclined, &answering.actor.name).await?;
+    emit(
+        state,
+        &tx,
+        &now,
+        EventType::QuoteDeclined,
+        &answering.actor.name,
+    )
+    .await?;
     let audit = Event::new(answering.actor.audit.clone(), "quote.declined")
         .target("quote", IdKind::Quote.format(row.id))
         .org(Some(row.org_id))
@@ -675,12 +733,20 @@ pub async fn expire_due(state: &AppState) -> Result<usize, StoreError> {
     for row in due {
         let at = now_ms();
         let tx = state.db.begin().await?;
-        if !quotes::move_status(&tx, row.id, (QuoteStatus::Sent, QuoteStatus::Expired), "", at)
-            .await?
+        if !quotes::move_status(
+            &tx,
+            row.id,
+            (QuoteStatus::Sent, QuoteStatus::Expired),
+            "",
+            at,
+        )
+        .await?
         {
             continue;
         }
-        let now = quotes::find(&tx, None, row.id).await?.unwrap_or(row.clone());
+        let now = quotes::find(&tx, None, row.id)
+            .await?
+            .unwrap_or(row.clone());
         emit(state, &tx, &now, EventType::QuoteExpired, "OnePortal").await?;
         let audit = Event::new(CaseActor::system().audit, "quote.expired")
             .target("quote", IdKind::Quote.format(row.id))

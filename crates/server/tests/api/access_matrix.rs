@@ -260,7 +260,11 @@ pub async fn quote_of(app: &TestApp, org_id: i64, site: i64, contract: i64, deli
     )
     .await
     .unwrap();
-    assert!(quotes::send(&tx, id, 1, QuoteStatus::Draft, 1).await.unwrap());
+    assert!(
+        quotes::send(&tx, id, 1, QuoteStatus::Draft, 1)
+            .await
+            .unwrap()
+    );
     tx.commit().await.unwrap();
     id
 }

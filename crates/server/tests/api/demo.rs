@@ -215,7 +215,10 @@ async fn the_demo_has_a_quote_waiting_for_an_answer_in_its_second_version() {
     let quotes = page["data"].as_array().unwrap();
     assert_eq!(quotes.len(), 1, "{page}");
     let quote = &quotes[0];
-    assert_eq!(quote["version"], 2, "the demo revised its quote once: {quote}");
+    assert_eq!(
+        quote["version"], 2,
+        "the demo revised its quote once: {quote}"
+    );
     assert_eq!(quote["lines"].as_array().unwrap().len(), 2);
     assert_eq!(quote["monthlyTotal"], "940.00");
     // Nobody is mailed about the demo's own history.

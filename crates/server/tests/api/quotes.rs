@@ -141,7 +141,10 @@ async fn a_quote_is_accepted_in_the_version_read_and_places_its_order() {
     assert_eq!(draft["monthlyTotal"], "1700.00");
     assert_eq!(draft["oneTimeTotal"], "3000.00");
     let id = draft["quoteId"].as_str().unwrap().to_owned();
-    assert_eq!(app.get(&format!("/v2/quotes/{id}"), &token).await.status(), 404);
+    assert_eq!(
+        app.get(&format!("/v2/quotes/{id}"), &token).await.status(),
+        404
+    );
     assert_eq!(app.get_json("/v2/quotes", &token).await["data"], json!([]));
 
     // Editing a draft keeps version 1; sending shows it.
@@ -153,12 +156,30 @@ async fn a_quote_is_accepted_in_the_version_read_and_places_its_order() {
         content(&catalog.sites, "800.00", &day(20)),
     )
     .await;
-    assert_eq!((status, edited["version"].clone()), (200, json!(1)), "{edited}");
-    let (status, sent) = send(&app, "POST", &format!("/ops/v1/quotes/{id}/send"), &staff, json!({})).await;
-    assert_eq!((status, sent["status"].clone()), (200, json!("Sent")), "{sent}");
+    assert_eq!(
+        (status, edited["version"].clone()),
+        (200, json!(1)),
+        "{edited}"
+    );
+    let (status, sent) = send(
+        &app,
+        "POST",
+        &format!("/ops/v1/quotes/{id}/send"),
+        &staff,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (status, sent["status"].clone()),
+        (200, json!("Sent")),
+        "{sent}"
+    );
     let seen = app.get_json(&format!("/v2/quotes/{id}"), &token).await;
     assert_eq!(seen["monthlyTotal"], "1600.00");
-    assert_eq!(seen["lines"][0]["siteAddress"], "Damrak 1, 1012 Amsterdam, NL");
+    assert_eq!(
+        seen["lines"][0]["siteAddress"],
+        "Damrak 1, 1012 Amsterdam, NL"
+    );
 
     // The person reads version 1; the provider revises it meanwhile: version 2.
     let mut browser = Browser::new(&app);
@@ -171,7 +192,11 @@ async fn a_quote_is_accepted_in_the_version_read_and_places_its_order() {
         content(&catalog.sites, "780.00", &day(20)),
     )
     .await;
-    assert_eq!((status, revised["version"].clone()), (200, json!(2)), "{revised}");
+    assert_eq!(
+        (status, revised["version"].clone()),
+        (200, json!(2)),
+        "{revised}"
+    );
     assert_eq!(revised["status"], "Sent");
 
     // Accepting version 1 is refused, naming the new version; nothing is ordered.
@@ -190,8 +215,19 @@ async fn a_quote_is_accepted_in_the_version_read_and_places_its_order() {
     assert_eq!(app.get_json("/v2/orders", &token).await["data"], json!([]));
 
     // The API refuses to accept, and says where to.
-    let (status, refused) = send(&app, "POST", &format!("/v2/quotes/{id}/accept"), &token, json!({})).await;
-    assert_eq!((status, refused["code"].clone()), (403, json!("portal_only")), "{refused}");
+    let (status, refused) = send(
+        &app,
+        "POST",
+        &format!("/v2/quotes/{id}/accept"),
+        &token,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["code"].clone()),
+        (403, json!("portal_only")),
+        "{refused}"
+    );
     assert!(
         refused["detail"]
             .as_str()
@@ -208,11 +244,16 @@ async fn a_quote_is_accepted_in_the_version_read_and_places_its_order() {
     assert_eq!(quote["answer"]["by"], email);
     assert_eq!(quote["answer"]["version"], 2);
     let order_id = quote["orderId"].as_str().unwrap().to_owned();
-    let order = app.get_json(&format!("/v2/orders/{order_id}"), &token).await;
+    let order = app
+        .get_json(&format!("/v2/orders/{order_id}"), &token)
+        .await;
     assert_eq!(order["orderReference"], "Q-1");
     assert_eq!(order["purchaseOrder"], "PO-9912");
     assert_eq!(order["status"], "InDelivery");
-    assert_eq!(order["lines"].as_array().unwrap().len(), catalog.sites.len());
+    assert_eq!(
+        order["lines"].as_array().unwrap().len(),
+        catalog.sites.len()
+    );
     let ready = order["lines"][0]["milestones"]
         .as_array()
         .unwrap()
@@ -222,7 +263,10 @@ async fn a_quote_is_accepted_in_the_version_read_and_places_its_order() {
     assert_eq!(ready["plannedDate"], day(45));
     let service = app
         .get_json(
-            &format!("/v2/services/{}", order["lines"][0]["serviceId"].as_str().unwrap()),
+            &format!(
+                "/v2/services/{}",
+                order["lines"][0]["serviceId"].as_str().unwrap()
+            ),
             &token,
         )
         .await;
@@ -261,7 +305,13 @@ async fn a_quote_is_accepted_in_the_version_read_and_places_its_order() {
         .await;
     assert_eq!(pdf.status(), StatusCode::OK);
     let text = crate::invoices::pdf_text(&pdf.bytes().await.unwrap());
-    for expected in ["Quote Q-1 (version 2)", "1560.00 EUR", &email, "Version answered", &order_id] {
+    for expected in [
+        "Quote Q-1 (version 2)",
+        "1560.00 EUR",
+        &email,
+        "Version answered",
+        &order_id,
+    ] {
         assert!(text.contains(expected), "{expected} in {text}");
     }
 
@@ -273,12 +323,19 @@ async fn a_quote_is_accepted_in_the_version_read_and_places_its_order() {
         .iter()
         .filter_map(|e| {
             let t = e["type"].as_str().unwrap();
-            (t.starts_with("quote.") || t == "order.created").then(|| {
-                format!("{t}:{}", e["data"]["version"].as_i64().unwrap_or_default())
-            })
+            (t.starts_with("quote.") || t == "order.created")
+                .then(|| format!("{t}:{}", e["data"]["version"].as_i64().unwrap_or_default()))
         })
         .collect();
-    assert_eq!(types, ["quote.sent:1", "quote.sent:2", "order.created:0", "quote.accepted:2"]);
+    assert_eq!(
+        types,
+        [
+            "quote.sent:1",
+            "quote.sent:2",
+            "order.created:0",
+            "quote.accepted:2"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -338,13 +395,30 @@ async fn an_expired_quote_cannot_be_accepted_until_the_provider_reissues_it() {
 
     // The sweep marks it expired, once.
     let state = &app.app.state;
-    assert_eq!(oneportal::services::quotes::expire_due(state).await.unwrap(), 1);
-    assert_eq!(oneportal::services::quotes::expire_due(state).await.unwrap(), 0);
+    assert_eq!(
+        oneportal::services::quotes::expire_due(state)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        oneportal::services::quotes::expire_due(state)
+            .await
+            .unwrap(),
+        0
+    );
     let expired = app.get_json(&format!("/v2/quotes/{id}"), &token).await;
     assert_eq!(expired["status"], "Expired");
 
     // Sending it again is refused; revising it with a new validity re-issues it.
-    let (status, _) = send(&app, "POST", &format!("/ops/v1/quotes/{id}/send"), &staff, json!({})).await;
+    let (status, _) = send(
+        &app,
+        "POST",
+        &format!("/ops/v1/quotes/{id}/send"),
+        &staff,
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 409);
     let (status, past) = send(
         &app,
@@ -354,7 +428,11 @@ async fn an_expired_quote_cannot_be_accepted_until_the_provider_reissues_it() {
         content(&catalog.sites[..1], "850.00", &day(-1)),
     )
     .await;
-    assert_eq!((status, past["errors"][0]["pointer"].clone()), (422, json!("/validUntil")), "{past}");
+    assert_eq!(
+        (status, past["errors"][0]["pointer"].clone()),
+        (422, json!("/validUntil")),
+        "{past}"
+    );
     let (status, reissued) = send(
         &app,
         "PUT",
@@ -364,7 +442,10 @@ async fn an_expired_quote_cannot_be_accepted_until_the_provider_reissues_it() {
     )
     .await;
     assert_eq!(status, 200, "{reissued}");
-    assert_eq!((reissued["status"].clone(), reissued["version"].clone()), (json!("Sent"), json!(2)));
+    assert_eq!(
+        (reissued["status"].clone(), reissued["version"].clone()),
+        (json!("Sent"), json!(2))
+    );
     let accepted = accept_in_portal(&mut browser, &id, "2", crate::browser::PASSWORD).await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
 
@@ -388,7 +469,10 @@ async fn a_declined_quote_tells_the_provider_why_and_only_approvers_answer() {
     let page = viewer.page(&format!("/portal/orders/quotes/{id}")).await;
     assert!(page.contains("Q-NO"));
     assert!(!page.contains("accept-form"));
-    assert!(page.contains("needs the &#39;Orders (Approve)&#39; permission") || page.contains("needs the 'Orders (Approve)' permission"));
+    assert!(
+        page.contains("needs the &#39;Orders (Approve)&#39; permission")
+            || page.contains("needs the 'Orders (Approve)' permission")
+    );
     let token = hidden_csrf(&page);
     let refused = viewer
         .post_form(
@@ -422,7 +506,14 @@ async fn a_declined_quote_tells_the_provider_why_and_only_approvers_answer() {
         )
         .await;
     assert_eq!(declined.status(), StatusCode::SEE_OTHER);
-    let (status, quote) = send(&app, "GET", &format!("/ops/v1/quotes/{id}"), &staff, Value::Null).await;
+    let (status, quote) = send(
+        &app,
+        "GET",
+        &format!("/ops/v1/quotes/{id}"),
+        &staff,
+        Value::Null,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(quote["status"], "Declined");
     assert_eq!(quote["reason"], "We found a cheaper offer.");
@@ -451,8 +542,16 @@ async fn a_declined_quote_tells_the_provider_why_and_only_approvers_answer() {
         .filter(|m| m.subject.contains(&id))
         .map(|m| m.subject.as_str())
         .collect();
-    assert!(subjects.iter().any(|s| s.ends_with("waiting for your answer")), "{subjects:?}");
-    assert!(subjects.iter().any(|s| s.ends_with("declined")), "{subjects:?}");
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.ends_with("waiting for your answer")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.iter().any(|s| s.ends_with("declined")),
+        "{subjects:?}"
+    );
 }
 
 #[tokio::test]
@@ -508,7 +607,10 @@ async fn staff_write_send_revise_and_withdraw_quotes_on_their_pages() {
     let withdrawn = browser
         .post_form(
             &format!("/staff/quotes/{id}/withdraw"),
-            &[("csrf_token", &token), ("reason", "Priced on the wrong site.")],
+            &[
+                ("csrf_token", &token),
+                ("reason", "Priced on the wrong site."),
+            ],
         )
         .await;
     assert_eq!(withdrawn.status(), StatusCode::SEE_OTHER);

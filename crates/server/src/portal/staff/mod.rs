@@ -26,9 +26,9 @@ pub mod maintenance;
 pub mod metrics_intake;
 pub mod monitoring;
 pub mod orders;
-pub mod quotes;
 pub mod orgs;
 pub mod outbox;
+pub mod quotes;
 pub mod session;
 
 use axum::Router;

@@ -216,13 +216,22 @@ impl Draft {
                 site_id,
                 product: l.product.clone(),
                 service_type,
-                downstream_mbps: number(&mut errors, format!("/lines/{n}/downstreamMbps"), &l.downstream),
+                downstream_mbps: number(
+                    &mut errors,
+                    format!("/lines/{n}/downstreamMbps"),
+                    &l.downstream,
+                ),
                 upstream_mbps: number(&mut errors, format!("/lines/{n}/upstreamMbps"), &l.upstream),
                 term_months: number(&mut errors, format!("/lines/{n}/termMonths"), &l.term),
                 one_time_price: l.one_time.clone(),
                 monthly_price: l.monthly.clone(),
-                lead_time_days: (!l.lead_time.is_empty())
-                    .then(|| number(&mut errors, format!("/lines/{n}/leadTimeDays"), &l.lead_time)),
+                lead_time_days: (!l.lead_time.is_empty()).then(|| {
+                    number(
+                        &mut errors,
+                        format!("/lines/{n}/leadTimeDays"),
+                        &l.lead_time,
+                    )
+                }),
             });
         }
         if !errors.is_empty() {
@@ -274,7 +283,8 @@ fn form_page(
 pub async fn new_form(session: StaffSession) -> Result<Response, PortalError> {
     let draft = Draft {
         currency: "EUR".into(),
-        valid_until: (time::OffsetDateTime::now_utc().date() + time::Duration::days(30)).to_string(),
+        valid_until: (time::OffsetDateTime::now_utc().date() + time::Duration::days(30))
+            .to_string(),
         ..Draft::default()
     };
     form_page(&session, None, draft, StatusCode::OK, String::new())
@@ -299,21 +309,32 @@ pub async fn create(
             })
         };
         let plan = QuotePlan {
-            org_id: id(IdKind::Organization, "/organizationId", &draft.organization_id)?,
+            org_id: id(
+                IdKind::Organization,
+                "/organizationId",
+                &draft.organization_id,
+            )?,
             reference: draft.reference.clone(),
-            contract_account_id: id(IdKind::Account, "/contractAccountId", &draft.contract_account_id)?,
-            delivery_account_id: id(IdKind::Account, "/deliveryAccountId", &draft.delivery_account_id)?,
+            contract_account_id: id(
+                IdKind::Account,
+                "/contractAccountId",
+                &draft.contract_account_id,
+            )?,
+            delivery_account_id: id(
+                IdKind::Account,
+                "/deliveryAccountId",
+                &draft.delivery_account_id,
+            )?,
             content,
         };
-        let row = service::create(&state, &actor, &plan).await?;
-        if fields.get("send") == Some("yes") {
-            return service::send(&state, &actor, &row).await;
-        }
-        Ok(row)
+        service::create(&state, &actor, &plan, fields.get("send") == Some("yes")).await
     }
     .await;
     match result {
-        Ok(row) => Ok(Redirect::to(&format!("/staff/quotes/{}", IdKind::Quote.format(row.id))).into_response()),
+        Ok(row) => Ok(
+            Redirect::to(&format!("/staff/quotes/{}", IdKind::Quote.format(row.id)))
+                .into_response(),
+        ),
         Err(error) => {
             let (status, text) = fixable(error)?;
             form_page(&session, None, draft, status, text)

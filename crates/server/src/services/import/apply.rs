@@ -79,6 +79,18 @@ pub(super) async fn apply(
         summary.maintenances.count(outcome);
         progress(1);
     }
+    for quote in plan.quotes {
+        summary
+            .quotes
+            .count(super::lifecycle::apply_quote(state, actor, quote).await?);
+        progress(1);
+    }
+    for order in plan.orders {
+        summary
+            .orders
+            .count(super::lifecycle::apply_order(state, actor, order).await?);
+        progress(1);
+    }
     Ok(summary)
 }
 

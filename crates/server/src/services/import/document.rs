@@ -16,6 +16,128 @@ pub struct ImportDocument {
     /// Planned maintenance, which may touch services of several organizations.
     #[serde(default)]
     pub maintenances: Vec<MaintenanceRecord>,
+    /// Quotes, written after the organizations whose accounts and sites they name.
+    #[serde(default)]
+    pub quotes: Vec<QuoteRecord>,
+    /// Orders in delivery and their milestones, written after the quotes.
+    #[serde(default)]
+    pub orders: Vec<OrderRecord>,
+}
+
+/// A quote as the back office states it, keyed by its reference: a new one is
+/// written (and sent, unless `Draft`); a known one not answered yet is revised
+/// when its content differs (a quote the customer saw gets a new version, sent
+/// at once), sent, or withdrawn. The customer's answer is final: an accepted or
+/// declined quote changes no more.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QuoteRecord {
+    #[serde(rename = "ref")]
+    #[schema(example = "Q-2026-0042")]
+    pub reference: String,
+    pub organization_ref: String,
+    pub contract_account_ref: String,
+    pub delivery_account_ref: String,
+    pub title: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// `YYYY-MM-DD`: the last day it may be accepted.
+    pub valid_until: String,
+    #[serde(default)]
+    pub note: String,
+    /// `Draft`, `Sent` (default) or `Withdrawn`.
+    #[serde(default = "sent")]
+    pub status: String,
+    /// Why it is withdrawn; the customer reads it.
+    #[serde(default)]
+    pub reason: String,
+    pub lines: Vec<QuoteLineRecord>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QuoteLineRecord {
+    pub site_ref: String,
+    pub product: String,
+    /// `GlobalInternet`, `SdWan`, `ManagedRouter`, `Ethernet` or `Wireless4G`.
+    pub service_type: String,
+    #[serde(default)]
+    pub downstream_mbps: i64,
+    #[serde(default)]
+    pub upstream_mbps: i64,
+    pub term_months: i64,
+    /// Decimal strings, before tax.
+    pub one_time_price: String,
+    pub monthly_price: String,
+    pub lead_time_days: Option<i64>,
+}
+
+/// An order as the back office states it, keyed by its reference: a new one is
+/// placed (each line's service created under its `serviceRef`); on a known one,
+/// milestones with an `actualDate` not recorded yet are reached in order,
+/// planned days that differ are moved (a delay, with `delayReason`), and
+/// `Cancelled` cancels it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderRecord {
+    #[serde(rename = "ref")]
+    #[schema(example = "SO-2026-0042")]
+    pub reference: String,
+    pub organization_ref: String,
+    pub contract_account_ref: String,
+    pub delivery_account_ref: String,
+    #[serde(default)]
+    pub purchase_order: String,
+    /// `YYYY-MM-DD`; today when left out.
+    pub received_date: Option<String>,
+    /// `InDelivery` (default) or `Cancelled`; `Delivered` follows from the last line
+    /// ready for service.
+    #[serde(default = "in_delivery")]
+    pub status: String,
+    /// Why it is cancelled, or why planned days moved; the customer reads it.
+    #[serde(default)]
+    pub reason: String,
+    pub lines: Vec<OrderLineRecord>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderLineRecord {
+    /// The provider's reference of the service the line delivers (created with the order).
+    pub service_ref: String,
+    /// For an order placed in OnePortal (by accepting a quote): the line's
+    /// service (`SVC-000001`), which then takes `serviceRef`.
+    pub service_id: Option<String>,
+    pub site_ref: String,
+    pub service_name: String,
+    /// `GlobalInternet`, `SdWan`, `ManagedRouter`, `Ethernet` or `Wireless4G`.
+    pub service_type: String,
+    pub product: String,
+    #[serde(default)]
+    pub downstream_mbps: i64,
+    #[serde(default)]
+    pub upstream_mbps: i64,
+    /// By milestone name (`SiteSurvey`, …, `ReadyForService`): its planned and actual day.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub milestones: std::collections::BTreeMap<String, MilestoneRecord>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MilestoneRecord {
+    /// `YYYY-MM-DD`.
+    pub planned_date: Option<String>,
+    /// `YYYY-MM-DD`, once reached.
+    pub actual_date: Option<String>,
+}
+
+fn sent() -> String {
+    "Sent".into()
+}
+
+fn in_delivery() -> String {
+    "InDelivery".into()
 }
 
 /// A planned maintenance as the back office states it now, keyed by its

@@ -1,5 +1,6 @@
 //! The provider's bulk import: organizations, accounts, sites, services,
-//! invoices with lines, case updates and RFOs from one JSON document, for
+//! invoices with lines, case updates and RFOs, maintenance, quotes and orders
+//! from one JSON document, for
 //! `oneportal import FILE.json` and `POST /ops/v1/imports` alike.
 //!
 //! The whole document is checked before anything is written (every problem is
@@ -9,6 +10,7 @@
 
 mod apply;
 pub mod document;
+mod lifecycle;
 mod prepare;
 mod summary;
 

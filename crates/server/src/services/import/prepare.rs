@@ -37,6 +37,9 @@ pub(super) struct Plan {
     pub organizations: Vec<OrganizationPlan>,
     /// Written after the organizations, whose services they name.
     pub maintenances: Vec<MaintenancePlan>,
+    /// Written after the maintenances, in this order: an order may follow a quote.
+    pub quotes: Vec<super::lifecycle::QuoteImport>,
+    pub orders: Vec<super::lifecycle::OrderImport>,
     /// Records to write, for the progress bar.
     pub records: u64,
 }
@@ -105,10 +108,16 @@ pub(super) struct CasePlan {
 }
 
 /// Errors so far, each pointing at a field and naming its record.
-struct Findings(Vec<FieldError>);
+pub(super) struct Findings(pub(super) Vec<FieldError>);
 
 impl Findings {
-    fn add(&mut self, pointer: &str, record: &str, code: &str, detail: impl std::fmt::Display) {
+    pub(super) fn add(
+        &mut self,
+        pointer: &str,
+        record: &str,
+        code: &str,
+        detail: impl std::fmt::Display,
+    ) {
         if self.0.len() < MAX_ERRORS {
             self.0.push(FieldError::new(
                 pointer,
@@ -118,11 +127,11 @@ impl Findings {
         }
     }
 
-    fn full(&self) -> bool {
+    pub(super) fn full(&self) -> bool {
         self.0.len() >= MAX_ERRORS
     }
 
-    fn text(&mut self, pointer: &str, record: &str, value: &str, max: usize) {
+    pub(super) fn text(&mut self, pointer: &str, record: &str, value: &str, max: usize) {
         let length = value.trim().chars().count();
         if length == 0 {
             self.add(
@@ -141,7 +150,7 @@ impl Findings {
         }
     }
 
-    fn reference(&mut self, pointer: &str, record: &str, value: &str) {
+    pub(super) fn reference(&mut self, pointer: &str, record: &str, value: &str) {
         if value.trim() != value || value.chars().any(char::is_control) {
             self.add(
                 pointer,
@@ -153,7 +162,7 @@ impl Findings {
         self.text(pointer, record, value, 100);
     }
 
-    fn one_of(&mut self, pointer: &str, record: &str, value: &str, allowed: &[&str]) {
+    pub(super) fn one_of(&mut self, pointer: &str, record: &str, value: &str, allowed: &[&str]) {
         if !allowed.contains(&value) {
             self.add(
                 pointer,
@@ -175,7 +184,7 @@ impl Findings {
         }
     }
 
-    fn date(&mut self, pointer: &str, record: &str, value: &str) -> Option<Date> {
+    pub(super) fn date(&mut self, pointer: &str, record: &str, value: &str) -> Option<Date> {
         let format = time::macros::format_description!("[year]-[month]-[day]");
         let parsed = Date::parse(value.trim(), format).ok();
         if parsed.is_none() {
@@ -189,7 +198,7 @@ impl Findings {
         parsed
     }
 
-    fn money(&mut self, pointer: &str, record: &str, value: &str) -> Option<Money> {
+    pub(super) fn money(&mut self, pointer: &str, record: &str, value: &str) -> Option<Money> {
         Money::parse(value)
             .map_err(|e| self.add(pointer, record, e.code, e.message))
             .ok()
@@ -220,6 +229,8 @@ pub(super) async fn prepare(db: &Db, mut document: ImportDocument) -> Result<Pla
     let mut plan = Plan {
         organizations: Vec::new(),
         maintenances: Vec::new(),
+        quotes: Vec::new(),
+        orders: Vec::new(),
         records: 0,
     };
     // The services the document defines, which maintenances may name.
@@ -233,6 +244,28 @@ pub(super) async fn prepare(db: &Db, mut document: ImportDocument) -> Result<Pla
         })
         .collect();
     let maintenances = std::mem::take(&mut document.maintenances);
+    let quotes = std::mem::take(&mut document.quotes);
+    let orders = std::mem::take(&mut document.orders);
+    let defined: super::lifecycle::Defined = document
+        .organizations
+        .iter()
+        .flat_map(|o| {
+            let org = &o.reference;
+            o.accounts
+                .iter()
+                .map(move |a| (org.clone(), RefKind::Account, a.reference.clone()))
+                .chain(
+                    o.sites
+                        .iter()
+                        .map(move |s| (org.clone(), RefKind::Site, s.reference.clone())),
+                )
+                .chain(
+                    o.services
+                        .iter()
+                        .map(move |s| (org.clone(), RefKind::Service, s.reference.clone())),
+                )
+        })
+        .collect();
     let mut seen_organizations = HashSet::new();
     for (index, org) in document.organizations.into_iter().enumerate() {
         if findings.full() {
@@ -308,6 +341,9 @@ pub(super) async fn prepare(db: &Db, mut document: ImportDocument) -> Result<Pla
         }
     }
     plan.records += plan.maintenances.len() as u64;
+    plan.quotes = super::lifecycle::check_quotes(db, &mut findings, &defined, quotes).await?;
+    plan.orders = super::lifecycle::check_orders(db, &mut findings, &defined, orders).await?;
+    plan.records += (plan.quotes.len() + plan.orders.len()) as u64;
     if findings.0.is_empty() {
         Ok(plan)
     } else {

@@ -37,4 +37,8 @@ pub struct Summary {
     pub rfos: Counts,
     /// `updated` when a maintenance changed or moved on.
     pub maintenances: Counts,
+    /// `updated` when a quote was revised, sent or withdrawn.
+    pub quotes: Counts,
+    /// `updated` when an order reached a milestone, was delayed or cancelled.
+    pub orders: Counts,
 }
