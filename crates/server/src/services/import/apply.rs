@@ -9,7 +9,8 @@ use oneportal_domain::maintenance::MaintenanceStatus;
 use oneportal_store::provisioning::{self, Keyed, Upserted};
 use oneportal_store::{Arg, Exec, Tx, cases, maintenances, now_ms};
 
-use super::prepare::{Linked, MaintenancePlan, OrganizationPlan, Plan, RefKind};
+use super::check::RefKind;
+use super::prepare::{Linked, MaintenancePlan, OrganizationPlan, Plan};
 use super::summary::Summary;
 use crate::cluster::Change;
 use crate::http::ApiError;

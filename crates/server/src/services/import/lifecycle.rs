@@ -13,8 +13,8 @@ use oneportal_domain::quote::{MAX_LEAD_TIME_DAYS, MAX_TERM_MONTHS, QuoteStatus, 
 use oneportal_store::provisioning::{self, Keyed, Upserted};
 use oneportal_store::{Db, orders, quotes};
 
+use super::check::{Findings, RefKind};
 use super::document::{OrderRecord, QuoteRecord};
-use super::prepare::{Findings, RefKind};
 use crate::http::ApiError;
 use crate::services::cases::CaseActor;
 use crate::services::orders::{self as order_service, LinePlan, OrderPlan};
@@ -569,11 +569,8 @@ pub(super) async fn apply_quote(
         };
         let send_now = plan.status == QuoteStatus::Sent;
         let row = quote_service::create(state, actor, &new, send_now).await?;
-        match plan.status {
-            QuoteStatus::Withdrawn => {
-                quote_service::withdraw(state, actor, &row, &plan.reason).await?;
-            }
-            _ => {}
+        if plan.status == QuoteStatus::Withdrawn {
+            quote_service::withdraw(state, actor, &row, &plan.reason).await?;
         }
         return Ok(Upserted::Created(row.id));
     };

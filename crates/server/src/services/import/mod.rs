@@ -9,6 +9,7 @@
 //! nothing, and an interrupted import is finished by running it again.
 
 mod apply;
+mod check;
 pub mod document;
 mod lifecycle;
 mod prepare;
