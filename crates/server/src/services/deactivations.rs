@@ -301,6 +301,7 @@ pub async fn withdraw(
         note: reason,
         details: json!({ "reason": reason }),
         ip: None,
+        case_id: None,
     };
     move_request(state, row, actor, step).await
 }
@@ -338,6 +339,7 @@ pub async fn confirm(
             "billingEndDateDue": due,
         }),
         ip,
+        case_id: None,
     };
     move_request(state, row, actor, step).await
 }
@@ -526,6 +528,7 @@ pub async fn provider_act(
                 note,
                 details: json!({ "note": note, "caseId": case_id.map(|c| IdKind::Case.format(c)) }),
                 ip: None,
+                case_id: *case_id,
             }
         }
         ProviderAct::StateTerms {
@@ -551,6 +554,7 @@ pub async fn provider_act(
                     "note": note,
                 }),
                 ip: None,
+                case_id: None,
             }
         }
         ProviderAct::Decline { reason } => Step {
@@ -563,6 +567,7 @@ pub async fn provider_act(
             note: reason,
             details: json!({ "reason": reason }),
             ip: None,
+            case_id: None,
         },
         ProviderAct::SetBillingEndDate { date } => {
             check_day("/billingEndDate", date)?;
@@ -574,6 +579,7 @@ pub async fn provider_act(
                 note: "",
                 details: json!({ "billingEndDate": date }),
                 ip: None,
+                case_id: None,
             }
         }
         ProviderAct::Complete { note } => Step {
@@ -586,17 +592,10 @@ pub async fn provider_act(
             note,
             details: json!({ "note": note }),
             ip: None,
+            case_id: None,
         },
     };
-    let case_id = match act {
-        ProviderAct::Review { case_id, .. } => *case_id,
-        _ => None,
-    };
-    let moved = move_request(state, row, actor, step).await?;
-    match case_id {
-        Some(case_id) => link_case(state, &moved, case_id).await,
-        None => Ok(moved),
-    }
+    move_request(state, row, actor, step).await
 }
 
 fn check_day(pointer: &str, text: &str) -> Result<(), ApiError> {
@@ -627,19 +626,6 @@ async fn check_case(state: &AppState, row: &DeactivationRow, case_id: i64) -> Re
     }
 }
 
-async fn link_case(
-    state: &AppState,
-    row: &DeactivationRow,
-    case_id: i64,
-) -> Result<DeactivationRow, ApiError> {
-    let tx = state.db.begin().await?;
-    deactivations::link_case(&tx, row.id, case_id, now_ms()).await?;
-    tx.commit().await?;
-    Ok(deactivations::find(&state.db, None, row.id)
-        .await?
-        .unwrap_or_else(|| row.clone()))
-}
-
 /// One move of a request: where to, by whom, at which terms, what it writes.
 struct Step<'a> {
     to: DeactivationStatus,
@@ -649,6 +635,8 @@ struct Step<'a> {
     note: &'a str,
     details: serde_json::Value,
     ip: Option<String>,
+    /// The case through which the provider asks its questions, linked in the move's transaction.
+    case_id: Option<i64>,
 }
 
 fn refused(row: &DeactivationRow, reason: Refused) -> ApiError {
@@ -707,6 +695,9 @@ async fn move_request(
     };
     if let Some(to) = service_move {
         move_service(state, &tx, row, to, at).await?;
+    }
+    if let Some(case_id) = step.case_id {
+        deactivations::link_case(&tx, row.id, case_id, at).await?;
     }
     let moved = deactivations::find(&tx, None, row.id)
         .await?

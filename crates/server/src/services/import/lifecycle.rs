@@ -121,6 +121,46 @@ async fn check_refs(
     Ok(())
 }
 
+/// The two accounts a quote or an order names, for [`check_refs`].
+fn account_refs<'a>(
+    at: &str,
+    contract: &'a str,
+    delivery: &'a str,
+) -> Vec<(String, RefKind, &'a str)> {
+    vec![
+        (
+            format!("{at}/contractAccountRef"),
+            RefKind::Account,
+            contract,
+        ),
+        (
+            format!("{at}/deliveryAccountRef"),
+            RefKind::Account,
+            delivery,
+        ),
+    ]
+}
+
+/// Checks a record's own reference, once in the document.
+fn check_key(
+    findings: &mut Findings,
+    seen: &mut HashSet<String>,
+    at: &str,
+    label: &str,
+    reference: &str,
+    what: &str,
+) {
+    findings.reference(&format!("{at}/ref"), label, reference);
+    if !seen.insert(reference.to_owned()) {
+        findings.add(
+            &format!("{at}/ref"),
+            label,
+            "duplicate",
+            format!("this {what} appears twice in the document"),
+        );
+    }
+}
+
 fn service_type(findings: &mut Findings, pointer: &str, label: &str, text: &str) -> ServiceType {
     ServiceType::parse(text.trim()).unwrap_or_else(|| {
         findings.one_of(pointer, label, text, ServiceType::NAMES);
@@ -141,15 +181,7 @@ pub(super) async fn check_quotes(
         let at = format!("/quotes/{index}");
         let label = format!("quote '{}'", record.reference);
         let before = findings.0.len();
-        findings.reference(&format!("{at}/ref"), &label, &record.reference);
-        if !seen.insert(record.reference.clone()) {
-            findings.add(
-                &format!("{at}/ref"),
-                &label,
-                "duplicate",
-                "this quote appears twice in the document",
-            );
-        }
+        check_key(findings, &mut seen, &at, &label, &record.reference, "quote");
         findings.text(&format!("{at}/title"), &label, &record.title, 200);
         if !is_currency_code(&record.currency) {
             findings.add(
@@ -180,18 +212,11 @@ pub(super) async fn check_quotes(
                 "a quote has at least one line",
             );
         }
-        let mut refs = vec![
-            (
-                format!("{at}/contractAccountRef"),
-                RefKind::Account,
-                record.contract_account_ref.as_str(),
-            ),
-            (
-                format!("{at}/deliveryAccountRef"),
-                RefKind::Account,
-                record.delivery_account_ref.as_str(),
-            ),
-        ];
+        let mut refs = account_refs(
+            &at,
+            &record.contract_account_ref,
+            &record.delivery_account_ref,
+        );
         let mut lines = Vec::new();
         for (n, line) in record.lines.iter().enumerate() {
             let at = format!("{at}/lines/{n}");
@@ -297,15 +322,7 @@ pub(super) async fn check_orders(
         let at = format!("/orders/{index}");
         let label = format!("order '{}'", record.reference);
         let before = findings.0.len();
-        findings.reference(&format!("{at}/ref"), &label, &record.reference);
-        if !seen.insert(record.reference.clone()) {
-            findings.add(
-                &format!("{at}/ref"),
-                &label,
-                "duplicate",
-                "this order appears twice in the document",
-            );
-        }
+        check_key(findings, &mut seen, &at, &label, &record.reference, "order");
         if let Some(day) = &record.received_date {
             findings.date(&format!("{at}/receivedDate"), &label, day);
         }
@@ -334,18 +351,11 @@ pub(super) async fn check_orders(
                 format!("an order has 1 to {} lines", order_service::MAX_LINES),
             );
         }
-        let mut refs = vec![
-            (
-                format!("{at}/contractAccountRef"),
-                RefKind::Account,
-                record.contract_account_ref.as_str(),
-            ),
-            (
-                format!("{at}/deliveryAccountRef"),
-                RefKind::Account,
-                record.delivery_account_ref.as_str(),
-            ),
-        ];
+        let mut refs = account_refs(
+            &at,
+            &record.contract_account_ref,
+            &record.delivery_account_ref,
+        );
         let mut lines = Vec::new();
         let mut services = HashSet::new();
         for (n, line) in record.lines.iter().enumerate() {
