@@ -28,7 +28,8 @@ test('a customer accepts a quote, follows its order as staff move it, and sees t
   await page.getByRole('button', { name: 'Accept and place the order' }).click();
   await expect(page.locator('#action-error')).toContainText('not your password');
   await expect(page.locator('#quote-status')).toHaveText('Sent');
-  await page.getByLabel('Your purchase-order reference (optional)').fill('PO-ACME-5002');
+  // What was typed stays; only the password is asked again.
+  await expect(page.getByLabel('Your purchase-order reference (optional)')).toHaveValue('PO-ACME-5002');
   await page.getByLabel('I accept this quote on behalf of my organization.').check();
   await page.getByLabel('Your password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Accept and place the order' }).click();

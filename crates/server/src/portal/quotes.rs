@@ -73,7 +73,16 @@ struct ShowPage {
     may_approve: bool,
     /// The person follows orders: the placed order is a link.
     reads_orders: bool,
+    /// What the accept form held when it was refused, so nothing is typed twice.
+    purchase_order: String,
     error: String,
+}
+
+/// Why an answer was refused, and what the form held.
+#[derive(Default)]
+struct Refusal {
+    error: String,
+    purchase_order: String,
 }
 
 async fn show_page(
@@ -81,7 +90,7 @@ async fn show_page(
     session: &Session,
     row: &QuoteRow,
     status: StatusCode,
-    error: String,
+    refusal: Refusal,
 ) -> Result<Response, PortalError> {
     let quote = service::view(&state.db, row).await?;
     let may_approve = session.user.permissions.contains(Permission::OrdersApprove);
@@ -102,7 +111,8 @@ async fn show_page(
         may_answer: may_approve && row.status == QuoteStatus::Sent,
         may_approve,
         reads_orders: session.user.permissions.contains(Permission::OrdersView),
-        error,
+        purchase_order: refusal.purchase_order,
+        error: refusal.error,
         quote,
     })?;
     *response.status_mut() = status;
@@ -115,7 +125,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, PortalError> {
     let row = service::visible(&state.db, &session.user.access_scope(), &id).await?;
-    show_page(&state, &session, &row, StatusCode::OK, String::new()).await
+    show_page(&state, &session, &row, StatusCode::OK, Refusal::default()).await
 }
 
 pub async fn document(
@@ -139,13 +149,18 @@ pub async fn accept(
     CsrfForm(session, fields): CsrfForm<Require<OrdersApprove>>,
 ) -> Result<Response, PortalError> {
     let row = service::visible(&state.db, &session.user.access_scope(), &id).await?;
+    let purchase_order = fields.text("purchase_order");
     let refuse = |message: &str| {
+        let refusal = Refusal {
+            error: message.into(),
+            purchase_order: purchase_order.clone(),
+        };
         show_page(
             &state,
             &session,
             &row,
             StatusCode::UNPROCESSABLE_ENTITY,
-            message.into(),
+            refusal,
         )
     };
     if fields.get("understood") != Some("yes") {
@@ -165,7 +180,7 @@ pub async fn accept(
         version,
         ip: Some(ip),
     };
-    match service::accept(&state, &row, &answering, &fields.text("purchase_order")).await {
+    match service::accept(&state, &row, &answering, &purchase_order).await {
         Ok((row, _order)) => Ok(Redirect::to(&href(row.id)).into_response()),
         Err(error) => answer_failed(&state, &session, &id, error).await,
     }
@@ -179,12 +194,16 @@ pub async fn decline(
 ) -> Result<Response, PortalError> {
     let row = service::visible(&state.db, &session.user.access_scope(), &id).await?;
     let Some(version) = version_read(&fields) else {
+        let refusal = Refusal {
+            error: "The form is out of date: read the quote again.".into(),
+            ..Refusal::default()
+        };
         return show_page(
             &state,
             &session,
             &row,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "The form is out of date: read the quote again.".into(),
+            refusal,
         )
         .await;
     };
@@ -210,5 +229,9 @@ async fn answer_failed(
 ) -> Result<Response, PortalError> {
     let (status, text) = fixable(error)?;
     let row = service::visible(&state.db, &session.user.access_scope(), id).await?;
-    show_page(state, session, &row, status, text).await
+    let refusal = Refusal {
+        error: text,
+        ..Refusal::default()
+    };
+    show_page(state, session, &row, status, refusal).await
 }
