@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use oneportal_domain::Permission;
@@ -17,15 +17,16 @@ use oneportal_domain::ids::IdKind;
 use oneportal_store::catalog::ServiceRow;
 use oneportal_store::deactivations::{self, DEACTIVATIONS, DeactivationRow, LocalContact};
 
+use super::catalog::Pager;
 use super::csrf::CsrfForm;
 use super::error::fixable;
+use super::history;
 use super::layout::Layout;
 use super::login::reauthenticate;
 use super::require::{Require, SupportEdit, SupportView};
 use super::session::Session;
 use super::{PortalError, render};
 use crate::http::ApiError;
-use crate::http::pagination::parse_list_query;
 use crate::models::deactivation::{DeactivationRequest, DeactivationRequestDetail};
 use crate::models::maintenance::minute;
 use crate::services::cases::CaseActor;
@@ -39,47 +40,45 @@ fn href(id: i64) -> String {
     )
 }
 
-/// One part of the list: under way, or history.
-struct Group {
-    id: &'static str,
-    heading: &'static str,
-    empty: &'static str,
-    rows: Vec<DeactivationRequest>,
-}
-
 #[derive(Template)]
 #[template(path = "portal/deactivations.html")]
 struct ListPage {
     layout: Layout,
-    groups: Vec<Group>,
+    open: Vec<DeactivationRequest>,
+    open_total: i64,
+    closed: Vec<DeactivationRequest>,
+    pager: Pager,
 }
 
-/// Every request the person may see: those under way first, then the rest.
+/// Every request the person may see: those under way first, then the
+/// completed, withdrawn and declined ones a page at a time.
 pub async fn list(
     State(state): State<AppState>,
     session: Require<SupportView>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
-    let query = parse_list_query(&DEACTIVATIONS, Some("limit=200"))?;
-    let rows = service::page(&state.db, Some(&session.user.access_scope()), &query)
-        .await?
-        .rows;
-    let (closed, open): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.status.is_final());
+    let scope = session.user.access_scope();
+    let (open_query, closed_query) = history::queries(
+        &DEACTIVATIONS,
+        (
+            "Submitted,InReview,PendingConfirmation,Confirmed,Scheduled",
+            "Completed,Withdrawn,Declined",
+        ),
+        raw.as_deref(),
+    )?;
+    let open = service::page(&state.db, Some(&scope), &open_query).await?;
+    let closed = service::page(&state.db, Some(&scope), &closed_query).await?;
     render::page(&ListPage {
         layout: Layout::for_session(&state, &session, "Deactivation requests", "catalog").await,
-        groups: vec![
-            Group {
-                id: "open",
-                heading: "Under way",
-                empty: "No deactivation request is under way.",
-                rows: open,
-            },
-            Group {
-                id: "closed",
-                heading: "Completed, withdrawn and declined",
-                empty: "None yet.",
-                rows: closed,
-            },
-        ],
+        open_total: open.total,
+        open: open.rows,
+        pager: history::history_pager(
+            "/portal/deactivation-requests",
+            &closed_query,
+            closed.total,
+            closed.rows.len(),
+        ),
+        closed: closed.rows,
     })
 }
 

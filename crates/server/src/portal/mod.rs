@@ -27,6 +27,7 @@ mod error_page;
 pub mod explorer;
 pub mod form;
 pub mod headers;
+mod history;
 pub mod home;
 pub mod layout;
 pub mod login;

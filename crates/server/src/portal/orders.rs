@@ -3,16 +3,16 @@
 //! reasons. The same service functions and access scope as `/v2/orders`.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use oneportal_domain::Permission;
-use oneportal_domain::order::OrderStatus;
 use oneportal_store::orders::ORDERS;
 
+use super::catalog::Pager;
+use super::history;
 use super::layout::Layout;
 use super::require::{OrdersView, QuotesRead, Require};
 use super::{PortalError, render};
-use crate::http::pagination::parse_list_query;
 use crate::models::order::Order;
 use crate::services::orders as service;
 use crate::state::AppState;
@@ -22,31 +22,39 @@ use crate::state::AppState;
 struct ListPage {
     layout: Layout,
     open: Vec<Order>,
+    /// How many are in delivery, when more than shown.
+    open_total: i64,
     done: Vec<Order>,
+    pager: Pager,
     /// For the tabs: the person follows orders (they do, on this page).
     reads_orders: bool,
 }
 
-/// The Orders section's first page: the orders for those who follow them; a
-/// person who only approves goes to the quotes.
+/// The Orders section's first page: the orders in delivery, then the
+/// delivered and cancelled ones a page at a time, for those who follow
+/// orders; a person who only approves goes to the quotes.
 pub async fn list(
     State(state): State<AppState>,
     session: Require<QuotesRead>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
     if !session.user.permissions.contains(Permission::OrdersView) {
         return Ok(Redirect::to("/portal/orders/quotes").into_response());
     }
-    let query = parse_list_query(&ORDERS, Some("limit=200"))?;
-    let orders = service::page(&state.db, Some(&session.user.access_scope()), &query)
-        .await?
-        .rows;
-    let (open, done): (Vec<Order>, Vec<Order>) = orders
-        .into_iter()
-        .partition(|o| o.status == OrderStatus::InDelivery);
+    let scope = session.user.access_scope();
+    let (open_query, done_query) = history::queries(
+        &ORDERS,
+        ("InDelivery", "Delivered,Cancelled"),
+        raw.as_deref(),
+    )?;
+    let open = service::page(&state.db, Some(&scope), &open_query).await?;
+    let done = service::page(&state.db, Some(&scope), &done_query).await?;
     render::page(&ListPage {
         layout: Layout::for_session(&state, &session, "Orders", "orders").await,
-        open,
-        done,
+        open_total: open.total,
+        open: open.rows,
+        pager: history::history_pager("/portal/orders", &done_query, done.total, done.rows.len()),
+        done: done.rows,
         reads_orders: true,
     })
 }

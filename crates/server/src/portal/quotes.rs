@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use oneportal_domain::Permission;
@@ -15,14 +15,15 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::quote::QuoteStatus;
 use oneportal_store::quotes::{QUOTES, QuoteRow};
 
+use super::catalog::Pager;
 use super::csrf::CsrfForm;
 use super::error::fixable;
+use super::history;
 use super::layout::Layout;
 use super::login::reauthenticate;
 use super::require::{OrdersApprove, QuotesRead, Require};
 use super::session::Session;
 use super::{PortalError, render};
-use crate::http::pagination::parse_list_query;
 use crate::models::maintenance::minute;
 use crate::models::quote::Quote;
 use crate::services::cases::CaseActor;
@@ -39,23 +40,38 @@ struct ListPage {
     layout: Layout,
     /// Waiting for an answer.
     waiting: Vec<Quote>,
+    waiting_total: i64,
     answered: Vec<Quote>,
+    pager: Pager,
     reads_orders: bool,
 }
 
+/// The quotes waiting for an answer, then the answered, expired and
+/// withdrawn ones a page at a time.
 pub async fn list(
     State(state): State<AppState>,
     session: Require<QuotesRead>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, PortalError> {
-    let query = parse_list_query(&QUOTES, Some("limit=200"))?;
-    let quotes = service::page(&state.db, Some(&session.user.access_scope()), &query)
-        .await?
-        .rows;
-    let (waiting, answered) = quotes.into_iter().partition(|q| q.status.awaits_customer());
+    let scope = session.user.access_scope();
+    let (waiting_query, answered_query) = history::queries(
+        &QUOTES,
+        ("Sent", "Accepted,Declined,Expired,Withdrawn"),
+        raw.as_deref(),
+    )?;
+    let waiting = service::page(&state.db, Some(&scope), &waiting_query).await?;
+    let answered = service::page(&state.db, Some(&scope), &answered_query).await?;
     render::page(&ListPage {
         layout: Layout::for_session(&state, &session, "Quotes", "orders").await,
-        waiting,
-        answered,
+        waiting_total: waiting.total,
+        waiting: waiting.rows,
+        pager: history::history_pager(
+            "/portal/orders/quotes",
+            &answered_query,
+            answered.total,
+            answered.rows.len(),
+        ),
+        answered: answered.rows,
         reads_orders: session.user.permissions.contains(Permission::OrdersView),
     })
 }

@@ -618,3 +618,45 @@ async fn staff_write_send_revise_and_withdraw_quotes_on_their_pages() {
     let pdf = browser.get(&format!("{path}/quote.pdf")).await;
     assert_eq!(pdf.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_portal_pages_through_answered_quotes_and_shows_every_waiting_one() {
+    let app = spawn_app().await;
+    let catalog = seed(&app, app.org_id, 1).await;
+    let staff = staff_token(&app).await;
+    for n in 0..27 {
+        let quote = sent_quote(&app, &staff, &catalog, &format!("Q-OLD-{n:02}")).await;
+        let id = quote["quoteId"].as_str().unwrap();
+        let (status, _) = send(
+            &app,
+            "POST",
+            &format!("/ops/v1/quotes/{id}/withdraw"),
+            &staff,
+            json!({"reason": "superseded"}),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    sent_quote(&app, &staff, &catalog, "Q-WAITING").await;
+    let mut browser = Browser::signed_in(&app, approver()).await;
+    let first = browser.page("/portal/orders/quotes").await;
+    assert!(first.contains("Q-WAITING"));
+    assert!(first.contains("Showing 1–25 of 27."), "{first}");
+    assert_eq!(first.matches("Q-OLD-").count(), 25);
+    assert!(
+        first.contains(r#"href="/portal/orders/quotes?offset=25" rel="next""#),
+        "{first}"
+    );
+    let second = browser.page("/portal/orders/quotes?offset=25").await;
+    assert!(second.contains("Q-WAITING"), "what waits is on every page");
+    assert!(second.contains("Showing 26–27 of 27."), "{second}");
+    assert_eq!(second.matches("Q-OLD-").count(), 2);
+    // The orders and deactivation requests pages answer the same way.
+    for path in [
+        "/portal/orders?offset=25",
+        "/portal/deactivation-requests?offset=25",
+    ] {
+        let mut everyone = Browser::signed_in(&app, oneportal_domain::PermissionSet::all()).await;
+        assert_eq!(everyone.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+}
