@@ -11,9 +11,9 @@ use oneportal_store::catalog::AccessScope;
 use oneportal_store::invoices::{self, INVOICES};
 use time::{Date, Month, OffsetDateTime};
 
-use super::catalog::{Pager, pager};
 use super::charts::{self, Bar};
 use super::layout::Layout;
+use super::pager::{Pager, pager};
 use super::require::{BillingView, Require};
 use super::support::Choice;
 use super::{PortalError, render};

@@ -8,11 +8,11 @@ use axum::response::Response;
 use oneportal_domain::catalog::{ServiceStatus, ServiceType, SiteStatus};
 use oneportal_domain::ids::IdKind;
 use oneportal_domain::monitoring::ServiceHealth;
-use oneportal_domain::query::{ListQuery, Start};
 use oneportal_store::catalog::{self, SERVICES, SITES};
 
 use super::developer::day_time;
 use super::layout::Layout;
+use super::pager::{Pager, pager};
 use super::require::{Require, SitesServicesView};
 use super::{PortalError, render};
 use crate::http::pagination::parse_list_query;
@@ -50,17 +50,6 @@ impl From<Service> for ServiceLine {
             ready_for_service: s.ready_for_service_date.unwrap_or_else(|| "—".into()),
         }
     }
-}
-
-/// Links to the previous and next page, keeping the filters.
-pub struct Pager {
-    pub from: u32,
-    pub to: u32,
-    pub total: i64,
-    /// More than `total` match: a case list stops counting at 10,000.
-    pub more: bool,
-    pub previous: String,
-    pub next: String,
 }
 
 #[derive(Template)]
@@ -142,52 +131,6 @@ fn list_query(
     }
     api.push(("limit".into(), PAGE_SIZE.into()));
     (api, search)
-}
-
-pub(crate) fn pager(
-    base: &str,
-    pairs: &[(String, String)],
-    query: &ListQuery,
-    total: i64,
-    shown: usize,
-) -> Pager {
-    let offset = match query.start {
-        Start::Offset(o) => o,
-        Start::After(_) => 0,
-    };
-    let limit = query.limit;
-    let link = |offset: u32| {
-        let mut kept: Vec<(String, String)> = pairs
-            .iter()
-            .filter(|(n, _)| n != "offset" && n != "limit")
-            .cloned()
-            .collect();
-        if offset > 0 {
-            kept.push(("offset".into(), offset.to_string()));
-        }
-        let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
-        if query.is_empty() {
-            base.to_owned()
-        } else {
-            format!("{base}?{query}")
-        }
-    };
-    Pager {
-        from: if shown == 0 { 0 } else { offset + 1 },
-        to: offset + shown as u32,
-        total,
-        more: false,
-        previous: if offset > 0 {
-            link(offset.saturating_sub(limit))
-        } else {
-            String::new()
-        },
-        next: if i64::from(offset + limit) < total {
-            link(offset + limit)
-        } else {
-            String::new()
-        },
-    }
 }
 
 fn contains_folded(text: &str, needle: &str) -> bool {

@@ -17,12 +17,12 @@ use oneportal_domain::ids::IdKind;
 use oneportal_store::catalog::ServiceRow;
 use oneportal_store::deactivations::{self, DEACTIVATIONS, DeactivationRow, LocalContact};
 
-use super::catalog::Pager;
 use super::csrf::CsrfForm;
 use super::error::fixable;
 use super::history;
 use super::layout::Layout;
 use super::login::reauthenticate;
+use super::pager::Pager;
 use super::require::{Require, SupportEdit, SupportView};
 use super::session::Session;
 use super::{PortalError, render};

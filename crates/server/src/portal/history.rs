@@ -6,7 +6,7 @@
 use oneportal_domain::query::{ListQuery, ListSpec};
 
 use super::PortalError;
-use super::catalog::{Pager, pager};
+use super::pager::{Pager, pager};
 use crate::http::pagination::parse_list_query;
 
 /// At most this many records under way are shown; the page says when there are more.

@@ -34,6 +34,7 @@ pub mod login;
 pub mod maintenance;
 mod my_account;
 pub mod orders;
+pub mod pager;
 pub mod performance;
 pub mod quotes;
 pub mod render;

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use oneportal_domain::Permission;
 use oneportal_store::orders::ORDERS;
 
-use super::catalog::Pager;
 use super::history;
 use super::layout::Layout;
+use super::pager::Pager;
 use super::require::{OrdersView, QuotesRead, Require};
 use super::{PortalError, render};
 use crate::models::order::Order;

@@ -15,12 +15,12 @@ use oneportal_domain::ids::IdKind;
 use oneportal_domain::quote::QuoteStatus;
 use oneportal_store::quotes::{QUOTES, QuoteRow};
 
-use super::catalog::Pager;
 use super::csrf::CsrfForm;
 use super::error::fixable;
 use super::history;
 use super::layout::Layout;
 use super::login::reauthenticate;
+use super::pager::Pager;
 use super::require::{OrdersApprove, QuotesRead, Require};
 use super::session::Session;
 use super::{PortalError, render};

@@ -18,12 +18,12 @@ use oneportal_domain::query::ListQuery;
 use oneportal_store::cases::{self, CASES, CaseRow};
 use oneportal_store::catalog::{self as catalog_store, AccessScope, SERVICES};
 
-use super::catalog::{Pager, pager};
 use super::charts::{self, Bar, Moment};
 use super::csrf::CsrfForm;
 use super::developer::day_time;
 use super::error::{capitalize, fixable};
 use super::layout::Layout;
+use super::pager::{Pager, pager};
 use super::require::{Require, SupportEdit, SupportView};
 use super::session::Session;
 use super::{PortalError, csrf, render};
