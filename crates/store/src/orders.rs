@@ -3,7 +3,6 @@
 //! customer sees an order when the caller's [`AccessScope`] sees its two
 //! accounts (every line's service has them), as for cases.
 
-use oneportal_domain::ids::IdKind;
 use oneportal_domain::order::{Milestone, OrderStatus};
 use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey};
 use serde_json::json;
@@ -327,9 +326,4 @@ pub async fn touch(tx: &Tx, id: i64, at: i64) -> Result<(), StoreError> {
     )
     .await?;
     Ok(())
-}
-
-/// The public id of an order, for messages.
-pub fn public_id(id: i64) -> String {
-    IdKind::Order.format(id)
 }

@@ -4,7 +4,6 @@
 //! for orders.
 
 use oneportal_domain::catalog::ServiceType;
-use oneportal_domain::ids::IdKind;
 use oneportal_domain::invoice::Money;
 use oneportal_domain::query::{Direction, Field, FieldKind, ListQuery, ListSpec, SortKey};
 use oneportal_domain::quote::QuoteStatus;
@@ -437,9 +436,4 @@ pub async fn due_to_expire(
         args![QuoteStatus::Sent.as_str(), today, limit],
     )
     .await
-}
-
-/// The public id of a quote, for messages.
-pub fn public_id(id: i64) -> String {
-    IdKind::Quote.format(id)
 }

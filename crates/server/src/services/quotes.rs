@@ -36,10 +36,6 @@ use crate::state::AppState;
 
 const WHAT: &str = "quote";
 
-/// The most lines the staff pages' form offers (the operations API and the
-/// import take up to [`MAX_LINES`]).
-pub const FORM_LINES: usize = 20;
-
 /// One service offered, as the provider writes it (prices as decimal text).
 #[derive(Debug, Clone)]
 pub struct LineDraft {
@@ -455,8 +451,7 @@ pub async fn send(
     actor: &CaseActor,
     row: &QuoteRow,
 ) -> Result<QuoteRow, ApiError> {
-    if !row.status.may_move(QuoteStatus::Sent, Mover::Provider) || row.status != QuoteStatus::Draft
-    {
+    if row.status != QuoteStatus::Draft {
         return Err(refused(
             row,
             Refused(format!(

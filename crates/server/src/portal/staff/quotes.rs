@@ -111,6 +111,10 @@ struct Draft {
     lines: Vec<LineFields>,
 }
 
+/// The most lines the form offers (the operations API and the import take up
+/// to 200).
+const FORM_LINES: usize = 20;
+
 /// Room for this many more lines than the quote has.
 const SPARE_LINES: usize = 2;
 
@@ -142,7 +146,7 @@ impl Draft {
 
     fn read(fields: &FormFields) -> Draft {
         let text = |name: &str| fields.text(name).trim().to_owned();
-        let lines = (0..crate::services::quotes::FORM_LINES)
+        let lines = (0..FORM_LINES)
             .map(|n| LineFields {
                 site_id: text(&format!("line{n}_site")),
                 product: text(&format!("line{n}_product")),
@@ -171,7 +175,7 @@ impl Draft {
 
     /// The rows the form shows: the lines, then empty ones to add more.
     fn rows(mut self) -> Draft {
-        let spare = (self.lines.len() + SPARE_LINES).min(crate::services::quotes::FORM_LINES);
+        let spare = (self.lines.len() + SPARE_LINES).min(FORM_LINES);
         while self.lines.len() < spare.max(1) {
             self.lines.push(LineFields::default());
         }
