@@ -15,12 +15,15 @@ use sqlx::sqlite::{
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use tokio::sync::Mutex;
 
+pub use crate::arg::Arg;
+use crate::checkpoint;
+use crate::direct::DirectReads;
 use crate::error::{StoreError, table_of};
 
 /// A connection pool to the embedded SQLite file or a PostgreSQL server.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool, WriteGate),
+    Sqlite(SqlitePool, WriteGate, DirectReads),
     Pg(PgPool),
 }
 
@@ -29,19 +32,22 @@ pub enum Db {
 /// than in SQLite's busy handler, which polls with sleeps of up to 100 ms and so
 /// leaves the lock idle most of the time under concurrent writes. Other
 /// processes (the CLI) still meet SQLite's own lock and busy timeout.
+///
+/// Every transaction then runs on the one connection behind the gate. In WAL
+/// mode a connection drops its whole page cache when it finds that another
+/// connection wrote since its last transaction; with writes spread over the
+/// pool, each write read its pages again from the file. The one writer keeps
+/// its cache (see [`WRITER_CACHE_KIB`]) from one transaction to the next.
 #[derive(Clone, Debug)]
-pub struct WriteGate(std::sync::Arc<tokio::sync::Semaphore>);
-
-impl Default for WriteGate {
-    fn default() -> Self {
-        WriteGate(std::sync::Arc::new(tokio::sync::Semaphore::new(1)))
-    }
+pub struct WriteGate {
+    turn: std::sync::Arc<tokio::sync::Semaphore>,
+    writer: SqlitePool,
 }
 
 impl WriteGate {
     /// Waits for this process's turn to write, as long as the busy timeout allows.
     async fn enter(&self) -> Result<tokio::sync::OwnedSemaphorePermit, StoreError> {
-        match tokio::time::timeout(BUSY_TIMEOUT, self.0.clone().acquire_owned()).await {
+        match tokio::time::timeout(BUSY_TIMEOUT, self.turn.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             Ok(Err(_)) => Err(StoreError::Unavailable("the database is closing".into())),
             Err(_) => Err(StoreError::Unavailable(
@@ -50,6 +56,10 @@ impl WriteGate {
         }
     }
 }
+
+/// The page cache of the one connection that writes: the pages writes touch
+/// again (a pushed series' newest samples, indexes' right edges) stay in memory.
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
 
 /// How long a write waits for SQLite's lock before it is refused as unavailable.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -106,12 +116,30 @@ impl Db {
             // process that cannot hang up (and it pings on release anyway).
             .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .connect_with(options.clone())
+            .await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .test_before_acquire(false)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(
+                options
+                    .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"))
+                    // Checkpoints run beside the writes (see `checkpoint`); this only
+                    // bounds the log should that thread fall behind.
+                    .pragma("wal_autocheckpoint", checkpoint::BACKSTOP_PAGES.to_string()),
+            )
             .await?;
         for file in sqlite_files(path) {
             restrict(&file)?;
         }
-        Ok(Db::Sqlite(pool, WriteGate::default()))
+        let gate = WriteGate {
+            turn: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+            writer,
+        };
+        checkpoint::spawn(path, std::sync::Arc::downgrade(&gate.turn))?;
+        Ok(Db::Sqlite(pool, gate, DirectReads::new(path)))
     }
 
     /// Connects to PostgreSQL. A short acquire timeout makes an outage answer
@@ -150,7 +178,7 @@ impl Db {
     pub async fn migrate(&self) -> Result<usize, StoreError> {
         let before = self.applied_migrations().await.unwrap_or(0);
         match self {
-            Db::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Sqlite(pool, ..) => SQLITE_MIGRATIONS.run(pool).await?,
             Db::Pg(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(self.applied_migrations().await?.saturating_sub(before))
@@ -177,9 +205,9 @@ impl Db {
     /// IMMEDIATE`) so that a read-then-write never fails on lock upgrade.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let inner = match self {
-            Db::Sqlite(pool, gate) => {
+            Db::Sqlite(_, gate, _) => {
                 let permit = gate.enter().await?;
-                let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let tx = gate.writer.begin_with("BEGIN IMMEDIATE").await?;
                 InTransaction::Sqlite(tx, permit)
             }
             Db::Pg(pool) => InTransaction::Pg(pool.begin().await?),
@@ -190,7 +218,7 @@ impl Db {
     /// A connection for one request's reads (see [`Reader`]).
     pub async fn reader(&self) -> Result<Reader, StoreError> {
         let inner = match self {
-            Db::Sqlite(pool, _) => Pooled::Sqlite(pool.acquire().await?),
+            Db::Sqlite(pool, ..) => Pooled::Sqlite(pool.acquire().await?),
             Db::Pg(pool) => Pooled::Pg(pool.acquire().await?),
         };
         Ok(Held(Mutex::new(inner)))
@@ -198,7 +226,10 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pool, _) => pool.close().await,
+            Db::Sqlite(pool, gate, _) => {
+                gate.writer.close().await;
+                pool.close().await;
+            }
             Db::Pg(pool) => pool.close().await,
         }
     }
@@ -252,68 +283,6 @@ fn file_error(error: std::io::Error, what: &str, path: &Path) -> StoreError {
     )))
 }
 
-/// A value bound to a `$n` placeholder.
-#[derive(Debug, Clone)]
-pub enum Arg {
-    I64(Option<i64>),
-    Text(Option<String>),
-    Bool(bool),
-    Bytes(Vec<u8>),
-    F64(Option<f64>),
-}
-
-impl From<f64> for Arg {
-    fn from(v: f64) -> Self {
-        Arg::F64(Some(v))
-    }
-}
-
-impl From<i64> for Arg {
-    fn from(v: i64) -> Self {
-        Arg::I64(Some(v))
-    }
-}
-impl From<Option<i64>> for Arg {
-    fn from(v: Option<i64>) -> Self {
-        Arg::I64(v)
-    }
-}
-impl From<String> for Arg {
-    fn from(v: String) -> Self {
-        Arg::Text(Some(v))
-    }
-}
-impl From<&String> for Arg {
-    fn from(v: &String) -> Self {
-        Arg::Text(Some(v.clone()))
-    }
-}
-impl From<&str> for Arg {
-    fn from(v: &str) -> Self {
-        Arg::Text(Some(v.to_owned()))
-    }
-}
-impl From<Option<String>> for Arg {
-    fn from(v: Option<String>) -> Self {
-        Arg::Text(v)
-    }
-}
-impl From<Option<&str>> for Arg {
-    fn from(v: Option<&str>) -> Self {
-        Arg::Text(v.map(str::to_owned))
-    }
-}
-impl From<bool> for Arg {
-    fn from(v: bool) -> Self {
-        Arg::Bool(v)
-    }
-}
-impl From<Vec<u8>> for Arg {
-    fn from(v: Vec<u8>) -> Self {
-        Arg::Bytes(v)
-    }
-}
-
 /// `$first, $first+1, …`: `count` numbered parameters for an `IN` list.
 pub(crate) fn numbered_marks(first: usize, count: usize) -> String {
     (first..first + count)
@@ -335,12 +304,6 @@ pub(crate) fn number_marks(sql_with_marks: &str, values: Vec<Arg>, args: &mut Ve
         sql.push_str(part);
     }
     sql
-}
-
-/// Builds a `Vec<Arg>` from values of mixed types: `args![id, name, None::<i64>]`.
-#[macro_export]
-macro_rules! args {
-    ($($value:expr),* $(,)?) => { vec![$($crate::db::Arg::from($value)),*] };
 }
 
 /// A row type that decodes from both backends' rows.
@@ -388,6 +351,13 @@ pub trait Exec: Sync {
         args: Vec<Arg>,
     ) -> impl Future<Output = Result<Option<T>, StoreError>> + Send;
 
+    /// Reads of committed data on the calling thread ([`DirectReads`]): only on
+    /// the SQLite pool itself, never in a transaction (it would not see the
+    /// transaction's own writes) nor on PostgreSQL.
+    fn direct(&self) -> Option<&DirectReads> {
+        None
+    }
+
     /// For SQL assembled at run time (lists with filters); values still go through `args`.
     fn fetch_all_dynamic<T: Record>(
         &self,
@@ -414,7 +384,7 @@ pub trait Exec: Sync {
 macro_rules! on_backend {
     (pool $db:expr => $build:ident [$($row:ty)?] ($sql:expr, $args:expr) . $run:ident $(. $then:ident)?) => {
         match $db {
-            Db::Sqlite(pool, _) => bind_all!(sqlx::$build::<Sqlite $(, $row)?>($sql), $args)
+            Db::Sqlite(pool, ..) => bind_all!(sqlx::$build::<Sqlite $(, $row)?>($sql), $args)
                 .$run(pool)
                 .await?$(.$then())?,
             Db::Pg(pool) => bind_all!(sqlx::$build::<Postgres $(, $row)?>($sql), $args)
@@ -435,6 +405,13 @@ macro_rules! on_backend {
 }
 
 impl Exec for Db {
+    fn direct(&self) -> Option<&DirectReads> {
+        match self {
+            Db::Sqlite(_, _, direct) => Some(direct),
+            Db::Pg(_) => None,
+        }
+    }
+
     async fn fetch_all_dynamic<T: Record>(
         &self,
         sql: String,
@@ -607,6 +584,7 @@ impl<C: HoldsConnection> Exec for Held<C> {
 #[cfg(test)]
 mod tests {
     use super::{Db, Exec, SqliteDurability};
+    use crate::args;
 
     /// SQLite on its own numbers `$n` parameters by first appearance; sqlx reads
     /// the number, so a statement may name its values in any order, as

@@ -23,6 +23,31 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Other(sqlx::Error),
+    /// An error of a read on the calling thread ([`crate::direct`]).
+    #[error("database error: {0}")]
+    Direct(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+        match error {
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            rusqlite::Error::SqliteFailure(ref failure, _)
+                if matches!(failure.code, DatabaseBusy | DatabaseLocked) =>
+            {
+                StoreError::Unavailable(error.to_string())
+            }
+            rusqlite::Error::FromSqlConversionFailure(index, _, ref source) => {
+                StoreError::Unreadable {
+                    table: "a table".into(),
+                    column: format!("column {index}"),
+                    detail: source.to_string(),
+                }
+            }
+            other => StoreError::Direct(other),
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

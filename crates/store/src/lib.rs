@@ -2,13 +2,16 @@
 //! with the same SQL and the same migrations versions on both.
 
 pub mod api_clients;
+pub mod arg;
 pub mod audit;
 pub mod calendar_feeds;
 pub mod cases;
 pub mod catalog;
+mod checkpoint;
 pub mod counts;
 pub mod db;
 pub mod deactivations;
+pub mod direct;
 pub mod error;
 pub mod events;
 pub mod idempotency;

@@ -7,6 +7,7 @@
 use oneportal_domain::metrics::{Measurement, Resolution, SeriesKind};
 
 use crate::db::Backend;
+use crate::direct::Cost;
 use crate::{Db, Exec, StoreError, Tx, args};
 
 /// A pushed series OnePortal stores, as the intake needs it.
@@ -148,18 +149,14 @@ impl PointRow {
     }
 }
 
-/// Rollup points of a table as stored, as one JSON array of `[series, bucket,
-/// min, max, sum, weight]` with the four values in thousandths, as integers: a
-/// month of five-minute points is 8,640 rows a series, passing them as rows
-/// costs an allocation each, and printing floating-point numbers costs SQLite
-/// more than reading them. A thousandth of a bit/s, a microsecond, a
-/// thousandth of a percent are finer than any chart shows.
+/// Rollup points of a table as stored: a month of five-minute points is 8,640
+/// rows a series, so how they travel decides the read's cost. SQLite's rows
+/// are read where they are asked for ([`crate::direct`]); PostgreSQL's come
+/// as one row of six arrays in its binary format, not a row each.
 macro_rules! points_from_rollup {
     (sqlite, $table:literal) => {
         concat!(
-            "SELECT json_group_array(json_array(p.series_id, p.bucket, \
-                CAST(ROUND(p.min_value * 1000) AS INTEGER), CAST(ROUND(p.max_value * 1000) AS INTEGER), \
-                CAST(ROUND(p.sum_value * 1000) AS INTEGER), CAST(ROUND(p.weight * 1000) AS INTEGER))) \
+            "SELECT p.series_id, p.bucket, p.min_value, p.max_value, p.sum_value, p.weight \
              FROM metric_series ser CROSS JOIN ",
             $table,
             " p WHERE p.series_id = ser.id AND ser.service_id = $3 AND ser.measurement = $4 \
@@ -168,9 +165,8 @@ macro_rules! points_from_rollup {
     };
     (postgres, $table:literal) => {
         concat!(
-            "SELECT COALESCE(json_agg(json_build_array(p.series_id, p.bucket, \
-                round(p.min_value * 1000)::bigint, round(p.max_value * 1000)::bigint, \
-                round(p.sum_value * 1000)::bigint, round(p.weight * 1000)::bigint)), '[]')::text \
+            "SELECT array_agg(p.series_id), array_agg(p.bucket), array_agg(p.min_value), \
+                array_agg(p.max_value), array_agg(p.sum_value), array_agg(p.weight) \
              FROM metric_series ser CROSS JOIN ",
             $table,
             " p WHERE p.series_id = ser.id AND ser.service_id = $3 AND ser.measurement = $4 \
@@ -178,6 +174,17 @@ macro_rules! points_from_rollup {
         )
     };
 }
+
+/// PostgreSQL's answer to `points_from_rollup!`: each column's values in the
+/// same row order (every aggregate of one query sees the rows in one order).
+type PointColumns = (
+    Option<Vec<i64>>,
+    Option<Vec<i64>>,
+    Option<Vec<f64>>,
+    Option<Vec<f64>>,
+    Option<Vec<f64>>,
+    Option<Vec<f64>>,
+);
 
 /// One service's points of one measurement in `[from, to)`, in steps of `step`
 /// ms (for a rollup, a multiple of its width).
@@ -188,7 +195,8 @@ pub async fn points(
     resolution: Resolution,
     (from, to, step): (i64, i64, i64),
 ) -> Result<Vec<PointRow>, StoreError> {
-    let rollup = match (resolution, db.backend()) {
+    let values = args![from, to, service_id, measurement.as_str()];
+    let rows = match (resolution, db) {
         (Resolution::Raw, _) => {
             let sql = concat!(
                 points_from_samples!("picked.service_id = $4 AND picked.measurement = $5"),
@@ -198,35 +206,58 @@ pub async fn points(
                 .fetch_all(sql, args![from, to, step, service_id, measurement.as_str()])
                 .await;
         }
-        (Resolution::FiveMinutes, Backend::Sqlite) => {
-            points_from_rollup!(sqlite, "metric_points_5m")
+        (_, Db::Sqlite(_, _, direct)) => {
+            let sql = match resolution {
+                Resolution::Hour => points_from_rollup!(sqlite, "metric_points_1h"),
+                _ => points_from_rollup!(sqlite, "metric_points_5m"),
+            };
+            direct.fetch_all(Cost::Scan, sql, &values, |row| {
+                Ok(PointRow {
+                    series_id: row.get(0)?,
+                    bucket: row.get(1)?,
+                    min_value: row.get(2)?,
+                    max_value: row.get(3)?,
+                    sum_value: row.get(4)?,
+                    weight: row.get(5)?,
+                })
+            })?
         }
-        (Resolution::FiveMinutes, Backend::Postgres) => {
-            points_from_rollup!(postgres, "metric_points_5m")
+        (_, Db::Pg(pool)) => {
+            let sql = match resolution {
+                Resolution::Hour => points_from_rollup!(postgres, "metric_points_1h"),
+                _ => points_from_rollup!(postgres, "metric_points_5m"),
+            };
+            let (series, buckets, min, max, sum, weight) =
+                sqlx::query_as::<sqlx::Postgres, PointColumns>(sql)
+                    .bind(from)
+                    .bind(to)
+                    .bind(service_id)
+                    .bind(measurement.as_str())
+                    .fetch_one(pool)
+                    .await
+                    .map_err(|error| StoreError::reading("metric_points", error))?;
+            let column = |values: Option<Vec<f64>>| values.unwrap_or_default().into_iter();
+            series
+                .unwrap_or_default()
+                .into_iter()
+                .zip(buckets.unwrap_or_default())
+                .zip(column(min).zip(column(max)))
+                .zip(column(sum).zip(column(weight)))
+                .map(
+                    |(((series_id, bucket), (min_value, max_value)), (sum_value, weight))| {
+                        PointRow {
+                            series_id,
+                            bucket,
+                            min_value,
+                            max_value,
+                            sum_value,
+                            weight,
+                        }
+                    },
+                )
+                .collect()
         }
-        (Resolution::Hour, Backend::Sqlite) => points_from_rollup!(sqlite, "metric_points_1h"),
-        (Resolution::Hour, Backend::Postgres) => points_from_rollup!(postgres, "metric_points_1h"),
     };
-    let (json,): (String,) = db
-        .fetch_one(rollup, args![from, to, service_id, measurement.as_str()])
-        .await?;
-    let rows: Vec<(i64, i64, i64, i64, i64, i64)> =
-        serde_json::from_str(&json).map_err(|e| StoreError::Unreadable {
-            table: "metric_points".into(),
-            column: "(points as JSON)".into(),
-            detail: e.to_string(),
-        })?;
-    let rows = rows
-        .into_iter()
-        .map(|(series_id, bucket, min, max, sum, weight)| PointRow {
-            series_id,
-            bucket,
-            min_value: min as f64 / 1000.0,
-            max_value: max as f64 / 1000.0,
-            sum_value: sum as f64 / 1000.0,
-            weight: weight as f64 / 1000.0,
-        })
-        .collect();
     Ok(regroup(rows, step))
 }
 
