@@ -110,14 +110,14 @@ async fn read(
     let source = MeasurementSource::of(state);
     let lines = |chart| query::chart(&source, &state.db, &service, chart, window);
     // Side by side: with the provider's Prometheus as the source, each is a round trip.
-    let (traffic, utilization, latency, jitter, loss, availability) = tokio::try_join!(
+    let (traffic, latency, jitter, loss, availability) = tokio::try_join!(
         lines(Chart::Traffic),
-        lines(Chart::Utilization),
         lines(Chart::Latency),
         lines(Chart::Jitter),
         lines(Chart::PacketLoss),
         lines(Chart::Availability),
     )?;
+    let utilization = query::utilization(&service, traffic.clone());
     let drawn = Drawn {
         window,
         traffic,
