@@ -426,7 +426,21 @@ impl Exec for Db {
     }
 
     async fn execute(&self, sql: &'static str, args: Vec<Arg>) -> Result<u64, StoreError> {
-        Ok(on_backend!(pool self => query[](sql, args).execute.rows_affected))
+        match self {
+            // A write outside a transaction queues for the turn like any other
+            // (see [`WriteGate`]): on another connection it would poll for the
+            // lock in SQLite's busy handler, and under back-to-back
+            // transactions it could wait there for seconds.
+            Db::Sqlite(_, gate, _) => {
+                let _turn = gate.enter().await?;
+                let query = bind_all!(sqlx::query::<Sqlite>(sql), args);
+                Ok(query.execute(&gate.writer).await?.rows_affected())
+            }
+            Db::Pg(pool) => Ok(bind_all!(sqlx::query::<Postgres>(sql), args)
+                .execute(pool)
+                .await?
+                .rows_affected()),
+        }
     }
 
     async fn fetch_all<T: Record>(
