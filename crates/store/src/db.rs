@@ -382,12 +382,12 @@ pub trait Exec: Sync {
 /// `query_as`, with the row type in brackets) with `$args` bound, then `$run`
 /// on the pool or on a held connection (and `$then` on its result).
 macro_rules! on_backend {
-    (pool $db:expr => $build:ident [$($row:ty)?] ($sql:expr, $args:expr) . $run:ident $(. $then:ident)?) => {
-        match $db {
-            Db::Sqlite(pool, ..) => bind_all!(sqlx::$build::<Sqlite $(, $row)?>($sql), $args)
+    (pool $pool:expr => $build:ident [$($row:ty)?] ($sql:expr, $args:expr) . $run:ident $(. $then:ident)?) => {
+        match $pool {
+            Pool::Sqlite(pool) => bind_all!(sqlx::$build::<Sqlite $(, $row)?>($sql), $args)
                 .$run(pool)
                 .await?$(.$then())?,
-            Db::Pg(pool) => bind_all!(sqlx::$build::<Postgres $(, $row)?>($sql), $args)
+            Pool::Pg(pool) => bind_all!(sqlx::$build::<Postgres $(, $row)?>($sql), $args)
                 .$run(pool)
                 .await?$(.$then())?,
         }
@@ -419,28 +419,17 @@ impl Exec for Db {
     ) -> Result<Vec<T>, StoreError> {
         // The statement moves into sqlx; keep its table for an unreadable row's error.
         let table = table_of(&sql);
+        let (_turn, pool) = self.pool_for(writes(&sql)).await?;
         let sql = sqlx::AssertSqlSafe(sql);
-        async { Ok::<_, sqlx::Error>(on_backend!(pool self => query_as[T](sql, args).fetch_all)) }
+        async { Ok::<_, sqlx::Error>(on_backend!(pool pool => query_as[T](sql, args).fetch_all)) }
             .await
             .map_err(|error| StoreError::reading(&table, error))
     }
 
     async fn execute(&self, sql: &'static str, args: Vec<Arg>) -> Result<u64, StoreError> {
-        match self {
-            // A write outside a transaction queues for the turn like any other
-            // (see [`WriteGate`]): on another connection it would poll for the
-            // lock in SQLite's busy handler, and under back-to-back
-            // transactions it could wait there for seconds.
-            Db::Sqlite(_, gate, _) => {
-                let _turn = gate.enter().await?;
-                let query = bind_all!(sqlx::query::<Sqlite>(sql), args);
-                Ok(query.execute(&gate.writer).await?.rows_affected())
-            }
-            Db::Pg(pool) => Ok(bind_all!(sqlx::query::<Postgres>(sql), args)
-                .execute(pool)
-                .await?
-                .rows_affected()),
-        }
+        // Only writes come this way (schema changes too): always the writer's turn.
+        let (_turn, pool) = self.pool_for(true).await?;
+        Ok(on_backend!(pool pool => query[](sql, args).execute.rows_affected))
     }
 
     async fn fetch_all<T: Record>(
@@ -448,7 +437,8 @@ impl Exec for Db {
         sql: &'static str,
         args: Vec<Arg>,
     ) -> Result<Vec<T>, StoreError> {
-        async { Ok::<_, sqlx::Error>(on_backend!(pool self => query_as[T](sql, args).fetch_all)) }
+        let (_turn, pool) = self.pool_for(writes(sql)).await?;
+        async { Ok::<_, sqlx::Error>(on_backend!(pool pool => query_as[T](sql, args).fetch_all)) }
             .await
             .map_err(|error| StoreError::reading(&table_of(sql), error))
     }
@@ -458,12 +448,47 @@ impl Exec for Db {
         sql: &'static str,
         args: Vec<Arg>,
     ) -> Result<Option<T>, StoreError> {
+        let (_turn, pool) = self.pool_for(writes(sql)).await?;
         async {
-            Ok::<_, sqlx::Error>(on_backend!(pool self => query_as[T](sql, args).fetch_optional))
+            Ok::<_, sqlx::Error>(on_backend!(pool pool => query_as[T](sql, args).fetch_optional))
         }
         .await
         .map_err(|error| StoreError::reading(&table_of(sql), error))
     }
+}
+
+/// The pool a statement outside a transaction runs on.
+enum Pool<'a> {
+    Sqlite(&'a SqlitePool),
+    Pg(&'a PgPool),
+}
+
+/// The turn to write on SQLite, held until the statement is done.
+type WriteTurn = Option<tokio::sync::OwnedSemaphorePermit>;
+
+impl Db {
+    /// Where a statement outside a transaction runs. On SQLite a write (also
+    /// one read back, `UPDATE … RETURNING`) queues for the turn like any transaction and
+    /// runs on the writer (see [`WriteGate`]): on a reading connection it would
+    /// poll for the lock in SQLite's busy handler, and under back-to-back
+    /// transactions wait there for seconds. Reads take the reading pool.
+    async fn pool_for(&self, write: bool) -> Result<(WriteTurn, Pool<'_>), StoreError> {
+        Ok(match self {
+            Db::Sqlite(_, gate, _) if write => {
+                (Some(gate.enter().await?), Pool::Sqlite(&gate.writer))
+            }
+            Db::Sqlite(pool, ..) => (None, Pool::Sqlite(pool)),
+            Db::Pg(pool) => (None, Pool::Pg(pool)),
+        })
+    }
+}
+
+/// Whether a statement changes the database: its first word is a write.
+fn writes(sql: &str) -> bool {
+    let first = sql.split_whitespace().next().unwrap_or_default();
+    ["INSERT", "UPDATE", "DELETE", "REPLACE"]
+        .iter()
+        .any(|verb| first.eq_ignore_ascii_case(verb))
 }
 
 /// A connection held across statements, as the statements need it.
@@ -647,6 +672,66 @@ mod tests {
             .unwrap();
         tx.commit().await.unwrap();
         assert_eq!(count().await, 1);
+    }
+
+    /// A write read back (`UPDATE … RETURNING`) outside a transaction waits for
+    /// the writer's turn like a transaction, instead of taking a reading
+    /// connection and meeting the lock in SQLite's busy handler.
+    #[tokio::test]
+    async fn a_write_read_back_waits_for_the_writers_turn() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_sqlite(&dir.path().join("t.db"), SqliteDurability::Normal)
+            .await
+            .unwrap();
+        db.execute(
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, seen INTEGER)",
+            vec![],
+        )
+        .await
+        .unwrap();
+        db.execute("INSERT INTO notes (id, seen) VALUES (1, 0)", vec![])
+            .await
+            .unwrap();
+        let Db::Sqlite(_, gate, _) = &db else {
+            unreachable!("opened on SQLite")
+        };
+        let turn = gate.enter().await.unwrap();
+        let update = db.fetch_all::<(i64,)>(
+            "UPDATE notes SET seen = 1 WHERE id = 1 RETURNING id",
+            vec![],
+        );
+        tokio::pin!(update);
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(300), &mut update).await;
+        assert!(waited.is_err(), "the write ran while another held the turn");
+        drop(turn);
+        assert_eq!(update.await.unwrap(), vec![(1,)]);
+        // A read takes no turn.
+        let _turn = gate.enter().await.unwrap();
+        let (seen,): (i64,) = db
+            .fetch_one("SELECT seen FROM notes WHERE id = 1", vec![])
+            .await
+            .unwrap();
+        assert_eq!(seen, 1);
+    }
+
+    #[test]
+    fn writes_are_told_by_their_first_word() {
+        for write in [
+            "INSERT INTO t",
+            "  update t SET",
+            "DELETE FROM t",
+            "REPLACE INTO t",
+        ] {
+            assert!(super::writes(write), "{write}");
+        }
+        for read in [
+            "SELECT 1",
+            "\n SELECT id FROM t",
+            "",
+            "WITH x AS (SELECT 1) SELECT * FROM x",
+        ] {
+            assert!(!super::writes(read), "{read}");
+        }
     }
 
     #[test]
