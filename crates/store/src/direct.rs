@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, Row};
 
 use crate::arg::Arg;
@@ -118,6 +119,13 @@ impl DirectReads {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         connection.busy_timeout(BUSY_TIMEOUT)?;
+        // With the histograms ANALYZE keeps (sqlite_stat4), SQLite plans a
+        // statement for the values bound to it, and binding other values makes
+        // it parse and plan the cached statement again at its next step: every
+        // feed page did (perf: sqlite3Reprepare under sqlite3_step). One plan
+        // for all values keeps the cache a cache; the indexes these reads use
+        // leave the planner no better choice to make per value.
+        connection.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         connection.set_prepared_statement_cache_capacity(32);
         Ok(connection)
     }
@@ -190,6 +198,52 @@ mod tests {
         .await
         .unwrap();
         (dir, db)
+    }
+
+    /// A cached statement keeps its plan when other values are bound to it,
+    /// also where ANALYZE's histograms would have the planner look at them.
+    #[tokio::test]
+    async fn a_cached_statement_is_not_planned_again_for_other_values() {
+        let (_dir, db) = db_with_notes().await;
+        db.execute("CREATE INDEX notes_by_body ON notes (body)", vec![])
+            .await
+            .unwrap();
+        // Skewed, so that the values' histograms differ.
+        for id in 0..200_i64 {
+            let body = if id < 190 { "common" } else { "rare" };
+            db.execute(
+                "INSERT INTO notes (id, body) VALUES ($1, $2)",
+                crate::args![id, body],
+            )
+            .await
+            .unwrap();
+        }
+        db.execute("ANALYZE", vec![]).await.unwrap();
+        let direct = db.direct().expect("SQLite reads directly");
+        let sql = "SELECT id FROM notes WHERE body = $1 AND id > $2 ORDER BY id LIMIT 5";
+        for (body, after) in [
+            ("common", 0_i64),
+            ("rare", 190),
+            ("common", 50),
+            ("rare", 0),
+        ] {
+            let found = direct
+                .fetch_all(
+                    Cost::Page,
+                    sql,
+                    &[Arg::from(body), Arg::from(after)],
+                    |row| row.get::<_, i64>(0),
+                )
+                .unwrap();
+            assert!(!found.is_empty(), "{body} after {after}");
+        }
+        let connection = direct.take().unwrap();
+        let statement = connection.prepare_cached(sql).unwrap();
+        assert_eq!(
+            statement.get_status(rusqlite::StatementStatus::RePrepare),
+            0,
+            "the statement was parsed and planned again"
+        );
     }
 
     /// Placeholders bind by their number, in any order and more than once, as
