@@ -27,14 +27,18 @@ enum Call {
     OpenCase,
     IssueToken,
     Ready,
+    /// The event feed reads on PostgreSQL connections of its own (`PgReads`),
+    /// which must find a new server after the restart as the pool does.
+    ReadEvents,
 }
 
-const CALLS: [Call; 5] = [
+const CALLS: [Call; 6] = [
     Call::ListCases,
     Call::ReadCase,
     Call::OpenCase,
     Call::IssueToken,
     Call::Ready,
+    Call::ReadEvents,
 ];
 
 #[derive(Debug)]
@@ -81,6 +85,10 @@ impl Load {
                 .basic_auth(&self.client.0, Some(&self.client.1))
                 .form(&[("grant_type", "client_credentials")]),
             Call::Ready => self.http.get(format!("{url}/readyz")),
+            Call::ReadEvents => self
+                .http
+                .get(format!("{url}/v2/events?limit=5"))
+                .bearer_auth(&self.access_token),
         };
         let started = Instant::now();
         let response = request
