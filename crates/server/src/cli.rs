@@ -570,10 +570,10 @@ async fn keys_command(file: Option<&std::path::Path>, command: KeysCommand) -> a
             rotation.now_signing, rotation.next
         );
         match (&db, told) {
-            (oneportal_store::Db::Pg(..), Ok(())) => {
+            (oneportal_store::Db::Pg(_), Ok(())) => {
                 println!("running servers were told and pick this up within a second")
             }
-            (oneportal_store::Db::Pg(..), Err(error)) => println!(
+            (oneportal_store::Db::Pg(_), Err(error)) => println!(
                 "could not tell running servers ({error}); they pick this up within a minute"
             ),
             _ => println!(

@@ -49,7 +49,7 @@ pub enum Change {
 /// Tells every node listening on PostgreSQL about a change; also for commands
 /// that change the database without serving (`keys rotate`). Nothing on SQLite.
 pub async fn notify_nodes(db: &Db, change: &Change) -> Result<(), oneportal_store::StoreError> {
-    if let Db::Pg(..) = db {
+    if let Db::Pg(_) = db {
         let payload = serde_json::to_string(change).expect("change serializes");
         db.execute("SELECT pg_notify($1, $2)", args![CHANNEL, payload])
             .await?;
@@ -90,7 +90,7 @@ impl AppState {
 
     /// Runs for the life of the server on PostgreSQL.
     pub fn spawn_change_listener(&self) {
-        let Db::Pg(pool, _) = &self.db else { return };
+        let Db::Pg(pool) = &self.db else { return };
         let pool = pool.clone();
         let state = self.clone();
         tokio::spawn(async move {

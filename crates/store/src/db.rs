@@ -19,13 +19,12 @@ pub use crate::arg::Arg;
 use crate::checkpoint;
 use crate::direct::DirectReads;
 use crate::error::{StoreError, table_of};
-use crate::pg_reads::PgReads;
 
 /// A connection pool to the embedded SQLite file or a PostgreSQL server.
 #[derive(Clone, Debug)]
 pub enum Db {
     Sqlite(SqlitePool, WriteGate, DirectReads),
-    Pg(PgPool, PgReads),
+    Pg(PgPool),
 }
 
 /// SQLite lets one transaction write at a time. This process's transactions
@@ -163,17 +162,15 @@ impl Db {
                 })
             })
             .acquire_timeout(Duration::from_secs(3))
-            .connect_with(options.clone())
+            .connect_with(options)
             .await?;
-        // The hot reads' own connections, beside the pool's: a quarter as many.
-        let reads = PgReads::new(options, (max_connections as usize / 4).max(2));
-        Ok(Db::Pg(pool, reads))
+        Ok(Db::Pg(pool))
     }
 
     pub fn backend(&self) -> Backend {
         match self {
             Db::Sqlite(..) => Backend::Sqlite,
-            Db::Pg(..) => Backend::Postgres,
+            Db::Pg(_) => Backend::Postgres,
         }
     }
 
@@ -182,7 +179,7 @@ impl Db {
         let before = self.applied_migrations().await.unwrap_or(0);
         match self {
             Db::Sqlite(pool, ..) => SQLITE_MIGRATIONS.run(pool).await?,
-            Db::Pg(pool, _) => POSTGRES_MIGRATIONS.run(pool).await?,
+            Db::Pg(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(self.applied_migrations().await?.saturating_sub(before))
     }
@@ -213,7 +210,7 @@ impl Db {
                 let tx = gate.writer.begin_with("BEGIN IMMEDIATE").await?;
                 InTransaction::Sqlite(tx, permit)
             }
-            Db::Pg(pool, _) => InTransaction::Pg(pool.begin().await?),
+            Db::Pg(pool) => InTransaction::Pg(pool.begin().await?),
         };
         Ok(Held(Mutex::new(inner)))
     }
@@ -222,7 +219,7 @@ impl Db {
     pub async fn reader(&self) -> Result<Reader, StoreError> {
         let inner = match self {
             Db::Sqlite(pool, ..) => Pooled::Sqlite(pool.acquire().await?),
-            Db::Pg(pool, _) => Pooled::Pg(pool.acquire().await?),
+            Db::Pg(pool) => Pooled::Pg(pool.acquire().await?),
         };
         Ok(Held(Mutex::new(inner)))
     }
@@ -233,7 +230,7 @@ impl Db {
                 gate.writer.close().await;
                 pool.close().await;
             }
-            Db::Pg(pool, _) => pool.close().await,
+            Db::Pg(pool) => pool.close().await,
         }
     }
 }
@@ -334,7 +331,6 @@ macro_rules! bind_all {
         q
     }};
 }
-pub(crate) use bind_all;
 
 /// Runs the same statement on either backend, on a pool or in a transaction.
 /// Repositories take `&impl Exec`, so one function serves both.
@@ -359,12 +355,6 @@ pub trait Exec: Sync {
     /// the SQLite pool itself, never in a transaction (it would not see the
     /// transaction's own writes) nor on PostgreSQL.
     fn direct(&self) -> Option<&DirectReads> {
-        None
-    }
-
-    /// PostgreSQL's reads of committed data on connections of their own
-    /// ([`PgReads`]): only on the pool itself, never in a transaction.
-    fn pg_reads(&self) -> Option<&PgReads> {
         None
     }
 
@@ -418,14 +408,7 @@ impl Exec for Db {
     fn direct(&self) -> Option<&DirectReads> {
         match self {
             Db::Sqlite(_, _, direct) => Some(direct),
-            Db::Pg(..) => None,
-        }
-    }
-
-    fn pg_reads(&self) -> Option<&PgReads> {
-        match self {
-            Db::Sqlite(..) => None,
-            Db::Pg(_, reads) => Some(reads),
+            Db::Pg(_) => None,
         }
     }
 
@@ -495,7 +478,7 @@ impl Db {
                 (Some(gate.enter().await?), Pool::Sqlite(&gate.writer))
             }
             Db::Sqlite(pool, ..) => (None, Pool::Sqlite(pool)),
-            Db::Pg(pool, _) => (None, Pool::Pg(pool)),
+            Db::Pg(pool) => (None, Pool::Pg(pool)),
         })
     }
 }

@@ -73,7 +73,7 @@ impl From<sqlx::Error> for StoreError {
 
 /// PostgreSQL's "server shutting down / cannot connect now" family (57P0x, 08xxx)
 /// and SQLite's BUSY (5) after the busy timeout.
-pub(crate) fn is_unavailable_code(code: Option<&str>) -> bool {
+fn is_unavailable_code(code: Option<&str>) -> bool {
     matches!(code, Some(c) if c.starts_with("57P0") || c.starts_with("08") || c == "5")
 }
 

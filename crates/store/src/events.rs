@@ -159,9 +159,6 @@ async fn select(
             })
         });
     }
-    if let Some(reads) = db.pg_reads() {
-        return reads.fetch_all(sql, values).await;
-    }
     db.fetch_all_dynamic(sql, values).await
 }
 

@@ -25,7 +25,6 @@ pub mod notifications;
 pub mod orders;
 pub mod orgs;
 pub mod outbox;
-pub mod pg_reads;
 pub mod portal;
 pub mod provisioning;
 pub mod quotes;

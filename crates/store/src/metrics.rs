@@ -246,16 +246,19 @@ pub async fn points(
                 })
             })?
         }
-        (_, Db::Pg(_, reads)) => {
+        (_, Db::Pg(pool)) => {
             let sql = match resolution {
                 Resolution::Hour => points_from_rollup!(postgres, "metric_points_1h"),
                 _ => points_from_rollup!(postgres, "metric_points_5m"),
             };
-            let packed: Option<Vec<u8>> = reads
-                .fetch_all::<(Option<Vec<u8>>,)>(sql.to_owned(), values)
-                .await?
-                .pop()
-                .and_then(|(packed,)| packed);
+            let (packed,): (Option<Vec<u8>>,) = sqlx::query_as(sql)
+                .bind(from)
+                .bind(to)
+                .bind(service_id)
+                .bind(measurement.as_str())
+                .fetch_one(pool)
+                .await
+                .map_err(|error| StoreError::reading("metric_points", error))?;
             unpack_points(packed.as_deref().unwrap_or_default())?
         }
     };

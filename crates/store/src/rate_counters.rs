@@ -30,7 +30,7 @@ pub async fn add_and_read(db: &Db, mut deltas: Vec<Delta>) -> Result<Vec<Total>,
     }
     deltas.sort_by(|a, b| (&a.key, a.window_start).cmp(&(&b.key, b.window_start)));
     match db {
-        Db::Pg(pool, _) => {
+        Db::Pg(pool) => {
             let mut keys = Vec::with_capacity(deltas.len());
             let mut starts = Vec::with_capacity(deltas.len());
             let mut counts = Vec::with_capacity(deltas.len());
