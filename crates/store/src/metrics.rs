@@ -143,9 +143,23 @@ pub struct PointRow {
     pub weight: f64,
 }
 
+/// A point's columns in their stored order.
+type PointColumns = (i64, i64, f64, f64, f64, f64);
+
 impl PointRow {
     pub fn average(&self) -> f64 {
         self.sum_value / self.weight
+    }
+
+    fn columns(&self) -> PointColumns {
+        (
+            self.series_id,
+            self.bucket,
+            self.min_value,
+            self.max_value,
+            self.sum_value,
+            self.weight,
+        )
     }
 }
 
@@ -183,7 +197,7 @@ const PACKED_POINT_BYTES: usize = 48;
 
 /// The points in PostgreSQL's packed answer (see `points_from_rollup!`).
 fn unpack_points(packed: &[u8]) -> Result<Vec<PointRow>, StoreError> {
-    if packed.len() % PACKED_POINT_BYTES != 0 {
+    if !packed.len().is_multiple_of(PACKED_POINT_BYTES) {
         return Err(StoreError::Unreadable {
             table: "metric_points".into(),
             column: "the packed points".into(),
@@ -440,19 +454,7 @@ pub async fn write_points(
     if points.is_empty() {
         return Ok(());
     }
-    let rows: Vec<(i64, i64, f64, f64, f64, f64)> = points
-        .iter()
-        .map(|p| {
-            (
-                p.series_id,
-                p.bucket,
-                p.min_value,
-                p.max_value,
-                p.sum_value,
-                p.weight,
-            )
-        })
-        .collect();
+    let rows: Vec<PointColumns> = points.iter().map(PointRow::columns).collect();
     // Numbers only, all finite (sums of finite samples): this cannot fail.
     let json = serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into());
     let sql = match (tx.backend().await, resolution) {
@@ -613,19 +615,7 @@ mod tests {
             }
         }
         let points = unpack_points(&packed).expect("whole points");
-        let summary: Vec<(i64, i64, f64, f64, f64, f64)> = points
-            .iter()
-            .map(|p| {
-                (
-                    p.series_id,
-                    p.bucket,
-                    p.min_value,
-                    p.max_value,
-                    p.sum_value,
-                    p.weight,
-                )
-            })
-            .collect();
+        let summary: Vec<PointColumns> = points.iter().map(PointRow::columns).collect();
         assert_eq!(
             summary,
             vec![
