@@ -27,8 +27,8 @@ enum Call {
     OpenCase,
     IssueToken,
     Ready,
-    /// The event feed reads on PostgreSQL connections of its own (`PgReads`),
-    /// which must find a new server after the restart as the pool does.
+    /// The event feed, which integrations poll: a 503 during the outage and
+    /// its page again once PostgreSQL is back.
     ReadEvents,
 }
 
